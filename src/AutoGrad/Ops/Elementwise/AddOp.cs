@@ -1,0 +1,36 @@
+using System.Numerics.Tensors;
+using AutoGrad.Ops.Elementwise;
+
+namespace AutoGrad.Ops.Elementwise
+{
+    /// <summary>a + b with broadcasting. Gradient: the incoming gradient flows unchanged to both operands.</summary>
+    internal sealed class AddOp : BinaryElementwiseOp
+    {
+        public static readonly AddOp Instance = new();
+
+        public override string Name => "add";
+
+        public override SavedValues Saves => SavedValues.None;
+
+        public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad, context.OutputGrad];
+
+        protected override void VectorVector<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Add(x, y, destination);
+
+        protected override void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Add(x, y, destination);
+
+        protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Add(y, x, destination);
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Elementwise sum with NumPy broadcasting.</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        public Tensor Add(Tensor other) => AddOp.Instance.Apply(this, other);
+
+        /// <summary>Adds a scalar to every element.</summary>
+        public Tensor Add(double scalar) => AddOp.Instance.Apply(this, ScalarLike(scalar));
+    }
+}

@@ -1,0 +1,89 @@
+using System.Numerics;
+using AutoGrad.Kernels;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Elementwise;
+
+/// <summary>
+/// Base for elementwise ops on two operands with NumPy broadcasting. Subclasses give three span kernels
+/// (vector-vector, vector-scalar, scalar-vector); the broadcast walk feeds them whole contiguous chunks.
+/// </summary>
+public abstract class BinaryElementwiseOp : Op
+{
+    /// <inheritdoc/>
+    public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+    {
+        DType dtype = ShapeChecks.SameDType(Name, inputs[0], inputs[1]);
+        return new TensorType(ShapeChecks.Broadcast(Name, inputs[0].Shape, inputs[1].Shape), dtype);
+    }
+
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        if (output.DType == DType.Float32)
+        {
+            Run<float>(inputs[0], inputs[1], output);
+        }
+        else
+        {
+            Run<double>(inputs[0], inputs[1], output);
+        }
+    }
+
+    /// <summary>destination[i] = f(x[i], y[i]).</summary>
+    protected abstract void VectorVector<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+
+    /// <summary>destination[i] = f(x[i], y).</summary>
+    protected abstract void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+
+    /// <summary>destination[i] = f(x, y[i]).</summary>
+    protected abstract void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+
+    private void Run<T>(Tensor a, Tensor b, Tensor output)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ReadOnlySpan<T> x = a.AsSpan<T>();
+        ReadOnlySpan<T> y = b.AsSpan<T>();
+        Span<T> d = output.AsSpan<T>();
+        if (x.Length == d.Length && y.Length == d.Length)
+        {
+            VectorVector(x, y, d);
+            return;
+        }
+
+        if (y.Length == 1 && x.Length == d.Length)
+        {
+            VectorScalar(x, y[0], d);
+            return;
+        }
+
+        if (x.Length == 1 && y.Length == d.Length)
+        {
+            ScalarVector(x[0], y, d);
+            return;
+        }
+
+        var walk = new BroadcastWalk(output.Shape, a.Shape, b.Shape);
+        var cursor = walk.Start();
+        int chunk = walk.Chunk;
+        for (int c = 0, offset = 0; c < walk.Count; c++, offset += chunk, cursor.Next())
+        {
+            Span<T> dst = d.Slice(offset, chunk);
+            if (walk.AFull && walk.BFull)
+            {
+                VectorVector(x.Slice(cursor.OffsetA, chunk), y.Slice(cursor.OffsetB, chunk), dst);
+            }
+            else if (walk.AFull)
+            {
+                VectorScalar(x.Slice(cursor.OffsetA, chunk), y[cursor.OffsetB], dst);
+            }
+            else
+            {
+                ScalarVector(x[cursor.OffsetA], y.Slice(cursor.OffsetB, chunk), dst);
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System.Numerics.Tensors;
+using AutoGrad.Ops.Elementwise;
+
+namespace AutoGrad.Ops.Elementwise
+{
+    /// <summary>eˣ. Gradient: g·eˣ, reusing the output.</summary>
+    internal sealed class ExpOp : UnaryElementwiseOp
+    {
+        public static readonly ExpOp Instance = new();
+
+        public override string Name => "exp";
+
+        public override SavedValues Saves => SavedValues.Output;
+
+        public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Mul(context.Output)];
+
+        protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Exp(x, destination);
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Elementwise natural exponential.</summary>
+        public Tensor Exp() => ExpOp.Instance.Apply(this);
+    }
+}

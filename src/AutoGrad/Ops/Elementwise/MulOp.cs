@@ -1,0 +1,42 @@
+using System.Numerics.Tensors;
+using AutoGrad.Ops.Elementwise;
+
+namespace AutoGrad.Ops.Elementwise
+{
+    /// <summary>a · b with broadcasting. Gradient: g·b to a, g·a to b.</summary>
+    internal sealed class MulOp : BinaryElementwiseOp
+    {
+        public static readonly MulOp Instance = new();
+
+        public override string Name => "mul";
+
+        public override Tensors.Tensor?[] Backward(GradientContext context)
+        {
+            var g = context.OutputGrad;
+            return
+            [
+                context.NeedsGrad(0) ? g.Mul(context.Input(1)) : null,
+                context.NeedsGrad(1) ? g.Mul(context.Input(0)) : null,
+            ];
+        }
+
+        protected override void VectorVector<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Multiply(x, y, destination);
+
+        protected override void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Multiply(x, y, destination);
+
+        protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Multiply(y, x, destination);
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Elementwise product with NumPy broadcasting.</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        public Tensor Mul(Tensor other) => MulOp.Instance.Apply(this, other);
+
+        /// <summary>Multiplies every element by a scalar.</summary>
+        public Tensor Mul(double scalar) => MulOp.Instance.Apply(this, ScalarLike(scalar));
+    }
+}

@@ -1,0 +1,28 @@
+using System.Numerics.Tensors;
+using AutoGrad.Ops.Elementwise;
+
+namespace AutoGrad.Ops.Elementwise
+{
+    /// <summary>−x. Gradient: −g.</summary>
+    internal sealed class NegOp : UnaryElementwiseOp
+    {
+        public static readonly NegOp Instance = new();
+
+        public override string Name => "neg";
+
+        public override SavedValues Saves => SavedValues.None;
+
+        public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Neg()];
+
+        protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Negate(x, destination);
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Elementwise negation.</summary>
+        public Tensor Neg() => NegOp.Instance.Apply(this);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Numerics.Tensors;
+using AutoGrad.Ops.Elementwise;
+
+namespace AutoGrad.Ops.Elementwise
+{
+    /// <summary>a − b with broadcasting. Gradient: g to a, −g to b.</summary>
+    internal sealed class SubOp : BinaryElementwiseOp
+    {
+        public static readonly SubOp Instance = new();
+
+        public override string Name => "sub";
+
+        public override SavedValues Saves => SavedValues.None;
+
+        public override Tensors.Tensor?[] Backward(GradientContext context) =>
+            [context.OutputGrad, context.NeedsGrad(1) ? context.OutputGrad.Neg() : null];
+
+        protected override void VectorVector<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Subtract(x, y, destination);
+
+        protected override void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Subtract(x, y, destination);
+
+        protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Subtract(x, y, destination);
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Elementwise difference with NumPy broadcasting.</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        public Tensor Sub(Tensor other) => SubOp.Instance.Apply(this, other);
+
+        /// <summary>Subtracts a scalar from every element.</summary>
+        public Tensor Sub(double scalar) => SubOp.Instance.Apply(this, ScalarLike(scalar));
+
+        /// <summary>scalar − this, elementwise.</summary>
+        public Tensor RSub(double scalar) => SubOp.Instance.Apply(ScalarLike(scalar), this);
+    }
+}

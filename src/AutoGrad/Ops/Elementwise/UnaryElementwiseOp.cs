@@ -1,0 +1,28 @@
+using System.Numerics;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Elementwise;
+
+/// <summary>Base for ops that map each element on its own: the output has the input's type.</summary>
+public abstract class UnaryElementwiseOp : Op
+{
+    /// <inheritdoc/>
+    public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => inputs[0];
+
+    /// <inheritdoc/>
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        if (output.DType == DType.Float32)
+        {
+            Compute<float>(inputs[0].AsSpan<float>(), output.AsSpan<float>());
+        }
+        else
+        {
+            Compute<double>(inputs[0].AsSpan<double>(), output.AsSpan<double>());
+        }
+    }
+
+    /// <summary>The kernel: usually one TensorPrimitives call.</summary>
+    protected abstract void Compute<T>(ReadOnlySpan<T> x, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+}

@@ -1,0 +1,160 @@
+using System.Numerics;
+using AutoGrad.Kernels;
+using AutoGrad.Ops.Linear;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Linear
+{
+    /// <summary>
+    /// Batched matrix product op(A)·op(B) over the last two axes, with NumPy broadcasting of the leading (batch) axes.
+    /// op transposes the last two axes when the flag is set; transposes are handled by the GEMM kernel's packing,
+    /// never materialized. Gradient: for C = A·B, dA = dC·Bᵀ and dB = Aᵀ·dC, expressed as matmuls with transpose flags.
+    /// </summary>
+    internal sealed class MatMulOp(bool transposeA, bool transposeB) : Op
+    {
+        private static readonly MatMulOp Plain = new(false, false);
+
+        public override string Name => "matmul";
+
+        public bool TransposeA { get; } = transposeA;
+
+        public bool TransposeB { get; } = transposeB;
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
+            !TransposeA && !TransposeB ? [] : [new("transpose_a", TransposeA), new("transpose_b", TransposeB)];
+
+        public static MatMulOp Create(bool transposeA, bool transposeB) => !transposeA && !transposeB ? Plain : new MatMulOp(transposeA, transposeB);
+
+        public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+        {
+            DType dtype = ShapeChecks.SameDType(Name, inputs[0], inputs[1]);
+            Shape a = inputs[0].Shape, b = inputs[1].Shape;
+            if (a.Rank < 2 || b.Rank < 2)
+            {
+                throw new ArgumentException($"{Name}: operands must have at least 2 axes, got {a} and {b}.");
+            }
+
+            (int m, int k) = TransposeA ? (a[-1], a[-2]) : (a[-2], a[-1]);
+            (int k2, int n) = TransposeB ? (b[-1], b[-2]) : (b[-2], b[-1]);
+            if (k != k2)
+            {
+                throw new ArgumentException(
+                    $"{Name}: shapes {a} and {b} are not aligned: the inner dimensions differ ({k} vs {k2})" +
+                    (TransposeA || TransposeB ? $" with transpose_a={TransposeA}, transpose_b={TransposeB}." : "; (m, k)·(k, n) needs equal k."));
+            }
+
+            Shape batch = ShapeChecks.Broadcast(Name, BatchOf(a), BatchOf(b));
+            int[] dims = [.. batch.ToArray(), m, n];
+            return new TensorType(Shape.FromOwned(dims), dtype);
+        }
+
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+        {
+            if (output.DType == DType.Float32)
+            {
+                Run<float>(inputs[0], inputs[1], output);
+            }
+            else
+            {
+                Run<double>(inputs[0], inputs[1], output);
+            }
+        }
+
+        public override Tensor?[] Backward(GradientContext context)
+        {
+            Tensor g = context.OutputGrad;
+            Tensor a = context.Input(0), b = context.Input(1);
+            Tensor? da = null, db = null;
+            if (context.NeedsGrad(0))
+            {
+                da = TransposeA ? b.MatMul(g, TransposeB, true) : g.MatMul(b, false, !TransposeB);
+            }
+
+            if (context.NeedsGrad(1))
+            {
+                db = TransposeB ? g.MatMul(a, true, TransposeA) : a.MatMul(g, !TransposeA, false);
+            }
+
+            return [da, db];
+        }
+
+        private static Shape BatchOf(Shape s) => Shape.FromOwned(s.ToArray()[..^2]);
+
+        private void Run<T>(Tensor a, Tensor b, Tensor output)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            Shape sa = a.Shape, sb = b.Shape;
+            int m = output.Shape[-2], n = output.Shape[-1];
+            int k = TransposeA ? sa[-2] : sa[-1];
+            int lda = sa[-1], ldb = sb[-1];
+            int strideA = sa[-2] * sa[-1], strideB = sb[-2] * sb[-1], strideC = m * n;
+            ReadOnlySpan<T> x = a.AsSpan<T>(), y = b.AsSpan<T>();
+            Span<T> c = output.AsSpan<T>();
+            Shape batch = BatchOf(output.Shape);
+            if (batch.Size == 0 || strideC == 0)
+            {
+                return;
+            }
+
+            var walk = new BroadcastWalk(batch, BatchOf(sa), BatchOf(sb));
+            var cursor = walk.Start();
+            int index = 0;
+            for (int chunk = 0; chunk < walk.Count; chunk++, cursor.Next())
+            {
+                for (int t = 0; t < walk.Chunk; t++, index++)
+                {
+                    int ia = cursor.OffsetA + (walk.AFull ? t : 0);
+                    int ib = cursor.OffsetB + (walk.BFull ? t : 0);
+                    Gemm.Multiply(x.Slice(ia * strideA, strideA), lda, TransposeA, y.Slice(ib * strideB, strideB), ldb, TransposeB,
+                        c.Slice(index * strideC, strideC), n, m, n, k, accumulate: false);
+                }
+            }
+        }
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>
+        /// Matrix product with NumPy semantics: 1-D·1-D is a dot product, a 1-D operand is treated as a row (left) or
+        /// column (right) vector and that axis is removed from the result, and leading batch axes broadcast.
+        /// </summary>
+        /// <exception cref="ArgumentException">The inner dimensions differ or the batch axes do not broadcast; the message names both shapes.</exception>
+        public Tensor MatMul(Tensor other)
+        {
+            if (Rank == 0 || other.Rank == 0)
+            {
+                throw new ArgumentException($"matmul: operands must have at least 1 axis, got {Shape} and {other.Shape}; use Mul for scalars.");
+            }
+
+            Tensor a = Rank == 1 ? Reshape(1, Shape[0]) : this;
+            Tensor b = other.Rank == 1 ? other.Reshape(other.Shape[0], 1) : other;
+            Tensor product = MatMulOp.Create(false, false).Apply(a, b);
+            if (Rank > 1 && other.Rank > 1)
+            {
+                return product;
+            }
+
+            int[] dims = product.Shape.ToArray();
+            var kept = new List<int>(dims.Length);
+            for (int i = 0; i < dims.Length; i++)
+            {
+                bool dropRow = Rank == 1 && i == dims.Length - 2;
+                bool dropColumn = other.Rank == 1 && i == dims.Length - 1;
+                if (!dropRow && !dropColumn)
+                {
+                    kept.Add(dims[i]);
+                }
+            }
+
+            return product.Reshape(Shape.FromOwned(kept.ToArray()));
+        }
+
+        /// <summary>Matrix product of the last two axes with optional transposition of either operand (done by the kernel, without copying).</summary>
+        /// <exception cref="ArgumentException">The inner dimensions differ; the message names both shapes.</exception>
+        public Tensor MatMul(Tensor other, bool transposeThis, bool transposeOther) =>
+            MatMulOp.Create(transposeThis, transposeOther).Apply(this, other);
+    }
+}

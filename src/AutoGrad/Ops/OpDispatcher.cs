@@ -1,0 +1,60 @@
+using System.Runtime.CompilerServices;
+using AutoGrad.Differentiation;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops;
+
+/// <summary>Watches every op applied on the current thread (the graph tracer uses it to capture a computation).</summary>
+internal interface IOpObserver
+{
+    /// <summary>Called after the op ran, with its inputs and output.</summary>
+    void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output);
+}
+
+/// <summary>The single path every op takes: infer the type, run the kernel, record a node when gradients are needed.</summary>
+internal static class OpDispatcher
+{
+    [ThreadStatic]
+    private static IOpObserver? observer;
+
+    /// <summary>The observer of the current thread, if a trace is under way.</summary>
+    internal static IOpObserver? Observer
+    {
+        get => observer;
+        set => observer = value;
+    }
+
+    [InlineArray(4)]
+    private struct TypeBuffer
+    {
+        private TensorType element;
+    }
+
+    public static Tensor Apply(Op op, ReadOnlySpan<Tensor> inputs)
+    {
+        TypeBuffer buffer = default;
+        Span<TensorType> types = inputs.Length <= 4 ? ((Span<TensorType>)buffer)[..inputs.Length] : new TensorType[inputs.Length];
+        bool anyRequiresGrad = false;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            types[i] = inputs[i].Type;
+            anyRequiresGrad |= inputs[i].RequiresGrad;
+        }
+
+        var output = new Tensor(op.InferType(types));
+        op.Forward(inputs, output);
+
+        if (AnomalyMode.IsEnabled)
+        {
+            AnomalyMode.CheckForward(op.Name, output);
+        }
+
+        if (anyRequiresGrad && op.IsDifferentiable && GradMode.IsEnabled)
+        {
+            output.gradFn = new Node(op, inputs, output, types.ToArray());
+        }
+
+        observer?.OnApply(op, inputs, output);
+        return output;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Numerics;
+using AutoGrad.Kernels;
+using AutoGrad.Ops.Shaping;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Shaping
+{
+    /// <summary>Repeats a tensor along size-1 and new leading axes (NumPy rules). Gradient: sum back to the input shape.</summary>
+    internal sealed class BroadcastToOp(Shape shape) : Op
+    {
+        public override string Name => "broadcast_to";
+
+        public Shape TargetShape { get; } = shape;
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("shape", TargetShape)];
+
+        public override SavedValues Saves => SavedValues.None;
+
+        public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+        {
+            ShapeChecks.BroadcastableTo(Name, inputs[0].Shape, TargetShape);
+            return new TensorType(TargetShape, inputs[0].DType);
+        }
+
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+        {
+            if (output.DType == DType.Float32)
+            {
+                Expand<float>(inputs[0], output);
+            }
+            else
+            {
+                Expand<double>(inputs[0], output);
+            }
+        }
+
+        public override Tensor?[] Backward(GradientContext context) => [context.OutputGrad.SumTo(context.InputType(0).Shape)];
+
+        private static void Expand<T>(Tensor input, Tensor output)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> x = input.AsSpan<T>();
+            Span<T> d = output.AsSpan<T>();
+            var walk = new BroadcastWalk(output.Shape, input.Shape, output.Shape);
+            var cursor = walk.Start();
+            for (int c = 0, offset = 0; c < walk.Count; c++, offset += walk.Chunk, cursor.Next())
+            {
+                if (walk.AFull)
+                {
+                    x.Slice(cursor.OffsetA, walk.Chunk).CopyTo(d.Slice(offset, walk.Chunk));
+                }
+                else
+                {
+                    d.Slice(offset, walk.Chunk).Fill(x[cursor.OffsetA]);
+                }
+            }
+        }
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Repeats the tensor to <paramref name="shape"/> following NumPy broadcasting.</summary>
+        /// <exception cref="ArgumentException">The tensor does not broadcast to that shape; the message says which axis.</exception>
+        public Tensor BroadcastTo(Shape shape) => shape == Shape ? this : new BroadcastToOp(shape).Apply(this);
+    }
+}

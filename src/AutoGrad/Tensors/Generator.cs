@@ -1,0 +1,124 @@
+namespace AutoGrad.Tensors;
+
+/// <summary>
+/// A seedable random number generator (xoshiro256** seeded through SplitMix64) that gives the same sequence for the
+/// same seed on every run, machine and .NET version, unlike <see cref="System.Random"/> whose algorithm may change.
+/// </summary>
+/// <remarks>Not thread-safe: use one generator per thread. <see cref="Default"/> is per thread.</remarks>
+public sealed class Generator
+{
+    [ThreadStatic]
+    private static Generator? threadDefault;
+
+    private static long defaultSeed = 0x5EED;
+
+    private ulong s0, s1, s2, s3;
+    private double? spareNormal;
+
+    /// <summary>Creates a generator from a seed.</summary>
+    public Generator(long seed) => Reseed(seed);
+
+    /// <summary>The generator used when none is passed: per thread, seeded by <see cref="ManualSeed"/> (default seed 0x5EED).</summary>
+    public static Generator Default => threadDefault ??= new Generator(Interlocked.Read(ref defaultSeed));
+
+    /// <summary>Sets the seed of the default generator (like <c>torch.manual_seed</c>) and resets the current thread's one.</summary>
+    public static void ManualSeed(long seed)
+    {
+        Interlocked.Exchange(ref defaultSeed, seed);
+        threadDefault = new Generator(seed);
+    }
+
+    /// <summary>Restarts the sequence from a seed.</summary>
+    public void Reseed(long seed)
+    {
+        ulong x = unchecked((ulong)seed);
+        s0 = SplitMix(ref x);
+        s1 = SplitMix(ref x);
+        s2 = SplitMix(ref x);
+        s3 = SplitMix(ref x);
+        spareNormal = null;
+    }
+
+    /// <summary>The next 64 random bits.</summary>
+    public ulong NextUInt64()
+    {
+        ulong result = RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = RotateLeft(s3, 45);
+        return result;
+    }
+
+    /// <summary>A uniform double in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>A uniform double in [low, high).</summary>
+    public double Uniform(double low, double high) => low + ((high - low) * NextDouble());
+
+    /// <summary>A standard normal sample (Box–Muller; the second value of each pair is kept for the next call).</summary>
+    public double NextNormal()
+    {
+        if (spareNormal is { } spare)
+        {
+            spareNormal = null;
+            return spare;
+        }
+
+        double u1;
+        do
+        {
+            u1 = NextDouble();
+        }
+        while (u1 <= double.Epsilon);
+
+        double u2 = NextDouble();
+        double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+        spareNormal = radius * Math.Sin(2.0 * Math.PI * u2);
+        return radius * Math.Cos(2.0 * Math.PI * u2);
+    }
+
+    /// <summary>A uniform integer in [low, high), without modulo bias.</summary>
+    /// <exception cref="ArgumentException"><paramref name="high"/> is not above <paramref name="low"/>.</exception>
+    public long NextInt(long low, long high)
+    {
+        if (high <= low)
+        {
+            throw new ArgumentException($"NextInt: high ({high}) must be greater than low ({low}).");
+        }
+
+        ulong range = (ulong)(high - low);
+        ulong limit = ulong.MaxValue - (ulong.MaxValue % range);
+        ulong r;
+        do
+        {
+            r = NextUInt64();
+        }
+        while (r >= limit);
+
+        return low + (long)(r % range);
+    }
+
+    /// <summary>Shuffles a span in place (Fisher–Yates).</summary>
+    public void Shuffle<T>(Span<T> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = (int)NextInt(0, i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
+    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+
+namespace AutoGrad.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>Tensors with more elements than this print with "..." in the middle of long axes, as NumPy does.</summary>
+    public const int PrintThreshold = 1000;
+
+    private const int EdgeItems = 3;
+
+    /// <summary>
+    /// Prints like NumPy: nested brackets, values right-aligned to a common width, whole numbers as <c>1.</c>, and
+    /// summarized with <c>...</c> when the tensor has more than <see cref="PrintThreshold"/> elements. Same text on every
+    /// machine (invariant culture).
+    /// </summary>
+    public override string ToString()
+    {
+        bool summarize = Size > PrintThreshold;
+        var shown = new List<double>();
+        Collect(0, 0, summarize, shown);
+        Func<double, string> format = ChooseFormat(shown);
+        int width = 0;
+        foreach (double v in shown)
+        {
+            width = Math.Max(width, format(v).Length);
+        }
+
+        var sb = new StringBuilder();
+        Write(sb, 0, 0, summarize, format, width);
+        return sb.ToString();
+    }
+
+    private void Collect(int axis, int offset, bool summarize, List<double> values)
+    {
+        if (axis == Rank)
+        {
+            values.Add(GetFlat(offset));
+            return;
+        }
+
+        int extent = Shape[axis];
+        int stride = Shape.Size == 0 ? 0 : StrideOf(axis);
+        foreach (int i in Indices(extent, summarize))
+        {
+            if (i >= 0)
+            {
+                Collect(axis + 1, offset + (i * stride), summarize, values);
+            }
+        }
+    }
+
+    private void Write(StringBuilder sb, int axis, int offset, bool summarize, Func<double, string> format, int width)
+    {
+        if (axis == Rank)
+        {
+            sb.Append(format(GetFlat(offset)).PadLeft(width));
+            return;
+        }
+
+        sb.Append('[');
+        int extent = Shape[axis];
+        int stride = Shape.Size == 0 ? 0 : StrideOf(axis);
+        bool first = true;
+        string separator = axis == Rank - 1 ? " " : new string('\n', Rank - axis - 1) + new string(' ', axis + 1);
+        foreach (int i in Indices(extent, summarize))
+        {
+            if (!first)
+            {
+                sb.Append(separator);
+            }
+
+            first = false;
+            if (i < 0)
+            {
+                sb.Append("...");
+                continue;
+            }
+
+            Write(sb, axis + 1, offset + (i * stride), summarize, format, width);
+        }
+
+        sb.Append(']');
+    }
+
+    private int StrideOf(int axis)
+    {
+        int stride = 1;
+        for (int i = axis + 1; i < Rank; i++)
+        {
+            stride *= Shape[i];
+        }
+
+        return stride;
+    }
+
+    // Index −1 stands for the "..." marker.
+    private static IEnumerable<int> Indices(int extent, bool summarize)
+    {
+        if (!summarize || extent <= 2 * EdgeItems)
+        {
+            for (int i = 0; i < extent; i++)
+            {
+                yield return i;
+            }
+
+            yield break;
+        }
+
+        for (int i = 0; i < EdgeItems; i++)
+        {
+            yield return i;
+        }
+
+        yield return -1;
+        for (int i = extent - EdgeItems; i < extent; i++)
+        {
+            yield return i;
+        }
+    }
+
+    private static Func<double, string> ChooseFormat(List<double> values)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        bool allIntegers = true;
+        double maxAbs = 0, minAbsNonZero = double.MaxValue;
+        foreach (double v in values)
+        {
+            if (!double.IsFinite(v))
+            {
+                continue;
+            }
+
+            allIntegers &= v == Math.Floor(v);
+            double a = Math.Abs(v);
+            maxAbs = Math.Max(maxAbs, a);
+            if (a > 0)
+            {
+                minAbsNonZero = Math.Min(minAbsNonZero, a);
+            }
+        }
+
+        static string Special(double v) => double.IsNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+
+        if (maxAbs >= 1e8 || (minAbsNonZero < 1e-4 && minAbsNonZero != double.MaxValue))
+        {
+            return v => double.IsFinite(v) ? v.ToString("0.####e+00", inv) : Special(v);
+        }
+
+        if (allIntegers)
+        {
+            return v => double.IsFinite(v) ? v.ToString("0", inv) + "." : Special(v);
+        }
+
+        // Up to 4 decimals (NumPy shows 8; 4 keeps printed tensors readable).
+        int decimals = 0;
+        foreach (double v in values)
+        {
+            if (double.IsFinite(v))
+            {
+                string s = Math.Round(v, 4).ToString("0.####", inv);
+                int dot = s.IndexOf('.');
+                decimals = Math.Max(decimals, dot < 0 ? 0 : s.Length - dot - 1);
+            }
+        }
+
+        // Like NumPy, values are padded on the right with spaces so the decimal points line up: [1.5  2.   3.25].
+        return v =>
+        {
+            if (!double.IsFinite(v))
+            {
+                return Special(v);
+            }
+
+            string s = Math.Round(v, 4).ToString("0.####", inv);
+            int dot = s.IndexOf('.');
+            if (dot < 0)
+            {
+                s += ".";
+                dot = s.Length - 1;
+            }
+
+            return s + new string(' ', decimals - (s.Length - dot - 1));
+        };
+    }
+}

@@ -1,0 +1,110 @@
+using System.Numerics.Tensors;
+using AutoGrad.Differentiation;
+
+namespace AutoGrad.Tensors;
+
+public sealed partial class Tensor
+{
+    // In-place writes are for optimizers, initializers and buffers. They bump the version counter, so a value that a
+    // recorded op saved for its gradient and that is overwritten afterwards is reported at backward time.
+
+    /// <summary>Copies <paramref name="source"/> (same shape, any dtype) into this tensor.</summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public Tensor Assign(Tensor source)
+    {
+        CheckInPlaceAllowed("Assign");
+        if (source.Shape != Shape)
+        {
+            throw new ArgumentException($"Assign: shape {source.Shape} does not match the destination shape {Shape}.");
+        }
+
+        if (source.DType == DType)
+        {
+            System.Array.Copy(source.Data, Data, Size);
+        }
+        else if (DType == DType.Float32)
+        {
+            source.ToArray<float>().CopyTo(AsSpan<float>());
+        }
+        else
+        {
+            source.ToArray<double>().CopyTo(AsSpan<double>());
+        }
+
+        storage.Version++;
+        return this;
+    }
+
+    /// <summary>this += alpha · other (same shape and dtype).</summary>
+    /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
+    public Tensor AddInPlace(Tensor other, double alpha = 1.0)
+    {
+        CheckInPlaceAllowed("AddInPlace");
+        if (other.Shape != Shape || other.DType != DType)
+        {
+            throw new ArgumentException($"AddInPlace: {other.Type} does not match the destination {Type}.");
+        }
+
+        if (DType == DType.Float32)
+        {
+            var x = AsSpan<float>();
+            TensorPrimitives.MultiplyAdd(other.AsSpan<float>(), (float)alpha, x, x);
+        }
+        else
+        {
+            var x = AsSpan<double>();
+            TensorPrimitives.MultiplyAdd(other.AsSpan<double>(), alpha, x, x);
+        }
+
+        storage.Version++;
+        return this;
+    }
+
+    /// <summary>this *= factor.</summary>
+    public Tensor MulInPlace(double factor)
+    {
+        CheckInPlaceAllowed("MulInPlace");
+        if (DType == DType.Float32)
+        {
+            TensorPrimitives.Multiply(AsSpan<float>(), (float)factor, AsSpan<float>());
+        }
+        else
+        {
+            TensorPrimitives.Multiply(AsSpan<double>(), factor, AsSpan<double>());
+        }
+
+        storage.Version++;
+        return this;
+    }
+
+    /// <summary>Sets every element to <paramref name="value"/>.</summary>
+    public Tensor Fill(double value)
+    {
+        CheckInPlaceAllowed("Fill");
+        FillUnchecked(value);
+        storage.Version++;
+        return this;
+    }
+
+    private void FillUnchecked(double value)
+    {
+        if (DType == DType.Float32)
+        {
+            AsSpan<float>().Fill((float)value);
+        }
+        else
+        {
+            AsSpan<double>().Fill(value);
+        }
+    }
+
+    private void CheckInPlaceAllowed(string method)
+    {
+        if (GradMode.IsEnabled && RequiresGrad)
+        {
+            throw new InvalidOperationException(
+                $"{method}: a tensor that requires grad cannot be modified in place while gradients are recorded " +
+                "(the change would not be differentiated). Wrap the update in `using (Autodiff.NoGrad())`.");
+        }
+    }
+}

@@ -1,0 +1,247 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using AutoGrad.Differentiation;
+
+namespace AutoGrad.Tensors;
+
+/// <summary>
+/// A dense, row-major, n-dimensional array of <see cref="DType.Float32"/> or <see cref="DType.Float64"/> numbers that
+/// records the operations applied to it so that gradients can be derived automatically.
+/// </summary>
+/// <remarks>
+/// Tensors are ordinary managed objects: nothing needs disposing. Operations never modify their inputs; the few
+/// in-place methods (<see cref="Assign"/>, <see cref="AddInPlace(Tensor, double)"/>, ...) bump a version counter so a
+/// value saved for a gradient and then overwritten is reported instead of giving a silently wrong gradient.
+/// </remarks>
+public sealed partial class Tensor
+{
+    internal readonly TensorStorage storage;
+    internal Node? gradFn;
+    private bool requiresGrad;
+
+    /// <summary>Allocates a zero-filled tensor.</summary>
+    internal Tensor(TensorType type)
+        : this(type.Shape, type.DType)
+    {
+    }
+
+    /// <summary>Allocates a zero-filled tensor.</summary>
+    internal Tensor(Shape shape, DType dtype)
+    {
+        Shape = shape;
+        DType = dtype;
+        storage = new TensorStorage(dtype == DType.Float32 ? new float[shape.Size] : new double[shape.Size]);
+    }
+
+    /// <summary>Wraps an owned <c>float[]</c> or <c>double[]</c> whose length matches the shape.</summary>
+    internal Tensor(Array data, Shape shape)
+    {
+        DType = data switch
+        {
+            float[] => DType.Float32,
+            double[] => DType.Float64,
+            _ => throw new ArgumentException($"Tensor data must be float[] or double[], got {data.GetType().Name}."),
+        };
+        if (data.Length != shape.Size)
+        {
+            throw new ArgumentException($"Data of length {data.Length} does not fit shape {shape} ({shape.Size} elements).");
+        }
+
+        Shape = shape;
+        storage = new TensorStorage(data);
+    }
+
+    private Tensor(TensorStorage storage, Shape shape, DType dtype)
+    {
+        this.storage = storage;
+        Shape = shape;
+        DType = dtype;
+    }
+
+    /// <summary>The extent of each axis.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>The element type.</summary>
+    public DType DType { get; }
+
+    /// <summary>The shape and element type together.</summary>
+    public TensorType Type => new(Shape, DType);
+
+    /// <summary>The number of axes.</summary>
+    public int Rank => Shape.Rank;
+
+    /// <summary>The number of elements.</summary>
+    public int Size => Shape.Size;
+
+    /// <summary>
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs you differentiate by);
+    /// results of operations on such tensors require gradients automatically.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Turning it off on a non-leaf (use <see cref="Detach"/>).</exception>
+    public bool RequiresGrad
+    {
+        get => requiresGrad || gradFn is not null;
+        set
+        {
+            if (gradFn is not null && !value)
+            {
+                throw new InvalidOperationException(
+                    $"RequiresGrad can only be turned off on a leaf tensor; this one was produced by '{gradFn.Op.Name}'. Use Detach().");
+            }
+
+            requiresGrad = value;
+        }
+    }
+
+    /// <summary>True when the tensor was not produced by a recorded operation (created by the user, or under no-grad).</summary>
+    public bool IsLeaf => gradFn is null;
+
+    /// <summary>The node that produced this tensor on the tape, or null for a leaf.</summary>
+    public Node? GradFn => gradFn;
+
+    /// <summary>The gradient accumulated by <see cref="Backward(Tensor?, bool, bool)"/>; null until then or after <see cref="ZeroGrad"/>.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>An optional name (layers name their parameters by path, e.g. <c>dense1.kernel</c>); used by printed graphs.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>How many in-place writes the underlying storage has seen.</summary>
+    public int Version => storage.Version;
+
+    /// <summary>Returns this tensor with <see cref="RequiresGrad"/> set, for fluent construction of parameters.</summary>
+    public Tensor RequireGrad(bool requires = true)
+    {
+        RequiresGrad = requires;
+        return this;
+    }
+
+    /// <summary>A tensor sharing this one's data (and version counter) that is cut from the tape: no gradient flows through it.</summary>
+    public Tensor Detach() => new(storage, Shape, DType) { Name = Name };
+
+    /// <summary>Resets <see cref="Grad"/> to null.</summary>
+    public void ZeroGrad() => Grad = null;
+
+    /// <summary>A deep copy of the values, cut from the tape.</summary>
+    public Tensor Clone() => new((Array)storage.Data.Clone(), Shape);
+
+    /// <summary>The element buffer as a span of <typeparamref name="T"/>, which must match <see cref="DType"/>.</summary>
+    internal Span<T> AsSpan<T>()
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float) ? DType != DType.Float32 : DType != DType.Float64)
+        {
+            throw new InvalidOperationException($"Tensor of dtype {DType} read as {typeof(T).Name}.");
+        }
+
+        return Unsafe.As<T[]>(storage.Data);
+    }
+
+    /// <summary>The element buffer as an array of <typeparamref name="T"/>, which must match <see cref="DType"/>.</summary>
+    internal T[] Buffer<T>()
+        where T : unmanaged
+    {
+        _ = AsSpan<T>();
+        return Unsafe.As<T[]>(storage.Data);
+    }
+
+    /// <summary>The raw buffer, a <c>float[]</c> or <c>double[]</c>.</summary>
+    internal Array Data => storage.Data;
+
+    /// <summary>Copies the values, in row-major order, converting to float32 if needed.</summary>
+    public float[] ToArray() => ToArray<float>();
+
+    /// <summary>Copies the values, in row-major order, converting to <typeparamref name="T"/> (float or double) if needed.</summary>
+    public T[] ToArray<T>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (storage.Data is T[] same)
+        {
+            return (T[])same.Clone();
+        }
+
+        var result = new T[Size];
+        if (storage.Data is float[] f)
+        {
+            for (int i = 0; i < f.Length; i++)
+            {
+                result[i] = T.CreateTruncating(f[i]);
+            }
+        }
+        else
+        {
+            var d = (double[])storage.Data;
+            for (int i = 0; i < d.Length; i++)
+            {
+                result[i] = T.CreateTruncating(d[i]);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The single value of a one-element tensor, as float.</summary>
+    /// <exception cref="InvalidOperationException">The tensor has more than one element.</exception>
+    public float Item() => (float)ItemDouble();
+
+    /// <summary>The single value of a one-element tensor, as double.</summary>
+    /// <exception cref="InvalidOperationException">The tensor has more than one element.</exception>
+    public double ItemDouble()
+    {
+        if (Size != 1)
+        {
+            throw new InvalidOperationException($"Item() needs a tensor with exactly one element; this one has shape {Shape} ({Size} elements).");
+        }
+
+        return GetFlat(0);
+    }
+
+    /// <summary>Reads or writes one element by its full index (negative indices count from the end). Writing is an in-place change.</summary>
+    [System.Runtime.CompilerServices.IndexerName("Element")]
+    public double this[params int[] index]
+    {
+        get => GetFlat(FlatIndex(index));
+        set
+        {
+            CheckInPlaceAllowed("indexer set");
+            SetFlat(FlatIndex(index), value);
+            storage.Version++;
+        }
+    }
+
+    internal double GetFlat(int i) => storage.Data is float[] f ? f[i] : ((double[])storage.Data)[i];
+
+    internal void SetFlat(int i, double value)
+    {
+        if (storage.Data is float[] f)
+        {
+            f[i] = (float)value;
+        }
+        else
+        {
+            ((double[])storage.Data)[i] = value;
+        }
+    }
+
+    private int FlatIndex(int[] index)
+    {
+        if (index.Length != Rank)
+        {
+            throw new ArgumentException($"Index has {index.Length} components but the tensor has rank {Rank} (shape {Shape}).");
+        }
+
+        int flat = 0;
+        for (int axis = 0; axis < index.Length; axis++)
+        {
+            int extent = Shape[axis];
+            int i = index[axis] < 0 ? index[axis] + extent : index[axis];
+            if ((uint)i >= (uint)extent)
+            {
+                throw new ArgumentOutOfRangeException(nameof(index), $"Index {index[axis]} is out of range for axis {axis} with size {extent} (shape {Shape}).");
+            }
+
+            flat = (flat * extent) + i;
+        }
+
+        return flat;
+    }
+}
