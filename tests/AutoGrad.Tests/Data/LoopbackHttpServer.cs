@@ -11,7 +11,7 @@ namespace AutoGrad.Tests.Data;
 internal sealed class LoopbackHttpServer : IDisposable
 {
     private readonly HttpListener _listener;
-    private readonly ConcurrentDictionary<string, (int Status, byte[] Body)> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int Status, byte[] Body, TimeSpan Delay)> _routes = new(StringComparer.Ordinal);
     private readonly Task _loop;
 
     public LoopbackHttpServer()
@@ -43,7 +43,8 @@ internal sealed class LoopbackHttpServer : IDisposable
 
     public Uri Mirror(string name) => new(BaseUri, name + "/");
 
-    public void Serve(string path, byte[] body, int status = 200) => _routes[path] = (status, body);
+    /// <summary>Serves <paramref name="body"/> at <paramref name="path"/>, after <paramref name="delay"/> if given.</summary>
+    public void Serve(string path, byte[] body, int status = 200, TimeSpan delay = default) => _routes[path] = (status, body, delay);
 
     /// <summary>A port nobody listens on (bound and released at once): connections to it are refused.</summary>
     public static int FreePort()
@@ -68,20 +69,30 @@ internal sealed class LoopbackHttpServer : IDisposable
             {
                 return; // stopped
             }
-            string path = context.Request.Url!.AbsolutePath;
-            Requests.Enqueue(path);
-            (int status, byte[] body) = _routes.TryGetValue(path, out var route) ? route : (404, "not found"u8.ToArray());
+            // Each request on its own task, so a slow route does not hold up the others or shutdown.
+            _ = RespondAsync(context);
+        }
+    }
+
+    private async Task RespondAsync(HttpListenerContext context)
+    {
+        string path = context.Request.Url!.AbsolutePath;
+        Requests.Enqueue(path);
+        (int status, byte[] body, TimeSpan delay) = _routes.TryGetValue(path, out var route) ? route : (404, "not found"u8.ToArray(), TimeSpan.Zero);
+        try
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay);
+            }
             context.Response.StatusCode = status;
             context.Response.ContentLength64 = body.Length;
-            try
-            {
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-            catch (Exception e) when (e is HttpListenerException or IOException)
-            {
-                // The client went away; nothing to do.
-            }
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client or the listener went away; nothing to do.
         }
     }
 

@@ -294,6 +294,42 @@ public class MnistFilesTests
     }
 
     [Fact]
+    public async Task EnsureDownloaded_SlowMirror_TimesOutAndTakesTheNextMirror()
+    {
+        using var server = new LoopbackHttpServer();
+        using var cache = new TempDirectory();
+        FakeMnist fake = MakeFake();
+        foreach ((string name, byte[] bytes) in fake.Files)
+        {
+            server.Serve("/slow/" + name, bytes, delay: TimeSpan.FromSeconds(30));
+            server.Serve("/fast/" + name, bytes);
+        }
+        var options = new MnistOptions { ExpectedSha256 = fake.Hashes, DownloadTimeout = TimeSpan.FromMilliseconds(100) };
+        var log = new List<string>();
+
+        await MnistFiles.EnsureDownloadedAsync(cache.Path, [server.Mirror("slow"), server.Mirror("fast")], log.Add, options);
+
+        Assert.Equal(4, log.Count(line => line.EndsWith("failed: timed out after 00:00:00.1000000", StringComparison.Ordinal)));
+        Assert.Equal(MnistFiles.FileNames.Order(StringComparer.Ordinal), cache.FileNames());
+    }
+
+    [Fact]
+    public async Task EnsureDownloaded_CallerCancels_ThrowsOperationCanceledAndLeavesNoFile()
+    {
+        using var server = new LoopbackHttpServer();
+        using var cache = new TempDirectory();
+        FakeMnist fake = MakeFake();
+        server.Serve("/slow/" + MnistFiles.TrainImagesFileName, fake.Files[MnistFiles.TrainImagesFileName], delay: TimeSpan.FromSeconds(30));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            MnistFiles.EnsureDownloadedAsync(cache.Path, [server.Mirror("slow"), server.Mirror("never")], null, fake.Options, cancel.Token));
+
+        Assert.DoesNotContain("/never/" + MnistFiles.TrainImagesFileName, server.Requests);
+        Assert.Empty(cache.FileNames());
+    }
+
+    [Fact]
     public void DefaultCacheDirectory_EndsWithAutogradMnist()
     {
         string dir = MnistFiles.DefaultCacheDirectory;
