@@ -165,7 +165,8 @@ internal sealed class ReduceStep : ExecutionStep
     }
 
     public static bool Supports(ReductionOp op) =>
-        op.Axes.Length > 0 && op.Axes[^1] - op.Axes[0] == op.Axes.Length - 1 && (op.Kind == ReduceKind.Sum || op.Axes.Length == 1);
+        op is ReduceSumOp or ReduceMaxOp or ReduceMinOp
+        && op.Axes.Length > 0 && op.Axes[^1] - op.Axes[0] == op.Axes.Length - 1 && (op.Kind == ReduceKind.Sum || op.Axes.Length == 1);
 
     public override void Execute()
     {
