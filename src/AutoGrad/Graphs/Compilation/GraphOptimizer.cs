@@ -33,8 +33,9 @@ public sealed class SgdUpdate(double learningRate) : GraphOptimizer
 }
 
 /// <summary>
-/// Adam (Kingma &amp; Ba): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², t ← t+1,
-/// p ← p − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε). βᵗ is computed as exp(t·ln β) and √ as exp(½·ln) so the update needs only core ops.
+/// Adam (Kingma &amp; Ba): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m/c₁) / (√(v/c₂) + ε) with the bias
+/// corrections cᵢ = 1 − βᵢᵗ kept as state and updated as cᵢ ← βᵢcᵢ + (1−βᵢ), which equals 1 − βᵢᵗ⁺¹ without the
+/// cancellation of computing 1 − βᵗ in float32.
 /// </summary>
 public sealed class AdamUpdate(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) : GraphOptimizer
 {
@@ -59,15 +60,15 @@ public sealed class AdamUpdate(double learningRate = 1e-3, double beta1 = 0.9, d
             state.Add(new Tensor(p.Type) { Name = p.Name + ".adam_v" });
         }
 
-        state.Add(Tensor.Scalar(0, parameters[0].DType).Also(t => t.Name = "adam.step"));
+        state.Add(Tensor.Scalar(0, parameters[0].DType).Also(t => t.Name = "adam.correction1"));
+        state.Add(Tensor.Scalar(0, parameters[0].DType).Also(t => t.Name = "adam.correction2"));
         return state;
     }
 
     internal override Tensor[] Update(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients, IReadOnlyList<Tensor> state)
     {
-        Tensor step = state[^1].Add(1.0);
-        Tensor correction1 = step.Mul(Math.Log(Beta1)).Exp().RSub(1.0);
-        Tensor correction2 = step.Mul(Math.Log(Beta2)).Exp().RSub(1.0);
+        Tensor correction1 = state[^2].Mul(Beta1).Add(1 - Beta1);
+        Tensor correction2 = state[^1].Mul(Beta2).Add(1 - Beta2);
         var newParameters = new Tensor[parameters.Count];
         var newState = new Tensor[state.Count];
         for (int i = 0; i < parameters.Count; i++)
@@ -77,13 +78,14 @@ public sealed class AdamUpdate(double learningRate = 1e-3, double beta1 = 0.9, d
             Tensor v = state[(2 * i) + 1].Mul(Beta2).Add(g.Mul(g).Mul(1 - Beta2));
             Tensor mHat = m.Div(correction1);
             Tensor vHat = v.Div(correction2);
-            Tensor denominator = vHat.Log().Mul(0.5).Exp().Add(Epsilon);
+            Tensor denominator = vHat.Sqrt().Add(Epsilon);
             newParameters[i] = parameters[i].Sub(mHat.Div(denominator).Mul(LearningRate));
             newState[2 * i] = m;
             newState[(2 * i) + 1] = v;
         }
 
-        newState[^1] = step;
+        newState[^2] = correction1;
+        newState[^1] = correction2;
         return [.. newParameters, .. newState];
     }
 }
