@@ -33,13 +33,14 @@ public static class UnifiedDiff
             {
                 edits.Add((' ', a[x], x++, y++));
             }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y]))
+            else if (x < a.Length && (y == b.Length || lcs[x + 1, y] >= lcs[x, y + 1]))
             {
-                edits.Add(('+', b[y], x, y++));
+                // Deletions before insertions, as diff -u prints a changed line.
+                edits.Add(('-', a[x], x++, y));
             }
             else
             {
-                edits.Add(('-', a[x], x++, y));
+                edits.Add(('+', b[y], x, y++));
             }
         }
 
@@ -64,7 +65,6 @@ public static class UnifiedDiff
             // Extend the hunk while the next change is within 2·context unchanged lines.
             while (true)
             {
-                int lastChange = end;
                 while (end < edits.Count && edits[end].Kind != ' ')
                 {
                     end++;
@@ -78,7 +78,6 @@ public static class UnifiedDiff
                 }
 
                 end = Math.Min(edits.Count, end + context);
-                _ = lastChange;
                 break;
             }
 

@@ -89,7 +89,14 @@ public static class AlgebraicSimplification
             }
         }
 
-        return changed ? b.Add(node.WithInputs([.. inputs])) : null;
+        if (!changed)
+        {
+            return null;
+        }
+
+        // The smaller operand may now be a constant one or zero, so the identity rules get another chance.
+        GraphNode rewritten = node.WithInputs([.. inputs]);
+        return Simplify(b, rewritten) ?? b.Add(rewritten);
     }
 
     private static bool IsUniform(Tensor constant)
