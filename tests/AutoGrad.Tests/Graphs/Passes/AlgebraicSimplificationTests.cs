@@ -66,4 +66,24 @@ public class AlgebraicSimplificationTests
         Assert.Equal("inputs a:f64[4,4]\n  b:f64[4,4] = mul a 0.5\noutputs b\n", simplified.ToString());
         PassAssert.SameResults(graph, simplified);
     }
+
+    [Theory]
+    [InlineData(new[] { 0, 2, 1 }, new[] { 0, 2, 1 }, true)]
+    [InlineData(new[] { 1, 2, 0 }, new[] { 2, 0, 1 }, true)]
+    [InlineData(new[] { 1, 2, 0 }, new[] { 1, 2, 0 }, false)]
+    public void Run_PermuteOfPermute_DisappearsExactlyWhenItRestoresTheOrder(int[] first, int[] second, bool restores)
+    {
+        Graph graph = Graph.Trace(x => x.Permute(first).Permute(second).Exp(), TensorSpec.Batched(DType.Float64, 3, 4));
+        Graph simplified = AlgebraicSimplification.Run(graph);
+        Assert.Equal(restores ? 0 : 2, PassAssert.Count(simplified, "permute"));
+        PassAssert.SameResults(graph, simplified);
+    }
+
+    [Fact]
+    public void Run_TransposeOfTranspose_Disappears()
+    {
+        Graph graph = Graph.Trace(x => x.Transpose().Transpose().Tanh(), TensorSpec.Batched(DType.Float64, 3, 4));
+        Graph simplified = AlgebraicSimplification.Run(graph);
+        Assert.Equal("inputs a:f64[B,3,4]\n  b:f64[B,3,4] = tanh a\noutputs b\n", simplified.ToString());
+    }
 }
