@@ -12,14 +12,31 @@ public static class AnomalyMode
     [ThreadStatic]
     private static bool enabled;
 
+    // The node whose gradient rule is running, so a bad value produced inside a rule is blamed on that rule.
+    [ThreadStatic]
+    private static Node? currentRule;
+
     /// <summary>Whether anomaly detection is on for this thread.</summary>
     public static bool IsEnabled => enabled;
 
     /// <summary>Turns anomaly detection on until the returned scope is disposed.</summary>
     public static IDisposable Enable() => new Scope();
 
+    internal static Node? CurrentRule
+    {
+        get => currentRule;
+        set => currentRule = value;
+    }
+
     internal static void CheckForward(string opName, Tensor output)
     {
+        if (!IsFinite(output) && currentRule is { } rule)
+        {
+            throw new AnomalyException(
+                $"Anomaly: the gradient rule of '{rule.Op.Name}' produced {Describe(output)} (in its '{opName}' step); " +
+                $"the node was created at {rule.CreationSite ?? "an unknown place"}.");
+        }
+
         if (!IsFinite(output))
         {
             throw new AnomalyException(

@@ -67,7 +67,24 @@ internal static class ReverseWalk
 
             node.CheckNotReleased();
             CaptureNonLeafResult(wrt, results, node, g);
-            Tensor?[] inputGrads = node.Op.Backward(new GradientContext(node, g));
+            Tensor?[] inputGrads;
+            if (AnomalyMode.IsEnabled)
+            {
+                AnomalyMode.CurrentRule = node;
+                try
+                {
+                    inputGrads = node.Op.Backward(new GradientContext(node, g));
+                }
+                finally
+                {
+                    AnomalyMode.CurrentRule = null;
+                }
+            }
+            else
+            {
+                inputGrads = node.Op.Backward(new GradientContext(node, g));
+            }
+
             if (inputGrads.Length != node.InputCount)
             {
                 throw new InvalidOperationException(
