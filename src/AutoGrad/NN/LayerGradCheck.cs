@@ -19,6 +19,9 @@ public static class LayerGradCheck
     {
         ArgumentNullException.ThrowIfNull(layer);
         Tensor x = input.To(DType.Float64);
+
+        // Eager parameters are converted first, then lazy ones are built by a call in float64.
+        layer.To(DType.Float64);
         using (Autodiff.NoGrad())
         {
             layer.Call(x);
