@@ -266,4 +266,12 @@ public class LayerDiscoveryTests
         model.ZeroGrad();
         Assert.All(model.Parameters(), p => Assert.Null(p.Grad));
     }
+
+    [Fact]
+    public void Dense_InputDtypeDiffersFromParameters_SaysHowToConvert()
+    {
+        var dense = new Dense(2, inputSize: 3);
+        var error = Assert.Throws<ArgumentException>(() => dense.Call(Tensor.Ones([1, 3], DType.Float64)));
+        Assert.Equal("Dense 'dense': the input is f64[1,3] but the parameters are f32; convert one (input.To(DType.Float32) or model.To(DType.Float64)).", error.Message);
+    }
 }
