@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AutoGrad.Kernels;
 
@@ -91,6 +93,11 @@ internal static unsafe partial class Gemm
                 // op(B)[p, j] = b[j·ldb + p]: write the panel contiguously, reading `cols` stored rows side by side
                 // (each of their cache lines serves 64 bytes' worth of consecutive p).
                 T* source = b + ((nint)(j0 + jr) * ldb) + p0;
+                if (cols == nr && TryGatherColumns(source, ldb, kc, panel, nr))
+                {
+                    continue;
+                }
+
                 for (int p = 0; p < kc; p++, panel += nr)
                 {
                     T* column = source + p;
@@ -107,5 +114,49 @@ internal static unsafe partial class Gemm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Packs a full panel of a transposed B with gathers: one AVX2 gather loads one p from 8 floats' or 4 doubles'
+    /// consecutive stored rows, about twice as fast as element-by-element copies.
+    /// </summary>
+    /// <returns>False, having done nothing, when AVX2 is missing or the panel width is not a multiple of a gather.</returns>
+    private static bool TryGatherColumns<T>(T* source, nint ldb, int kc, T* panel, int nr)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int lanes = 32 / sizeof(T);
+        if (!Avx2.IsSupported || nr % lanes != 0 || ldb * nr > int.MaxValue)
+        {
+            return false;
+        }
+
+        int groups = nr / lanes;
+        for (int g = 0; g < groups; g++)
+        {
+            T* rows = source + (g * lanes * ldb);
+            T* target = panel + (g * lanes);
+            if (typeof(T) == typeof(float))
+            {
+                Vector256<int> offsets = Vector256<int>.Indices * (int)ldb;
+                for (int p = 0; p < kc; p++)
+                {
+                    Avx2.GatherVector256((float*)rows + p, offsets, 4).Store((float*)target + (p * nr));
+                }
+            }
+            else if (typeof(T) == typeof(double))
+            {
+                Vector128<int> offsets = Vector128<int>.Indices * (int)ldb;
+                for (int p = 0; p < kc; p++)
+                {
+                    Avx2.GatherVector256((double*)rows + p, offsets, 8).Store((double*)target + (p * nr));
+                }
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
