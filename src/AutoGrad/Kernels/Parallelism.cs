@@ -108,10 +108,11 @@ internal static class Parallelism
                 t_inParallelRegion = false;
             }
 
+            // Spin, then yield, but never Sleep(1): a millisecond nap would dwarf the work of most regions.
             SpinWait spin = default;
             while (Volatile.Read(ref s_running) != 0)
             {
-                spin.SpinOnce();
+                spin.SpinOnce(sleep1Threshold: -1);
             }
 
             ExceptionDispatchInfo? error = s_error;
