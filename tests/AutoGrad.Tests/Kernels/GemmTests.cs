@@ -14,13 +14,13 @@ public class GemmTests
 
     /// <summary>
     /// Each of m, n, k swept over 1..70 with the other two drawn in turn from <see cref="FixedSizes"/>, every
-    /// vectorized path this machine has, float32 and float64; the transpose pair, accumulate and extra stride cycle
+    /// vectorized path this machine has (the scalar one on a machine with none), float32 and float64; the transpose pair, accumulate and extra stride cycle
     /// with the size so every combination meets many edge shapes.
     /// </summary>
     public static TheoryData<string, string, int, int, int, bool, bool, bool, int> SizeSweep()
     {
         var data = new TheoryData<string, string, int, int, int, bool, bool, bool, int>();
-        foreach (GemmPath path in VectorPaths())
+        foreach (GemmPath path in VectorPaths().DefaultIfEmpty(GemmPath.Scalar))
         {
             foreach (string dtype in new[] { "f32", "f64" })
             {
