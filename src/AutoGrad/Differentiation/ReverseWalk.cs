@@ -13,6 +13,12 @@ internal static class ReverseWalk
 {
     private static long stampSource;
 
+    [ThreadStatic]
+    private static long t_currentWalk;
+
+    /// <summary>The stamp of the walk running on this thread, or 0; ops stamp their outputs with it.</summary>
+    internal static long CurrentWalk => t_currentWalk;
+
     /// <summary>Runs the walk from <paramref name="root"/> seeded with <paramref name="seed"/>.</summary>
     /// <param name="root">The tensor being differentiated.</param>
     /// <param name="seed">dL/droot, same shape as root.</param>
@@ -34,7 +40,7 @@ internal static class ReverseWalk
                         "(set RequiresGrad = true on the parameters, and do not compute under NoGrad).");
                 }
 
-                Accumulate(root, seed, createGraph);
+                Accumulate(root, seed, createGraph, owned: false);
             }
             else
             {
@@ -50,10 +56,47 @@ internal static class ReverseWalk
             return results;
         }
 
-        List<Node> order = TopologicalOrder(root.gradFn);
+        long stamp = Interlocked.Increment(ref stampSource);
+        List<Node> order = TopologicalOrder(root.gradFn, stamp);
         var grads = new Tensor?[order.Count];
         grads[^1] = seed;
 
+        long outerWalk = t_currentWalk;
+        t_currentWalk = stamp;
+        try
+        {
+            Walk(order, grads, wrt, results, createGraph, stamp);
+        }
+        finally
+        {
+            t_currentWalk = outerWalk;
+        }
+
+        if (!retainGraph)
+        {
+            foreach (Node node in order)
+            {
+                node.Release();
+            }
+        }
+
+        if (results is not null && !allowUnused)
+        {
+            for (int i = 0; i < results.Length; i++)
+            {
+                if (results[i] is null)
+                {
+                    throw new InvalidOperationException(
+                        $"Grad: input {i} ({wrt![i].Type}) was not used to compute the output. Pass allowUnused: true to get null for it.");
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private static void Walk(List<Node> order, Tensor?[] grads, Tensor[]? wrt, Tensor?[]? results, bool createGraph, long stamp)
+    {
         using var mode = GradMode.Set(createGraph);
         for (int n = order.Count - 1; n >= 0; n--)
         {
@@ -120,7 +163,11 @@ internal static class ReverseWalk
                 {
                     if (wrt is null)
                     {
-                        Accumulate(leaf, gi, createGraph);
+                        // A gradient made by this walk's rules and routed nowhere else can become the leaf's Grad
+                        // as it is; anything else (the seed, a gradient passed through, one sent to two inputs) is copied.
+                        bool owned = gi.birthWalk == stamp && !ReferenceEquals(gi, g)
+                            && !(ReferenceEquals(gi, inputGrads[i]) && AppearsElsewhere(inputGrads, i));
+                        Accumulate(leaf, gi, createGraph, owned);
                     }
                     else
                     {
@@ -135,28 +182,19 @@ internal static class ReverseWalk
                 }
             }
         }
+    }
 
-        if (!retainGraph)
+    private static bool AppearsElsewhere(Tensor?[] values, int index)
+    {
+        for (int j = 0; j < values.Length; j++)
         {
-            foreach (Node node in order)
+            if (j != index && ReferenceEquals(values[j], values[index]))
             {
-                node.Release();
+                return true;
             }
         }
 
-        if (results is not null && !allowUnused)
-        {
-            for (int i = 0; i < results.Length; i++)
-            {
-                if (results[i] is null)
-                {
-                    throw new InvalidOperationException(
-                        $"Grad: input {i} ({wrt![i].Type}) was not used to compute the output. Pass allowUnused: true to get null for it.");
-                }
-            }
-        }
-
-        return results;
+        return false;
     }
 
     private static void CaptureNonLeafResult(Tensor[]? wrt, Tensor?[]? results, Node node, Tensor g)
@@ -175,7 +213,7 @@ internal static class ReverseWalk
         }
     }
 
-    private static void Accumulate(Tensor leaf, Tensor g, bool createGraph)
+    private static void Accumulate(Tensor leaf, Tensor g, bool createGraph, bool owned)
     {
         if (createGraph)
         {
@@ -185,7 +223,7 @@ internal static class ReverseWalk
         {
             // A fresh copy: the same gradient tensor may reach several leaves (add passes it to both operands),
             // and optimizers may later scale a Grad in place.
-            leaf.Grad = g.Clone();
+            leaf.Grad = owned ? g : g.Clone();
         }
         else
         {
@@ -195,9 +233,8 @@ internal static class ReverseWalk
     }
 
     /// <summary>Reverse postorder of the nodes reachable from <paramref name="root"/>, with an explicit stack.</summary>
-    private static List<Node> TopologicalOrder(Node root)
+    private static List<Node> TopologicalOrder(Node root, long stamp)
     {
-        long stamp = Interlocked.Increment(ref stampSource);
         var order = new List<Node>();
         var stack = new Stack<(Node Node, int NextInput)>();
         root.WalkStamp = stamp;

@@ -5,6 +5,8 @@ namespace AutoGrad.Kernels;
 
 internal static unsafe partial class Gemm
 {
+    private const int PartsPerThread = 2;
+
     /// <summary>
     /// Splits C into <paramref name="threads"/> slices along m or n, aligned to whole micro-tiles, and runs them on
     /// <see cref="Parallelism"/>. Splitting n makes every slice repack all of A (m·k values), splitting m repacks all of
@@ -33,9 +35,11 @@ internal static unsafe partial class Gemm
             return;
         }
 
+        // Several parts per thread, so when one thread is held up (another process took its core) the others
+        // take over its remaining parts instead of waiting at the end of the region.
         int total = splitRows ? m : n;
         int unit = splitRows ? mr : nr;
-        int partSize = RoundUp((total + threads - 1) / threads, unit);
+        int partSize = Math.Max(unit, RoundUp((total + (PartsPerThread * threads) - 1) / (PartsPerThread * threads), unit));
         int parts = (total + partSize - 1) / partSize;
 
         ParallelJob<T> job = ParallelJob<T>.ForCurrentThread();

@@ -53,7 +53,13 @@ internal static unsafe partial class Gemm
     internal const int NC = 768;
 
     /// <summary>Products below this many floating-point operations (2·m·n·k) per thread run on fewer threads.</summary>
-    internal const double MinFlopsPerThread = 4e6;
+    /// <remarks>
+    /// About 0.3 ms of single-thread work: waking a worker costs microseconds on an idle machine but up to a
+    /// scheduler quantum when the cores are busy, and the caller then waits for the late worker's share. The MLP
+    /// products of a training step at batch 64–256 (13–51 MFLOP) measured faster on one thread on a loaded 2-core
+    /// machine (docs/performance.md), so they stay on the caller's thread.
+    /// </remarks>
+    internal const double MinFlopsPerThread = 32e6;
 
     /// <summary>
     /// C[m×n] = op(A)·op(B) (+ C when accumulate). Row-major. op(A) is m×k: A is stored m×k with row stride lda when

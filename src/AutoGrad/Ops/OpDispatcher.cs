@@ -41,7 +41,7 @@ internal static class OpDispatcher
             anyRequiresGrad |= inputs[i].RequiresGrad;
         }
 
-        var output = new Tensor(op.InferType(types));
+        var output = new Tensor(op.InferType(types)) { birthWalk = ReverseWalk.CurrentWalk };
         op.Forward(inputs, output);
 
         if (AnomalyMode.IsEnabled)

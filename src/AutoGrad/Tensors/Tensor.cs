@@ -19,6 +19,10 @@ public sealed partial class Tensor
     internal Node? gradFn;
     private bool requiresGrad;
 
+    /// <summary>The reverse walk that was running on this thread when an op produced this tensor (0: none).</summary>
+    /// <remarks>Lets the walk hand a gradient it just computed to a leaf without copying it (see ReverseWalk).</remarks>
+    internal long birthWalk;
+
     /// <summary>Allocates a zero-filled tensor.</summary>
     internal Tensor(TensorType type)
         : this(type.Shape, type.DType)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Optimizers;
@@ -57,23 +58,13 @@ public class Adam : Optimizer
     private void Run<T>(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        Span<T> p = parameter.AsSpan<T>(), m = slots[0].AsSpan<T>(), v = slots[1].AsSpan<T>();
-        ReadOnlySpan<T> g = gradient.AsSpan<T>();
-        T b1 = T.CreateTruncating(Beta1), b2 = T.CreateTruncating(Beta2), one = T.One;
         T correction1 = T.CreateTruncating(1 - Math.Pow(Beta1, step));
         T correction2 = T.CreateTruncating(1 - Math.Pow(Beta2, step));
-        T lr = T.CreateTruncating(LearningRate), eps = T.CreateTruncating(Epsilon);
         T l2 = Decoupled ? T.Zero : T.CreateTruncating(WeightDecay);
-        T shrink = Decoupled ? T.CreateTruncating(1 - (LearningRate * WeightDecay)) : one;
-        for (int i = 0; i < p.Length; i++)
-        {
-            T d = g[i] + (l2 * p[i]);
-            m[i] = (b1 * m[i]) + ((one - b1) * d);
-            v[i] = (b2 * v[i]) + ((one - b2) * d * d);
-            T mHat = m[i] / correction1;
-            T vHat = v[i] / correction2;
-            p[i] = (p[i] * shrink) - (lr * mHat / (T.Sqrt(vHat) + eps));
-        }
+        T shrink = Decoupled ? T.CreateTruncating(1 - (LearningRate * WeightDecay)) : T.One;
+        OptimizerUpdates.Adam(parameter.AsSpan<T>(), gradient.AsSpan<T>(), slots[0].AsSpan<T>(), slots[1].AsSpan<T>(),
+            T.CreateTruncating(Beta1), T.CreateTruncating(Beta2), correction1, correction2,
+            T.CreateTruncating(LearningRate), T.CreateTruncating(Epsilon), l2, shrink);
     }
 }
 

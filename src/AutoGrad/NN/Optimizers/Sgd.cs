@@ -1,4 +1,5 @@
 using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Optimizers;
@@ -64,23 +65,9 @@ public sealed class Sgd : Optimizer
     private void Run<T>(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        Span<T> p = parameter.AsSpan<T>();
-        ReadOnlySpan<T> g = gradient.AsSpan<T>();
-        T lr = T.CreateTruncating(LearningRate), wd = T.CreateTruncating(WeightDecay), mu = T.CreateTruncating(Momentum);
-        T keep = T.CreateTruncating(1 - Dampening);
-        Span<T> b = slots.Length > 0 ? slots[0].AsSpan<T>() : default;
-        for (int i = 0; i < p.Length; i++)
-        {
-            T d = g[i] + (wd * p[i]);
-            if (slots.Length > 0)
-            {
-                b[i] = step == 1 ? d : (mu * b[i]) + (keep * d);
-                d = Nesterov ? d + (mu * b[i]) : b[i];
-            }
-
-            p[i] -= lr * d;
-        }
-
+        Span<T> buffer = slots.Length > 0 ? slots[0].AsSpan<T>() : default;
+        OptimizerUpdates.Sgd(parameter.AsSpan<T>(), gradient.AsSpan<T>(), buffer, T.CreateTruncating(LearningRate),
+            T.CreateTruncating(WeightDecay), T.CreateTruncating(Momentum), T.CreateTruncating(1 - Dampening), step == 1, Nesterov);
         if (slots.Length > 0)
         {
             slots[0].MarkModified();
