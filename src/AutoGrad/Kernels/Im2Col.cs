@@ -1,0 +1,149 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace AutoGrad.Kernels;
+
+/// <summary>
+/// The geometry of a 2-D convolution or pooling window over one NCHW image: channels, input size, kernel size,
+/// stride, zero padding and dilation per spatial axis, and the resulting output size.
+/// </summary>
+internal readonly record struct ConvGeometry(
+    int Channels, int Height, int Width, int KernelHeight, int KernelWidth,
+    int StrideHeight, int StrideWidth, int PadHeight, int PadWidth, int DilationHeight, int DilationWidth)
+{
+    /// <summary>Output rows: ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1.</summary>
+    public int OutHeight => OutExtent(Height, KernelHeight, StrideHeight, PadHeight, DilationHeight);
+
+    /// <summary>Output columns: ⌊(W + 2p − d(k − 1) − 1) / s⌋ + 1.</summary>
+    public int OutWidth => OutExtent(Width, KernelWidth, StrideWidth, PadWidth, DilationWidth);
+
+    /// <summary>Rows of the column matrix: C·kH·kW.</summary>
+    public int ColumnRows => Channels * KernelHeight * KernelWidth;
+
+    /// <summary>Columns of the column matrix: one per output position, oH·oW.</summary>
+    public int ColumnCount => OutHeight * OutWidth;
+
+    /// <summary>Elements of one input image, C·H·W.</summary>
+    public int ImageSize => Channels * Height * Width;
+
+    /// <summary>The output extent along one axis (may be ≤ 0 when the window does not fit; callers check).</summary>
+    public static int OutExtent(int input, int kernel, int stride, int pad, int dilation) =>
+        (int)Math.Floor((input + (2.0 * pad) - (dilation * (kernel - 1)) - 1) / stride) + 1;
+}
+
+/// <summary>
+/// im2col unrolls every receptive field of an image into a column so a convolution becomes one matrix product;
+/// col2im is its adjoint (it sums each column entry back onto the pixel it was read from), used for input gradients.
+/// </summary>
+internal static class Im2Col
+{
+    /// <summary>
+    /// Fills <paramref name="columns"/> (C·kH·kW rows × oH·oW columns, row-major) from image <paramref name="x"/> (C×H×W);
+    /// positions that fall in the zero padding read 0.
+    /// </summary>
+    public static void Unfold<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int oH = g.OutHeight, oW = g.OutWidth, count = oH * oW;
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            ReadOnlySpan<T> plane = x.Slice(c * g.Height * g.Width, g.Height * g.Width);
+            for (int ki = 0; ki < g.KernelHeight; ki++)
+            {
+                for (int kj = 0; kj < g.KernelWidth; kj++, row++)
+                {
+                    Span<T> target = columns.Slice(row * count, count);
+                    int colOffset = (kj * g.DilationWidth) - g.PadWidth;
+                    (int lo, int hi) = ValidRange(colOffset, g.StrideWidth, g.Width, oW);
+                    for (int oh = 0; oh < oH; oh++)
+                    {
+                        Span<T> line = target.Slice(oh * oW, oW);
+                        int ih = (oh * g.StrideHeight) - g.PadHeight + (ki * g.DilationHeight);
+                        if ((uint)ih >= (uint)g.Height || lo >= hi)
+                        {
+                            line.Clear();
+                            continue;
+                        }
+
+                        line[..lo].Clear();
+                        line[hi..].Clear();
+                        ReadOnlySpan<T> source = plane.Slice(ih * g.Width, g.Width);
+                        if (g.StrideWidth == 1)
+                        {
+                            source.Slice(lo + colOffset, hi - lo).CopyTo(line[lo..hi]);
+                        }
+                        else
+                        {
+                            for (int ow = lo, iw = (lo * g.StrideWidth) + colOffset; ow < hi; ow++, iw += g.StrideWidth)
+                            {
+                                line[ow] = source[iw];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Unfold{T}"/>: clears image <paramref name="x"/> (C×H×W), then adds every column entry
+    /// onto the pixel it was read from (entries that came from padding are dropped).
+    /// </summary>
+    public static void Fold<T>(ReadOnlySpan<T> columns, in ConvGeometry g, Span<T> x)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        x.Clear();
+        int oH = g.OutHeight, oW = g.OutWidth, count = oH * oW;
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            Span<T> plane = x.Slice(c * g.Height * g.Width, g.Height * g.Width);
+            for (int ki = 0; ki < g.KernelHeight; ki++)
+            {
+                for (int kj = 0; kj < g.KernelWidth; kj++, row++)
+                {
+                    ReadOnlySpan<T> source = columns.Slice(row * count, count);
+                    int colOffset = (kj * g.DilationWidth) - g.PadWidth;
+                    (int lo, int hi) = ValidRange(colOffset, g.StrideWidth, g.Width, oW);
+                    if (lo >= hi)
+                    {
+                        continue;
+                    }
+
+                    for (int oh = 0; oh < oH; oh++)
+                    {
+                        int ih = (oh * g.StrideHeight) - g.PadHeight + (ki * g.DilationHeight);
+                        if ((uint)ih >= (uint)g.Height)
+                        {
+                            continue;
+                        }
+
+                        ReadOnlySpan<T> line = source.Slice(oh * oW, oW);
+                        Span<T> target = plane.Slice(ih * g.Width, g.Width);
+                        if (g.StrideWidth == 1)
+                        {
+                            Span<T> span = target.Slice(lo + colOffset, hi - lo);
+                            TensorPrimitives.Add(span, line[lo..hi], span);
+                        }
+                        else
+                        {
+                            for (int ow = lo, iw = (lo * g.StrideWidth) + colOffset; ow < hi; ow++, iw += g.StrideWidth)
+                            {
+                                target[iw] += line[ow];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // The output columns ow in [lo, hi) whose input column ow·stride + offset lies inside [0, width).
+    private static (int Lo, int Hi) ValidRange(int offset, int stride, int width, int outWidth)
+    {
+        int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        int hi = width - offset <= 0 ? 0 : ((width - offset - 1) / stride) + 1;
+        return (Math.Min(lo, outWidth), Math.Clamp(hi, 0, outWidth));
+    }
+}

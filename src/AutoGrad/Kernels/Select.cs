@@ -1,0 +1,46 @@
+using System.Numerics;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Kernels;
+
+/// <summary>The kernels behind <c>where</c>: broadcasting an operand to an output shape, and picking per element.</summary>
+internal static class Select
+{
+    /// <summary>Copies <paramref name="x"/> (of shape <paramref name="from"/>) repeated NumPy-style to fill <paramref name="destination"/> (of shape <paramref name="to"/>).</summary>
+    public static void Expand<T>(ReadOnlySpan<T> x, Shape from, Span<T> destination, Shape to)
+        where T : unmanaged
+    {
+        if (from == to)
+        {
+            x.CopyTo(destination);
+            return;
+        }
+
+        var walk = new BroadcastWalk(to, from, to);
+        var cursor = walk.Start();
+        for (int c = 0, offset = 0; c < walk.Count; c++, offset += walk.Chunk, cursor.Next())
+        {
+            if (walk.AFull)
+            {
+                x.Slice(cursor.OffsetA, walk.Chunk).CopyTo(destination.Slice(offset, walk.Chunk));
+            }
+            else
+            {
+                destination.Slice(offset, walk.Chunk).Fill(x[cursor.OffsetA]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// destination[i] = condition[i] != 0 ? x[i] : y[i]. A true select rather than y + c·(x − y), so an infinite or NaN
+    /// value in the branch not taken never leaks into the result (the usual reason to call where).
+    /// </summary>
+    public static void Where<T>(ReadOnlySpan<T> condition, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = condition[i] != T.Zero ? x[i] : y[i];
+        }
+    }
+}

@@ -1,0 +1,273 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.NN;
+
+/// <summary>
+/// Finds the parameters, buffers and sub-layers of a layer by reflection over its instance fields (auto-properties
+/// through their backing fields), including lists, arrays and dictionaries of them, nested to any depth.
+/// </summary>
+/// <remarks>
+/// The field list is computed once per type. A field whose value hides tensors that require grad, or layers, in a
+/// container that cannot be enumerated in a stable order (a tuple, a set, a plain object) is an error rather than a
+/// silently untrained parameter: that trap is why discovery exists.
+/// </remarks>
+internal static class LayerMembers
+{
+    private static readonly ConcurrentDictionary<Type, Member[]> Cache = new();
+
+    internal enum Kind
+    {
+        Parameter,
+        Buffer,
+        Layer,
+    }
+
+    /// <summary>One parameter, buffer or sub-layer found under a layer, with the slot that holds it.</summary>
+    internal readonly record struct Found(string Path, Kind Kind, object Value, Action<object>? Replace, Layer Owner);
+
+    /// <summary>Everything reachable from <paramref name="root"/>: parameters, buffers and layers (root excluded), each once, in field order.</summary>
+    public static List<Found> Collect(Layer root)
+    {
+        var result = new List<Found>();
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance) { root };
+        CollectInto(root, string.Empty, result, seen);
+        return result;
+    }
+
+    private static void AddLayer(Layer owner, Layer layer, string path, Action<object>? replace, List<Found> result, HashSet<object> seen)
+    {
+        if (seen.Add(layer))
+        {
+            result.Add(new Found(path, Kind.Layer, layer, replace, owner));
+            CollectInto(layer, path + ".", result, seen);
+        }
+    }
+
+    private static void CollectInto(Layer layer, string prefix, List<Found> result, HashSet<object> seen)
+    {
+        if (layer is Sequential sequential)
+        {
+            var keyed = sequential.KeyedLayers();
+            for (int i = 0; i < keyed.Count; i++)
+            {
+                int index = i;
+                AddLayer(layer, keyed[i].Value, prefix + keyed[i].Key, v => sequential.ReplaceAt(index, (Layer)v), result, seen);
+            }
+        }
+
+        foreach (Member member in MembersOf(layer.GetType()))
+        {
+            object? value = member.Field.GetValue(layer);
+            Visit(layer, member, value, prefix + member.Name, v => member.Field.SetValue(layer, v), result, seen);
+        }
+    }
+
+    private static void Visit(Layer owner, Member member, object? value, string path, Action<object>? replace, List<Found> result, HashSet<object> seen)
+    {
+        switch (value)
+        {
+            case null:
+                return;
+            case Tensor tensor:
+                if (member.IsBuffer || tensor.RequiresGrad)
+                {
+                    if (seen.Add(tensor))
+                    {
+                        result.Add(new Found(path, member.IsBuffer ? Kind.Buffer : Kind.Parameter, tensor, replace, owner));
+                    }
+                }
+
+                return;
+            case Layer layer:
+                AddLayer(owner, layer, path, replace, result, seen);
+                return;
+            case IDictionary dictionary:
+                var keys = new List<(string Text, object Key)>();
+                foreach (object key in dictionary.Keys)
+                {
+                    keys.Add((Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty, key));
+                }
+
+                // Sorted so the order (and so names, optimizer state and files) never depends on insertion history.
+                keys.Sort((a, b) => string.CompareOrdinal(a.Text, b.Text));
+                foreach (var (text, key) in keys)
+                {
+                    Visit(owner, member, dictionary[key], path + "." + text, v => dictionary[key] = v, result, seen);
+                }
+
+                return;
+            case IList list:
+                for (int i = 0; i < list.Count; i++)
+                {
+                    int index = i;
+                    Visit(owner, member, list[i], path + "." + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        list.IsReadOnly && list is not Array ? null : v => list[index] = v, result, seen);
+                }
+
+                return;
+            default:
+                if (member.Inspect && HidesTrainableState(value, depth: 0))
+                {
+                    throw new InvalidOperationException(
+                        $"Layer '{owner.GetType().Name}': field '{member.Name}' of type {TypeName(value.GetType())} holds tensors that require grad " +
+                        "(or layers) inside a container that parameter discovery cannot enumerate, so they would silently never be trained or saved. " +
+                        "Keep them in a field of type Tensor or Layer, or in a List, array or Dictionary of them (wrap helper objects in a Layer), " +
+                        "or mark the field [NotTracked] if that is intended.");
+                }
+
+                return;
+        }
+    }
+
+    private static bool HidesTrainableState(object value, int depth)
+    {
+        if (depth > 2)
+        {
+            return false;
+        }
+
+        switch (value)
+        {
+            case Tensor t:
+                return t.RequiresGrad;
+            case Layer:
+                return true;
+            case string:
+                return false;
+            case ITuple tuple:
+                for (int i = 0; i < tuple.Length; i++)
+                {
+                    if (tuple[i] is { } item && HidesTrainableState(item, depth + 1))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case IEnumerable items:
+                foreach (object? item in items)
+                {
+                    if (item is not null && HidesTrainableState(item, depth + 1))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+        }
+
+        Type type = value.GetType();
+        if (!NeedsInspection(type))
+        {
+            return false;
+        }
+
+        foreach (FieldInfo field in InstanceFields(type))
+        {
+            if (field.GetValue(value) is { } inner && HidesTrainableState(inner, depth + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Member[] MembersOf(Type type) => Cache.GetOrAdd(type, static t =>
+    {
+        var members = new List<Member>();
+        foreach (FieldInfo field in InstanceFields(t))
+        {
+            // The library's own bases keep bookkeeping (names, modes, the compiled optimizer) that is not model state.
+            if (field.DeclaringType == typeof(Layer) || field.DeclaringType == typeof(Model))
+            {
+                continue;
+            }
+
+            (string name, PropertyInfo? property) = MemberName(field);
+            if (Has<NotTrackedAttribute>(field, property))
+            {
+                continue;
+            }
+
+            Type declared = field.FieldType;
+            bool direct = declared == typeof(Tensor) || typeof(Layer).IsAssignableFrom(declared)
+                || typeof(IDictionary).IsAssignableFrom(declared) || typeof(IList).IsAssignableFrom(declared);
+            bool inspect = !direct && NeedsInspection(declared);
+            if (direct || inspect || declared == typeof(object))
+            {
+                members.Add(new Member(name, field, Has<BufferAttribute>(field, property), inspect || declared == typeof(object)));
+            }
+        }
+
+        return [.. members];
+    });
+
+    private static bool NeedsInspection(Type type)
+    {
+        if (type.IsPrimitive || type.IsEnum || type.IsPointer || type == typeof(string) || typeof(Delegate).IsAssignableFrom(type)
+            || type == typeof(Shape) || type == typeof(DType) || type == typeof(Generator))
+        {
+            return false;
+        }
+
+        // The library's own helper types (activations, initializers, losses, optimizers) never own parameters.
+        if (type.Assembly == typeof(Layer).Assembly && type != typeof(Tensor) && !typeof(Layer).IsAssignableFrom(type))
+        {
+            return false;
+        }
+
+        return !(type.IsValueType && type.Namespace is { } ns && ns.StartsWith("System", StringComparison.Ordinal) && !typeof(ITuple).IsAssignableFrom(type));
+    }
+
+    private static IEnumerable<FieldInfo> InstanceFields(Type type)
+    {
+        // Base-class fields first, so inherited parameters keep their order when a layer is subclassed.
+        var chain = new Stack<Type>();
+        for (Type? t = type; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            chain.Push(t);
+        }
+
+        foreach (Type t in chain)
+        {
+            foreach (FieldInfo field in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+                .OrderBy(f => f.MetadataToken))
+            {
+                yield return field;
+            }
+        }
+    }
+
+    private static (string Name, PropertyInfo? Property) MemberName(FieldInfo field)
+    {
+        string name = field.Name;
+        PropertyInfo? property = null;
+        if (name.StartsWith('<') && name.IndexOf(">k__BackingField", StringComparison.Ordinal) is int end and > 0)
+        {
+            name = name[1..end];
+            property = field.DeclaringType!.GetProperty(name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
+        }
+
+        if (name.StartsWith("m_", StringComparison.Ordinal))
+        {
+            name = name[2..];
+        }
+
+        name = name.TrimStart('_');
+        return (name.Length > 0 ? char.ToLowerInvariant(name[0]) + name[1..] : field.Name, property);
+    }
+
+    private static bool Has<TAttribute>(FieldInfo field, PropertyInfo? property)
+        where TAttribute : Attribute =>
+        field.IsDefined(typeof(TAttribute)) || (property?.IsDefined(typeof(TAttribute)) ?? false);
+
+    private static string TypeName(Type type) =>
+        type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(TypeName))}>" : type.Name;
+
+    private sealed record Member(string Name, FieldInfo Field, bool IsBuffer, bool Inspect);
+}

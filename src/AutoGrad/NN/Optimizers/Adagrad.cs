@@ -1,0 +1,66 @@
+using System.Numerics;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.NN.Optimizers;
+
+/// <summary>
+/// Adagrad (Duchi et al., 2011), as in PyTorch: g ← g + λ·p; s ← s + g²; p ← p − η·g/(√s + ε), with s starting
+/// at <c>initialAccumulatorValue</c>.
+/// </summary>
+public sealed class Adagrad : Optimizer
+{
+    /// <summary>Optimizes a list of parameters.</summary>
+    public Adagrad(IEnumerable<Tensor> parameters, double learningRate = 0.01, double epsilon = 1e-10, double weightDecay = 0, double initialAccumulatorValue = 0)
+        : base(parameters, learningRate) => (Epsilon, WeightDecay, InitialAccumulatorValue) = (epsilon, weightDecay, initialAccumulatorValue);
+
+    /// <summary>Optimizes every parameter of a model.</summary>
+    public Adagrad(Layer model, double learningRate = 0.01, double epsilon = 1e-10, double weightDecay = 0, double initialAccumulatorValue = 0)
+        : base(model, learningRate) => (Epsilon, WeightDecay, InitialAccumulatorValue) = (epsilon, weightDecay, initialAccumulatorValue);
+
+    /// <summary>ε, added to √s.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>λ, the L2 penalty added to the gradient.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>The starting value of the accumulator.</summary>
+    public double InitialAccumulatorValue { get; }
+
+    /// <inheritdoc/>
+    public override string Name => "adagrad";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> SlotNames => ["sum"];
+
+    /// <inheritdoc/>
+    protected override Tensor CreateSlot(Tensor parameter) => Tensor.Full(parameter.Shape, InitialAccumulatorValue, parameter.DType);
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
+    {
+        if (parameter.DType == DType.Float32)
+        {
+            Run<float>(parameter, gradient, slots[0]);
+        }
+        else
+        {
+            Run<double>(parameter, gradient, slots[0]);
+        }
+
+        slots[0].MarkModified();
+    }
+
+    private void Run<T>(Tensor parameter, Tensor gradient, Tensor sum)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Span<T> p = parameter.AsSpan<T>(), s = sum.AsSpan<T>();
+        ReadOnlySpan<T> g = gradient.AsSpan<T>();
+        T lr = T.CreateTruncating(LearningRate), eps = T.CreateTruncating(Epsilon), wd = T.CreateTruncating(WeightDecay);
+        for (int i = 0; i < p.Length; i++)
+        {
+            T d = g[i] + (wd * p[i]);
+            s[i] += d * d;
+            p[i] -= lr * d / (T.Sqrt(s[i]) + eps);
+        }
+    }
+}

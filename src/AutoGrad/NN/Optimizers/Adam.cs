@@ -1,0 +1,102 @@
+using System.Numerics;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.NN.Optimizers;
+
+/// <summary>
+/// Adam (Kingma &amp; Ba, 2015), as in PyTorch: g ← g + λ·p (L2); m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
+/// m̂ = m/(1 − β₁ᵗ); v̂ = v/(1 − β₂ᵗ); p ← p − η·m̂/(√v̂ + ε).
+/// </summary>
+public class Adam : Optimizer
+{
+    /// <summary>Optimizes a list of parameters.</summary>
+    public Adam(IEnumerable<Tensor> parameters, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+        : base(parameters, learningRate) => (Beta1, Beta2, Epsilon, WeightDecay) = (beta1, beta2, epsilon, weightDecay);
+
+    /// <summary>Optimizes every parameter of a model.</summary>
+    public Adam(Layer model, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+        : base(model, learningRate) => (Beta1, Beta2, Epsilon, WeightDecay) = (beta1, beta2, epsilon, weightDecay);
+
+    /// <summary>β₁, the decay of the first moment.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>β₂, the decay of the second moment.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>ε, added to √v̂.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>λ: an L2 penalty added to the gradient here; decoupled decay in <see cref="AdamW"/>.</summary>
+    public double WeightDecay { get; }
+
+    /// <inheritdoc/>
+    public override string Name => "adam";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> SlotNames => ["m", "v"];
+
+    /// <summary>Whether the weight decay is decoupled (applied to the parameter, not the gradient).</summary>
+    private protected virtual bool Decoupled => false;
+
+    /// <inheritdoc/>
+    protected override void Update(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
+    {
+        if (parameter.DType == DType.Float32)
+        {
+            Run<float>(parameter, gradient, slots, step);
+        }
+        else
+        {
+            Run<double>(parameter, gradient, slots, step);
+        }
+
+        slots[0].MarkModified();
+        slots[1].MarkModified();
+    }
+
+    private void Run<T>(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Span<T> p = parameter.AsSpan<T>(), m = slots[0].AsSpan<T>(), v = slots[1].AsSpan<T>();
+        ReadOnlySpan<T> g = gradient.AsSpan<T>();
+        T b1 = T.CreateTruncating(Beta1), b2 = T.CreateTruncating(Beta2), one = T.One;
+        T correction1 = T.CreateTruncating(1 - Math.Pow(Beta1, step));
+        T correction2 = T.CreateTruncating(1 - Math.Pow(Beta2, step));
+        T lr = T.CreateTruncating(LearningRate), eps = T.CreateTruncating(Epsilon);
+        T l2 = Decoupled ? T.Zero : T.CreateTruncating(WeightDecay);
+        T shrink = Decoupled ? T.CreateTruncating(1 - (LearningRate * WeightDecay)) : one;
+        for (int i = 0; i < p.Length; i++)
+        {
+            T d = g[i] + (l2 * p[i]);
+            m[i] = (b1 * m[i]) + ((one - b1) * d);
+            v[i] = (b2 * v[i]) + ((one - b2) * d * d);
+            T mHat = m[i] / correction1;
+            T vHat = v[i] / correction2;
+            p[i] = (p[i] * shrink) - (lr * mHat / (T.Sqrt(vHat) + eps));
+        }
+    }
+}
+
+/// <summary>
+/// AdamW (Loshchilov &amp; Hutter, 2019): Adam with decoupled weight decay, p ← p·(1 − η·λ) before the Adam step
+/// (which then sees the plain gradient). Default λ = 0.01.
+/// </summary>
+public sealed class AdamW : Adam
+{
+    /// <summary>Optimizes a list of parameters.</summary>
+    public AdamW(IEnumerable<Tensor> parameters, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01)
+        : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay)
+    {
+    }
+
+    /// <summary>Optimizes every parameter of a model.</summary>
+    public AdamW(Layer model, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0.01)
+        : base(model, learningRate, beta1, beta2, epsilon, weightDecay)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "adamw";
+
+    private protected override bool Decoupled => true;
+}

@@ -1,0 +1,64 @@
+using AutoGrad.Kernels;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Conv;
+
+/// <summary>
+/// The gradient of conv2d with respect to its weight: inputs (x [N, C, H, W], g [N, outC, oH, oW]), output
+/// [outC, C, kH, kW] with the kernel size as an attribute; the sum over the batch happens inside the GEMMs.
+/// It is linear in both inputs, so its rule is: to x, conv2d_input_grad(g, h); to g, conv2d(x, h).
+/// </summary>
+internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeight, int kernelWidth) : Op
+{
+    public override string Name => "conv2d_filter_grad";
+
+    public Conv2dSettings Settings { get; } = settings;
+
+    public int KernelHeight { get; } = kernelHeight;
+
+    public int KernelWidth { get; } = kernelWidth;
+
+    public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
+        [.. Settings.Attributes, new("kernel_size", new[] { KernelHeight, KernelWidth })];
+
+    public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+    {
+        DType dtype = ShapeChecks.SameDType(Name, inputs[0], inputs[1]);
+        Shape x = inputs[0].Shape, g = inputs[1].Shape;
+        ShapeChecks.Rank(Name, x, 4, "input (N, C, H, W)");
+        ShapeChecks.Rank(Name, g, 4, "output gradient (N, outC, oH, oW)");
+        ConvGeometry geometry = Settings.CheckedGeometry(Name, x, KernelHeight, KernelWidth);
+        if (g[0] != x[0] || g[2] != geometry.OutHeight || g[3] != geometry.OutWidth)
+        {
+            throw new ArgumentException(
+                $"{Name}: output gradient {g} does not match input {x} and a {KernelHeight}x{KernelWidth} kernel: expected ({x[0]}, outC, {geometry.OutHeight}, {geometry.OutWidth}).");
+        }
+
+        return new TensorType(Shape.FromOwned([g[1], x[1], KernelHeight, KernelWidth]), dtype);
+    }
+
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        Tensor x = inputs[0], g = inputs[1];
+        ConvGeometry geometry = Settings.Geometry(x.Shape, KernelHeight, KernelWidth);
+        if (output.DType == DType.Float32)
+        {
+            Convolution.FilterGrad<float>(x.AsSpan<float>(), g.AsSpan<float>(), output.AsSpan<float>(), x.Shape[0], g.Shape[1], geometry);
+        }
+        else
+        {
+            Convolution.FilterGrad<double>(x.AsSpan<double>(), g.AsSpan<double>(), output.AsSpan<double>(), x.Shape[0], g.Shape[1], geometry);
+        }
+    }
+
+    public override Tensor?[] Backward(GradientContext context)
+    {
+        Tensor h = context.OutputGrad;
+        Shape x = context.InputType(0).Shape;
+        return
+        [
+            context.NeedsGrad(0) ? new Conv2dInputGradOp(Settings, x[2], x[3]).Apply(context.Input(1), h) : null,
+            context.NeedsGrad(1) ? new Conv2dOp(Settings).Apply(context.Input(0), h) : null,
+        ];
+    }
+}

@@ -1,0 +1,65 @@
+using AutoGrad.Kernels;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Conv;
+
+/// <summary>
+/// The gradient of conv2d with respect to its input (a transposed convolution): inputs (g [N, outC, oH, oW],
+/// w [outC, C, kH, kW]), output [N, C, H, W] with H, W given as attributes because strides can drop trailing rows.
+/// It is linear in both inputs, so its rule is: to g, conv2d(h, w); to w, conv2d_filter_grad(h, g).
+/// </summary>
+internal sealed class Conv2dInputGradOp(Conv2dSettings settings, int height, int width) : Op
+{
+    public override string Name => "conv2d_input_grad";
+
+    public Conv2dSettings Settings { get; } = settings;
+
+    public int Height { get; } = height;
+
+    public int Width { get; } = width;
+
+    public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
+        [.. Settings.Attributes, new("input_size", new[] { Height, Width })];
+
+    public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+    {
+        DType dtype = ShapeChecks.SameDType(Name, inputs[0], inputs[1]);
+        Shape g = inputs[0].Shape, w = inputs[1].Shape;
+        ShapeChecks.Rank(Name, g, 4, "output gradient (N, outC, oH, oW)");
+        ShapeChecks.Rank(Name, w, 4, "weight (outC, inC, kH, kW)");
+        Shape x = Shape.FromOwned([g[0], w[1], Height, Width]);
+        ConvGeometry geometry = Settings.CheckedGeometry(Name, x, w[2], w[3]);
+        if (g[1] != w[0] || g[2] != geometry.OutHeight || g[3] != geometry.OutWidth)
+        {
+            throw new ArgumentException(
+                $"{Name}: output gradient {g} does not match weight {w} and input size {Height}x{Width}: expected ({g[0]}, {w[0]}, {geometry.OutHeight}, {geometry.OutWidth}).");
+        }
+
+        return new TensorType(x, dtype);
+    }
+
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        Tensor g = inputs[0], w = inputs[1];
+        ConvGeometry geometry = Settings.Geometry(output.Shape, w.Shape[2], w.Shape[3]);
+        if (output.DType == DType.Float32)
+        {
+            Convolution.InputGrad<float>(g.AsSpan<float>(), w.AsSpan<float>(), output.AsSpan<float>(), g.Shape[0], w.Shape[0], geometry);
+        }
+        else
+        {
+            Convolution.InputGrad<double>(g.AsSpan<double>(), w.AsSpan<double>(), output.AsSpan<double>(), g.Shape[0], w.Shape[0], geometry);
+        }
+    }
+
+    public override Tensor?[] Backward(GradientContext context)
+    {
+        Tensor h = context.OutputGrad;
+        Shape w = context.InputType(1).Shape;
+        return
+        [
+            context.NeedsGrad(0) ? new Conv2dOp(Settings).Apply(h, context.Input(1)) : null,
+            context.NeedsGrad(1) ? new Conv2dFilterGradOp(Settings, w[2], w[3]).Apply(h, context.Input(0)) : null,
+        ];
+    }
+}

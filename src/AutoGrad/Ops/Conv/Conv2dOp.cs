@@ -1,0 +1,99 @@
+using AutoGrad.Kernels;
+using AutoGrad.Ops.Conv;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Conv
+{
+    /// <summary>
+    /// 2-D convolution (cross-correlation) of an NCHW input with a [outC, C, kH, kW] weight, without bias (the public
+    /// method adds it with a broadcast add). Forward: im2col per image and one GEMM per image.
+    /// Gradient: <c>conv2d_input_grad</c>(g, w) for the input and <c>conv2d_filter_grad</c>(x, g) for the weight; the
+    /// three ops are each other's adjoints, so every derivative of any order stays within them.
+    /// </summary>
+    internal sealed class Conv2dOp(Conv2dSettings settings) : Op
+    {
+        public override string Name => "conv2d";
+
+        public Conv2dSettings Settings { get; } = settings;
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Attributes => Settings.Attributes;
+
+        public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+        {
+            DType dtype = ShapeChecks.SameDType(Name, inputs[0], inputs[1]);
+            Shape x = inputs[0].Shape, w = inputs[1].Shape;
+            ShapeChecks.Rank(Name, x, 4, "input (N, C, H, W)");
+            ShapeChecks.Rank(Name, w, 4, "weight (outC, inC, kH, kW)");
+            if (x[1] != w[1])
+            {
+                throw new ArgumentException(
+                    $"{Name}: input {x} has {x[1]} channels but weight {w} expects {w[1]} (weight is [outC, inC, kH, kW], input is [N, C, H, W]).");
+            }
+
+            ConvGeometry g = Settings.CheckedGeometry(Name, x, w[2], w[3]);
+            return new TensorType(Shape.FromOwned([x[0], w[0], g.OutHeight, g.OutWidth]), dtype);
+        }
+
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+        {
+            Tensor x = inputs[0], w = inputs[1];
+            ConvGeometry g = Settings.Geometry(x.Shape, w.Shape[2], w.Shape[3]);
+            if (output.DType == DType.Float32)
+            {
+                Convolution.Forward<float>(x.AsSpan<float>(), w.AsSpan<float>(), output.AsSpan<float>(), x.Shape[0], w.Shape[0], g);
+            }
+            else
+            {
+                Convolution.Forward<double>(x.AsSpan<double>(), w.AsSpan<double>(), output.AsSpan<double>(), x.Shape[0], w.Shape[0], g);
+            }
+        }
+
+        public override Tensor?[] Backward(GradientContext context)
+        {
+            Tensor g = context.OutputGrad;
+            Shape x = context.InputType(0).Shape, w = context.InputType(1).Shape;
+            return
+            [
+                context.NeedsGrad(0) ? new Conv2dInputGradOp(Settings, x[2], x[3]).Apply(g, context.Input(1)) : null,
+                context.NeedsGrad(1) ? new Conv2dFilterGradOp(Settings, w[2], w[3]).Apply(context.Input(0), g) : null,
+            ];
+        }
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>
+        /// 2-D convolution (cross-correlation, as in PyTorch) of this NCHW input with <paramref name="weight"/>
+        /// [outC, C, kH, kW], plus an optional <paramref name="bias"/> [outC]. Output [N, outC, oH, oW] with
+        /// oH = ⌊(H + 2·padding − dilation·(kH − 1) − 1) / stride⌋ + 1 (likewise oW). Padding is with zeros.
+        /// </summary>
+        /// <exception cref="ArgumentException">Ranks, channels or bias size do not fit, or the kernel does not fit the input; the message names the shapes.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">stride or dilation is not positive, or padding is negative.</exception>
+        public Tensor Conv2D(Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1) =>
+            Conv2D(weight, bias, (stride, stride), (padding, padding), (dilation, dilation));
+
+        /// <summary>2-D convolution with separate (height, width) stride, padding and dilation; see <see cref="Conv2D(Tensor, Tensor?, int, int, int)"/>.</summary>
+        /// <exception cref="ArgumentException">Ranks, channels or bias size do not fit, or the kernel does not fit the input.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">stride or dilation is not positive, or padding is negative.</exception>
+        public Tensor Conv2D(Tensor weight, Tensor? bias, (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width) dilation)
+        {
+            ArgumentNullException.ThrowIfNull(weight);
+            var settings = new Conv2dSettings(stride, padding, dilation).Validate("conv2d");
+            Tensor y = new Conv2dOp(settings).Apply(this, weight);
+            if (bias is null)
+            {
+                return y;
+            }
+
+            if (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0])
+            {
+                throw new ArgumentException($"conv2d: bias {bias.Shape} must have shape ({weight.Shape[0]},), one value per output channel of weight {weight.Shape}.", nameof(bias));
+            }
+
+            return y.Add(bias.Reshape(bias.Shape[0], 1, 1));
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Numerics.Tensors;
+using AutoGrad.Ops.Elementwise;
+
+namespace AutoGrad.Ops.Elementwise
+{
+    /// <summary>x for x &gt; 0, slope·x otherwise. Gradient: g·1 where x &gt; 0, g·slope elsewhere (slope at exactly 0, as PyTorch).</summary>
+    internal sealed class LeakyReluOp(double negativeSlope) : UnaryElementwiseOp
+    {
+        public override string Name => "leaky_relu";
+
+        public double NegativeSlope { get; } = negativeSlope;
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("negative_slope", NegativeSlope)];
+
+        public override SavedValues Saves => SavedValues.Input0;
+
+        public override Tensors.Tensor?[] Backward(GradientContext context)
+        {
+            // slope + (1 − slope)·[x > 0]: 1 on the positive side, slope elsewhere.
+            var positive = context.Input(0).Greater(0.0);
+            return [context.OutputGrad.Mul(positive.Mul(1.0 - NegativeSlope).Add(NegativeSlope))];
+        }
+
+        protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination)
+        {
+            // For slope ≤ 1 the positive branch is the larger of x and slope·x; for slope > 1 it is the smaller.
+            T slope = T.CreateChecked(NegativeSlope);
+            TensorPrimitives.Multiply(x, slope, destination);
+            if (NegativeSlope <= 1.0)
+            {
+                TensorPrimitives.Max(x, destination, destination);
+            }
+            else
+            {
+                TensorPrimitives.Min(x, destination, destination);
+            }
+        }
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Leaky ReLU: x where x &gt; 0, <paramref name="negativeSlope"/>·x elsewhere. Its gradient at exactly 0 is the slope.</summary>
+        /// <exception cref="ArgumentException">The slope is NaN or infinite.</exception>
+        public Tensor LeakyRelu(double negativeSlope = 0.01)
+        {
+            if (!double.IsFinite(negativeSlope))
+            {
+                throw new ArgumentException($"leaky_relu: negative_slope must be finite, got {negativeSlope}.", nameof(negativeSlope));
+            }
+
+            return new LeakyReluOp(negativeSlope).Apply(this);
+        }
+    }
+}

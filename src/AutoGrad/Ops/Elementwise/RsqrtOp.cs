@@ -1,0 +1,32 @@
+using System.Numerics.Tensors;
+using AutoGrad.Ops.Elementwise;
+
+namespace AutoGrad.Ops.Elementwise
+{
+    /// <summary>1/√x. Gradient: −½·g·x^(−3/2) = −½·g·y³, reusing the output y.</summary>
+    internal sealed class RsqrtOp : UnaryElementwiseOp
+    {
+        public static readonly RsqrtOp Instance = new();
+
+        public override string Name => "rsqrt";
+
+        public override SavedValues Saves => SavedValues.Output;
+
+        public override Tensors.Tensor?[] Backward(GradientContext context)
+        {
+            var y = context.Output;
+            return [context.OutputGrad.Mul(y.Mul(y).Mul(y).Mul(-0.5))];
+        }
+
+        protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.ReciprocalSqrt(x, destination);
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Elementwise reciprocal square root 1/√x (+∞ at 0, NaN below 0); exact, not the hardware estimate.</summary>
+        public Tensor Rsqrt() => RsqrtOp.Instance.Apply(this);
+    }
+}

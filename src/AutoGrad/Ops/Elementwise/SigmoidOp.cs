@@ -1,0 +1,32 @@
+using System.Numerics.Tensors;
+using AutoGrad.Ops.Elementwise;
+
+namespace AutoGrad.Ops.Elementwise
+{
+    /// <summary>σ(x) = 1/(1 + e^(−x)). Gradient: g·y·(1 − y), reusing the output y.</summary>
+    internal sealed class SigmoidOp : UnaryElementwiseOp
+    {
+        public static readonly SigmoidOp Instance = new();
+
+        public override string Name => "sigmoid";
+
+        public override SavedValues Saves => SavedValues.Output;
+
+        public override Tensors.Tensor?[] Backward(GradientContext context)
+        {
+            var y = context.Output;
+            return [context.OutputGrad.Mul(y.Mul(y.RSub(1.0)))];
+        }
+
+        protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Sigmoid(x, destination);
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Elementwise logistic sigmoid 1/(1 + e^(−x)), in (0, 1).</summary>
+        public Tensor Sigmoid() => SigmoidOp.Instance.Apply(this);
+    }
+}

@@ -1,0 +1,67 @@
+using AutoGrad.Kernels;
+using AutoGrad.Ops.Reductions;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Reductions
+{
+    /// <summary>
+    /// e^(x−max) / ∑ e^(x−max) along one axis (the shift keeps inputs like 1000 from overflowing). Gradient:
+    /// y·(g − ∑ g·y), reusing the output y, so the rule is itself differentiable through y.
+    /// </summary>
+    internal sealed class SoftmaxOp(int axis) : Op
+    {
+        public override string Name => "softmax";
+
+        public int Axis { get; } = axis;
+
+        public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis)];
+
+        public override SavedValues Saves => SavedValues.Output;
+
+        public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+        {
+            ShapeChecks.Axis(Name, Axis, inputs[0].Shape.Rank);
+            return inputs[0];
+        }
+
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => Run(inputs[0], output, Axis, log: false);
+
+        public override Tensor?[] Backward(GradientContext context)
+        {
+            Tensor y = context.Output;
+            Tensor g = context.OutputGrad;
+            return [y.Mul(g.Sub(g.Mul(y).Sum(Axis, keepDims: true)))];
+        }
+
+        /// <summary>Runs the softmax kernel (or log-softmax) along the axis.</summary>
+        internal static void Run(Tensor input, Tensor output, int axis, bool log)
+        {
+            if (input.Rank == 0)
+            {
+                // Softmax of a single value is 1 (log-softmax 0); the kernel's view needs at least one axis.
+                output.SetFlat(0, log ? 0.0 : 1.0);
+                return;
+            }
+
+            var (outer, n, inner) = AxisView.Of(input.Shape, axis);
+            if (input.DType == DType.Float32)
+            {
+                Softmax.Axis(input.AsSpan<float>(), output.AsSpan<float>(), outer, n, inner, log);
+            }
+            else
+            {
+                Softmax.Axis(input.AsSpan<double>(), output.AsSpan<double>(), outer, n, inner, log);
+            }
+        }
+    }
+}
+
+namespace AutoGrad.Tensors
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>Softmax along <paramref name="axis"/>: non-negative values summing to 1, computed stably (large inputs do not overflow).</summary>
+        /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>
+        public Tensor Softmax(int axis = -1) => new SoftmaxOp(ShapeChecks.Axis("softmax", axis, Rank)).Apply(this);
+    }
+}

@@ -1,0 +1,47 @@
+using AutoGrad.Tensors;
+using static AutoGrad.Tests.GradChecks.InputSpec;
+
+namespace AutoGrad.Tests.GradChecks;
+
+public static partial class OpCatalog
+{
+    /// <summary>matmul in every form (vectors, matrices, batches with broadcast batch axes, kernel transposes) and a small MLP loss.</summary>
+    public static IEnumerable<OpCase> Linear()
+    {
+        OpCase MatMul(string variant, Shape a, Shape b, bool transposeA = false, bool transposeB = false) =>
+            new("matmul", variant,
+                x => transposeA || transposeB ? x[0].MatMul(x[1], transposeA, transposeB) : x[0].MatMul(x[1]),
+                [Normal(a), Normal(b)], MaxOrder: 2);
+
+        yield return MatMul("1-D·1-D (3,)·(3,)", [3], [3]);
+        yield return MatMul("2-D (2,3)·(3,4)", [2, 3], [3, 4]);
+        yield return MatMul("1-D·2-D (3,)·(3,4)", [3], [3, 4]);
+        yield return MatMul("2-D·1-D (2,3)·(3,)", [2, 3], [3]);
+        yield return MatMul("batched (2,2,3)·(2,3,4)", [2, 2, 3], [2, 3, 4]);
+        yield return MatMul("batch broadcast (2,1,2,3)·(3,3,4)", [2, 1, 2, 3], [3, 3, 4]);
+        yield return MatMul("batched·2-D (2,2,3)·(3,4)", [2, 2, 3], [3, 4]);
+        yield return MatMul("1-D·batched (3,)·(2,3,4)", [3], [2, 3, 4]);
+        yield return MatMul("transpose a (3,2)ᵀ·(3,4)", [3, 2], [3, 4], transposeA: true);
+        yield return MatMul("transpose b (2,3)·(4,3)ᵀ", [2, 3], [4, 3], transposeB: true);
+        yield return MatMul("transpose both (3,2)ᵀ·(4,3)ᵀ", [3, 2], [4, 3], transposeA: true, transposeB: true);
+        yield return MatMul("batched transpose both (2,3,2)ᵀ·(1,4,3)ᵀ", [2, 3, 2], [1, 4, 3], transposeA: true, transposeB: true);
+
+        yield return new("mlp_mse", "2-layer tanh MLP, mean squared error", x => MlpLoss(x[0], x[1], x[2], x[3]),
+            [Normal([3, 5]), Normal([5]), Normal([5, 2]), Normal([2])], MaxOrder: 2);
+    }
+
+    /// <summary>Fixed data of the MLP rows: 4 samples of 3 features and their 2 targets.</summary>
+    public static readonly Tensor MlpInputs = Tensor.FromArray(
+        new double[] { 0.5, -1.0, 0.25, 1.5, 0.3, -0.7, -0.2, 0.8, 1.1, 0.9, -1.3, 0.4 }, 4, 3);
+
+    /// <summary>Targets of the MLP rows.</summary>
+    public static readonly Tensor MlpTargets = Tensor.FromArray(new double[] { 1, 0, 0, 1, 0.5, -0.5, -1, 2 }, 4, 2);
+
+    /// <summary>mean((tanh(x·W1 + b1)·W2 + b2 − t)²) over the fixed data.</summary>
+    public static Tensor MlpLoss(Tensor w1, Tensor b1, Tensor w2, Tensor b2)
+    {
+        Tensor hidden = MlpInputs.MatMul(w1).Add(b1).Tanh();
+        Tensor prediction = hidden.MatMul(w2).Add(b2);
+        return prediction.Sub(MlpTargets).Square().Mean();
+    }
+}
