@@ -1,17 +1,21 @@
 using System.Buffers;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace AutoGrad.Kernels;
 
 /// <summary>
 /// 2-D convolution (cross-correlation, as in every deep-learning library) over NCHW batches and its two adjoints,
-/// each as im2col/col2im of one image plus one GEMM, with a single pooled column buffer reused across the batch.
-/// Weights are [outC, C, kH, kW], i.e. an outC × (C·kH·kW) matrix.
+/// each as im2col/col2im of one image plus one GEMM. Images are split across cores; each worker reuses one pooled
+/// column buffer. Weights are [outC, C, kH, kW], i.e. an outC × (C·kH·kW) matrix.
 /// </summary>
 internal static class Convolution
 {
+    // Below this many multiply-adds per call, starting workers costs more than it saves.
+    private const long ParallelThreshold = 1 << 18;
+
     /// <summary>y[n] (outC × oH·oW) = W (outC × K) · im2col(x[n]) (K × oH·oW) for every image n.</summary>
-    public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, Span<T> y, int batch, int outChannels, in ConvGeometry g)
+    public static void Forward<T>(T[] x, T[] weight, T[] y, int batch, int outChannels, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int k = g.ColumnRows, l = g.ColumnCount;
@@ -20,73 +24,98 @@ internal static class Convolution
             return;
         }
 
-        T[] columns = ArrayPool<T>.Shared.Rent(k * l);
-        try
+        ForEachImage<T>(batch, (long)k * l * outChannels, k * l, (n, cols) =>
         {
-            Span<T> cols = columns.AsSpan(0, k * l);
-            for (int n = 0; n < batch; n++)
-            {
-                Im2Col.Unfold(x.Slice(n * g.ImageSize, g.ImageSize), g, cols);
-                Gemm.Multiply<T>(weight, k, false, cols, l, false, y.Slice(n * outChannels * l, outChannels * l), l, outChannels, l, k, accumulate: false);
-            }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(columns);
-        }
+            Im2Col.Unfold(x.AsSpan(n * g.ImageSize, g.ImageSize), g, cols);
+            Gemm.Multiply<T>(weight, k, false, cols, l, false, y.AsSpan(n * outChannels * l, outChannels * l), l, outChannels, l, k, accumulate: false);
+        });
     }
 
     /// <summary>dx[n] = col2im(Wᵀ (K × outC) · dy[n] (outC × oH·oW)) for every image n: the adjoint of <see cref="Forward{T}"/> in x.</summary>
-    public static void InputGrad<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int batch, int outChannels, in ConvGeometry g)
+    public static void InputGrad<T>(T[] dy, T[] weight, T[] dx, int batch, int outChannels, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int k = g.ColumnRows, l = g.ColumnCount;
         if (l == 0 || outChannels == 0 || k == 0)
         {
-            dx.Clear();
+            dx.AsSpan().Clear();
             return;
         }
 
-        T[] columns = ArrayPool<T>.Shared.Rent(k * l);
-        try
+        ForEachImage<T>(batch, (long)k * l * outChannels, k * l, (n, cols) =>
         {
-            Span<T> cols = columns.AsSpan(0, k * l);
-            for (int n = 0; n < batch; n++)
-            {
-                Gemm.Multiply<T>(weight, k, true, dy.Slice(n * outChannels * l, outChannels * l), l, false, cols, l, k, l, outChannels, accumulate: false);
-                Im2Col.Fold<T>(cols, g, dx.Slice(n * g.ImageSize, g.ImageSize));
-            }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(columns);
-        }
+            Gemm.Multiply<T>(weight, k, true, dy.AsSpan(n * outChannels * l, outChannels * l), l, false, cols, l, k, l, outChannels, accumulate: false);
+            Im2Col.Fold<T>(cols, g, dx.AsSpan(n * g.ImageSize, g.ImageSize));
+        });
     }
 
     /// <summary>dW (outC × K) = Σₙ dy[n] (outC × oH·oW) · im2col(x[n])ᵀ: the adjoint of <see cref="Forward{T}"/> in W.</summary>
-    public static void FilterGrad<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dw, int batch, int outChannels, in ConvGeometry g)
+    public static void FilterGrad<T>(T[] x, T[] dy, T[] dw, int batch, int outChannels, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int k = g.ColumnRows, l = g.ColumnCount;
-        dw.Clear();
-        if (l == 0 || k == 0 || outChannels == 0)
+        int k = g.ColumnRows, l = g.ColumnCount, size = outChannels * k;
+        dw.AsSpan().Clear();
+        if (l == 0 || k == 0 || outChannels == 0 || batch == 0)
         {
             return;
         }
 
-        T[] columns = ArrayPool<T>.Shared.Rent(k * l);
-        try
+        // Each worker sums its images into a private slab; the slabs are added at the end in a fixed order, so the
+        // result does not depend on scheduling.
+        int workers = Workers(batch, (long)k * l * outChannels);
+        T[] partial = workers == 1 ? dw : new T[workers * size];
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
         {
-            Span<T> cols = columns.AsSpan(0, k * l);
-            for (int n = 0; n < batch; n++)
+            T[] columns = ArrayPool<T>.Shared.Rent(k * l);
+            try
             {
-                Im2Col.Unfold(x.Slice(n * g.ImageSize, g.ImageSize), g, cols);
-                Gemm.Multiply<T>(dy.Slice(n * outChannels * l, outChannels * l), l, false, cols, l, true, dw, k, outChannels, k, l, accumulate: true);
+                Span<T> cols = columns.AsSpan(0, k * l);
+                Span<T> target = partial.AsSpan(worker * size, size);
+                for (int n = worker; n < batch; n += workers)
+                {
+                    Im2Col.Unfold(x.AsSpan(n * g.ImageSize, g.ImageSize), g, cols);
+                    Gemm.Multiply<T>(dy.AsSpan(n * outChannels * l, outChannels * l), l, false, cols, l, true, target, k, outChannels, k, l, accumulate: true);
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(columns);
+            }
+        });
+
+        if (workers > 1)
+        {
+            for (int w = 0; w < workers; w++)
+            {
+                TensorPrimitives.Add(dw, partial.AsSpan(w * size, size), dw);
             }
         }
-        finally
+    }
+
+    private delegate void ImageAction<T>(int image, Span<T> columns);
+
+    private static int Workers(int batch, long workPerImage) =>
+        workPerImage * batch < ParallelThreshold ? 1 : Math.Clamp(Environment.ProcessorCount, 1, batch);
+
+    // Images n = worker, worker + workers, … go to each worker, which owns one column buffer.
+    private static void ForEachImage<T>(int batch, long workPerImage, int columnSize, ImageAction<T> action)
+        where T : unmanaged
+    {
+        int workers = Workers(batch, workPerImage);
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
         {
-            ArrayPool<T>.Shared.Return(columns);
-        }
+            T[] columns = ArrayPool<T>.Shared.Rent(columnSize);
+            try
+            {
+                for (int n = worker; n < batch; n += workers)
+                {
+                    action(n, columns.AsSpan(0, columnSize));
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(columns);
+            }
+        });
     }
 }

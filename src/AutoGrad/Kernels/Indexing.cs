@@ -13,6 +13,24 @@ internal static class Indexing
     public static void Gather<T>(ReadOnlySpan<T> x, ReadOnlySpan<int> inputDims, ReadOnlySpan<int> index, ReadOnlySpan<int> indexDims, int axis, Span<T> destination)
         where T : unmanaged
     {
+        if (SameOffAxis(indexDims, inputDims, axis))
+        {
+            (int outer, int inner) = Layout.Blocks(indexDims, axis);
+            int count = indexDims[axis], extent = inputDims[axis];
+            for (int o = 0, i = 0; o < outer; o++)
+            {
+                for (int j = 0; j < count; j++)
+                {
+                    for (int k = 0; k < inner; k++, i++)
+                    {
+                        destination[i] = x[(((o * extent) + index[i]) * inner) + k];
+                    }
+                }
+            }
+
+            return;
+        }
+
         int rank = indexDims.Length;
         Span<int> strides = stackalloc int[rank];
         RowMajorStrides(inputDims, strides);
@@ -33,6 +51,24 @@ internal static class Indexing
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         destination.Clear();
+        if (SameOffAxis(indexDims, targetDims, axis))
+        {
+            (int outer, int inner) = Layout.Blocks(indexDims, axis);
+            int count = indexDims[axis], extent = targetDims[axis];
+            for (int o = 0, i = 0; o < outer; o++)
+            {
+                for (int j = 0; j < count; j++)
+                {
+                    for (int k = 0; k < inner; k++, i++)
+                    {
+                        destination[(((o * extent) + index[i]) * inner) + k] += source[i];
+                    }
+                }
+            }
+
+            return;
+        }
+
         int rank = indexDims.Length;
         Span<int> strides = stackalloc int[rank];
         RowMajorStrides(targetDims, strides);
@@ -73,6 +109,20 @@ internal static class Indexing
                 TensorPrimitives.Add(target, source.Slice(((o * count) + j) * inner, inner), target);
             }
         }
+    }
+
+    // The common case (pooling, losses): the index covers the other tensor fully on every axis but the gathered one.
+    private static bool SameOffAxis(ReadOnlySpan<int> indexDims, ReadOnlySpan<int> otherDims, int axis)
+    {
+        for (int d = 0; d < indexDims.Length; d++)
+        {
+            if (d != axis && indexDims[d] != otherDims[d])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void RowMajorStrides(ReadOnlySpan<int> dims, Span<int> strides)

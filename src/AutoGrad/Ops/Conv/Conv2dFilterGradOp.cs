@@ -43,11 +43,11 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
         ConvGeometry geometry = Settings.Geometry(x.Shape, KernelHeight, KernelWidth);
         if (output.DType == DType.Float32)
         {
-            Convolution.FilterGrad<float>(x.AsSpan<float>(), g.AsSpan<float>(), output.AsSpan<float>(), x.Shape[0], g.Shape[1], geometry);
+            Convolution.FilterGrad<float>(x.Buffer<float>(), g.Buffer<float>(), output.Buffer<float>(), x.Shape[0], g.Shape[1], geometry);
         }
         else
         {
-            Convolution.FilterGrad<double>(x.AsSpan<double>(), g.AsSpan<double>(), output.AsSpan<double>(), x.Shape[0], g.Shape[1], geometry);
+            Convolution.FilterGrad<double>(x.Buffer<double>(), g.Buffer<double>(), output.Buffer<double>(), x.Shape[0], g.Shape[1], geometry);
         }
     }
 

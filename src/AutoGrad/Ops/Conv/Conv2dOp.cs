@@ -40,11 +40,11 @@ namespace AutoGrad.Ops.Conv
             ConvGeometry g = Settings.Geometry(x.Shape, w.Shape[2], w.Shape[3]);
             if (output.DType == DType.Float32)
             {
-                Convolution.Forward<float>(x.AsSpan<float>(), w.AsSpan<float>(), output.AsSpan<float>(), x.Shape[0], w.Shape[0], g);
+                Convolution.Forward<float>(x.Buffer<float>(), w.Buffer<float>(), output.Buffer<float>(), x.Shape[0], w.Shape[0], g);
             }
             else
             {
-                Convolution.Forward<double>(x.AsSpan<double>(), w.AsSpan<double>(), output.AsSpan<double>(), x.Shape[0], w.Shape[0], g);
+                Convolution.Forward<double>(x.Buffer<double>(), w.Buffer<double>(), output.Buffer<double>(), x.Shape[0], w.Shape[0], g);
             }
         }
 

@@ -41,7 +41,7 @@ namespace AutoGrad.Tensors
 {
     public sealed partial class Tensor
     {
-        /// <summary>Raises every element to a constant power (IEEE pow: NaN for a negative base with a non-integer exponent).</summary>
+        /// <summary>Raises every element to a constant power, rounded to this tensor's dtype (IEEE pow: NaN for a negative base with a non-integer exponent).</summary>
         public Tensor Pow(double exponent) => PowOp.Instance.Apply(this, ScalarLike(exponent));
 
         /// <summary>Elementwise power with NumPy broadcasting; differentiable in both base and exponent (the latter needs a positive base).</summary>

@@ -18,7 +18,14 @@ namespace AutoGrad.Ops.Elementwise
             return [context.OutputGrad.Mul(y.Mul(y.RSub(1.0)))];
         }
 
-        protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Sigmoid(x, destination);
+        protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination)
+        {
+            // Unlike the other TensorPrimitives routines, Sigmoid throws on empty spans; an empty tensor has nothing to do.
+            if (!x.IsEmpty)
+            {
+                TensorPrimitives.Sigmoid(x, destination);
+            }
+        }
     }
 }
 

@@ -17,25 +17,32 @@ internal static class IndexValues
     /// <summary>Converts and range-checks every index against [0, <paramref name="size"/>); <paramref name="range"/> describes that range in errors.</summary>
     /// <exception cref="ArgumentException">An index is not a whole number.</exception>
     /// <exception cref="IndexOutOfRangeException">An index is outside [0, size).</exception>
-    public static int[] Read(string op, Tensor indices, int size, string range)
+    public static int[] Read(string op, Tensor indices, int size, string range) =>
+        indices.DType == DType.Float32 ? Read<float>(op, indices, indices.AsSpan<float>(), size, range) : Read<double>(op, indices, indices.AsSpan<double>(), size, range);
+
+    private static int[] Read<T>(string op, Tensor indices, ReadOnlySpan<T> values, int size, string range)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
-        var result = new int[indices.Size];
+        var result = new int[values.Length];
+        T upper = T.CreateTruncating(size);
         for (int i = 0; i < result.Length; i++)
         {
-            double v = indices.GetFlat(i);
-            if (v != Math.Floor(v) || double.IsInfinity(v))
+            T v = values[i];
+            if (v >= T.Zero && v < upper && T.IsInteger(v))
+            {
+                result[i] = int.CreateTruncating(v);
+                continue;
+            }
+
+            double d = double.CreateTruncating(v);
+            if (!T.IsInteger(v))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{op}: index {v} at flat position {i} of the indices {indices.Shape} is not a whole number; indices must hold exact integers."));
+                    $"{op}: index {d} at flat position {i} of the indices {indices.Shape} is not a whole number; indices must hold exact integers."));
             }
 
-            if (v < 0 || v >= size)
-            {
-                throw new IndexOutOfRangeException(string.Create(CultureInfo.InvariantCulture,
-                    $"{op}: index {v} at flat position {i} of the indices {indices.Shape} is out of range for {range} (valid: 0..{size - 1})."));
-            }
-
-            result[i] = (int)v;
+            throw new IndexOutOfRangeException(string.Create(CultureInfo.InvariantCulture,
+                $"{op}: index {d} at flat position {i} of the indices {indices.Shape} is out of range for {range} (valid: 0..{size - 1})."));
         }
 
         return result;
