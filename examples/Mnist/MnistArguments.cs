@@ -9,6 +9,7 @@ namespace AutoGrad.Examples.Mnist;
 /// <param name="LearningRate">Step size; <see langword="null"/> for the model's default.</param>
 /// <param name="Seed">Seeds weight initialisation and shuffling, so a run can be repeated exactly.</param>
 /// <param name="TrainLimit">Train on the first N training images only; <see langword="null"/> for all 60,000.</param>
+/// <param name="TestLimit">Test on the first N test images only; <see langword="null"/> for all 10,000.</param>
 /// <param name="DataDirectory">Where the four MNIST files are (or are downloaded to); <see langword="null"/> for the shipped copy.</param>
 /// <param name="OutputDirectory">Where the weights, the plot and the confusion matrix are written.</param>
 /// <param name="Help">Print the usage and exit.</param>
@@ -19,6 +20,7 @@ public sealed record MnistArguments(
     double? LearningRate = null,
     long Seed = 1,
     int? TrainLimit = null,
+    int? TestLimit = null,
     string? DataDirectory = null,
     string OutputDirectory = "out/mnist",
     bool Help = false)
@@ -36,7 +38,8 @@ public sealed record MnistArguments(
           --batch-size N     images per gradient step (default: the model's)
           --lr X             learning rate (default: the model's)
           --seed N           random seed for weights and shuffling (default 1)
-          --train-limit N    train on the first N training images only (default: all 60000)
+          --train-limit N    train on the first N training images only (default: all 60000; tanh-mse 1000)
+          --test-limit N     test on the first N test images only (default: all 10000)
           --data DIR         folder with the four MNIST .gz files; missing files are downloaded into it
                              (default: the copy shipped with the example)
           --out DIR          where weights, plot and confusion matrix go (default out/mnist)
@@ -83,6 +86,7 @@ public sealed record MnistArguments(
                 "--lr" => result with { LearningRate = PositiveDouble(option, Value()) },
                 "--seed" => result with { Seed = Long(option, Value()) },
                 "--train-limit" => result with { TrainLimit = PositiveInt(option, Value()) },
+                "--test-limit" => result with { TestLimit = PositiveInt(option, Value()) },
                 "--data" => result with { DataDirectory = NonEmpty(option, Value()) },
                 "--out" => result with { OutputDirectory = NonEmpty(option, Value()) },
                 _ => throw new FormatException($"Unknown option '{args[i]}'."),

@@ -20,10 +20,11 @@ public static class TrainingPlot
     /// <param name="path">The PNG file to write (its folder must exist).</param>
     /// <param name="title">The plot's title, e.g. the model name.</param>
     /// <param name="history">One record per epoch, in order; at least one.</param>
+    /// <param name="xLabel">What the horizontal axis counts (epochs, or iterations for a full-batch run).</param>
     /// <param name="width">Image width in pixels.</param>
     /// <param name="height">Image height in pixels.</param>
     /// <exception cref="ArgumentException"><paramref name="history"/> is empty.</exception>
-    public static void Save(string path, string title, IReadOnlyList<EpochRecord> history, int width = 900, int height = 540)
+    public static void Save(string path, string title, IReadOnlyList<EpochRecord> history, string xLabel = "epoch", int width = 900, int height = 540)
     {
         if (history.Count == 0)
         {
@@ -33,7 +34,7 @@ public static class TrainingPlot
 
         var plot = new Plot();
         plot.Title(title);
-        plot.XLabel("epoch");
+        plot.XLabel(xLabel);
         plot.Axes.Left.Label.Text = "training loss";
         plot.Axes.Right.Label.Text = "accuracy (%)";
 
@@ -55,6 +56,14 @@ public static class TrainingPlot
         test.MarkerSize = 6;
         test.LinePattern = LinePattern.Dashed;
 
+        // Loss from zero and accuracy up to 100% keep the picture honest; epochs are whole numbers.
+        double lastEpoch = epochs[^1];
+        double margin = Math.Max(0.5, lastEpoch / 40);
+        plot.Axes.SetLimitsX(Math.Min(0, epochs[0] - margin), lastEpoch + margin);
+        plot.Axes.SetLimitsY(0, 1.1 * history.Max(r => r.Loss), plot.Axes.Left);
+        double lowest = 100 * history.Min(r => Math.Min(r.TrainAccuracy, r.TestAccuracy));
+        plot.Axes.SetLimitsY(Math.Max(0, Math.Floor(lowest) - 1), 100, plot.Axes.Right);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.ShowLegend(Alignment.MiddleRight);
         plot.SavePng(path, width, height);
     }

@@ -9,16 +9,16 @@ public sealed class MnistArgumentsTests
     {
         MnistArguments parsed = MnistArguments.Parse([]);
 
-        Assert.Equal(new MnistArguments("mlp", null, null, null, 1, null, null, "out/mnist", false), parsed);
+        Assert.Equal(new MnistArguments("mlp", null, null, null, 1, null, null, null, "out/mnist", false), parsed);
     }
 
     [Fact]
     public void Parse_EveryOption_SetsItsField()
     {
         MnistArguments parsed = MnistArguments.Parse(
-            ["--model", "cnn", "--epochs", "3", "--batch-size=64", "--lr", "0.01", "--seed", "-7", "--train-limit", "500", "--data", "d", "--out", "o", "--help"]);
+            ["--model", "cnn", "--epochs", "3", "--batch-size=64", "--lr", "0.01", "--seed", "-7", "--train-limit", "500", "--test-limit", "100", "--data", "d", "--out", "o", "--help"]);
 
-        Assert.Equal(new MnistArguments("cnn", 3, 64, 0.01, -7, 500, "d", "o", true), parsed);
+        Assert.Equal(new MnistArguments("cnn", 3, 64, 0.01, -7, 500, 100, "d", "o", true), parsed);
     }
 
     [Theory]
