@@ -102,9 +102,9 @@ public static class GradCheck
                 using (Autodiff.NoGrad())
                 {
                     x[i].SetFlat(e, original + options.Epsilon);
-                    plus = EvaluateNoGrad(Scalar, x, secondOrder);
+                    plus = Evaluate(Scalar, x, secondOrder);
                     x[i].SetFlat(e, original - options.Epsilon);
-                    minus = EvaluateNoGrad(Scalar, x, secondOrder);
+                    minus = Evaluate(Scalar, x, secondOrder);
                     x[i].SetFlat(e, original);
                 }
 
@@ -129,17 +129,13 @@ public static class GradCheck
         return worst;
     }
 
-    private static double EvaluateNoGrad(Func<Tensor[], bool, Tensor> scalar, Tensor[] x, bool secondOrder)
+    private static double Evaluate(Func<Tensor[], bool, Tensor> scalar, Tensor[] x, bool secondOrder)
     {
-        if (!secondOrder)
-        {
-            return scalar(x, false).ItemDouble();
-        }
-
-        // The first-order gradient itself must be recorded to be evaluated, so perturbed points run with grad on.
+        // Perturbed points run with grad mode on: the function may itself differentiate (a gradient penalty, a
+        // second-order check), which needs its inner computation recorded.
         using (Autodiff.EnableGrad())
         {
-            return scalar(x, true).ItemDouble();
+            return scalar(x, secondOrder).ItemDouble();
         }
     }
 }

@@ -220,6 +220,21 @@ public abstract class Layer
     /// <summary>Lazy layers call this after creating parameters on first use, so the outermost call names them.</summary>
     protected static void MarkBuilt() => structureChanged = true;
 
+    /// <summary>Puts new tensors in the parameters' slots, in <see cref="Parameters"/> order (for gradient checks of whole layers).</summary>
+    internal void ReplaceParameters(IReadOnlyList<Tensor> replacements)
+    {
+        var slots = LayerMembers.Collect(this).Where(f => f.Kind == LayerMembers.Kind.Parameter).ToList();
+        if (slots.Count != replacements.Count)
+        {
+            throw new ArgumentException($"ReplaceParameters: the layer has {slots.Count} parameters, {replacements.Count} tensors were given.");
+        }
+
+        for (int i = 0; i < slots.Count; i++)
+        {
+            (slots[i].Replace ?? throw new InvalidOperationException($"'{slots[i].Path}' is held in a read-only collection."))(replacements[i]);
+        }
+    }
+
     /// <summary>Sets <see cref="Tensor.Name"/> of every parameter and buffer to its path.</summary>
     internal void AssignNames()
     {

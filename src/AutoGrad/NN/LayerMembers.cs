@@ -101,6 +101,11 @@ internal static class LayerMembers
 
                 return;
             case IList list:
+                if (HoldsOnlyPlainValues(list.GetType()))
+                {
+                    return;
+                }
+
                 for (int i = 0; i < list.Count; i++)
                 {
                     int index = i;
@@ -121,6 +126,14 @@ internal static class LayerMembers
 
                 return;
         }
+    }
+
+    /// <summary>Whether a list type's elements are numbers or strings, so it is not walked element by element.</summary>
+    private static bool HoldsOnlyPlainValues(Type listType)
+    {
+        Type? element = listType.IsArray ? listType.GetElementType()
+            : listType.IsGenericType && listType.GetGenericArguments() is [Type single] ? single : null;
+        return element is not null && (element.IsPrimitive || element.IsEnum || element == typeof(string) || element == typeof(decimal));
     }
 
     private static bool HidesTrainableState(object value, int depth)

@@ -10,7 +10,7 @@ using AutoGrad.Tensors;
 namespace AutoGrad.NN;
 
 /// <summary>
-/// A layer that can be trained Keras-style: <see cref="Compile(Optimizer, Loss, Metric[])"/>, then
+/// A layer that can be trained Keras-style: <see cref="Compile(Optimizer?, Loss, Metric[])"/>, then
 /// <see cref="Fit(Tensor, Tensor, int, int, bool, double, ValueTuple{Tensor, Tensor}?, IEnumerable{Callback}?, Verbosity, long?, CancellationToken)"/>,
 /// <see cref="Evaluate(Tensor, Tensor, int)"/> and <see cref="Predict"/>. Subclass it for custom models (fields holding layers are
 /// discovered like any layer's); models can contain other models.
@@ -25,7 +25,7 @@ public abstract class Model : Layer
     {
     }
 
-    /// <summary>The optimizer given to <see cref="Compile(Optimizer, Loss, Metric[])"/>, or null before.</summary>
+    /// <summary>The optimizer given to <see cref="Compile(Optimizer?, Loss, Metric[])"/>, or null before.</summary>
     public Optimizer? Optimizer { get; private set; }
 
     /// <summary>The loss given to Compile, or null before.</summary>
@@ -38,9 +38,12 @@ public abstract class Model : Layer
     public TextWriter ProgressOutput { get; set; } = Console.Out;
 
     /// <summary>Sets the optimizer, loss and metrics used by Fit and Evaluate.</summary>
-    public Model Compile(Optimizer optimizer, Loss loss, params Metric[] metrics)
+    /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults (as Keras defaults to RMSprop).</param>
+    /// <param name="loss">The loss (implicitly from a name such as <c>"binary_cross_entropy"</c>).</param>
+    /// <param name="metrics">Metrics to report (implicitly from names such as <c>"accuracy"</c>).</param>
+    public Model Compile(Optimizer? optimizer, Loss loss, params Metric[] metrics)
     {
-        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        Optimizer = optimizer ?? new RmsProp(this);
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
         this.metrics = metrics ?? [];
         return this;

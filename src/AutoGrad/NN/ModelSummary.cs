@@ -52,9 +52,9 @@ internal static class ModelSummary
         var dims = s.ToArray().Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray();
         if (dims.Length > 0)
         {
-            dims[0] = "?";
+            dims[0] = "None";
         }
 
-        return "[" + string.Join(", ", dims) + "]";
+        return dims.Length == 1 ? $"({dims[0]},)" : "(" + string.Join(", ", dims) + ")";
     }
 }

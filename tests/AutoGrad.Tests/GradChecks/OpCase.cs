@@ -23,32 +23,6 @@ public sealed record OpCase(
     Tolerance? Tolerance = null,
     long Seed = 20240611)
 {
-    /// <summary>
-    /// Adapter for rows written against the interim <c>OpCase(name, function, draw, maxOrder)</c> shim of the ops-shape
-    /// branch: <c>name</c> is "op variant"; the joint draw is split into one spec per input. Remove once those rows
-    /// use <see cref="InputSpec"/> directly.
-    /// </summary>
-    public OpCase(string name, Func<Tensor[], Tensor> function, Func<Generator, Tensor[]> draw, int MaxOrder = 1, double? Tolerance = null, string? ToleranceReason = null)
-        : this(name.Split(' ', 2)[0], name.Contains(' ', StringComparison.Ordinal) ? name.Split(' ', 2)[1] : "default", function, SplitDraw(draw), MaxOrder,
-            Tolerance is { } absolute ? new Tolerance(absolute, 1e-3, ToleranceReason ?? "set by the row") : null)
-    {
-    }
-
-    private static InputSpec[] SplitDraw(Func<Generator, Tensor[]> draw)
-    {
-        Tensor[] probe = draw(new Generator(0));
-        Tensor[]? drawn = null;
-        return probe.Select((t, i) => new InputSpec(t.Shape, "joint", (_, g) =>
-        {
-            if (i == 0)
-            {
-                drawn = draw(g);
-            }
-
-            return drawn![i];
-        })).ToArray();
-    }
-
     /// <summary>The row's unique key, e.g. <c>mul:row (3,)·(2,3)</c>; what the theories are parameterized by.</summary>
     public string Id => $"{Op}:{Variant}";
 

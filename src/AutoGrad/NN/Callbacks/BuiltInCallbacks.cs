@@ -38,7 +38,8 @@ internal static class Monitor
 
 /// <summary>
 /// Stops training when a monitored value has not improved by more than <c>minDelta</c> for <c>patience</c>
-/// epochs; optionally restores the weights of the best epoch.
+/// epochs in a row (as Keras counts: with patience 2, the second epoch without improvement is the last); optionally
+/// restores the weights of the best epoch.
 /// </summary>
 public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0, double minDelta = 0, MonitorMode mode = MonitorMode.Auto,
     bool restoreBestWeights = false) : Callback
@@ -82,7 +83,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
             return;
         }
 
-        if (++wait > patience)
+        if (++wait >= patience)
         {
             StoppedEpoch = epoch;
             context.StopTraining = true;

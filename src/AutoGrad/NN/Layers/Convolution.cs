@@ -93,6 +93,12 @@ public sealed class Conv2D : Layer
             throw new ArgumentException($"Conv2D '{Name}': the input has {input.Shape[1]} channels (shape {input.Shape}) but the kernel {Kernel.Type} expects {Kernel.Shape[1]}.");
         }
 
+        if (Kernel!.DType != input.DType)
+        {
+            throw new ArgumentException(
+                $"Conv2D '{Name}': the input is {input.Type} but the parameters are {Kernel.DType.ShortName()}; convert one (input.To(DType.{Kernel.DType}) or model.To(DType.{input.DType})).");
+        }
+
         Tensor y = input.Conv2D(Kernel!, Bias, Stride, Padding, Dilation);
         return ActivationFunction is null ? y : ActivationFunction.Apply(y);
     }

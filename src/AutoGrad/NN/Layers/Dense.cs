@@ -73,6 +73,12 @@ public sealed class Dense : Layer
                 $"Dense '{Name}': the input has {input.Shape[-1]} features (shape {input.Shape}) but the layer was built for {Kernel.Shape[0]} (kernel {Kernel.Type}).");
         }
 
+        if (Kernel!.DType != input.DType)
+        {
+            throw new ArgumentException(
+                $"Dense '{Name}': the input is {input.Type} but the parameters are {Kernel.DType.ShortName()}; convert one (input.To(DType.{Kernel.DType}) or model.To(DType.{input.DType})).");
+        }
+
         Tensor y = input.MatMul(Kernel!);
         if (Bias is not null)
         {

@@ -24,8 +24,9 @@ public sealed class BinaryCrossEntropy(double epsilon = 1e-7, Reduction reductio
 }
 
 /// <summary>
-/// Binary cross-entropy on logits x, computed stably as max(x, 0) − x·y + log(1 + e^−|x|) (never exponentiates a
-/// large positive number).
+/// Binary cross-entropy on logits x: softplus(x) − x·y, which equals −(y·log σ(x) + (1 − y)·log(1 − σ(x))). The
+/// softplus op is stable for any x, and this form is smooth everywhere (the textbook max(x, 0) + log(1 + e^−|x|)
+/// has kinks at 0 whose one-sided gradients would be wrong there).
 /// </summary>
 public sealed class BinaryCrossEntropyWithLogits(Reduction reduction = Reduction.Mean) : Loss(reduction)
 {
@@ -36,7 +37,7 @@ public sealed class BinaryCrossEntropyWithLogits(Reduction reduction = Reduction
     protected override Tensor Unreduced(Tensor prediction, Tensor target)
     {
         RequireSameShape(prediction, target);
-        return prediction.Relu() - (prediction * target) + prediction.Abs().Neg().Softplus();
+        return prediction.Softplus() - (prediction * target);
     }
 }
 

@@ -1,0 +1,104 @@
+using System.Collections.Immutable;
+using AutoGrad.Graphs.Passes;
+using AutoGrad.Ops.Linear;
+using AutoGrad.Ops.Reductions;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Graphs.Compilation;
+
+/// <summary>A graph compiled for one batch size: buffers allocated per the memory plan, one step per node (none for aliasing
+/// reshapes), and the list of argument slots to rebind to the caller's inputs on each call.</summary>
+internal sealed class ExecutionPlan
+{
+    private readonly ExecutionStep[] steps;
+    private readonly (Tensor[] Arguments, int Slot, int Input)[] inputBindings;
+    private readonly Tensor[] outputs;
+    private readonly int[] outputInputs;
+
+    public ExecutionPlan(Graph graph, int batch)
+    {
+        GraphInstance instance = GraphInstance.Create(graph, batch);
+        Memory = MemoryPlanner.Plan(graph, instance);
+        Array[] buffers = [.. Memory.BufferTypes.Select(t => t.DType == DType.Float32 ? (Array)new float[t.Shape.Size] : new double[t.Shape.Size])];
+        var values = new Tensor[graph.Nodes.Length];
+        for (int n = 0; n < values.Length; n++)
+        {
+            values[n] = new Tensor(buffers[Memory.BufferOfNode[n]], instance.Types[n].Shape);
+        }
+
+        // Placeholders stand in for graph inputs while steps are built (kernels precompute from their types); the real
+        // input tensors are bound into the argument arrays on every call.
+        Tensor[] placeholders = [.. graph.Inputs.Select(i => new Tensor(i.Type.Resolve(batch)))];
+        Tensor Read(ValueRef r) => r.Kind switch
+        {
+            ValueKind.Input => placeholders[r.Index],
+            ValueKind.Parameter => graph.Parameters[r.Index].Value,
+            ValueKind.Constant => instance.Constants[r.Index],
+            _ => values[r.Index],
+        };
+
+        var stepList = new List<ExecutionStep>();
+        var bindings = new List<(Tensor[], int, int)>();
+        for (int n = 0; n < values.Length; n++)
+        {
+            if (Memory.Uses[n] == BufferUse.Alias)
+            {
+                continue;
+            }
+
+            GraphNode node = graph.Nodes[n];
+            Tensor[] arguments = [.. node.Inputs.Select(Read)];
+            for (int i = 0; i < node.Inputs.Length; i++)
+            {
+                if (node.Inputs[i].Kind == ValueKind.Input)
+                {
+                    bindings.Add((arguments, i, node.Inputs[i].Index));
+                }
+            }
+
+            stepList.Add(CreateStep(instance.Ops[n], arguments, values[n]));
+        }
+
+        steps = [.. stepList];
+        inputBindings = [.. bindings];
+        outputs = [.. graph.Outputs.Select(Read)];
+        outputInputs = [.. graph.Outputs.Select(o => o.Kind == ValueKind.Input ? o.Index : -1)];
+    }
+
+    public MemoryPlan Memory { get; }
+
+    /// <summary>Runs every step on the inputs; the returned array is reused by the next call.</summary>
+    public Tensor[] Execute(ReadOnlySpan<Tensor> inputs)
+    {
+        foreach (var (arguments, slot, input) in inputBindings)
+        {
+            arguments[slot] = inputs[input];
+        }
+
+        foreach (ExecutionStep step in steps)
+        {
+            step.Execute();
+        }
+
+        for (int i = 0; i < outputInputs.Length; i++)
+        {
+            if (outputInputs[i] >= 0)
+            {
+                outputs[i] = inputs[outputInputs[i]];
+            }
+        }
+
+        return outputs;
+    }
+
+    private static ExecutionStep CreateStep(Ops.Op op, Tensor[] arguments, Tensor output) => op switch
+    {
+        FusedElementwiseOp fused => new FusedStep(fused.Program, arguments, output),
+        _ when FusedElementwiseOp.IsFusable(op, arguments.Length) =>
+            new FusedStep([new FusedInstruction(op, [.. Enumerable.Range(0, arguments.Length).Select(i => new FusedOperand(false, i))])], arguments, output),
+        MatMulOp matmul when MatMulStep.Supports(matmul, arguments) => new MatMulStep(matmul, arguments, output),
+        ReductionOp reduction when ReduceStep.Supports(reduction) => new ReduceStep(reduction, arguments, output),
+        _ when op.Name is "reshape" or "broadcast_to" => new GatherStep(arguments, output),
+        _ => new OpStep(op, arguments, output),
+    };
+}

@@ -1,0 +1,77 @@
+using AutoGrad.Differentiation;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Graphs;
+
+public sealed partial class Graph
+{
+    /// <summary>
+    /// A new graph whose outputs are this graph's outputs followed by the gradients of output <paramref name="output"/>
+    /// (of its sum, when it is not a scalar) with respect to the chosen inputs, then the chosen parameters. It is built by
+    /// replaying the nodes on the tape and tracing the reverse pass, so the gradient nodes come from the ops' own gradient
+    /// rules; the result is an ordinary graph that can be printed, optimized, compiled or differentiated again (second order).
+    /// </summary>
+    /// <param name="output">The output to differentiate.</param>
+    /// <param name="inputs">Input indices to differentiate by (none when null, unless <paramref name="parameters"/> is null too and the graph has no parameters).</param>
+    /// <param name="parameters">Parameter names to differentiate by; every parameter when both this and <paramref name="inputs"/> are null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An output or input index is out of range.</exception>
+    /// <exception cref="ArgumentException">A parameter name is unknown.</exception>
+    /// <exception cref="InvalidOperationException">The output does not depend on one of the chosen values.</exception>
+    public Graph Gradient(int output = 0, int[]? inputs = null, string[]? parameters = null)
+    {
+        if ((uint)output >= (uint)Outputs.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(output), output, $"Graph.Gradient: the graph has {Outputs.Length} output(s).");
+        }
+
+        if (inputs is null && parameters is null)
+        {
+            parameters = Parameters.Length > 0 ? [.. Parameters.Select(p => p.Name)] : null;
+            inputs = Parameters.Length > 0 ? [] : [.. Enumerable.Range(0, Inputs.Length)];
+        }
+
+        inputs ??= [];
+        parameters ??= [];
+        foreach (int i in inputs)
+        {
+            if ((uint)i >= (uint)Inputs.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(inputs), i, $"Graph.Gradient: the graph has {Inputs.Length} input(s).");
+            }
+        }
+
+        int[] parameterIndices = [.. parameters.Select(ParameterIndex)];
+        bool scalarOutput = TypeOf(Outputs[output]).Rank == 0;
+        string[] wrtNames = [.. inputs.Select(i => $"input {i}"), .. parameters.Select(p => $"parameter '{p}'")];
+
+        Tensor[] Replay(Tensor[] placeholders)
+        {
+            using var grad = Autodiff.EnableGrad();
+            foreach (int i in inputs)
+            {
+                placeholders[i].RequiresGrad = true;
+            }
+
+            Tensor[] results = Evaluate(placeholders, InferBatch(placeholders, "Graph.Gradient"), record: true);
+            Tensor target = scalarOutput ? results[output] : results[output].Sum();
+            Tensor[] wrt = [.. inputs.Select(i => placeholders[i]), .. parameterIndices.Select(p => Parameters[p].Value)];
+            if (!target.RequiresGrad)
+            {
+                throw new InvalidOperationException($"Graph.Gradient: output {output} does not depend on any value that requires grad.");
+            }
+
+            Tensor?[] grads = ReverseWalk.Run(target, target.OnesLike(), wrt, retainGraph: true, createGraph: true, allowUnused: true)!;
+            for (int i = 0; i < grads.Length; i++)
+            {
+                if (grads[i] is null)
+                {
+                    throw new InvalidOperationException($"Graph.Gradient: output {output} does not depend on {wrtNames[i]}, so it has no gradient.");
+                }
+            }
+
+            return [.. results, .. grads!];
+        }
+
+        return Trace(Replay, [.. Inputs.Select(i => i.Type)], null);
+    }
+}

@@ -1,0 +1,162 @@
+using System.Collections.Immutable;
+using AutoGrad.Differentiation;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Graphs;
+
+public sealed partial class Graph
+{
+    // Two small, distinct batch sizes: every axis that changes between them is a multiple of B.
+    internal const int TraceBatch1 = 2;
+    internal const int TraceBatch2 = 3;
+
+    /// <summary>
+    /// Captures <paramref name="function"/> as a graph by running it on a placeholder of type <paramref name="input"/> and
+    /// recording every op it applies (the same ops eager mode runs). Named leaf tensors that require grad become parameters
+    /// (named by their <see cref="Tensor.Name"/>, e.g. <c>dense1.kernel</c>); every other captured tensor becomes a constant.
+    /// </summary>
+    /// <remarks>
+    /// With a batch axis (<c>TensorSpec.Batched(784)</c>) the function runs twice, at batch sizes 2 and 3; axes and shape
+    /// attributes that change become multiples of <c>B</c>, so the one graph then runs at any batch size. The function must
+    /// apply the same ops for every batch size and must run on the calling thread; its results must not depend on the
+    /// placeholder values (it is traced, not evaluated).
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The two traces differ (branching on shapes, random constants) or an op's
+    /// attribute depends on the batch size in a way the graph cannot express; the message says where.</exception>
+    public static Graph Trace(Func<Tensor, Tensor> function, TensorSpec input)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Trace(x => [function(x[0])], [input], null);
+    }
+
+    /// <summary>Captures a function of two inputs (e.g. a loss of predictions and targets) as a graph; see <see cref="Trace(Func{Tensor, Tensor}, TensorSpec)"/>.</summary>
+    public static Graph Trace(Func<Tensor, Tensor, Tensor> function, TensorSpec first, TensorSpec second)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Trace(x => [function(x[0], x[1])], [first, second], null);
+    }
+
+    /// <summary>Captures a function of any number of inputs and outputs as a graph; see <see cref="Trace(Func{Tensor, Tensor}, TensorSpec)"/>.</summary>
+    public static Graph Trace(Func<Tensor[], Tensor[]> function, params TensorSpec[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Trace(function, inputs, null);
+    }
+
+    /// <summary>Tracing with extra named tensors (optimizer state) that become parameters although they do not require grad.</summary>
+    internal static Graph Trace(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, IReadOnlyCollection<Tensor>? state)
+    {
+        if (!inputs.Any(s => s.IsSymbolic))
+        {
+            return TraceUnifier.Fixed(Tracer.Run(function, inputs, 1, state), inputs);
+        }
+
+        RawTrace first = Tracer.Run(function, inputs, TraceBatch1, state);
+        RawTrace second = Tracer.Run(function, inputs, TraceBatch2, state);
+        return TraceUnifier.Unify(first, second, inputs);
+    }
+
+    /// <summary>
+    /// The graph behind tensors just computed eagerly, read from the tape (<see cref="Tensor.GradFn"/>). It has no inputs:
+    /// named leaves that require grad become parameters and every other leaf (the data batch, untracked values) a constant.
+    /// The tape keeps only types, so the graph is fixed-size; it reads the leaves' current values when run.
+    /// </summary>
+    /// <exception cref="ArgumentException">An output has no recorded history (computed under NoGrad or from tensors that do not require grad).</exception>
+    public static Graph FromTape(params Tensor[] outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var nodes = new List<GraphNode>();
+        var parameters = new List<GraphParameter>();
+        var constants = new List<GraphConstant>();
+        var produced = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        var leaves = new Dictionary<Tensor, ValueRef>(ReferenceEqualityComparer.Instance);
+        var names = new HashSet<string>();
+
+        ValueRef Leaf(Tensor t)
+        {
+            if (leaves.TryGetValue(t, out var known))
+            {
+                return known;
+            }
+
+            ValueRef r;
+            if (t.Name is not null && t.RequiresGrad)
+            {
+                if (!names.Add(t.Name))
+                {
+                    throw new ArgumentException($"Graph.FromTape: two different parameters are named '{t.Name}'; parameter names must be unique layer paths.");
+                }
+
+                r = ValueRef.Parameter(parameters.Count);
+                parameters.Add(new GraphParameter(t.Name, t));
+            }
+            else
+            {
+                r = ValueRef.Constant(constants.Count);
+                constants.Add(new GraphConstant(t));
+            }
+
+            leaves[t] = r;
+            return r;
+        }
+
+        // Iterative post-order walk (inputs in order), so a long chain cannot overflow the stack and the order is stable.
+        foreach (Tensor output in outputs)
+        {
+            if (output.GradFn is not { } root)
+            {
+                continue;
+            }
+
+            var stack = new Stack<(Node Node, int Next)>();
+            if (!produced.ContainsKey(root))
+            {
+                stack.Push((root, 0));
+            }
+
+            while (stack.Count > 0)
+            {
+                var (node, next) = stack.Pop();
+                bool descended = false;
+                for (int i = next; i < node.InputCount; i++)
+                {
+                    if (node.InputNode(i) is { } child && !produced.ContainsKey(child))
+                    {
+                        stack.Push((node, i + 1));
+                        stack.Push((child, 0));
+                        descended = true;
+                        break;
+                    }
+                }
+
+                if (descended || produced.ContainsKey(node))
+                {
+                    continue;
+                }
+
+                var refs = new ValueRef[node.InputCount];
+                for (int i = 0; i < refs.Length; i++)
+                {
+                    refs[i] = node.InputNode(i) is { } producer ? ValueRef.Node(produced[producer]) : Leaf(node.InputLeaf(i)!);
+                }
+
+                produced[node] = nodes.Count;
+                nodes.Add(new GraphNode(node.Op, [.. refs], TensorSpec.Of(node.OutputType)));
+            }
+        }
+
+        var outputRefs = new ValueRef[outputs.Length];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i].GradFn is null)
+            {
+                throw new ArgumentException(
+                    $"Graph.FromTape: output {i} ({outputs[i].Type}) has no recorded history: it was computed under NoGrad or from tensors that do not require grad.");
+            }
+
+            outputRefs[i] = ValueRef.Node(produced[outputs[i].GradFn!]);
+        }
+
+        return new Graph([], [.. parameters], [.. constants], [.. nodes], [.. outputRefs]);
+    }
+}

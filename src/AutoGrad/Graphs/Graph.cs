@@ -1,0 +1,196 @@
+using System.Collections.Immutable;
+using AutoGrad.Ops;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Graphs;
+
+/// <summary>
+/// An immutable computation graph: typed inputs (placeholders whose axes may be the symbolic batch size <c>B</c>), named
+/// parameters and constants captured by reference, nodes in topological order that apply the same <see cref="Op"/>
+/// objects as eager mode, and outputs.
+/// </summary>
+/// <remarks>
+/// Build one with <see cref="Trace(Func{Tensor, Tensor}, TensorSpec)"/> or <see cref="FromTape"/>; look at it with
+/// <see cref="ToString"/>, <see cref="ToDot"/>, <see cref="ToMermaid"/> and <see cref="Summary"/>; differentiate it with
+/// <see cref="Gradient(int, int[], string[])"/>; optimize it with <see cref="Optimize"/>; run it with
+/// <see cref="Run"/> or, many times and fast, through <see cref="Compile"/>.
+/// </remarks>
+public sealed partial class Graph
+{
+    internal Graph(ImmutableArray<GraphInput> inputs, ImmutableArray<GraphParameter> parameters, ImmutableArray<GraphConstant> constants,
+        ImmutableArray<GraphNode> nodes, ImmutableArray<ValueRef> outputs)
+    {
+        Inputs = inputs;
+        Parameters = parameters;
+        Constants = constants;
+        Nodes = nodes;
+        Outputs = outputs;
+        for (int n = 0; n < nodes.Length; n++)
+        {
+            foreach (ValueRef input in nodes[n].Inputs)
+            {
+                CheckRef(input, n, $"node {n} ({nodes[n].Op.Name})");
+            }
+        }
+
+        foreach (ValueRef output in outputs)
+        {
+            CheckRef(output, nodes.Length, "an output");
+        }
+    }
+
+    /// <summary>The placeholders, in the order <see cref="Run"/> takes their values.</summary>
+    public ImmutableArray<GraphInput> Inputs { get; }
+
+    /// <summary>Named tensors captured by reference, in order of first use.</summary>
+    public ImmutableArray<GraphParameter> Parameters { get; }
+
+    /// <summary>Unnamed captured tensors, in order of first use.</summary>
+    public ImmutableArray<GraphConstant> Constants { get; }
+
+    /// <summary>The operations, in topological order (every node reads only earlier nodes).</summary>
+    public ImmutableArray<GraphNode> Nodes { get; }
+
+    /// <summary>The results, in order.</summary>
+    public ImmutableArray<ValueRef> Outputs { get; }
+
+    /// <summary>Whether some input has a batch axis, so the graph runs at any batch size.</summary>
+    public bool IsSymbolic => Inputs.Any(i => i.Type.IsSymbolic);
+
+    /// <summary>The type of a value.</summary>
+    public TensorSpec TypeOf(ValueRef value) => value.Kind switch
+    {
+        ValueKind.Input => Inputs[value.Index].Type,
+        ValueKind.Parameter => Parameters[value.Index].Type,
+        ValueKind.Constant => Constants[value.Index].Type,
+        _ => Nodes[value.Index].Type,
+    };
+
+    /// <summary>The index of the parameter with this name.</summary>
+    /// <exception cref="ArgumentException">No parameter has this name; the message lists the names there are.</exception>
+    public int ParameterIndex(string name)
+    {
+        for (int i = 0; i < Parameters.Length; i++)
+        {
+            if (Parameters[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException(
+            $"The graph has no parameter named '{name}'; its parameters are: {(Parameters.Length == 0 ? "(none)" : string.Join(", ", Parameters.Select(p => p.Name)))}.");
+    }
+
+    /// <summary>
+    /// Runs the graph node by node (an interpreter: every node allocates its result). Parameters are read at their current
+    /// values. For repeated runs use <see cref="Compile"/>.
+    /// </summary>
+    /// <param name="inputs">One tensor per input, matching its type; the batch size is read from the <c>B</c> axes.</param>
+    /// <returns>One tensor per output.</returns>
+    /// <exception cref="ArgumentException">Wrong number of inputs, or an input of the wrong dtype, rank or extent; the message names the input and both types.</exception>
+    public Tensor[] Run(params Tensor[] inputs)
+    {
+        int batch = InferBatch(inputs, "Graph.Run");
+        return Evaluate(inputs, batch, record: false);
+    }
+
+    /// <summary>Finds the batch size the inputs share, checking each input against its type.</summary>
+    internal int InferBatch(ReadOnlySpan<Tensor> inputs, string caller)
+    {
+        if (inputs.Length != Inputs.Length)
+        {
+            throw new ArgumentException($"{caller}: the graph takes {Inputs.Length} input(s) ({string.Join(", ", Inputs.Select(i => i.Type))}) but {inputs.Length} were given.");
+        }
+
+        int batch = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            TensorSpec spec = Inputs[i].Type;
+            int b = spec.MatchBatch(inputs[i].Type);
+            if (b < 0 || (b > 0 && batch > 0 && b != batch))
+            {
+                string why = b < 0 ? "the types do not match" : $"its batch size {b} differs from the batch size {batch} of an earlier input";
+                throw new ArgumentException($"{caller}: input {i} has type {inputs[i].Type} but the graph expects {spec}: {why}.");
+            }
+
+            batch = Math.Max(batch, b);
+        }
+
+        return batch == 0 ? 1 : batch;
+    }
+
+    /// <summary>Runs every node on the given inputs; with <paramref name="record"/> each node goes through the op dispatcher
+    /// (recorded on the tape and seen by a tracer), which is how gradient graphs are built.</summary>
+    internal Tensor[] Evaluate(IReadOnlyList<Tensor> inputs, int batch, bool record)
+    {
+        GraphInstance instance = GraphInstance.Create(this, batch);
+        var values = new Tensor[Nodes.Length];
+        Tensor Read(ValueRef r) => r.Kind switch
+        {
+            ValueKind.Input => inputs[r.Index],
+            ValueKind.Parameter => Parameters[r.Index].Value,
+            ValueKind.Constant => instance.Constants[r.Index],
+            _ => values[r.Index],
+        };
+
+        for (int n = 0; n < Nodes.Length; n++)
+        {
+            GraphNode node = Nodes[n];
+            var args = new Tensor[node.Inputs.Length];
+            for (int i = 0; i < args.Length; i++)
+            {
+                args[i] = Read(node.Inputs[i]);
+            }
+
+            Op op = instance.Ops[n];
+            Tensor result;
+            if (record)
+            {
+                result = op.Apply(args);
+            }
+            else
+            {
+                result = new Tensor(instance.Types[n]);
+                op.Forward(args, result);
+            }
+
+            values[n] = result;
+        }
+
+        var outputs = new Tensor[Outputs.Length];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            outputs[i] = Read(Outputs[i]);
+        }
+
+        return outputs;
+    }
+
+    private void CheckRef(ValueRef value, int nodeLimit, string where)
+    {
+        int count = value.Kind switch
+        {
+            ValueKind.Input => Inputs.Length,
+            ValueKind.Parameter => Parameters.Length,
+            ValueKind.Constant => Constants.Length,
+            _ => nodeLimit,
+        };
+        if ((uint)value.Index >= (uint)count)
+        {
+            throw new ArgumentException($"Graph: {where} reads {value.Kind} {value.Index}, which does not exist or is not defined before it (only {count} are).");
+        }
+    }
+}
+
+public sealed partial class Graph
+{
+    /// <summary>The graph after the standard passes (<see cref="Passes.GraphPasses.Optimize"/>).</summary>
+    public Graph Optimize() => Passes.GraphPasses.Optimize(this);
+
+    /// <summary>
+    /// An executable for repeated runs: the optimized graph (unless <paramref name="optimize"/> is false) with its buffers
+    /// planned and allocated once per batch size, then reused on every call.
+    /// </summary>
+    public Compilation.CompiledGraph Compile(bool optimize = true) => new(optimize ? Optimize() : this, []);
+}

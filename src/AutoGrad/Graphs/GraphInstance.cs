@@ -1,0 +1,101 @@
+using AutoGrad.Ops;
+using AutoGrad.Ops.Shaping;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Graphs;
+
+/// <summary>A graph made concrete for one batch size: ops with batch-dependent attributes re-created, every node's type
+/// resolved and checked against the op's own type inference, and batch-dependent constants evaluated.</summary>
+internal sealed class GraphInstance
+{
+    private GraphInstance(int batch, Op[] ops, TensorType[] types, Tensor[] constants)
+    {
+        Batch = batch;
+        Ops = ops;
+        Types = types;
+        Constants = constants;
+    }
+
+    public int Batch { get; }
+
+    public Op[] Ops { get; }
+
+    public TensorType[] Types { get; }
+
+    public Tensor[] Constants { get; }
+
+    public static GraphInstance Create(Graph graph, int batch)
+    {
+        var constants = new Tensor[graph.Constants.Length];
+        for (int i = 0; i < constants.Length; i++)
+        {
+            constants[i] = graph.Constants[i].Resolve(batch);
+        }
+
+        var ops = new Op[graph.Nodes.Length];
+        var types = new TensorType[graph.Nodes.Length];
+        for (int n = 0; n < ops.Length; n++)
+        {
+            GraphNode node = graph.Nodes[n];
+            Op op = Instantiate(node, batch);
+            var inputTypes = new TensorType[node.Inputs.Length];
+            for (int i = 0; i < inputTypes.Length; i++)
+            {
+                ValueRef r = node.Inputs[i];
+                inputTypes[i] = r.Kind switch
+                {
+                    ValueKind.Input => graph.Inputs[r.Index].Type.Resolve(batch),
+                    ValueKind.Parameter => graph.Parameters[r.Index].Value.Type,
+                    ValueKind.Constant => constants[r.Index].Type,
+                    _ => types[r.Index],
+                };
+            }
+
+            TensorType inferred = op.InferType(inputTypes);
+            TensorType declared = node.Type.Resolve(batch);
+            if (inferred != declared)
+            {
+                throw new InvalidOperationException(
+                    $"Graph node {n} ('{op.Name}') at batch size {batch}: the op infers {inferred} from inputs ({string.Join(", ", inputTypes)}) " +
+                    $"but the graph declares {node.Type} = {declared}. The graph's symbolic shapes do not hold at this batch size.");
+            }
+
+            ops[n] = op;
+            types[n] = inferred;
+        }
+
+        return new GraphInstance(batch, ops, types, constants);
+    }
+
+    /// <summary>The node's op with its batch-dependent attributes set for <paramref name="batch"/>.</summary>
+    public static Op Instantiate(GraphNode node, int batch)
+    {
+        if (node.SymbolicAttributes.IsEmpty)
+        {
+            return node.Op;
+        }
+
+        if (node.SymbolicAttributes.Length == 1 && node.SymbolicAttributes[0].Key == "shape")
+        {
+            var dims = node.SymbolicAttributes[0].Shape;
+            var shape = Shape.FromOwned([.. dims.Select(d => d.Resolve(batch))]);
+            switch (node.Op.Name)
+            {
+                case "reshape":
+                    return new ReshapeOp(shape);
+                case "broadcast_to":
+                    return new BroadcastToOp(shape);
+            }
+        }
+
+        throw new NotSupportedException(CannotInstantiateMessage(node.Op, node.SymbolicAttributes.Select(a => a.Key)));
+    }
+
+    /// <summary>Whether an op's batch-dependent attribute can be re-created per batch size.</summary>
+    public static bool CanInstantiate(Op op, IEnumerable<string> keys) =>
+        (op.Name == "reshape" || op.Name == "broadcast_to") && keys.SequenceEqual(["shape"]);
+
+    public static string CannotInstantiateMessage(Op op, IEnumerable<string> keys) =>
+        $"Op '{op.Name}' has attribute(s) {string.Join(", ", keys.Select(k => $"'{k}'"))} that depend on the batch size, and only the 'shape' " +
+        "of reshape and broadcast_to can be made symbolic. Trace with a fixed-size input spec (TensorSpec.Fixed) instead.";
+}

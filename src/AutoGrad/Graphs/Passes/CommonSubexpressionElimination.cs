@@ -1,0 +1,85 @@
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Graphs.Passes;
+
+/// <summary>
+/// Merges nodes that apply the same op (<see cref="Ops.Op.IsEquivalentTo"/>, symbolic attributes included) to the same
+/// inputs, and constants with the same type and values, so each value is computed once. Random ops are never merged.
+/// Merged-away nodes are never emitted; constants left unused are dropped.
+/// </summary>
+public static class CommonSubexpressionElimination
+{
+    private const int MaxComparedConstantSize = 1 << 16;
+
+    /// <summary>Runs the pass.</summary>
+    public static Graph Run(Graph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var builder = new GraphBuilder(graph);
+        var constantMap = new int[graph.Constants.Length];
+        for (int i = 0; i < constantMap.Length; i++)
+        {
+            constantMap[i] = i;
+            for (int j = 0; j < i; j++)
+            {
+                if (constantMap[j] == j && SameConstant(graph.Constants[i], graph.Constants[j]))
+                {
+                    constantMap[i] = j;
+                    break;
+                }
+            }
+        }
+
+        var nodeMap = new ValueRef[graph.Nodes.Length];
+        ValueRef Remap(ValueRef r) => r.Kind switch
+        {
+            ValueKind.Constant => ValueRef.Constant(constantMap[r.Index]),
+            ValueKind.Node => nodeMap[r.Index],
+            _ => r,
+        };
+
+        var seen = new Dictionary<string, List<int>>();
+        for (int n = 0; n < graph.Nodes.Length; n++)
+        {
+            GraphNode node = graph.Nodes[n];
+            GraphNode remapped = node.WithInputs([.. node.Inputs.Select(Remap)]);
+            string key = remapped.Op.Name + "(" + string.Join(",", remapped.Inputs) + ")";
+            if (!GraphBuilder.IsRandom(node.Op) && seen.TryGetValue(key, out var candidates))
+            {
+                int match = candidates.FindIndex(c => builder.Nodes[c].ComputesSameAs(remapped));
+                if (match >= 0)
+                {
+                    nodeMap[n] = ValueRef.Node(candidates[match]);
+                    continue;
+                }
+            }
+
+            nodeMap[n] = builder.Add(remapped);
+            if (!seen.TryGetValue(key, out candidates))
+            {
+                seen[key] = candidates = [];
+            }
+
+            candidates.Add(nodeMap[n].Index);
+        }
+
+        return DeadCodeElimination.Run(builder.Build(graph.Outputs.Select(Remap)));
+    }
+
+    private static bool SameConstant(GraphConstant a, GraphConstant b)
+    {
+        if (ReferenceEquals(a.Value, b.Value) && a.Scaling == b.Scaling && a.Factor == b.Factor)
+        {
+            return true;
+        }
+
+        if (a.Value.Type != b.Value.Type || a.Scaling != b.Scaling || a.Factor != b.Factor || a.Value.Size > MaxComparedConstantSize)
+        {
+            return false;
+        }
+
+        return a.Value.DType == DType.Float32
+            ? a.Value.AsSpan<float>().SequenceEqual(b.Value.AsSpan<float>())
+            : a.Value.AsSpan<double>().SequenceEqual(b.Value.AsSpan<double>());
+    }
+}

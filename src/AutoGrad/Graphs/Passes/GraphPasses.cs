@@ -1,0 +1,22 @@
+namespace AutoGrad.Graphs.Passes;
+
+/// <summary>The standard optimization pipeline.</summary>
+public static class GraphPasses
+{
+    /// <summary>
+    /// Runs, in order: common-subexpression elimination, constant folding, algebraic simplification, CSE again (rewrites
+    /// expose new duplicates), elementwise fusion, and dead-code elimination (each pass also removes what it made dead).
+    /// Results are equal to the input graph's; fused nodes cannot be differentiated, so take gradients first.
+    /// </summary>
+    public static Graph Optimize(Graph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        Graph g = DeadCodeElimination.Run(graph);
+        g = CommonSubexpressionElimination.Run(g);
+        g = ConstantFolding.Run(g);
+        g = AlgebraicSimplification.Run(g);
+        g = CommonSubexpressionElimination.Run(g);
+        g = ElementwiseFusion.Run(g);
+        return DeadCodeElimination.Run(g);
+    }
+}

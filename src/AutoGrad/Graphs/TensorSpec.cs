@@ -1,0 +1,162 @@
+using System.Collections.Immutable;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Graphs;
+
+/// <summary>
+/// The type of a graph value: a shape whose axes may be multiples of the symbolic batch size <c>B</c>, and a dtype.
+/// Graph inputs are declared with it (<c>TensorSpec.Batched(784)</c> is <c>f32[B,784]</c>) and every node carries one.
+/// Printed like a jaxpr type: <c>f32[B,128]</c>.
+/// </summary>
+public sealed class TensorSpec : IEquatable<TensorSpec>
+{
+    /// <summary>Creates a spec from its axes, e.g. <c>new TensorSpec([Dim.B, 784])</c>.</summary>
+    public TensorSpec(IReadOnlyList<Dim> dims, DType dtype = DType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        Dims = [.. dims];
+        DType = dtype;
+    }
+
+    /// <summary>The axes.</summary>
+    public ImmutableArray<Dim> Dims { get; }
+
+    /// <summary>The element type.</summary>
+    public DType DType { get; }
+
+    /// <summary>The number of axes.</summary>
+    public int Rank => Dims.Length;
+
+    /// <summary>Whether any axis depends on the batch size.</summary>
+    public bool IsSymbolic => Dims.Any(d => d.IsSymbolic);
+
+    /// <summary>A batch of examples of the given per-example shape: <c>[B, featureDims...]</c>.</summary>
+    public static TensorSpec Batched(params int[] featureDims) => Batched(DType.Float32, featureDims);
+
+    /// <summary>A batch of examples of the given per-example shape and dtype: <c>[B, featureDims...]</c>.</summary>
+    public static TensorSpec Batched(DType dtype, params int[] featureDims) =>
+        new([Dim.B, .. featureDims.Select(Dim.Fixed)], dtype);
+
+    /// <summary>A spec without a batch axis.</summary>
+    public static TensorSpec Fixed(Shape shape, DType dtype = DType.Float32) => new([.. shape.ToArray().Select(Dim.Fixed)], dtype);
+
+    /// <summary>The fixed spec of a tensor's type.</summary>
+    public static TensorSpec Of(TensorType type) => Fixed(type.Shape, type.DType);
+
+    /// <summary>The concrete type at a batch size.</summary>
+    public TensorType Resolve(int batch)
+    {
+        var dims = new int[Dims.Length];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            dims[i] = Dims[i].Resolve(batch);
+        }
+
+        return new TensorType(Shape.FromOwned(dims), DType);
+    }
+
+    /// <summary>
+    /// The batch size at which <paramref name="type"/> matches this spec, 0 when the spec has no batch axis, or −1 when it
+    /// does not match (wrong dtype, rank, a fixed extent or a batch extent that is not a multiple of its factor).
+    /// </summary>
+    public int MatchBatch(TensorType type)
+    {
+        if (type.DType != DType || type.Shape.Rank != Rank)
+        {
+            return -1;
+        }
+
+        int batch = 0;
+        for (int i = 0; i < Rank; i++)
+        {
+            Dim d = Dims[i];
+            int extent = type.Shape[i];
+            if (!d.IsSymbolic)
+            {
+                if (extent != d.Value)
+                {
+                    return -1;
+                }
+            }
+            else
+            {
+                if (extent % d.Value != 0 || (batch != 0 && extent / d.Value != batch) || extent == 0)
+                {
+                    return -1;
+                }
+
+                batch = extent / d.Value;
+            }
+        }
+
+        return batch;
+    }
+
+    /// <summary>The number of elements as a function of B: <c>Size(batch)</c>.</summary>
+    public long Size(int batch)
+    {
+        long size = 1;
+        foreach (Dim d in Dims)
+        {
+            size *= d.Resolve(batch);
+        }
+
+        return size;
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(TensorSpec? other) => other is not null && DType == other.DType && Dims.SequenceEqual(other.Dims);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as TensorSpec);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(DType);
+        foreach (Dim d in Dims)
+        {
+            hash.Add(d);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    /// <summary><c>f32[B,128]</c>.</summary>
+    public override string ToString() => $"{DType.ShortName()}[{string.Join(",", Dims)}]";
+
+    /// <summary>NumPy-style tuple of the axes, e.g. <c>(B, 784)</c>; used for shape attributes.</summary>
+    internal static string FormatShape(IReadOnlyList<Dim> dims) => dims.Count switch
+    {
+        0 => "()",
+        1 => $"({dims[0]},)",
+        _ => "(" + string.Join(", ", dims) + ")",
+    };
+
+    /// <summary>The NumPy broadcast of two specs, or null when they do not broadcast symbolically.</summary>
+    internal static ImmutableArray<Dim>? Broadcast(ImmutableArray<Dim> a, ImmutableArray<Dim> b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var result = new Dim[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            Dim da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
+            Dim db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
+            if (da == db || db == (Dim)1)
+            {
+                result[i] = da;
+            }
+            else if (da == (Dim)1)
+            {
+                result[i] = db;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return [.. result];
+    }
+}

@@ -1,0 +1,117 @@
+using AutoGrad.Ops;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Graphs;
+
+/// <summary>One concrete trace: the ops applied while a function ran on placeholders of one batch size.</summary>
+internal sealed class RawTrace
+{
+    public required int Batch { get; init; }
+
+    public List<GraphParameter> Parameters { get; } = [];
+
+    public List<Tensor> Constants { get; } = [];
+
+    public List<(Op Op, ValueRef[] Inputs, TensorType Type)> Nodes { get; } = [];
+
+    public ValueRef[] Outputs { get; set; } = [];
+}
+
+/// <summary>
+/// Captures every op applied on this thread while a function runs, through <see cref="OpDispatcher.Observer"/>. A tensor an
+/// op reads is a placeholder, the result of an earlier captured op, a parameter (a named leaf that requires grad, or a
+/// named optimizer state tensor), or else a constant captured by reference.
+/// </summary>
+internal sealed class Tracer : IOpObserver
+{
+    private readonly Dictionary<Tensor, ValueRef> values = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, Tensor> parameterNames = [];
+    private readonly HashSet<Tensor> state;
+    private readonly RawTrace trace;
+
+    private Tracer(RawTrace trace, IReadOnlyCollection<Tensor>? state)
+    {
+        this.trace = trace;
+        this.state = new HashSet<Tensor>(state ?? [], ReferenceEqualityComparer.Instance);
+    }
+
+    /// <summary>Runs <paramref name="function"/> on fresh placeholders of the given types and returns what it did.</summary>
+    public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, int batch, IReadOnlyCollection<Tensor>? state)
+    {
+        var trace = new RawTrace { Batch = batch };
+        var tracer = new Tracer(trace, state);
+        // Placeholder values are arbitrary but fixed and away from 0, so tracing log/div never meets a pole.
+        var generator = new Generator(20240611);
+        var placeholders = new Tensor[inputs.Count];
+        for (int i = 0; i < placeholders.Length; i++)
+        {
+            TensorType type = inputs[i].Resolve(batch);
+            placeholders[i] = Tensor.Uniform(type.Shape, 0.5, 1.5, generator, type.DType);
+            tracer.values[placeholders[i]] = ValueRef.Input(i);
+        }
+
+        IOpObserver? previous = OpDispatcher.Observer;
+        OpDispatcher.Observer = tracer;
+        Tensor[] results;
+        try
+        {
+            results = function(placeholders);
+        }
+        finally
+        {
+            OpDispatcher.Observer = previous;
+        }
+
+        if (results is null || results.Length == 0)
+        {
+            throw new ArgumentException("Graph.Trace: the traced function returned no outputs.");
+        }
+
+        trace.Outputs = [.. results.Select(tracer.Resolve)];
+        return trace;
+    }
+
+    public void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        var refs = new ValueRef[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            refs[i] = Resolve(inputs[i]);
+        }
+
+        values[output] = ValueRef.Node(trace.Nodes.Count);
+        trace.Nodes.Add((op, refs, output.Type));
+    }
+
+    private ValueRef Resolve(Tensor tensor)
+    {
+        if (values.TryGetValue(tensor, out ValueRef known))
+        {
+            return known;
+        }
+
+        ValueRef created;
+        bool isParameter = tensor.Name is not null && ((tensor.IsLeaf && tensor.RequiresGrad) || state.Contains(tensor));
+        if (isParameter)
+        {
+            string name = tensor.Name!;
+            if (parameterNames.TryGetValue(name, out Tensor? other))
+            {
+                throw new ArgumentException(
+                    $"Graph.Trace: two different parameters are named '{name}' ({other.Type} and {tensor.Type}); parameter names must be unique layer paths.");
+            }
+
+            parameterNames[name] = tensor;
+            created = ValueRef.Parameter(trace.Parameters.Count);
+            trace.Parameters.Add(new GraphParameter(name, tensor));
+        }
+        else
+        {
+            created = ValueRef.Constant(trace.Constants.Count);
+            trace.Constants.Add(tensor);
+        }
+
+        values[tensor] = created;
+        return created;
+    }
+}

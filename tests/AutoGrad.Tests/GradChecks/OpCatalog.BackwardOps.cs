@@ -1,0 +1,31 @@
+using AutoGrad.Differentiation;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Tests.GradChecks;
+
+public static partial class OpCatalog
+{
+    /// <summary>
+    /// Ops that only appear inside other ops' gradient rules (conv2d_input_grad, conv2d_filter_grad, index_add,
+    /// slice_grad). Each row's function is a first-order gradient taken with createGraph, so the forward run applies the
+    /// backward op and the check differentiates through it.
+    /// </summary>
+    public static IEnumerable<OpCase> BackwardOps()
+    {
+        static Tensor[] N(Generator g, params Shape[] shapes) => shapes.Select(s => Tensor.RandN(s, g, DType.Float64)).ToArray();
+        static Tensor GradOf(Tensor output, Tensor wrt) => Autodiff.Grad(output, [wrt], createGraph: true)[0];
+
+        yield return Row("conv2d_input_grad via conv2d backward",
+            x => GradOf(x[0].Conv2D(x[1], stride: 2, padding: 1).Mul(x[2]).Sum(), x[0]),
+            g => N(g, [2, 2, 5, 4], [3, 2, 3, 3], [2, 3, 3, 2]));
+        yield return Row("conv2d_filter_grad via conv2d backward",
+            x => GradOf(x[0].Conv2D(x[1], dilation: 2).Mul(x[2]).Sum(), x[1]),
+            g => N(g, [2, 2, 6, 5], [3, 2, 2, 2], [2, 3, 4, 3]));
+        yield return Row("index_add via index_select backward",
+            x => GradOf(x[0].IndexSelect(1, Tensor.FromArray(new double[] { 2, 0, 2 })).Mul(x[1]).Sum(), x[0]),
+            g => N(g, [2, 4], [2, 3]));
+        yield return Row("slice_grad via slice backward",
+            x => GradOf(x[0].Slice(1, 1, 6, 2).Mul(x[1]).Sum(), x[0]),
+            g => N(g, [2, 7], [2, 3]));
+    }
+}

@@ -1,0 +1,143 @@
+using AutoGrad.Differentiation;
+using AutoGrad.Graphs;
+using AutoGrad.Graphs.Compilation;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Tests.Graphs.Compilation;
+
+public class CompiledGraphTests
+{
+    public static TheoryData<string> Models => [.. TestModel.Names];
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Run_OptimizedForwardAndGradient_EqualInterpreterAtSeveralBatchSizes(string name)
+    {
+        TestModel model = TestModel.Create(name, DType.Float64);
+        Graph gradient = model.Trace().Gradient();
+        CompiledGraph compiled = gradient.Compile();
+        foreach (int batch in new[] { 1, 7, 64, 7 })
+        {
+            Tensor[] inputs = model.Batch(batch, new Generator(batch));
+            Tensor[] expected = gradient.Run(inputs);
+            IReadOnlyList<Tensor> actual = compiled.Run(inputs);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(actual[i].MaxRelativeError(expected[i]) < 1e-12, $"{name} output {i} at batch {batch}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Run_AfterWarmUp_AllocatesNothingPerCall()
+    {
+        // A tanh MLP with a mean-squared-error loss, forward and gradient, compiled.
+        TestModel model = TestModel.Xor();
+        CompiledGraph compiled = model.Trace().Gradient().Compile();
+        Tensor[] inputs = model.Batch(16, new Generator(1));
+        Tensor x = inputs[0], y = inputs[1];
+        for (int i = 0; i < 3; i++)
+        {
+            compiled.Run(x, y);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            compiled.Run(x, y);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Run_SecondBatchSize_BuildsItsOwnPlanAndKeepsTheFirst()
+    {
+        CompiledGraph compiled = TestModel.DenseRelu(DType.Float64).Trace().Compile();
+        Assert.Equal(3, compiled.MemoryPlan(3).Batch);
+        var small = Tensor.Ones([3, 4], DType.Float64);
+        var large = Tensor.Ones([9, 4], DType.Float64);
+        double[] first = compiled.Run(small)[0].ToArray<double>();
+        Assert.Equal(27, compiled.Run(large)[0].Size);
+        Assert.Equal(first, compiled.Run(small)[0].ToArray<double>());
+    }
+
+    [Fact]
+    public void Run_WrongInput_ThrowsNamingTheTypes()
+    {
+        CompiledGraph compiled = TestModel.DenseRelu().Trace().Compile();
+        var error = Assert.Throws<ArgumentException>(() => compiled.Run(Tensor.Ones([2, 4], DType.Float64)));
+        Assert.Contains("CompiledGraph.Run: input 0 has type f64[2,4] but the graph expects f32[B,4]", error.Message);
+    }
+
+    public static TheoryData<string, int> TrainingCases => new() { { "sgd", 16 }, { "adam", 16 }, { "sgd", 5 } };
+
+    [Theory]
+    [MemberData(nameof(TrainingCases))]
+    public void TrainingStep_MnistMlp_MatchesEagerStepsToFloat32Precision(string optimizer, int batch)
+    {
+        TestModel compiledModel = TestModel.MnistMlp();
+        TestModel eagerModel = TestModel.MnistMlp();
+        GraphOptimizer update = optimizer == "sgd" ? new SgdUpdate(0.1) : new AdamUpdate(0.01);
+        var step = CompiledTrainingStep.Create((x, y) => compiledModel.Forward([x, y]), TensorSpec.Batched(784), TensorSpec.Batched(10),
+            compiledModel.Parameters, update);
+        var eager = new EagerTrainer(eagerModel.Parameters, optimizer);
+
+        var generator = new Generator(42);
+        for (int s = 0; s < 4; s++)
+        {
+            Tensor[] data = compiledModel.Batch(batch, generator);
+            double compiledLoss = step.Step(data[0], data[1]);
+            double eagerLoss = eager.Step(eagerModel.Forward(data));
+            Assert.True(Math.Abs(compiledLoss - eagerLoss) <= 1e-5 * Math.Abs(eagerLoss), $"loss at step {s}: {compiledLoss} vs {eagerLoss}");
+        }
+
+        for (int i = 0; i < compiledModel.Parameters.Length; i++)
+        {
+            double error = compiledModel.Parameters[i].MaxRelativeError(eagerModel.Parameters[i]);
+            Assert.True(error <= 1e-5, $"{compiledModel.Parameters[i].Name}: relative error {error}");
+        }
+
+        Assert.NotEqual(TestModel.MnistMlp().Parameters[0].ToArray(), compiledModel.Parameters[0].ToArray());
+    }
+
+    [Fact]
+    public void TrainingStep_UnnamedParameter_ThrowsSayingSo()
+    {
+        var w = Tensor.Ones([2, 2]).RequireGrad();
+        var error = Assert.Throws<ArgumentException>(() =>
+            CompiledTrainingStep.Create((x, y) => x.MatMul(w).Sub(y).Sum(), TensorSpec.Batched(2), TensorSpec.Batched(2), [w], new SgdUpdate(0.1)));
+        Assert.Contains("has no Name", error.Message);
+    }
+
+    /// <summary>The eager reference: Backward, then the update written directly with in-place tensor methods.</summary>
+    private sealed class EagerTrainer(Tensor[] parameters, string optimizer)
+    {
+        private readonly Tensor[] m = [.. parameters.Select(p => p.ZerosLike())];
+        private readonly Tensor[] v = [.. parameters.Select(p => p.ZerosLike())];
+        private int t;
+
+        public double Step(Tensor loss)
+        {
+            Tensor[] grads = Autodiff.Grad(loss, parameters);
+            t++;
+            using var noGrad = Autodiff.NoGrad();
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                if (optimizer == "sgd")
+                {
+                    parameters[i].AddInPlace(grads[i], -0.1);
+                    continue;
+                }
+
+                m[i] = m[i].Mul(0.9).Add(grads[i].Mul(0.1));
+                v[i] = v[i].Mul(0.999).Add(grads[i].Mul(grads[i]).Mul(0.001));
+                Tensor mHat = m[i].Div(1 - Math.Pow(0.9, t));
+                Tensor vHat = v[i].Div(1 - Math.Pow(0.999, t));
+                parameters[i].Assign(parameters[i].Sub(mHat.Div(vHat.Sqrt().Add(1e-8)).Mul(0.01)));
+            }
+
+            return loss.ItemDouble();
+        }
+    }
+}

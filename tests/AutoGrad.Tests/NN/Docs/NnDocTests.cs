@@ -1,0 +1,117 @@
+using AutoGrad.Data;
+using AutoGrad.NN;
+using AutoGrad.NN.Callbacks;
+using AutoGrad.NN.Layers;
+using AutoGrad.NN.Losses;
+using AutoGrad.NN.Optimizers;
+using AutoGrad.NN.Schedules;
+using AutoGrad.NN.Training;
+using AutoGrad.Tensors;
+using AutoGrad.Tests.IO;
+
+namespace AutoGrad.Tests.NN.Docs;
+
+// The code blocks of docs/nn.md, verbatim inside these tests; DocSnippetTests fails when they drift apart.
+public class NnDocTests
+{
+    private static T OnFreshThread<T>(Func<T> body)
+    {
+        T result = default!;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = body();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return failure is null ? result : throw new InvalidOperationException("The snippet failed.", failure);
+    }
+
+    [Fact]
+    public void KerasStyle_Snippet_LearnsXor()
+    {
+        var predictions = OnFreshThread(() =>
+        {
+            var x = Tensor.FromArray(new float[,] { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } });
+            var y = Tensor.FromArray(new float[] { 0, 1, 1, 0 }, 4, 1);
+
+            var model = new Sequential(new Dense(3, "relu"), new Dense(1, "sigmoid"));
+            model.Compile("rmsprop", "binary_cross_entropy", "accuracy");
+            History history = model.Fit(x, y, epochs: 1000, verbose: Verbosity.Silent);
+            Tensor predictions = model.Predict(x);
+
+            Assert.Equal(1.0, history["accuracy"][^1]);
+            return predictions.ToArray();
+        });
+
+        Assert.True(predictions[0] < 0.5 && predictions[1] > 0.5 && predictions[2] > 0.5 && predictions[3] < 0.5);
+    }
+
+    [Fact]
+    public void ManualLoopAndSaveLoad_Snippets_LearnAndRoundTrip()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("xor.safetensors");
+        var x = Tensor.FromArray(new float[,] { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } });
+        var y = Tensor.FromArray(new float[] { 0, 1, 1, 0 }, 4, 1);
+        OnFreshThread(() =>
+        {
+
+        var model = new Sequential(new Dense(3, "tanh"), new Dense(1, "tanh"));
+        model.Call(x);                                   // builds the lazy layers
+        var optimizer = new Sgd(model.Parameters(), learningRate: 0.1);
+        var loss = new MeanSquaredError();
+        var loader = new DataLoader(new TensorDataset(x, y), batchSize: 1, shuffle: true, seed: 0);
+        for (int epoch = 0; epoch < 1000; epoch++)
+        {
+            foreach (Tensor[] batch in loader)
+            {
+                optimizer.ZeroGrad();
+                loss.Compute(model.Call(batch[0]), batch[1]).Backward();
+                optimizer.Step();
+            }
+        }
+
+        Assert.True(loss.Compute(model.Call(x), y).ItemDouble() < 0.01);
+
+        model.Save(path, optimizer);
+
+        var restored = new Sequential(new Dense(3, "tanh"), new Dense(1, "tanh"));
+        restored.Call(x);
+        var restoredOptimizer = new Sgd(restored.Parameters(), learningRate: 0.1);
+        restored.Load(path, restoredOptimizer);
+
+        Assert.Equal(model.Call(x).ToArray(), restored.Call(x).ToArray());
+        return 0;
+        });
+    }
+
+    [Fact]
+    public void Callbacks_Snippet_RunsWithValidation()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("best.safetensors");
+        var x = Tensor.RandN([40, 2], new Generator(5));
+        var y = x.Sum(-1, keepDims: true).Greater(0.0);
+        var model = new Sequential(new Dense(8, "relu"), new Dense(1, "sigmoid"));
+        model.Compile(new Adam(model, learningRate: 0.01), "binary_cross_entropy", "accuracy");
+
+        History history = model.Fit(x, y, epochs: 100, batchSize: 8, validationSplit: 0.25, verbose: Verbosity.Silent, callbacks:
+        [
+            new EarlyStopping("val_loss", patience: 5, restoreBestWeights: true),
+            new ModelCheckpoint(path, monitor: "val_loss", saveBestOnly: true),
+            new LearningRateScheduler(new CosineDecay(0.01, totalSteps: 100)),
+        ]);
+
+        Assert.True(File.Exists(path));
+        Assert.Equal(history.Epochs, history["val_loss"].Count);
+        Assert.Contains("val_accuracy", history.Keys);
+    }
+}
