@@ -1,5 +1,6 @@
 using System.Globalization;
 using AutoGrad.Differentiation;
+using AutoGrad.Graphs;
 using AutoGrad.NN;
 using AutoGrad.NN.Callbacks;
 using AutoGrad.NN.Layers;
@@ -14,7 +15,9 @@ namespace AutoGrad.Examples.CustomLayer;
 /// <param name="FirstOrder">GradCheck of the highway layer against finite differences.</param>
 /// <param name="SecondOrder">GradCheck of its second derivatives.</param>
 /// <param name="Accuracy">The spiral classifier's accuracy on its training points after training.</param>
-public sealed record CustomLayerResult(GradCheckResult FirstOrder, GradCheckResult SecondOrder, double Accuracy);
+/// <param name="Forward">The layer's traced forward graph, as printed.</param>
+/// <param name="Backward">The graph of its gradients that AutoGrad derived, as printed.</param>
+public sealed record CustomLayerResult(GradCheckResult FirstOrder, GradCheckResult SecondOrder, double Accuracy, string Forward, string Backward);
 
 /// <summary>The custom-layer example: write a forward pass, check its gradients, train it.</summary>
 public static class CustomLayerDemo
@@ -60,6 +63,16 @@ public static class CustomLayerDemo
         double accuracy = model.Evaluate(points, labels, batchSize: 400)["accuracy"];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   final accuracy on the 400 spiral points: {100 * accuracy:F1}%"));
         output.WriteLine($"   parameters found in the custom layer: {string.Join(", ", model.NamedParameters().Select(p => p.Key).Where(k => k.StartsWith("highway.", StringComparison.Ordinal)))}");
-        return new CustomLayerResult(first, second, accuracy);
+        output.WriteLine();
+
+        output.WriteLine("3. The layer as a graph (traced for any batch size B), and the gradient graph AutoGrad derived from it:");
+        var highway = new Highway(4);
+        // Reading the parameters names them (hiddenWeight, …), so the graph shows names rather than anonymous constants.
+        _ = highway.NamedParameters();
+        Graph forward = Graph.Trace(x => highway.Call(x), TensorSpec.Batched(4));
+        Graph backward = forward.Gradient();
+        output.WriteLine(forward);
+        output.WriteLine(backward);
+        return new CustomLayerResult(first, second, accuracy, forward.ToString(), backward.ToString());
     }
 }

@@ -19,6 +19,12 @@ public sealed class CustomLayerExampleTests
         Assert.True(result.Accuracy > 0.95, $"spiral accuracy {result.Accuracy}");
         Assert.Contains("parameters found in the custom layer: highway.hiddenWeight, highway.hiddenBias, highway.gateWeight, highway.gateBias",
             output.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("inputs a:f32[B,4]\nparams hiddenWeight:f32[4,4] hiddenBias:f32[4] gateWeight:f32[4,4] gateBias:f32[4]\n", result.Forward, StringComparison.Ordinal);
+        Assert.Contains("  g:f32[B,4] = sigmoid f\n", result.Forward, StringComparison.Ordinal);
+        Assert.EndsWith("outputs k\n", result.Forward, StringComparison.Ordinal);
+        // The backward graph: the forward nodes, then the gradient of each parameter, all from the ops' own rules.
+        Assert.Contains("= matmul[transpose_a=True, transpose_b=False] a", result.Backward, StringComparison.Ordinal);
+        Assert.Matches(@"outputs k \w+ \w+ \w+ \w+\n$", result.Backward);
     }
 
     [Fact]

@@ -2,8 +2,9 @@ namespace AutoGrad.Tests.Examples;
 
 /// <summary>
 /// Keeps the docs from rotting: every ```csharp block of README.md and docs/*.md either is, line for line, a
-/// <c>#region</c> of a file under docs/snippets (those files are compiled into this test project, and tests run
-/// them), or compiles on its own as a console program referencing AutoGrad.
+/// <c>#region</c> of a file under docs/snippets or examples/ (both compiled, and run by tests), or compiles as a
+/// console program referencing AutoGrad with its namespaces imported — on its own, after the earlier blocks of its
+/// page (a page read top to bottom), or as the members of a class (a block showing one method).
 /// </summary>
 public sealed class DocsCodeBlockTests
 {
@@ -30,13 +31,23 @@ public sealed class DocsCodeBlockTests
             return;
         }
 
-        IReadOnlyList<string> errors = SnippetCompiler.Errors(block.Code);
+        IReadOnlyList<string> alone = SnippetCompiler.Errors(block.Code);
+        if (alone.Count == 0)
+        {
+            return;
+        }
+        string[] earlier = MarkdownCodeBlocks.Read(file).TakeWhile(b => b.Line < line).Select(b => b.Code).ToArray();
+        IReadOnlyList<string> afterEarlier = earlier.Length > 0 ? SnippetCompiler.ErrorsAfter(earlier, block.Code) : alone;
+        IReadOnlyList<string> asMembers = SnippetCompiler.ErrorsAsMembers(block.Code);
 
-        Assert.True(errors.Count == 0,
-            $"The ```csharp block at {file}:{line} neither matches a #region of docs/snippets/*.cs nor compiles on its own " +
-            "(as a console program with implicit usings, referencing AutoGrad). Either make it a complete program, or " +
-            "put the full code in a docs/snippets file and show one #region of it verbatim. Compiler errors (line:column " +
-            "within the block):\n  " + string.Join("\n  ", errors.Take(10)) + "\nBlock:\n" + block.Code);
+        Assert.True(afterEarlier.Count == 0 || asMembers.Count == 0,
+            $"The ```csharp block at {file}:{line} does not compile, and is not a #region of docs/snippets or examples/.\n" +
+            "Make it compile on its own (AutoGrad's namespaces are imported for you), or after the page's earlier blocks, " +
+            "or put the full code in a docs/snippets/*.cs file and show one #region of it verbatim.\n" +
+            "Compiler errors on its own (line:column within the block):\n  " + string.Join("\n  ", alone.Take(8)) +
+            (earlier.Length > 0 ? $"\nAfter the page's {earlier.Length} earlier block(s): {afterEarlier.Count} error(s), first: {afterEarlier.FirstOrDefault()}" : "") +
+            $"\nAs class members: {asMembers.Count} error(s), first: {asMembers.FirstOrDefault()}" +
+            "\nBlock:\n" + block.Code);
     }
 
     [Fact]

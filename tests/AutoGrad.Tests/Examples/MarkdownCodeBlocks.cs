@@ -64,16 +64,24 @@ internal static partial class MarkdownCodeBlocks
         return blocks;
     }
 
-    /// <summary>Every <c>#region name</c> … <c>#endregion</c> of the C# files under docs/snippets (nested regions included).</summary>
-    public static IReadOnlyList<SnippetRegion> SnippetRegions()
+    /// <summary>
+    /// Every <c>#region name</c> … <c>#endregion</c> of the C# files under docs/snippets and examples/ (nested regions
+    /// included): code that the build compiles and the tests run, so docs may show it verbatim.
+    /// </summary>
+    public static IReadOnlyList<SnippetRegion> SnippetRegions() => CachedRegions.Value;
+
+    private static readonly Lazy<IReadOnlyList<SnippetRegion>> CachedRegions = new(ReadRegions);
+
+    private static IReadOnlyList<SnippetRegion> ReadRegions()
     {
-        string folder = Path.Combine(RepositoryRoot, "docs", "snippets");
-        if (!Directory.Exists(folder))
-        {
-            return [];
-        }
         var regions = new List<SnippetRegion>();
-        foreach (string path in Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        IEnumerable<string> sources = new[] { Path.Combine(RepositoryRoot, "docs", "snippets"), Path.Combine(RepositoryRoot, "examples") }
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories))
+            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                           && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        foreach (string path in sources)
         {
             string relative = Path.GetRelativePath(RepositoryRoot, path).Replace('\\', '/');
             string[] lines = ReadLines(path);

@@ -1,29 +1,65 @@
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace AutoGrad.Tests.Examples;
 
-/// <summary>Compiles one documentation block as a user's program would be: a console app with the SDK's implicit usings.</summary>
+/// <summary>
+/// Compiles documentation blocks as a reader would use them: a console program with the SDK's implicit usings plus
+/// every public AutoGrad namespace (so blocks need not repeat their usings), referencing AutoGrad and the examples.
+/// </summary>
 internal static class SnippetCompiler
 {
-    // What `<ImplicitUsings>enable</ImplicitUsings>` gives a console project, so blocks need not repeat it.
-    private const string ImplicitUsings =
-        "global using System;\nglobal using System.Collections.Generic;\nglobal using System.IO;\nglobal using System.Linq;\n" +
-        "global using System.Net.Http;\nglobal using System.Threading;\nglobal using System.Threading.Tasks;\n";
+    // What `<ImplicitUsings>enable</ImplicitUsings>` gives a console project.
+    private static readonly string[] SdkUsings =
+        ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks"];
 
     /// <summary>CS5001: no Main — a block holding only type declarations is a fine library snippet.</summary>
     private const string NoEntryPoint = "CS5001";
 
     private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(LoadReferences);
+    private static readonly Lazy<string> GlobalUsings = new(() => string.Concat(SdkUsings.Concat(AutoGradNamespaces()).Select(n => $"global using {n};\n")));
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
     /// <summary>The compiler's errors for <paramref name="code"/>, formatted as <c>line:column: CSxxxx message</c>; empty when it compiles.</summary>
-    public static IReadOnlyList<string> Errors(string code)
+    public static IReadOnlyList<string> Errors(string code) => Compile(Parse(code).Statements, Parse(code).Types);
+
+    /// <summary>
+    /// Compiles <paramref name="block"/> after <paramref name="earlier"/> blocks of the same page, as one program:
+    /// their statements run in page order, their types and usings are shared — the way a reader follows a page.
+    /// </summary>
+    public static IReadOnlyList<string> ErrorsAfter(IReadOnlyList<string> earlier, string block)
     {
-        var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
-        SyntaxTree block = CSharpSyntaxTree.ParseText(code, parseOptions, path: "block.cs");
-        SyntaxTree usings = CSharpSyntaxTree.ParseText(ImplicitUsings, parseOptions, path: "usings.cs");
+        var parts = earlier.Append(block).Select(Parse).ToList();
+        return Compile(string.Concat(parts.Select(p => p.Statements)), string.Concat(parts.Select(p => p.Types)), string.Concat(parts.Select(p => p.Usings)));
+    }
+
+    /// <summary>Compiles <paramref name="code"/> as the members of a class: for blocks showing one method or property.</summary>
+    public static IReadOnlyList<string> ErrorsAsMembers(string code) =>
+        Compile("", "internal sealed class DocumentationBlock\n{\n" + code + "\n}\n");
+
+    private static (string Statements, string Types, string Usings) Parse(string code)
+    {
+        var root = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(code, ParseOptions).GetRoot();
+        // Usings become global so that the statements and types of several blocks can live in separate files.
+        string usings = string.Concat(root.Usings.Select(u => u.GlobalKeyword.IsKind(SyntaxKind.None) ? "global " + u.ToString() + "\n" : u + "\n"));
+        string statements = string.Concat(root.Members.OfType<GlobalStatementSyntax>().Select(s => s.ToFullString()));
+        string types = string.Concat(root.Members.Where(m => m is not GlobalStatementSyntax).Select(m => m.ToFullString()));
+        return (statements + "\n", types + "\n", usings);
+    }
+
+    private static IReadOnlyList<string> Compile(string statements, string types, string usings = "")
+    {
+        // Statements, types and usings go in separate trees so that line numbers of a single block stay its own.
+        var trees = new List<SyntaxTree>
+        {
+            CSharpSyntaxTree.ParseText(GlobalUsings.Value + usings, ParseOptions, path: "usings.cs"),
+            CSharpSyntaxTree.ParseText(statements, ParseOptions, path: "block.cs"),
+            CSharpSyntaxTree.ParseText(types, ParseOptions, path: "types.cs"),
+        };
         var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true);
-        var compilation = CSharpCompilation.Create("DocBlock", [usings, block], References.Value, options);
+        var compilation = CSharpCompilation.Create("DocBlock", trees, References.Value, options);
         return compilation.GetDiagnostics()
             .Where(d => d.Severity == DiagnosticSeverity.Error && d.Id != NoEntryPoint)
             .Select(d =>
@@ -34,18 +70,27 @@ internal static class SnippetCompiler
             .ToList();
     }
 
+    private static IEnumerable<string> AutoGradNamespaces()
+    {
+        var assemblies = new List<Assembly> { typeof(AutoGrad.Tensors.Tensor).Assembly };
+        try
+        {
+            assemblies.Add(Assembly.Load(new AssemblyName("AutoGrad.Testing")));
+        }
+        catch (FileNotFoundException)
+        {
+            // Not referenced: its namespaces simply are not implicit.
+        }
+        return assemblies.SelectMany(a => a.GetExportedTypes()).Select(t => t.Namespace).OfType<string>().Distinct().Order(StringComparer.Ordinal);
+    }
+
     // Everything the test host can load (the runtime, AutoGrad, the examples): what a user's project would reference.
     private static IReadOnlyList<MetadataReference> LoadReferences()
     {
         string paths = (string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "";
-        var references = new List<MetadataReference>();
-        foreach (string path in paths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-            {
-                references.Add(MetadataReference.CreateFromFile(path));
-            }
-        }
-        return references;
+        return paths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToList();
     }
 }
