@@ -43,9 +43,11 @@ public sealed class Highway : Layer
     /// <returns>y <c>[N, size]</c>.</returns>
     public static Tensor Apply(Tensor x, Tensor hiddenWeight, Tensor hiddenBias, Tensor gateWeight, Tensor gateBias)
     {
-        Tensor h = (x.MatMul(hiddenWeight) + hiddenBias).Relu();
-        Tensor t = (x.MatMul(gateWeight) + gateBias).Sigmoid();
-        return (t * h) + ((1 - t) * x);
+        #region highway-forward
+        Tensor h = (x.MatMul(hiddenWeight) + hiddenBias).Relu();     // the transform
+        Tensor t = (x.MatMul(gateWeight) + gateBias).Sigmoid();      // the gate, per feature in (0, 1)
+        return (t * h) + ((1 - t) * x);                              // carry x where the gate is closed
+        #endregion
     }
 
     /// <summary>The four parameters in the order <see cref="Apply"/> takes them.</summary>

@@ -25,12 +25,12 @@ public sealed class MnistExampleTests
     }
 
     [Theory]
-    [InlineData("tutorial", 100, 1000, 0.5)]
+    [InlineData("tutorial", 100, 1000, 0.35)] // full-batch gradient descent is slow: 100 steps give about 50%
     [InlineData("tanh-mse", 3, 1000, 0.2)] // the tutorial's model is slow to start: 3 epochs give 25-45%
-    [InlineData("cnn", 2, 500, 0.5)]
+    [InlineData("cnn", 2, 300, 0.5)]
     public void Train_OtherModelsOnTinySubset_LearnSomething(string model, int epochs, int images, double minimumAccuracy)
     {
-        var arguments = new MnistArguments(model, Epochs: epochs, TrainLimit: images, TestLimit: 500, Seed: 1);
+        var arguments = new MnistArguments(model, Epochs: epochs, BatchSize: model == "cnn" ? 32 : null, TrainLimit: images, TestLimit: 300, Seed: 1);
 
         MnistRunResult result = MnistTrainer.Train(MnistModels.Get(model), arguments, Shipped.Value, TextWriter.Null, saveWeights: false);
 
@@ -43,20 +43,20 @@ public sealed class MnistExampleTests
         using var dir = new TempDirectory();
         var output = new StringWriter();
 
-        int code = MnistProgram.Run(["--epochs", "1", "--train-limit", "1000", "--test-limit", "1000", "--out", dir.Path], output, TextWriter.Null);
+        int code = MnistProgram.Run(["--epochs", "1", "--train-limit", "500", "--test-limit", "500", "--out", dir.Path], output, TextWriter.Null);
 
         string text = output.ToString();
         Assert.Equal(0, code);
         Assert.Contains($"Data: {MnistDataLocator.ShippedDirectory} (shipped with the example)", text, StringComparison.Ordinal);
-        Assert.Matches(@"Epoch 1/1 - 8/8 - .* - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}", text);
+        Assert.Matches(@"Epoch 1/1 - 4/4 - .* - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}", text);
         Assert.Contains("true\\pred", text, StringComparison.Ordinal);
         Assert.Equal(["mlp-confusion.txt", "mlp-training.png", "mlp.safetensors"], dir.FileNames());
 
         // The saved weights give back the accuracy the run printed.
         var reloaded = MnistModels.Create(MnistModels.Mlp);
         reloaded.Load(dir.File("mlp.safetensors"));
-        int[] predicted = MnistTrainer.ArgMaxRows(reloaded.Predict(MnistTensors.Images(Shipped.Value.Test, 0, 1000), 1000));
-        var confusion = new ConfusionMatrix(Shipped.Value.Test.Labels.Take(1000).Select(l => (int)l).ToArray(), predicted);
-        Assert.Contains($"accuracy {confusion.Correct}/1000 =", File.ReadAllText(dir.File("mlp-confusion.txt")), StringComparison.Ordinal);
+        int[] predicted = MnistTrainer.ArgMaxRows(reloaded.Predict(MnistTensors.Images(Shipped.Value.Test, 0, 500), 500));
+        var confusion = new ConfusionMatrix(Shipped.Value.Test.Labels.Take(500).Select(l => (int)l).ToArray(), predicted);
+        Assert.Contains($"accuracy {confusion.Correct}/500 =", File.ReadAllText(dir.File("mlp-confusion.txt")), StringComparison.Ordinal);
     }
 }
