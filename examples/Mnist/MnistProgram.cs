@@ -49,8 +49,8 @@ public static class MnistProgram
 
         Directory.CreateDirectory(arguments.OutputDirectory);
         string plotPath = Path.Combine(arguments.OutputDirectory, $"{spec.Name}-training.png");
-        TrainingPlot.Save(plotPath, $"MNIST {spec.Name}: {spec.Description}", result.History,
-            xLabel: spec.BatchSize == 0 && arguments.BatchSize is null ? "iteration (full batch)" : "epoch");
+        bool fullBatch = spec.BatchSize == 0 && arguments.BatchSize is null;
+        TrainingPlot.Save(plotPath, $"MNIST, model {spec.Name}", result.History, xLabel: fullBatch ? "iteration (full batch)" : "epoch");
         string matrixPath = Path.Combine(arguments.OutputDirectory, $"{spec.Name}-confusion.txt");
         string matrix = result.Confusion.ToString();
         File.WriteAllText(matrixPath, matrix);
@@ -63,7 +63,7 @@ public static class MnistProgram
         output.WriteLine($"Plot:      {plotPath}");
         output.WriteLine($"Confusion: {matrixPath}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Test accuracy {100 * result.Confusion.Accuracy:F2}% after {result.History.Count} epochs in {result.TotalSeconds:F1} s"));
+            $"Test accuracy {100 * result.Confusion.Accuracy:F2}% after {arguments.Epochs ?? spec.Epochs} {(fullBatch ? "iterations" : "epochs")} in {result.TotalSeconds:F1} s"));
         return 0;
     }
 }
