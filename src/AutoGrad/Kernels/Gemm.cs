@@ -1,50 +1,336 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AutoGrad.Kernels;
 
-/// <summary>General matrix multiply on row-major buffers.</summary>
-internal static class Gemm
+/// <summary>Which GEMM implementation runs; <see cref="Auto"/> picks the fastest the hardware supports.</summary>
+internal enum GemmPath
 {
+    /// <summary>AVX-512 when supported, else AVX2 with FMA, else scalar.</summary>
+    Auto,
+
+    /// <summary>Packed panels with the 12×(2·Vector512) micro-kernel (float and double only).</summary>
+    Avx512,
+
+    /// <summary>Packed panels with the 6×(2·Vector256) FMA micro-kernel (float and double only).</summary>
+    Avx2,
+
+    /// <summary>Plain loops in the element type's own arithmetic; any IEEE type, any hardware.</summary>
+    Scalar,
+}
+
+/// <summary>
+/// General matrix multiply, C = op(A)·op(B) (+ C), on row-major spans, structured like BLIS/GotoBLAS: cache-sized
+/// blocks of A and B are packed into contiguous micro-panels (transposes are absorbed by the packing, never
+/// materialized) and a register-blocked FMA micro-kernel computes MR×NR tiles of C.
+/// </summary>
+/// <remarks>
+/// Loop nest (innermost last), with the block sizes chosen for a 48 KB L1 and a 2 MB L2 per core:
+/// <code>
+/// for i0 over m by MC        A block MC×KC packed per (i0, p0): lives in L3
+///   for p0 over k by KC
+///     for j0 over n by NC    B block KC×NC packed per (i0, p0, j0): lives in L2
+///       for ir by MR         A micro-panel KC×MR: stays in L1 across the jr loop
+///         for jr by NR       B micro-panel KC×NR streamed from L2; one micro-kernel call
+/// </code>
+/// The sum over k for one element of C is always formed in the same order (by KC blocks, p ascending), whatever
+/// the thread count or tile position, so results do not depend on <see cref="Settings.NumThreads"/>.
+/// Large products are split over threads along m or n (whichever repacks less), each thread owning its own packing
+/// buffers and a disjoint part of C.
+/// </remarks>
+internal static unsafe partial class Gemm
+{
+    /// <summary>Depth of a packed block: one A micro-panel (KC·MR) stays well inside L1.</summary>
+    internal const int KC = 384;
+
+    /// <summary>Rows of an A block; large so each B block is repacked rarely.</summary>
+    internal const int MC = 1536;
+
+    /// <summary>Columns of a B block: a KC×NC block of float fits the L2 with room for C and A.</summary>
+    internal const int NC = 768;
+
+    /// <summary>Products below this many floating-point operations (2·m·n·k) per thread run on fewer threads.</summary>
+    internal const double MinFlopsPerThread = 4e6;
+
     /// <summary>
     /// C[m×n] = op(A)·op(B) (+ C when accumulate). Row-major. op(A) is m×k: A is stored m×k with row stride lda when
     /// !transA, or k×m with row stride lda when transA. op(B) is k×n: B stored k×n (ldb) when !transB, or n×k (ldb)
     /// when transB. C has row stride ldc.
     /// </summary>
+    /// <remarks>
+    /// With k = 0 the product is the zero matrix: C is cleared, or left unchanged when accumulating. Uses up to
+    /// <see cref="Settings.NumThreads"/> threads for large products. Float and double run the vectorized packed
+    /// kernels; other IEEE types run plain loops.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is smaller than its row length.</exception>
+    /// <exception cref="ArgumentException">A span is too short for its sizes and stride.</exception>
     public static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
         Span<T> c, int ldc, int m, int n, int k, bool accumulate)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Multiply(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, accumulate, Settings.NumThreads, GemmPath.Auto);
+
+    /// <summary>
+    /// <see cref="Multiply{T}(ReadOnlySpan{T}, int, bool, ReadOnlySpan{T}, int, bool, Span{T}, int, int, int, int, bool)"/>
+    /// with an explicit thread limit and implementation, for tests and benchmarks.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><paramref name="path"/> is not supported for T on this machine.</exception>
+    internal static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate, int maxThreads, GemmPath path)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Row-axpy form: each row of C accumulates k scaled rows of op(B); transposed B is packed once.
-        T[]? packedB = null;
-        if (transB)
+        Validate(a.Length, lda, transA ? k : m, transA ? m : k, nameof(a), nameof(lda));
+        Validate(b.Length, ldb, transB ? n : k, transB ? k : n, nameof(b), nameof(ldb));
+        Validate(c.Length, ldc, m, n, nameof(c), nameof(ldc));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxThreads, 1);
+        if (path == GemmPath.Auto)
         {
-            packedB = new T[k * n];
-            for (int j = 0; j < n; j++)
+            path = BestPath<T>();
+        }
+        else if (!IsSupported<T>(path))
+        {
+            throw new NotSupportedException($"GEMM path {path} is not supported for {typeof(T).Name} on this machine.");
+        }
+
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            if (!accumulate)
             {
-                for (int p = 0; p < k; p++)
+                for (int i = 0; i < m; i++)
                 {
-                    packedB[(p * n) + j] = b[(j * ldb) + p];
+                    c.Slice(i * ldc, n).Clear();
                 }
             }
 
-            b = packedB;
-            ldb = n;
+            return;
         }
 
-        for (int i = 0; i < m; i++)
+        fixed (T* pa = a)
+        fixed (T* pb = b)
+        fixed (T* pc = c)
         {
-            Span<T> row = c.Slice(i * ldc, n);
-            if (!accumulate)
+            var problem = new Problem<T>(pa, lda, transA, pb, ldb, transB, pc, ldc, m, n, k, accumulate, path);
+            int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, MinFlopsPerThread));
+            if (threads <= 1 || path == GemmPath.Scalar)
             {
-                row.Clear();
+                problem.Run();
+            }
+            else
+            {
+                RunParallel(problem, threads);
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="path"/> can run for element type T on this machine.</summary>
+    internal static bool IsSupported<T>(GemmPath path)
+    {
+        bool vectorType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
+        return path switch
+        {
+            GemmPath.Auto or GemmPath.Scalar => true,
+            GemmPath.Avx512 => vectorType && Avx512F.IsSupported,
+            GemmPath.Avx2 => vectorType && Fma.IsSupported && Avx2.IsSupported,
+            _ => false,
+        };
+    }
+
+    /// <summary>The path <see cref="GemmPath.Auto"/> selects for T on this machine.</summary>
+    internal static GemmPath BestPath<T>() =>
+        IsSupported<T>(GemmPath.Avx512) ? GemmPath.Avx512
+        : IsSupported<T>(GemmPath.Avx2) ? GemmPath.Avx2
+        : GemmPath.Scalar;
+
+    private static void Validate(int length, int stride, int rows, int cols, string spanName, string strideName)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows, "size");
+        ArgumentOutOfRangeException.ThrowIfNegative(cols, "size");
+        if (stride < cols || stride < 0)
+        {
+            throw new ArgumentOutOfRangeException(strideName, stride,
+                $"The row stride {strideName} = {stride} is smaller than the row length {cols}.");
+        }
+
+        long needed = rows == 0 || cols == 0 ? 0 : ((long)(rows - 1) * stride) + cols;
+        if (length < needed)
+        {
+            throw new ArgumentException(
+                $"Span {spanName} has {length} elements but a {rows}×{cols} matrix with row stride {stride} needs {needed}.",
+                spanName);
+        }
+    }
+
+    /// <summary>One multiply on raw pointers; a value type so sub-problems for threads are cheap to make.</summary>
+    internal readonly struct Problem<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public readonly T* A;
+        public readonly nint Lda;
+        public readonly bool TransA;
+        public readonly T* B;
+        public readonly nint Ldb;
+        public readonly bool TransB;
+        public readonly T* C;
+        public readonly nint Ldc;
+        public readonly int M;
+        public readonly int N;
+        public readonly int K;
+        public readonly bool Accumulate;
+        public readonly GemmPath Path;
+
+        public Problem(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
+            int m, int n, int k, bool accumulate, GemmPath path)
+        {
+            A = a;
+            B = b;
+            C = c;
+            (Lda, TransA, Ldb, TransB, Ldc) = (lda, transA, ldb, transB, ldc);
+            (M, N, K, Accumulate, Path) = (m, n, k, accumulate, path);
+        }
+
+        /// <summary>The same product restricted to rows [i0, i0 + rows) of C.</summary>
+        public Problem<T> Rows(int i0, int rows) =>
+            new(TransA ? A + i0 : A + (i0 * Lda), Lda, TransA, B, Ldb, TransB, C + (i0 * Ldc), Ldc, rows, N, K, Accumulate, Path);
+
+        /// <summary>The same product restricted to columns [j0, j0 + cols) of C.</summary>
+        public Problem<T> Columns(int j0, int cols) =>
+            new(A, Lda, TransA, TransB ? B + (j0 * Ldb) : B + j0, Ldb, TransB, C + j0, Ldc, M, cols, K, Accumulate, Path);
+
+        public void Run()
+        {
+            switch (Path)
+            {
+                case GemmPath.Avx512:
+                    Blocked<T, Avx512MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    break;
+                case GemmPath.Avx2:
+                    Blocked<T, Avx2MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    break;
+                default:
+                    Scalar(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The cache-blocked loop nest described on the class, for one thread.</summary>
+    private static void Blocked<T, TKernel>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
+        int m, int n, int k, bool accumulate)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TKernel : struct, IGemmMicroKernel<T>
+    {
+        int mr = TKernel.MR;
+        int nr = TKernel.NR;
+
+        // Blocks are balanced (784 = 3 × 262 rather than 384 + 384 + 16) so no block is a thin remainder whose
+        // per-tile overhead (loading and storing C) is spread over only a few steps of k.
+        int mcMax = RoundUp(Balanced(m, MC), mr);
+        int kcMax = Balanced(k, KC);
+        int ncMax = RoundUp(Balanced(n, NC), nr);
+        T* packedA = PackBuffers<T>.A(mcMax * kcMax);
+        T* packedB = PackBuffers<T>.B(kcMax * ncMax);
+        T* edge = stackalloc T[mr * nr];
+
+        for (int i0 = 0; i0 < m; i0 += mcMax)
+        {
+            int mc = Math.Min(mcMax, m - i0);
+            for (int p0 = 0; p0 < k; p0 += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - p0);
+                bool add = accumulate || p0 > 0;
+                PackA(a, lda, transA, i0, p0, mc, kc, packedA, mr);
+                for (int j0 = 0; j0 < n; j0 += ncMax)
+                {
+                    int nc = Math.Min(ncMax, n - j0);
+                    PackB(b, ldb, transB, p0, j0, kc, nc, packedB, nr);
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int rows = Math.Min(mr, mc - ir);
+                        T* panelA = packedA + (ir * kc);
+                        T* rowC = c + ((i0 + ir) * ldc) + j0;
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int cols = Math.Min(nr, nc - jr);
+                            T* panelB = packedB + (jr * kc);
+                            if (rows == mr && cols == nr)
+                            {
+                                TKernel.Run(kc, panelA, panelB, rowC + jr, ldc, add);
+                            }
+                            else
+                            {
+                                TKernel.Run(kc, panelA, panelB, edge, nr, add: false);
+                                MergeEdge(edge, nr, rowC + jr, ldc, rows, cols, add);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void MergeEdge<T>(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool add)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            var source = new ReadOnlySpan<T>(tile + (i * nr), cols);
+            var target = new Span<T>(c + (i * ldc), cols);
+            if (add)
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    target[j] += source[j];
+                }
+            }
+            else
+            {
+                source.CopyTo(target);
+            }
+        }
+    }
+
+    /// <summary>The block size at most <paramref name="limit"/> that splits <paramref name="length"/> into equal blocks.</summary>
+    private static int Balanced(int length, int limit)
+    {
+        int blocks = (length + limit - 1) / limit;
+        return (length + blocks - 1) / blocks;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Per-thread packing buffers on the pinned heap, aligned to 64 bytes, grown on demand and reused.</summary>
+    private static class PackBuffers<T>
+        where T : unmanaged
+    {
+        [ThreadStatic]
+        private static T[]? t_a;
+
+        [ThreadStatic]
+        private static T[]? t_b;
+
+        public static T* A(int length) => Get(ref t_a, length);
+
+        public static T* B(int length) => Get(ref t_b, length);
+
+        private static T* Get(ref T[]? buffer, int length)
+        {
+            int slack = 64 / sizeof(T);
+            if (buffer is null || buffer.Length < length + slack)
+            {
+                buffer = GC.AllocateUninitializedArray<T>(length + slack, pinned: true);
             }
 
-            for (int p = 0; p < k; p++)
-            {
-                T aip = transA ? a[(p * lda) + i] : a[(i * lda) + p];
-                TensorPrimitives.MultiplyAdd(b.Slice(p * ldb, n), aip, row, row);
-            }
+            T* start = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            nint misalignment = (nint)start & 63;
+            return misalignment == 0 ? start : (T*)((byte*)start + (64 - misalignment));
         }
     }
 }

@@ -1,0 +1,211 @@
+using System.Runtime.ExceptionServices;
+
+namespace AutoGrad.Kernels;
+
+/// <summary>One piece of work split into numbered parts, for <see cref="Parallelism.For"/>.</summary>
+/// <remarks>
+/// Implement it on a class that callers cache and reuse (fields set before each call), so a parallel call allocates
+/// nothing: no closure, no Task.
+/// </remarks>
+internal interface IParallelBody
+{
+    /// <summary>Runs part <paramref name="index"/>; parts may run concurrently and in any order.</summary>
+    void Execute(int index);
+}
+
+/// <summary>
+/// Splits kernel work over a small fixed pool of worker threads plus the calling thread, without oversubscribing
+/// the machine.
+/// </summary>
+/// <remarks>
+/// <para>Rules that keep the thread count bounded by <see cref="Settings.NumThreads"/>:</para>
+/// <list type="bullet">
+/// <item>A call made from inside a parallel region (a worker, or a caller while it runs its share) runs all its
+/// parts serially on its own thread.</item>
+/// <item>The pool serves one region at a time; a call that finds it busy (another thread's region) runs serially
+/// rather than queueing or adding threads.</item>
+/// <item>Callers decide the thread count from the size of the work (see <see cref="ThreadsFor"/>), so small work
+/// runs on the caller's thread without touching the pool.</item>
+/// </list>
+/// Parts are handed out dynamically through one shared counter, so a thread slowed by other load on the machine
+/// simply takes fewer parts. The first exception thrown by a part is rethrown on the caller after all threads stop;
+/// parts not yet started are skipped.
+/// </remarks>
+internal static class Parallelism
+{
+    [ThreadStatic]
+    private static bool t_inParallelRegion;
+
+    private static readonly object s_gate = new();
+    private static Worker[] s_workers = [];
+
+    // The region in progress; written by the caller holding s_gate before it wakes the workers.
+    private static IParallelBody? s_body;
+    private static int s_count;
+    private static int s_next;
+    private static int s_running;
+    private static ExceptionDispatchInfo? s_error;
+
+    /// <summary>True on a thread that is running parts of a parallel region.</summary>
+    public static bool IsInParallelRegion => t_inParallelRegion;
+
+    /// <summary>
+    /// How many threads work of <paramref name="work"/> units deserves when each thread should get at least
+    /// <paramref name="minWorkPerThread"/> units: between 1 and <see cref="Settings.NumThreads"/>, and 1 inside a
+    /// parallel region.
+    /// </summary>
+    public static int ThreadsFor(double work, double minWorkPerThread)
+    {
+        if (t_inParallelRegion)
+        {
+            return 1;
+        }
+
+        double byWork = Math.Floor(work / minWorkPerThread);
+        int limit = Settings.NumThreads;
+        return byWork >= limit ? limit : Math.Max(1, (int)byWork);
+    }
+
+    /// <summary>
+    /// Runs <c>body.Execute(i)</c> for every <c>i</c> in [0, <paramref name="count"/>) on up to
+    /// <paramref name="maxThreads"/> threads (the caller included) and returns when all parts are done.
+    /// </summary>
+    public static void For(int count, IParallelBody body, int maxThreads)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (count <= 0)
+        {
+            return;
+        }
+
+        int threads = Math.Min(count, maxThreads);
+        if (threads <= 1 || t_inParallelRegion || !Monitor.TryEnter(s_gate))
+        {
+            RunSerially(count, body);
+            return;
+        }
+
+        try
+        {
+            EnsureWorkers(threads - 1);
+            s_body = body;
+            s_count = count;
+            s_error = null;
+            Volatile.Write(ref s_next, 0);
+            Volatile.Write(ref s_running, threads - 1);
+            for (int w = 0; w < threads - 1; w++)
+            {
+                s_workers[w].Wake();
+            }
+
+            t_inParallelRegion = true;
+            try
+            {
+                RunParts();
+            }
+            finally
+            {
+                t_inParallelRegion = false;
+            }
+
+            // Spin, then yield, but never Sleep(1): a millisecond nap would dwarf the work of most regions.
+            SpinWait spin = default;
+            while (Volatile.Read(ref s_running) != 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+
+            ExceptionDispatchInfo? error = s_error;
+            s_body = null;
+            s_error = null;
+            error?.Throw();
+        }
+        finally
+        {
+            Monitor.Exit(s_gate);
+        }
+    }
+
+    private static void RunSerially(int count, IParallelBody body)
+    {
+        bool wasInRegion = t_inParallelRegion;
+        t_inParallelRegion = true;
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body.Execute(i);
+            }
+        }
+        finally
+        {
+            t_inParallelRegion = wasInRegion;
+        }
+    }
+
+    /// <summary>Takes parts from the shared counter until none are left; shared by the caller and the workers.</summary>
+    private static void RunParts()
+    {
+        IParallelBody body = s_body!;
+        int count = s_count;
+        int index;
+        while ((index = Interlocked.Increment(ref s_next) - 1) < count)
+        {
+            try
+            {
+                body.Execute(index);
+            }
+            catch (Exception ex)
+            {
+                Interlocked.CompareExchange(ref s_error, ExceptionDispatchInfo.Capture(ex), null);
+                Volatile.Write(ref s_next, count);
+            }
+        }
+    }
+
+    private static void EnsureWorkers(int needed)
+    {
+        // Called under s_gate, so the array only grows here.
+        if (s_workers.Length >= needed)
+        {
+            return;
+        }
+
+        var workers = new Worker[needed];
+        Array.Copy(s_workers, workers, s_workers.Length);
+        for (int w = s_workers.Length; w < needed; w++)
+        {
+            workers[w] = new Worker(w);
+        }
+
+        s_workers = workers;
+    }
+
+    private sealed class Worker
+    {
+        private readonly SemaphoreSlim _wake = new(0);
+
+        public Worker(int index)
+        {
+            var thread = new Thread(Loop)
+            {
+                IsBackground = true,
+                Name = $"AutoGrad worker {index + 1}",
+            };
+            thread.Start();
+        }
+
+        public void Wake() => _wake.Release();
+
+        private void Loop()
+        {
+            t_inParallelRegion = true;
+            while (true)
+            {
+                _wake.Wait();
+                RunParts();
+                Interlocked.Decrement(ref s_running);
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using AutoGrad.Kernels;
+using BenchmarkDotNet.Attributes;
+
+namespace AutoGrad.Benchmarks;
+
+/// <summary>One matrix product shape: C[M×N] = op(A)·op(B) with op(A) M×K.</summary>
+/// <remarks>Cases sort by <see cref="Order"/>, so results tables list them as declared rather than by name.</remarks>
+public sealed class GemmCase(int order, string name, int m, int n, int k, bool transA, bool transB)
+    : IFlopCount, IComparable<GemmCase>, IComparable
+{
+    /// <summary>Position in the declared list.</summary>
+    public int Order { get; } = order;
+
+    /// <summary>Rows of C.</summary>
+    public int M { get; } = m;
+
+    /// <summary>Columns of C.</summary>
+    public int N { get; } = n;
+
+    /// <summary>Inner dimension.</summary>
+    public int K { get; } = k;
+
+    /// <summary>A is stored K×M and used transposed.</summary>
+    public bool TransA { get; } = transA;
+
+    /// <summary>B is stored N×K and used transposed.</summary>
+    public bool TransB { get; } = transB;
+
+    /// <inheritdoc/>
+    public double Flops => 2.0 * M * N * K;
+
+    /// <summary>The name shown in the results table.</summary>
+    public override string ToString() => name;
+
+    /// <inheritdoc/>
+    public int CompareTo(GemmCase? other) => other is null ? 1 : Order.CompareTo(other.Order);
+
+    /// <inheritdoc/>
+    public int CompareTo(object? obj) => CompareTo(obj as GemmCase);
+}
+
+/// <summary>
+/// The packed GEMM kernel against a naive triple loop, on square sizes and on the shapes of a 784-128-10 MLP with
+/// batch 64 (forward and both gradient products), each with 1 and 2 threads (<see cref="Settings.NumThreads"/>).
+/// </summary>
+public class GemmBenchmarks
+{
+    private float[] _a = [];
+    private float[] _b = [];
+    private float[] _c = [];
+
+    /// <summary>Square sizes 64…2048, then the MLP products.</summary>
+    public static IEnumerable<GemmCase> Cases()
+    {
+        int order = 0;
+        foreach (int size in new[] { 64, 256, 512, 1024, 2048 })
+        {
+            yield return new GemmCase(order++, $"{size}³", size, size, size, false, false);
+        }
+
+        // x: 64×784 batch, W1: 784×128, dH: 64×128 gradient at the hidden layer, W2: 128×10.
+        yield return new GemmCase(order++, "MLP x·W1 64×784·784×128", 64, 128, 784, false, false);
+        yield return new GemmCase(order++, "MLP xᵀ·dH (784×64)ᵀ·64×128", 784, 128, 64, true, false);
+        yield return new GemmCase(order++, "MLP dH·W1ᵀ 64×128·(784×128)ᵀ", 64, 784, 128, false, true);
+        yield return new GemmCase(order++, "MLP h·W2 64×128·128×10", 64, 10, 128, false, false);
+    }
+
+    /// <summary>The product shape.</summary>
+    [ParamsSource(nameof(Cases))]
+    public GemmCase Case { get; set; } = null!;
+
+    /// <summary>The thread limit set in <see cref="Settings.NumThreads"/>.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    private int Lda => Case.TransA ? Case.M : Case.K;
+
+    private int Ldb => Case.TransB ? Case.K : Case.N;
+
+    /// <summary>Random operands in [-1, 1) and the thread setting.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(42);
+        _a = Enumerable.Range(0, Case.M * Case.K).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
+        _b = Enumerable.Range(0, Case.K * Case.N).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
+        _c = new float[Case.M * Case.N];
+        Settings.NumThreads = Threads;
+    }
+
+    /// <summary>Triple loop (i, p, j order so the inner loop walks rows), single-threaded whatever the setting.</summary>
+    [Benchmark(Baseline = true)]
+    public void Naive()
+    {
+        int m = Case.M, n = Case.N, k = Case.K, lda = Lda, ldb = Ldb;
+        bool transA = Case.TransA, transB = Case.TransB;
+        float[] a = _a, b = _b, c = _c;
+        Array.Clear(c);
+        for (int i = 0; i < m; i++)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                float aip = transA ? a[(p * lda) + i] : a[(i * lda) + p];
+                for (int j = 0; j < n; j++)
+                {
+                    c[(i * n) + j] += aip * (transB ? b[(j * ldb) + p] : b[(p * ldb) + j]);
+                }
+            }
+        }
+    }
+
+    /// <summary>The packed, blocked, vectorized kernel through its public entry point.</summary>
+    [Benchmark]
+    public void Kernel() =>
+        Gemm.Multiply<float>(_a, Lda, Case.TransA, _b, Ldb, Case.TransB, _c, Case.N, Case.M, Case.N, Case.K, accumulate: false);
+}

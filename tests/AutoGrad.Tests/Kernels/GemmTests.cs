@@ -1,0 +1,296 @@
+using System.Numerics;
+using AutoGrad.Kernels;
+
+namespace AutoGrad.Tests.Kernels;
+
+/// <summary>
+/// Checks <see cref="Gemm"/> against a float64 triple loop, element by element, with a bound on rounding error
+/// that grows with k: |C − reference| ≤ 2(k + 1)·u·(Σₚ|a||b| + |C₀|), u the unit roundoff of the element type.
+/// A wrong index or a missed edge gives errors of order one and fails by orders of magnitude.
+/// </summary>
+public class GemmTests
+{
+    private static readonly int[] FixedSizes = [1, 7, 33, 64];
+
+    /// <summary>
+    /// Each of m, n, k swept over 1..70 with the other two drawn in turn from <see cref="FixedSizes"/>, every
+    /// vectorized path this machine has (the scalar one on a machine with none), float32 and float64; the transpose pair, accumulate and extra stride cycle
+    /// with the size so every combination meets many edge shapes.
+    /// </summary>
+    public static TheoryData<string, string, int, int, int, bool, bool, bool, int> SizeSweep()
+    {
+        var data = new TheoryData<string, string, int, int, int, bool, bool, bool, int>();
+        foreach (GemmPath path in VectorPaths().DefaultIfEmpty(GemmPath.Scalar))
+        {
+            foreach (string dtype in new[] { "f32", "f64" })
+            {
+                for (int axis = 0; axis < 3; axis++)
+                {
+                    for (int size = 1; size <= 70; size++)
+                    {
+                        int first = FixedSizes[(size + axis) % 4];
+                        int second = FixedSizes[(size + axis + 1) % 4];
+                        (int m, int n, int k) = axis switch
+                        {
+                            0 => (size, first, second),
+                            1 => (first, size, second),
+                            _ => (first, second, size),
+                        };
+                        int combination = size % 4;
+                        data.Add(dtype, path.ToString(), m, n, k, (combination & 1) != 0, (combination & 2) != 0,
+                            size % 8 >= 4, size % 3);
+                    }
+                }
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>Seeded random shapes from 0 to 100 (zeros included) on every path, including the scalar one.</summary>
+    public static TheoryData<string, string, int, int, int, bool, bool, bool, int> RandomShapes()
+    {
+        var data = new TheoryData<string, string, int, int, int, bool, bool, bool, int>();
+        var random = new Random(20261123);
+        GemmPath[] paths = [GemmPath.Auto, .. VectorPaths(), GemmPath.Scalar];
+        for (int i = 0; i < 120; i++)
+        {
+            int size() => random.Next(8) == 0 ? 0 : random.Next(1, 101);
+            data.Add(i % 2 == 0 ? "f32" : "f64", paths[i % paths.Length].ToString(), size(), size(), size(),
+                random.Next(2) == 1, random.Next(2) == 1, random.Next(2) == 1, random.Next(4));
+        }
+
+        return data;
+    }
+
+    /// <summary>All four transpose pairs on a product large enough for several K and N blocks and two threads.</summary>
+    public static TheoryData<bool, bool> TransposePairs() => new() { { false, false }, { true, false }, { false, true }, { true, true } };
+
+    [Theory]
+    [MemberData(nameof(SizeSweep))]
+    public void Multiply_SweptSize_MatchesFloat64Reference(string dtype, string path, int m, int n, int k,
+        bool transA, bool transB, bool accumulate, int pad) =>
+        CheckAgainstReference(dtype, path, m, n, k, transA, transB, accumulate, pad, seed: (m * 10007) + (n * 101) + k);
+
+    [Theory]
+    [MemberData(nameof(RandomShapes))]
+    public void Multiply_RandomShape_MatchesFloat64Reference(string dtype, string path, int m, int n, int k,
+        bool transA, bool transB, bool accumulate, int pad) =>
+        CheckAgainstReference(dtype, path, m, n, k, transA, transB, accumulate, pad, seed: (m * 31) + (n * 17) + k);
+
+    [Theory]
+    [MemberData(nameof(TransposePairs))]
+    public void Multiply_LargeProductOnOneAndTwoThreads_GivesIdenticalResults(bool transA, bool transB)
+    {
+        const int m = 300, n = 257, k = 513;
+        var operands = Operands<float>.Create(m, n, k, transA, transB, accumulate: true, pad: 3, seed: 7);
+        float[] oneThread = (float[])operands.C.Clone();
+        float[] twoThreads = (float[])operands.C.Clone();
+
+        Gemm.Multiply<float>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, oneThread, operands.Ldc,
+            m, n, k, accumulate: true, maxThreads: 1, GemmPath.Auto);
+        Gemm.Multiply<float>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, twoThreads, operands.Ldc,
+            m, n, k, accumulate: true, maxThreads: 2, GemmPath.Auto);
+
+        Assert.Equal(oneThread, twoThreads);
+        operands.AssertMatchesReference(oneThread, $"300×257×513 transA={transA} transB={transB}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Multiply_ZeroDepth_ClearsOrKeepsC(bool accumulate)
+    {
+        float[] c = [1, 2, 3, 4, 5, 6, 7];
+
+        Gemm.Multiply<float>([], 0, false, [], 3, false, c, ldc: 4, m: 2, n: 3, k: 0, accumulate);
+
+        // Row stride 4: element 3 is padding between the rows and must never be written.
+        Assert.Equal(accumulate ? [1f, 2, 3, 4, 5, 6, 7] : [0f, 0, 0, 4, 0, 0, 0], c);
+    }
+
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(3, 0)]
+    public void Multiply_EmptyOutput_LeavesCUntouched(int m, int n)
+    {
+        double[] a = [1, 2, 3, 4, 5, 6];
+        double[] b = [1, 2, 3, 4, 5, 6];
+        double[] c = [9, 9, 9];
+
+        Gemm.Multiply<double>(a, 2, false, b, 3, false, c, ldc: 3, m, n, k: 2, accumulate: false);
+
+        Assert.Equal([9.0, 9, 9], c);
+    }
+
+    [Fact]
+    public void Multiply_HalfElements_UsesScalarLoops()
+    {
+        Half[] a = [(Half)1, (Half)2, (Half)3, (Half)4];
+        Half[] b = [(Half)5, (Half)6, (Half)7, (Half)8];
+        var c = new Half[4];
+
+        Gemm.Multiply<Half>(a, 2, false, b, 2, false, c, 2, 2, 2, 2, accumulate: false);
+
+        Assert.Equal([(Half)19, (Half)22, (Half)43, (Half)50], c);
+    }
+
+    [Fact]
+    public void Multiply_SpanTooShortForStride_ThrowsArgumentException()
+    {
+        var a = new float[10];
+        var b = new float[12];
+        var c = new float[9];
+
+        // A is 3×4 with lda 4: it needs 2·4 + 4 = 12 elements.
+        var error = Assert.Throws<ArgumentException>(
+            () => Gemm.Multiply<float>(a, 4, false, b, 3, false, c, 3, 3, 3, 4, accumulate: false));
+        Assert.Equal("a", error.ParamName);
+    }
+
+    [Fact]
+    public void Multiply_StrideBelowRowLength_ThrowsArgumentOutOfRangeException()
+    {
+        var a = new float[12];
+        var b = new float[12];
+        var c = new float[9];
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => Gemm.Multiply<float>(a, 4, false, b, 2, false, c, 3, 3, 3, 4, accumulate: false));
+        Assert.Equal("ldb", error.ParamName);
+    }
+
+    private static IEnumerable<GemmPath> VectorPaths() =>
+        new[] { GemmPath.Avx512, GemmPath.Avx2 }.Where(p => Gemm.IsSupported<float>(p) && Gemm.IsSupported<double>(p));
+
+    private static void CheckAgainstReference(string dtype, string pathName, int m, int n, int k,
+        bool transA, bool transB, bool accumulate, int pad, int seed)
+    {
+        GemmPath path = Enum.Parse<GemmPath>(pathName);
+        if (dtype == "f32")
+        {
+            Check<float>(path, m, n, k, transA, transB, accumulate, pad, seed);
+        }
+        else
+        {
+            Check<double>(path, m, n, k, transA, transB, accumulate, pad, seed);
+        }
+    }
+
+    private static void Check<T>(GemmPath path, int m, int n, int k, bool transA, bool transB, bool accumulate, int pad, int seed)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var operands = Operands<T>.Create(m, n, k, transA, transB, accumulate, pad, seed);
+        T[] c = (T[])operands.C.Clone();
+
+        Gemm.Multiply<T>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, c, operands.Ldc,
+            m, n, k, accumulate, maxThreads: 2, path);
+
+        operands.AssertMatchesReference(c, $"{typeof(T).Name} {path} m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} pad={pad}");
+    }
+
+    /// <summary>Random operands stored as the transpose flags say, with <c>pad</c> extra elements per row.</summary>
+    private sealed class Operands<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private static readonly T Sentinel = T.CreateTruncating(-777.0);
+
+        private Operands(int m, int n, int k, bool transA, bool transB, bool accumulate, int pad, Random random)
+        {
+            (M, N, K, TransA, TransB, Accumulate) = (m, n, k, transA, transB, accumulate);
+            Lda = (transA ? m : k) + pad;
+            Ldb = (transB ? k : n) + pad;
+            Ldc = n + pad;
+            A = transA ? RandomMatrix(k, m, Lda, random) : RandomMatrix(m, k, Lda, random);
+            B = transB ? RandomMatrix(n, k, Ldb, random) : RandomMatrix(k, n, Ldb, random);
+
+            // Without accumulation the old C must not be read: NaN would poison any sum that reads it.
+            C = new T[Math.Max(0, (m * Ldc) - pad)];
+            Array.Fill(C, Sentinel);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    C[(i * Ldc) + j] = accumulate ? T.CreateTruncating((random.NextDouble() * 2) - 1) : T.NaN;
+                }
+            }
+        }
+
+        public int M { get; }
+
+        public int N { get; }
+
+        public int K { get; }
+
+        public bool TransA { get; }
+
+        public bool TransB { get; }
+
+        public bool Accumulate { get; }
+
+        public int Lda { get; }
+
+        public int Ldb { get; }
+
+        public int Ldc { get; }
+
+        public T[] A { get; }
+
+        public T[] B { get; }
+
+        public T[] C { get; }
+
+        public static Operands<T> Create(int m, int n, int k, bool transA, bool transB, bool accumulate, int pad, int seed) =>
+            new(m, n, k, transA, transB, accumulate, pad, new Random(seed));
+
+        public void AssertMatchesReference(T[] actual, string description)
+        {
+            double unitRoundoff = typeof(T) == typeof(float) ? Math.ScaleB(1.0, -24)
+                : typeof(T) == typeof(double) ? Math.ScaleB(1.0, -53)
+                : Math.ScaleB(1.0, -11);
+            for (int i = 0; i < M; i++)
+            {
+                for (int j = 0; j < N; j++)
+                {
+                    double sum = Accumulate ? double.CreateTruncating(C[(i * Ldc) + j]) : 0;
+                    double magnitude = Math.Abs(sum);
+                    for (int p = 0; p < K; p++)
+                    {
+                        double term = double.CreateTruncating(TransA ? A[(p * Lda) + i] : A[(i * Lda) + p])
+                            * double.CreateTruncating(TransB ? B[(j * Ldb) + p] : B[(p * Ldb) + j]);
+                        sum += term;
+                        magnitude += Math.Abs(term);
+                    }
+
+                    double got = double.CreateTruncating(actual[(i * Ldc) + j]);
+                    double tolerance = 2 * (K + 1) * unitRoundoff * magnitude;
+                    if (!(Math.Abs(got - sum) <= tolerance))
+                    {
+                        Assert.Fail($"{description}: C[{i},{j}] = {got}, reference {sum}, tolerance {tolerance:E2}.");
+                    }
+                }
+
+                // Padding between rows of C is never written.
+                for (int j = N; j < Ldc && (i * Ldc) + j < actual.Length; j++)
+                {
+                    Assert.Equal(Sentinel, actual[(i * Ldc) + j]);
+                }
+            }
+        }
+
+        private static T[] RandomMatrix(int rows, int cols, int stride, Random random)
+        {
+            var values = new T[rows * stride];
+            Array.Fill(values, T.NaN); // padding is never read: a NaN there would reach C
+            for (int r = 0; r < rows; r++)
+            {
+                for (int col = 0; col < cols; col++)
+                {
+                    values[(r * stride) + col] = T.CreateTruncating((random.NextDouble() * 2) - 1);
+                }
+            }
+
+            return values;
+        }
+    }
+}
