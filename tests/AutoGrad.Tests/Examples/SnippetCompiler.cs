@@ -19,7 +19,8 @@ internal static class SnippetCompiler
     private const string NoEntryPoint = "CS5001";
 
     private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(LoadReferences);
-    private static readonly Lazy<string> GlobalUsings = new(() => string.Concat(SdkUsings.Concat(AutoGradNamespaces()).Select(n => $"global using {n};\n")));
+    // Xunit too, so a page may show a test method (graph-snapshots.md does).
+    private static readonly Lazy<string> GlobalUsings = new(() => string.Concat(SdkUsings.Concat(AutoGradNamespaces()).Append("Xunit").Select(n => $"global using {n};\n")));
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
     /// <summary>The compiler's errors for <paramref name="code"/>, formatted as <c>line:column: CSxxxx message</c>; empty when it compiles.</summary>
