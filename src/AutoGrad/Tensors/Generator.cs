@@ -10,7 +10,8 @@ public sealed class Generator
     [ThreadStatic]
     private static Generator? threadDefault;
 
-    private static long defaultSeed = 0x5EED;
+    /// <summary>The seed every thread's default generator starts from until <see cref="ManualSeed"/> is called on it.</summary>
+    public const long DefaultSeed = 0x5EED;
 
     private ulong s0, s1, s2, s3;
     private double? spareNormal;
@@ -18,15 +19,14 @@ public sealed class Generator
     /// <summary>Creates a generator from a seed.</summary>
     public Generator(long seed) => Reseed(seed);
 
-    /// <summary>The generator used when none is passed: per thread, seeded by <see cref="ManualSeed"/> (default seed 0x5EED).</summary>
-    public static Generator Default => threadDefault ??= new Generator(Interlocked.Read(ref defaultSeed));
+    /// <summary>
+    /// The generator used when none is passed. It is per thread, so code on one thread gets the same numbers whatever
+    /// other threads draw; each thread's starts at <see cref="DefaultSeed"/> until <see cref="ManualSeed"/> is called on it.
+    /// </summary>
+    public static Generator Default => threadDefault ??= new Generator(DefaultSeed);
 
-    /// <summary>Sets the seed of the default generator (like <c>torch.manual_seed</c>) and resets the current thread's one.</summary>
-    public static void ManualSeed(long seed)
-    {
-        Interlocked.Exchange(ref defaultSeed, seed);
-        threadDefault = new Generator(seed);
-    }
+    /// <summary>Reseeds the current thread's default generator (like <c>torch.manual_seed</c>, but per thread).</summary>
+    public static void ManualSeed(long seed) => threadDefault = new Generator(seed);
 
     /// <summary>Restarts the sequence from a seed.</summary>
     public void Reseed(long seed)

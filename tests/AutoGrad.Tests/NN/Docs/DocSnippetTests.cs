@@ -5,9 +5,26 @@ namespace AutoGrad.Tests.NN.Docs;
 /// <summary>Keeps the C# blocks of the NN docs identical to the compiled tests that run them.</summary>
 public class DocSnippetTests
 {
+    /// <summary>Pages whose blocks are kept verbatim inside a compiled, running test file (the other docs use snippet regions).</summary>
+    public static readonly IReadOnlyDictionary<string, string> PagesAndTests = new Dictionary<string, string>
+    {
+        ["docs/custom-layers.md"] = "tests/AutoGrad.Tests/NN/Docs/CustomLayerDocTests.cs",
+        ["docs/nn.md"] = "tests/AutoGrad.Tests/NN/Docs/NnDocTests.cs",
+    };
+
+    public static TheoryData<string, string> Pages()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var (doc, test) in PagesAndTests)
+        {
+            data.Add(doc, test);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData("docs/custom-layers.md", "tests/AutoGrad.Tests/NN/Docs/CustomLayerDocTests.cs")]
-    [InlineData("docs/nn.md", "tests/AutoGrad.Tests/NN/Docs/NnDocTests.cs")]
+    [MemberData(nameof(Pages))]
     public void Doc_EveryCSharpBlock_AppearsVerbatimInItsTest(string doc, string test)
     {
         string root = RepositoryRoot();
