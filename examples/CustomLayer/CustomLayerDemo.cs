@@ -67,8 +67,6 @@ public static class CustomLayerDemo
 
         output.WriteLine("3. The layer as a graph (traced for any batch size B), and the gradient graph AutoGrad derived from it:");
         var highway = new Highway(4);
-        // Reading the parameters names them (hiddenWeight, …), so the graph shows names rather than anonymous constants.
-        _ = highway.NamedParameters();
         Graph forward = Graph.Trace(x => highway.Call(x), TensorSpec.Batched(4));
         Graph backward = forward.Gradient();
         output.WriteLine(forward);

@@ -46,14 +46,42 @@ public sealed partial class Graph
     /// <summary>Tracing with extra named tensors (optimizer state) that become parameters although they do not require grad.</summary>
     internal static Graph Trace(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, IReadOnlyCollection<Tensor>? state)
     {
+        // A layer that builds its parameters on its first call (Keras-style input-size inference) creates and names them
+        // during the first trace, so that trace sees them as unnamed constants; when the next trace reads a different
+        // parameter set, the first one is taken again now that the model is built.
         if (!inputs.Any(s => s.IsSymbolic))
         {
-            return TraceUnifier.Fixed(Tracer.Run(function, inputs, 1, state), inputs);
+            RawTrace fixedTrace = Tracer.Run(function, inputs, 1, state);
+            RawTrace again = Tracer.Run(function, inputs, 1, state);
+            return TraceUnifier.Fixed(SameParameters(fixedTrace, again) ? fixedTrace : again, inputs);
         }
 
         RawTrace first = Tracer.Run(function, inputs, TraceBatch1, state);
         RawTrace second = Tracer.Run(function, inputs, TraceBatch2, state);
+        if (!SameParameters(first, second))
+        {
+            first = Tracer.Run(function, inputs, TraceBatch1, state);
+        }
+
         return TraceUnifier.Unify(first, second, inputs);
+    }
+
+    private static bool SameParameters(RawTrace a, RawTrace b)
+    {
+        if (a.Parameters.Count != b.Parameters.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < a.Parameters.Count; i++)
+        {
+            if (!ReferenceEquals(a.Parameters[i].Value, b.Parameters[i].Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

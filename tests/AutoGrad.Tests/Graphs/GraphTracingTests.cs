@@ -48,6 +48,21 @@ public class GraphTracingTests
     }
 
     [Fact]
+    public void Trace_FreshModelWithLazilyBuiltLayers_CapturesItsNamedParameters()
+    {
+        // The Dense layers infer their input size and create their parameters on the first call, inside the trace.
+        var model = new AutoGrad.NN.Sequential(new AutoGrad.NN.Layers.Dense(3, "relu"), new AutoGrad.NN.Layers.Dense(1));
+        Graph graph = Graph.Trace(x => model.Call(x), TensorSpec.Batched(DType.Float32, 2));
+        Assert.Equal(["dense.kernel", "dense.bias", "dense_1.kernel", "dense_1.bias"], graph.Parameters.Select(p => p.Name).ToArray());
+        var x = Tensor.RandN([5, 2], new Generator(9));
+        Assert.Equal(model.Call(x).ToArray(), graph.Run(x)[0].ToArray());
+
+        var fresh = new AutoGrad.NN.Sequential(new AutoGrad.NN.Layers.Dense(2));
+        Graph fixedGraph = Graph.Trace(x => fresh.Call(x), TensorSpec.Fixed([4, 2], DType.Float32));
+        Assert.Equal(["dense.kernel", "dense.bias"], fixedGraph.Parameters.Select(p => p.Name).ToArray());
+    }
+
+    [Fact]
     public void Trace_ReshapeMergingTheBatchAxis_ShapeAttributeIsAMultipleOfB()
     {
         Graph graph = Graph.Trace(x => x.Reshape(-1).Mul(2.0).Reshape(x.Shape[0], 3), TensorSpec.Batched(DType.Float64, 3));
