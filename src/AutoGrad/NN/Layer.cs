@@ -1,3 +1,4 @@
+using AutoGrad.Differentiation;
 using System.Text;
 using AutoGrad.NN.Optimizers;
 using AutoGrad.Tensors;
@@ -214,8 +215,36 @@ public abstract class Layer
     /// <exception cref="InvalidDataException">The file is not valid safetensors, or does not match this model (the message lists every mismatch).</exception>
     public void Load(string path, Optimizer? optimizer = null) => Checkpoint.Load(this, path, optimizer);
 
-    /// <summary>A Keras-like table of the direct sub-layers (name, type, output shape of the last call, parameter count) with totals.</summary>
+    /// <summary>A Keras-like table of the direct sub-layers (name, type, output shape of the last call, parameter count) with totals.
+    /// Before any call the shapes are unknown; call the model once or <see cref="Build"/> it first.</summary>
     public string Summary() => ModelSummary.Format(this);
+
+    /// <summary>
+    /// Creates lazily built parameters and records every layer's shapes without training data, like Keras'
+    /// <c>model.build(input_shape)</c>: runs one forward pass on zeros of shape <c>[1, ..exampleShape]</c> in evaluation
+    /// mode (so batch-norm statistics and dropout are untouched) with no gradients recorded.
+    /// </summary>
+    /// <param name="exampleShape">The shape of one example, without the batch axis (e.g. <c>[784]</c> or <c>[1, 28, 28]</c>).</param>
+    /// <param name="dtype">The dtype of the parameters to create.</param>
+    /// <returns>This layer, for chaining (<c>model.Build([784]).Summary()</c>).</returns>
+    public Layer Build(Shape exampleShape, DType dtype = DType.Float32)
+    {
+        bool wasTraining = Training;
+        Train(false);
+        try
+        {
+            using (Autodiff.NoGrad())
+            {
+                Call(Tensor.Zeros([1, .. exampleShape.ToArray()], dtype));
+            }
+        }
+        finally
+        {
+            Train(wasTraining);
+        }
+
+        return this;
+    }
 
     /// <summary>Lazy layers call this after creating parameters on first use, so the outermost call names them.</summary>
     protected static void MarkBuilt() => structureChanged = true;

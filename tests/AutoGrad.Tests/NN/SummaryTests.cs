@@ -34,4 +34,18 @@ public class SummaryTests
         Assert.Contains("dense (Dense)  ? (not called yet)        0", summary);
         Assert.Contains("Total params: 0\n", summary);
     }
+
+    [Fact]
+    public void Build_BeforeAnyCall_CreatesParametersAndShapesWithoutTouchingStatistics()
+    {
+        var norm = new BatchNorm();
+        var model = new Sequential(new Dense(16, "relu"), norm, new Dense(3));
+        string summary = model.Build([8]).Summary();
+        Assert.Contains("dense (Dense)           (None, 16)        144", summary);
+        Assert.Contains("dense_1 (Dense)         (None, 3)          51", summary);
+        Assert.True(model.Training);
+        Assert.All(model.Parameters(), p => Assert.Null(p.Grad));
+        Assert.Equal(Enumerable.Repeat(0f, 16), norm.RunningMean!.ToArray());
+        Assert.Equal(Enumerable.Repeat(1f, 16), norm.RunningVar!.ToArray());
+    }
 }
