@@ -1,3 +1,4 @@
+using AutoGrad.NN.Initializers;
 using AutoGrad.NN;
 using AutoGrad.NN.Layers;
 
@@ -54,7 +55,7 @@ public static class MnistModels
     public static Sequential Create(MnistModelSpec spec)
     {
         // The tutorials draw every weight and bias uniformly in [-0.5, 0.5).
-        var tutorialInit = new UniformRange(-0.5, 0.5);
+        var tutorialInit = new RandomUniform(-0.5, 0.5);
         return spec.Name switch
         {
             "tutorial" => new Sequential(

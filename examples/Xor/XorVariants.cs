@@ -1,3 +1,4 @@
+using AutoGrad.NN.Initializers;
 using System.Globalization;
 using AutoGrad.Differentiation;
 using AutoGrad.NN;
@@ -63,7 +64,7 @@ public static class XorVariants
     /// </summary>
     private static XorResult TanhLayers(int epochs, double rate, TextWriter output)
     {
-        var init = new UniformRange(-0.5, 0.5);
+        var init = new RandomUniform(-0.5, 0.5);
         var model = new Sequential(
             new Dense(3, inputSize: 2, kernelInitializer: init, biasInitializer: init),
             new NN.Layers.Tanh(),

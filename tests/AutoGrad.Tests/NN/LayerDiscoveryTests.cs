@@ -201,6 +201,17 @@ public class LayerDiscoveryTests
     }
 
     [Fact]
+    public void Initializers_RandomUniform_StaysInRangeCoversItAndIsReproducible()
+    {
+        double[] values = new RandomUniform(-0.5, 0.5, seed: 3).Create([4000], DType.Float64).ToArray<double>();
+        Assert.All(values, v => Assert.InRange(v, -0.5, 0.5 - 1e-12));
+        Assert.InRange(values.Min(), -0.5, -0.49);
+        Assert.InRange(values.Max(), 0.49, 0.5);
+        Assert.InRange(values.Average(), -0.02, 0.02);
+        Assert.Equal(values, new RandomUniform(-0.5, 0.5, seed: 3).Create([4000], DType.Float64).ToArray<double>());
+    }
+
+    [Fact]
     public void Initializers_SeededGlorotUniform_WithinLimitAndReproducible()
     {
         var a = new GlorotUniform(seed: 5).Create([30, 20]);

@@ -67,3 +67,13 @@ public sealed class Ones : Initializer
     /// <inheritdoc/>
     public override Tensor Create(Shape shape, DType dtype = DType.Float32) => Tensor.Ones(shape, dtype);
 }
+
+/// <summary>Values uniform in [minValue, maxValue) (Keras' <c>RandomUniform</c>; the from-scratch tutorials' <c>np.random.rand(...) - 0.5</c>).</summary>
+/// <param name="minValue">Smallest value.</param>
+/// <param name="maxValue">Upper bound (excluded).</param>
+/// <param name="seed">Optional seed of the initializer's own generator.</param>
+public sealed class RandomUniform(double minValue = -0.05, double maxValue = 0.05, long? seed = null) : Initializer(seed)
+{
+    /// <inheritdoc/>
+    public override Tensor Create(Shape shape, DType dtype = DType.Float32) => Tensor.Uniform(shape, minValue, maxValue, Random, dtype);
+}
