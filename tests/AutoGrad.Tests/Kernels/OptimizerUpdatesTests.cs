@@ -62,6 +62,28 @@ public class OptimizerUpdatesTests
         }
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(37)]
+    public void Adam_MomentsDecayingBelowTheNormalRange_AreFlushedToZero(int length)
+    {
+        // A weight whose gradient stays 0 after one step: m shrinks by β₁ per step and would become subnormal
+        // (slow on CPUs) after ~800 float steps; it must reach exactly 0 instead, leaving the weight finite and fixed.
+        float[] p = Enumerable.Repeat(0.5f, length).ToArray(), g = Enumerable.Repeat(1e-3f, length).ToArray();
+        float[] m = new float[length], v = new float[length];
+        OptimizerUpdates.Adam<float>(p, g, m, v, 0.9f, 0.999f, 0.1f, 0.001f, 0.001f, 1e-8f, 0f, 1f);
+        Array.Clear(g);
+        for (int step = 0; step < 1200; step++)
+        {
+            OptimizerUpdates.Adam<float>(p, g, m, v, 0.9f, 0.999f, 1f, 1f, 0.001f, 1e-8f, 0f, 1f);
+            Assert.All(m, x => Assert.False(float.IsSubnormal(x), $"m became subnormal ({x}) at step {step}"));
+            Assert.All(v, x => Assert.False(float.IsSubnormal(x), $"v became subnormal ({x}) at step {step}"));
+        }
+
+        Assert.All(m, x => Assert.Equal(0f, x));
+        Assert.All(p, x => Assert.True(float.IsFinite(x) && x < 0.5f));
+    }
+
     [Fact]
     public void Adam_StateOfAnotherLength_ThrowsNamingTheLengths()
     {
