@@ -213,6 +213,9 @@ internal static unsafe partial class Gemm
         {
             switch (Path)
             {
+                case GemmPath.Avx512 when IsNarrow<T>(N):
+                    Narrow(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    break;
                 case GemmPath.Avx512:
                     Blocked<T, Avx512MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
                     break;
