@@ -213,6 +213,12 @@ internal static unsafe partial class Gemm
         {
             switch (Path)
             {
+                case GemmPath.Avx512 when IsNarrow<T>(N) && TransA:
+                    NarrowTransposed(A, Lda, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    break;
+                case GemmPath.Avx512 when IsNarrow<T>(N):
+                    Narrow(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    break;
                 case GemmPath.Avx512:
                     Blocked<T, Avx512MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
                     break;
@@ -322,9 +328,15 @@ internal static unsafe partial class Gemm
         [ThreadStatic]
         private static T[]? t_b;
 
+        [ThreadStatic]
+        private static T[]? t_c;
+
         public static T* A(int length) => Get(ref t_a, length);
 
         public static T* B(int length) => Get(ref t_b, length);
+
+        /// <summary>A scratch result, for products computed transposed.</summary>
+        public static T* C(int length) => Get(ref t_c, length);
 
         private static T* Get(ref T[]? buffer, int length)
         {

@@ -23,6 +23,13 @@ public abstract class Op
     /// <summary>False for ops without a gradient (comparisons, argmax, one_hot): they never record a node.</summary>
     public virtual bool IsDifferentiable => true;
 
+    /// <summary>
+    /// True when <see cref="Forward"/> writes every element of its output whatever the input values and shapes
+    /// (empty and rank-0 included): the eager dispatcher then allocates the output without zeroing it. Leave it false
+    /// for a forward that accumulates into its output or skips elements.
+    /// </summary>
+    protected internal virtual bool ForwardWritesEveryElement => false;
+
     /// <summary>Which values the gradient rule needs; only those are kept alive by the tape.</summary>
     public virtual SavedValues Saves => SavedValues.AllInputs;
 

@@ -17,6 +17,13 @@ internal static class OpDispatcher
     [ThreadStatic]
     private static IOpObserver? observer;
 
+    /// <summary>
+    /// For tests, on the current thread: fill outputs allocated without zeroing with NaN before the forward runs,
+    /// so an op that claims <see cref="Op.ForwardWritesEveryElement"/> but skips an element shows it.
+    /// </summary>
+    [ThreadStatic]
+    internal static bool PoisonUninitializedOutputs;
+
     /// <summary>The observer of the current thread, if a trace is under way.</summary>
     internal static IOpObserver? Observer
     {
@@ -41,7 +48,21 @@ internal static class OpDispatcher
             anyRequiresGrad |= inputs[i].RequiresGrad;
         }
 
-        var output = new Tensor(op.InferType(types)) { birthWalk = ReverseWalk.CurrentWalk };
+        TensorType type = op.InferType(types);
+        Tensor output;
+        if (op.ForwardWritesEveryElement)
+        {
+            output = new Tensor(type, uninitialized: true) { birthWalk = ReverseWalk.CurrentWalk };
+            if (PoisonUninitializedOutputs)
+            {
+                output.FillUnchecked(double.NaN);
+            }
+        }
+        else
+        {
+            output = new Tensor(type) { birthWalk = ReverseWalk.CurrentWalk };
+        }
+
         op.Forward(inputs, output);
 
         if (AnomalyMode.IsEnabled)

@@ -86,7 +86,7 @@ public sealed partial class Tensor
         return this;
     }
 
-    private void FillUnchecked(double value)
+    internal void FillUnchecked(double value)
     {
         if (DType == DType.Float32)
         {

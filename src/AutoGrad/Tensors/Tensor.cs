@@ -37,6 +37,17 @@ public sealed partial class Tensor
         storage = new TensorStorage(dtype == DType.Float32 ? new float[shape.Size] : new double[shape.Size]);
     }
 
+    /// <summary>Allocates a tensor whose contents are unspecified (not zeroed) when <paramref name="uninitialized"/>.</summary>
+    /// <remarks>For outputs that the caller overwrites completely: a large output is not cleared only to be overwritten.</remarks>
+    internal Tensor(TensorType type, bool uninitialized)
+    {
+        Shape = type.Shape;
+        DType = type.DType;
+        int size = Shape.Size;
+        storage = new TensorStorage(!uninitialized ? (DType == DType.Float32 ? new float[size] : new double[size])
+            : DType == DType.Float32 ? GC.AllocateUninitializedArray<float>(size) : GC.AllocateUninitializedArray<double>(size));
+    }
+
     /// <summary>Wraps an owned <c>float[]</c> or <c>double[]</c> whose length matches the shape.</summary>
     internal Tensor(Array data, Shape shape)
     {

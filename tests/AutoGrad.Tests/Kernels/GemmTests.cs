@@ -72,6 +72,50 @@ public class GemmTests
         bool transA, bool transB, bool accumulate, int pad) =>
         CheckAgainstReference(dtype, path, m, n, k, transA, transB, accumulate, pad, seed: (m * 10007) + (n * 101) + k);
 
+    /// <summary>
+    /// Every narrow width n = 1..20 (the AVX-512 narrow path takes n ≤ 16 floats or 8 doubles, the rest exercise the
+    /// hand-over to packed tiles), float32 and float64, on every vectorized path this machine has.
+    /// </summary>
+    public static TheoryData<string, string, int> NarrowWidths()
+    {
+        var data = new TheoryData<string, string, int>();
+        foreach (GemmPath path in VectorPaths().DefaultIfEmpty(GemmPath.Scalar))
+        {
+            foreach (string dtype in new[] { "f32", "f64" })
+            {
+                for (int n = 1; n <= 20; n++)
+                {
+                    data.Add(dtype, path.ToString(), n);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// For one narrow n: k over 1..70 and past one k block (KC), m over full 8-row tiles, a remainder and single rows,
+    /// every transpose pair, accumulate and stride padding alternating.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NarrowWidths))]
+    public void Multiply_NarrowOutput_MatchesFloat64Reference(string dtype, string path, int n)
+    {
+        int[] depths = [.. Enumerable.Range(1, 70), Gemm.KC + 1, (2 * Gemm.KC) + 13];
+        int[] rows = [1, 5, 8, 19];
+        foreach (int k in depths)
+        {
+            foreach (int m in rows)
+            {
+                for (int transpose = 0; transpose < 4; transpose++)
+                {
+                    CheckAgainstReference(dtype, path, m, n, k, (transpose & 1) != 0, (transpose & 2) != 0,
+                        accumulate: (k + m) % 2 == 1, pad: k % 3, seed: (m * 7919) + (n * 131) + k);
+                }
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(RandomShapes))]
     public void Multiply_RandomShape_MatchesFloat64Reference(string dtype, string path, int m, int n, int k,

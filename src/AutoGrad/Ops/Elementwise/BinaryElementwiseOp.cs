@@ -10,6 +10,9 @@ namespace AutoGrad.Ops.Elementwise;
 /// </summary>
 public abstract class BinaryElementwiseOp : Op
 {
+    /// <summary>True: the broadcasting driver hands every output element to one of the three kernels.</summary>
+    protected internal override bool ForwardWritesEveryElement => true;
+
     /// <inheritdoc/>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
     {

@@ -6,6 +6,9 @@ namespace AutoGrad.Ops.Elementwise;
 /// <summary>Base for ops that map each element on its own: the output has the input's type.</summary>
 public abstract class UnaryElementwiseOp : Op
 {
+    /// <summary>True: every element of the output is computed from its input element.</summary>
+    protected internal override bool ForwardWritesEveryElement => true;
+
     /// <inheritdoc/>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => inputs[0];
 

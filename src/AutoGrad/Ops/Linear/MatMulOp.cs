@@ -16,6 +16,9 @@ namespace AutoGrad.Ops.Linear
 
         public override string Name => "matmul";
 
+        /// <inheritdoc/>
+        protected internal override bool ForwardWritesEveryElement => true;
+
         public bool TransposeA { get; } = transposeA;
 
         public bool TransposeB { get; } = transposeB;

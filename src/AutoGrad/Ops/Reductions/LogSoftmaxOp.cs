@@ -11,6 +11,9 @@ namespace AutoGrad.Ops.Reductions
     {
         public override string Name => "log_softmax";
 
+        /// <inheritdoc/>
+        protected internal override bool ForwardWritesEveryElement => true;
+
         public int Axis { get; } = axis;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis)];

@@ -7,6 +7,9 @@ namespace AutoGrad.Ops.Reductions;
 /// <summary>Base for reductions over a set of axes (sum, max, min), with or without keeping the reduced axes as size 1.</summary>
 public abstract class ReductionOp : Op
 {
+    /// <summary>True: each output element is a reduction, and reducing an empty axis writes zeros or throws.</summary>
+    protected internal override bool ForwardWritesEveryElement => true;
+
     /// <summary>Creates a reduction over normalized, sorted axes.</summary>
     protected ReductionOp(int[] axes, bool keepDims)
     {

@@ -12,6 +12,9 @@ namespace AutoGrad.Ops.Reductions
     {
         public override string Name => "softmax";
 
+        /// <inheritdoc/>
+        protected internal override bool ForwardWritesEveryElement => true;
+
         public int Axis { get; } = axis;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis)];

@@ -10,6 +10,9 @@ namespace AutoGrad.Ops.Shaping
     {
         public override string Name => "broadcast_to";
 
+        /// <inheritdoc/>
+        protected internal override bool ForwardWritesEveryElement => true;
+
         public Shape TargetShape { get; } = shape;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("shape", TargetShape)];
