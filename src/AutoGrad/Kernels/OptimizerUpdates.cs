@@ -43,13 +43,13 @@ internal static class OptimizerUpdates
             ref T rv = ref MemoryMarshal.GetReference(v);
             Vector<T> vb1 = new(beta1), vb2 = new(beta2), vstep = new(stepSize), vinv = new(inverseRootCorrection2);
             Vector<T> va1 = new(one - beta1), va2 = new(one - beta2), veps = new(epsilon);
-            Vector<T> vl2 = new(l2), vshrink = new(shrink), vtiny = new(SmallestNormal<T>());
+            Vector<T> vl2 = new(l2), vshrink = new(shrink), vtiny = new(Subnormals.SmallestNormal<T>());
             for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
             {
                 Vector<T> pi = LoadAt(ref rp, i);
                 Vector<T> d = LoadAt(ref rg, i) + (vl2 * pi);
-                Vector<T> mi = FlushSubnormal((vb1 * LoadAt(ref rm, i)) + (va1 * d), vtiny);
-                Vector<T> vi = FlushSubnormal((vb2 * LoadAt(ref rv, i)) + (va2 * d * d), vtiny);
+                Vector<T> mi = Subnormals.Flush((vb1 * LoadAt(ref rm, i)) + (va1 * d), vtiny);
+                Vector<T> vi = Subnormals.Flush((vb2 * LoadAt(ref rv, i)) + (va2 * d * d), vtiny);
                 StoreAt(mi, ref rm, i);
                 StoreAt(vi, ref rv, i);
                 StoreAt((pi * vshrink) - (vstep * mi / ((Vector.SquareRoot(vi) * vinv) + veps)), ref rp, i);
@@ -59,8 +59,8 @@ internal static class OptimizerUpdates
         for (; i < length; i++)
         {
             T d = g[i] + (l2 * p[i]);
-            m[i] = FlushSubnormal((beta1 * m[i]) + ((one - beta1) * d));
-            v[i] = FlushSubnormal((beta2 * v[i]) + ((one - beta2) * d * d));
+            m[i] = Subnormals.Flush((beta1 * m[i]) + ((one - beta1) * d));
+            v[i] = Subnormals.Flush((beta2 * v[i]) + ((one - beta2) * d * d));
             p[i] = (p[i] * shrink) - (stepSize * m[i] / ((T.Sqrt(v[i]) * inverseRootCorrection2) + epsilon));
         }
     }
@@ -109,18 +109,6 @@ internal static class OptimizerUpdates
             p[i] -= learningRate * d;
         }
     }
-
-    private static T SmallestNormal<T>()
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? T.CreateTruncating(BitConverter.Int32BitsToSingle(0x0080_0000)) : T.CreateTruncating(BitConverter.Int64BitsToDouble(0x0010_0000_0000_0000));
-
-    private static Vector<T> FlushSubnormal<T>(Vector<T> x, Vector<T> smallestNormal)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), smallestNormal), Vector<T>.Zero, x);
-
-    private static T FlushSubnormal<T>(T x)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        T.IsSubnormal(x) ? T.Zero : x;
 
     private static int CheckLengths(int p, int g, int a, int b)
     {

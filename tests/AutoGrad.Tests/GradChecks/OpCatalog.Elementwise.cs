@@ -30,6 +30,7 @@ public static partial class OpCatalog
             new(op, variant, x => f(x[0]), [input], order, tolerance);
 
         yield return Unary("neg", "(2,3)", x => x.Neg(), Normal(s));
+        yield return Unary("flush_subnormal", "(2,3) normal values pass through", x => x.FlushSubnormal(), Normal(s));
         yield return Unary("exp", "(2,3)", x => x.Exp(), Normal(s));
         yield return Unary("log", "(2,3) positive", x => x.Log(), Positive(s));
         yield return Unary("tanh", "(2,3)", x => x.Tanh(), Normal(s));

@@ -74,8 +74,10 @@ public sealed class AdamUpdate(double learningRate = 1e-3, double beta1 = 0.9, d
         for (int i = 0; i < parameters.Count; i++)
         {
             Tensor g = gradients[i];
-            Tensor m = state[2 * i].Mul(Beta1).Add(g.Mul(1 - Beta1));
-            Tensor v = state[(2 * i) + 1].Mul(Beta2).Add(g.Mul(g).Mul(1 - Beta2));
+            // Flushed like the eager kernel: a moment decaying under a permanently zero gradient would otherwise turn
+            // subnormal and make every later operation on it a slow microcode assist.
+            Tensor m = state[2 * i].Mul(Beta1).Add(g.Mul(1 - Beta1)).FlushSubnormal();
+            Tensor v = state[(2 * i) + 1].Mul(Beta2).Add(g.Mul(g).Mul(1 - Beta2)).FlushSubnormal();
             Tensor mHat = m.Div(correction1);
             Tensor vHat = v.Div(correction2);
             Tensor denominator = vHat.Sqrt().Add(Epsilon);
