@@ -53,43 +53,21 @@ public sealed record MnistArguments(
     public static MnistArguments Parse(IReadOnlyList<string> args)
     {
         var result = new MnistArguments();
-        for (int i = 0; i < args.Count; i++)
+        foreach (var (option, value) in CommandLine.Split(args, "-h", "--help"))
         {
-            string option = args[i];
-            // Both "--epochs 5" and "--epochs=5" are accepted, as most CLI parsers do.
-            string? inlineValue = null;
-            int equals = option.IndexOf('=', StringComparison.Ordinal);
-            if (option.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                inlineValue = option[(equals + 1)..];
-                option = option[..equals];
-            }
-            string Value()
-            {
-                if (inlineValue is not null)
-                {
-                    return inlineValue;
-                }
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw new FormatException($"Option {option} needs a value.");
-                }
-                return args[++i];
-            }
-
             result = option switch
             {
                 "-h" or "--help" => result with { Help = true },
-                "--model" => result with { Model = ParseModel(Value()) },
-                "--epochs" => result with { Epochs = PositiveInt(option, Value()) },
-                "--batch-size" => result with { BatchSize = PositiveInt(option, Value()) },
-                "--lr" => result with { LearningRate = PositiveDouble(option, Value()) },
-                "--seed" => result with { Seed = Long(option, Value()) },
-                "--train-limit" => result with { TrainLimit = PositiveInt(option, Value()) },
-                "--test-limit" => result with { TestLimit = PositiveInt(option, Value()) },
-                "--data" => result with { DataDirectory = NonEmpty(option, Value()) },
-                "--out" => result with { OutputDirectory = NonEmpty(option, Value()) },
-                _ => throw new FormatException($"Unknown option '{args[i]}'."),
+                "--model" => result with { Model = ParseModel(CommandLine.NonEmpty(option, value)) },
+                "--epochs" => result with { Epochs = CommandLine.PositiveInt(option, value) },
+                "--batch-size" => result with { BatchSize = CommandLine.PositiveInt(option, value) },
+                "--lr" => result with { LearningRate = CommandLine.PositiveDouble(option, value) },
+                "--seed" => result with { Seed = CommandLine.Long(option, value) },
+                "--train-limit" => result with { TrainLimit = CommandLine.PositiveInt(option, value) },
+                "--test-limit" => result with { TestLimit = CommandLine.PositiveInt(option, value) },
+                "--data" => result with { DataDirectory = CommandLine.NonEmpty(option, value) },
+                "--out" => result with { OutputDirectory = CommandLine.NonEmpty(option, value) },
+                _ => throw new FormatException($"Unknown option '{option}'."),
             };
         }
         return result;
@@ -100,21 +78,7 @@ public sealed record MnistArguments(
             ? name
             : throw new FormatException($"Unknown model '{name}'; choose one of {string.Join(", ", MnistModels.Names)}.");
 
-    private static int PositiveInt(string option, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0
-            ? n
-            : throw new FormatException($"Option {option} needs a positive whole number, not '{value}'.");
 
-    private static long Long(string option, string value) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n)
-            ? n
-            : throw new FormatException($"Option {option} needs a whole number, not '{value}'.");
 
-    private static double PositiveDouble(string option, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 && double.IsFinite(x)
-            ? x
-            : throw new FormatException($"Option {option} needs a positive number, not '{value}'.");
 
-    private static string NonEmpty(string option, string value) =>
-        value.Length > 0 ? value : throw new FormatException($"Option {option} needs a non-empty value.");
 }

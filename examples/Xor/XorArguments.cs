@@ -56,37 +56,16 @@ public sealed record XorArguments(XorVariant Variant = XorVariant.Tanh, int? Epo
     public static XorArguments Parse(IReadOnlyList<string> args)
     {
         var result = new XorArguments();
-        for (int i = 0; i < args.Count; i++)
+        foreach (var (option, value) in CommandLine.Split(args, "-h", "--help"))
         {
-            string option = args[i];
-            string? inlineValue = null;
-            int equals = option.IndexOf('=', StringComparison.Ordinal);
-            if (option.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                inlineValue = option[(equals + 1)..];
-                option = option[..equals];
-            }
-            string Value()
-            {
-                if (inlineValue is not null)
-                {
-                    return inlineValue;
-                }
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw new FormatException($"Option {option} needs a value.");
-                }
-                return args[++i];
-            }
-
             result = option switch
             {
                 "-h" or "--help" => result with { Help = true },
-                "--variant" => result with { Variant = ParseVariant(Value()) },
-                "--epochs" => result with { Epochs = PositiveInt(option, Value()) },
-                "--lr" => result with { LearningRate = PositiveDouble(option, Value()) },
-                "--seed" => result with { Seed = Long(option, Value()) },
-                _ => throw new FormatException($"Unknown option '{args[i]}'."),
+                "--variant" => result with { Variant = ParseVariant(CommandLine.NonEmpty(option, value)) },
+                "--epochs" => result with { Epochs = CommandLine.PositiveInt(option, value) },
+                "--lr" => result with { LearningRate = CommandLine.PositiveDouble(option, value) },
+                "--seed" => result with { Seed = CommandLine.Long(option, value) },
+                _ => throw new FormatException($"Unknown option '{option}'."),
             };
         }
         return result;
@@ -104,18 +83,6 @@ public sealed record XorArguments(XorVariant Variant = XorVariant.Tanh, int? Epo
         _ => throw new FormatException($"Unknown variant '{value}'; choose tanh (1), keras (2) or sigmoid (3)."),
     };
 
-    private static int PositiveInt(string option, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0
-            ? n
-            : throw new FormatException($"Option {option} needs a positive whole number, not '{value}'.");
 
-    private static long Long(string option, string value) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n)
-            ? n
-            : throw new FormatException($"Option {option} needs a whole number, not '{value}'.");
 
-    private static double PositiveDouble(string option, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x > 0 && double.IsFinite(x)
-            ? x
-            : throw new FormatException($"Option {option} needs a positive number, not '{value}'.");
 }
