@@ -5,12 +5,16 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Ops.Reductions
 {
     /// <summary>
-    /// e^(x−max) / ∑ e^(x−max) along one axis (the shift keeps inputs like 1000 from overflowing). Gradient:
-    /// y·(g − ∑ g·y), reusing the output y, so the rule is itself differentiable through y.
+    /// softmax: e^(x−max) / ∑ e^(x−max) along one axis (the shift keeps inputs like 1000 from overflowing), or
+    /// log_softmax: x − logsumexp(x) in the same stable pass (never the log of a softmax, which underflows to −∞).
+    /// One definition for the pair, which share the kernel. Gradients reuse the output y, so each rule is itself
+    /// differentiable through y: softmax y·(g − ∑ g·y); log_softmax g − e^y·∑ g.
     /// </summary>
-    internal sealed class SoftmaxOp(int axis) : Op
+    internal sealed class SoftmaxOp(int axis, bool log) : Op
     {
-        public override string Name => "softmax";
+        public override string Name => Log ? "log_softmax" : "softmax";
+
+        public bool Log { get; } = log;
 
         /// <inheritdoc/>
         protected internal override bool ForwardWritesEveryElement => true;
@@ -27,17 +31,18 @@ namespace AutoGrad.Ops.Reductions
             return inputs[0];
         }
 
-        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => Run(inputs[0], output, Axis, log: false);
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => Run(inputs[0], output, Axis, Log);
 
         public override Tensor?[] Backward(GradientContext context)
         {
             Tensor y = context.Output;
             Tensor g = context.OutputGrad;
-            return [y.Mul(g.Sub(g.Mul(y).Sum(Axis, keepDims: true)))];
+            return Log
+                ? [g.Sub(y.Exp().Mul(g.Sum(Axis, keepDims: true)))]
+                : [y.Mul(g.Sub(g.Mul(y).Sum(Axis, keepDims: true)))];
         }
 
-        /// <summary>Runs the softmax kernel (or log-softmax) along the axis.</summary>
-        internal static void Run(Tensor input, Tensor output, int axis, bool log)
+        private static void Run(Tensor input, Tensor output, int axis, bool log)
         {
             if (input.Rank == 0)
             {
@@ -65,6 +70,10 @@ namespace AutoGrad.Tensors
     {
         /// <summary>Softmax along <paramref name="axis"/>: non-negative values summing to 1, computed stably (large inputs do not overflow).</summary>
         /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>
-        public Tensor Softmax(int axis = -1) => new SoftmaxOp(ShapeChecks.Axis("softmax", axis, Rank)).Apply(this);
+        public Tensor Softmax(int axis = -1) => new SoftmaxOp(ShapeChecks.Axis("softmax", axis, Rank), log: false).Apply(this);
+
+        /// <summary>Log-softmax along <paramref name="axis"/>, x − logsumexp(x), computed stably; use it with a negative log-likelihood loss.</summary>
+        /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>
+        public Tensor LogSoftmax(int axis = -1) => new SoftmaxOp(ShapeChecks.Axis("log_softmax", axis, Rank), log: true).Apply(this);
     }
 }
