@@ -1,3 +1,4 @@
+using AutoGrad.Differentiation;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Metrics;
@@ -74,11 +75,45 @@ public sealed class Accuracy : Metric
     }
 }
 
-/// <summary>Fraction of elements where (prediction &gt; threshold) equals (target &gt; 0.5); predictions are probabilities.</summary>
-public sealed class BinaryAccuracy(double threshold = 0.5) : Metric
+/// <summary>
+/// A metric that is a ratio of two counts summed over batches (accuracy, precision, recall). Subclasses count one
+/// batch with tensor ops (comparisons, argmax, sums); recording is off while they do.
+/// </summary>
+public abstract class RatioMetric : Metric
 {
-    private long correct, total;
+    private double hits, total;
 
+    /// <summary>The batch's numerator and denominator counts.</summary>
+    protected abstract (double Hits, double Total) Count(Tensor prediction, Tensor target);
+
+    /// <inheritdoc/>
+    public sealed override void Update(Tensor prediction, Tensor target)
+    {
+        using (Autodiff.NoGrad())
+        {
+            var (batchHits, batchTotal) = Count(prediction, target);
+            hits += batchHits;
+            total += batchTotal;
+        }
+    }
+
+    /// <inheritdoc/>
+    public sealed override double Result() => total == 0 ? 0 : hits / total;
+
+    /// <inheritdoc/>
+    public sealed override void Reset() => hits = total = 0;
+
+    /// <summary>The target with the prediction's shape and dtype (e.g. labels [N] against probabilities [N, 1]).</summary>
+    protected Tensor Aligned(Tensor prediction, Tensor target)
+    {
+        RequireSameSize(prediction, target);
+        return target.To(prediction.DType).Reshape(prediction.Shape);
+    }
+}
+
+/// <summary>Fraction of elements where (prediction &gt; threshold) equals (target &gt; 0.5); predictions are probabilities.</summary>
+public sealed class BinaryAccuracy(double threshold = 0.5) : RatioMetric
+{
     /// <summary>The decision threshold.</summary>
     public double Threshold { get; } = threshold;
 
@@ -86,37 +121,18 @@ public sealed class BinaryAccuracy(double threshold = 0.5) : Metric
     public override string Name => "binary_accuracy";
 
     /// <inheritdoc/>
-    public override void Update(Tensor prediction, Tensor target)
-    {
-        RequireSameSize(prediction, target);
-        for (int i = 0; i < prediction.Size; i++)
-        {
-            if ((prediction.GetFlat(i) > Threshold) == (target.GetFlat(i) > 0.5))
-            {
-                correct++;
-            }
-        }
-
-        total += prediction.Size;
-    }
-
-    /// <inheritdoc/>
-    public override double Result() => total == 0 ? 0 : (double)correct / total;
-
-    /// <inheritdoc/>
-    public override void Reset() => correct = total = 0;
+    protected override (double Hits, double Total) Count(Tensor prediction, Tensor target) =>
+        (prediction.Greater(Threshold).Equal(Aligned(prediction, target).Greater(0.5)).Sum().ItemDouble(), prediction.Size);
 }
 
 /// <summary>Fraction of samples whose argmax over the last axis equals the label (integer labels <c>[N]</c> or one-hot <c>[N, C]</c>).</summary>
-public sealed class CategoricalAccuracy : Metric
+public sealed class CategoricalAccuracy : RatioMetric
 {
-    private long correct, total;
-
     /// <inheritdoc/>
     public override string Name => "categorical_accuracy";
 
     /// <inheritdoc/>
-    public override void Update(Tensor prediction, Tensor target)
+    protected override (double Hits, double Total) Count(Tensor prediction, Tensor target)
     {
         int classes = prediction.Shape[-1];
         int samples = prediction.Size / classes;
@@ -126,48 +142,15 @@ public sealed class CategoricalAccuracy : Metric
             throw new ArgumentException($"{Name}: the target {target.Shape} is neither {samples} labels nor one-hot rows like the prediction {prediction.Shape}.");
         }
 
-        for (int n = 0; n < samples; n++)
-        {
-            int predicted = ArgMax(prediction, n * classes, classes);
-            int actual = oneHot ? ArgMax(target, n * classes, classes) : (int)target.GetFlat(n);
-            if (predicted == actual)
-            {
-                correct++;
-            }
-        }
-
-        total += samples;
-    }
-
-    /// <inheritdoc/>
-    public override double Result() => total == 0 ? 0 : (double)correct / total;
-
-    /// <inheritdoc/>
-    public override void Reset() => correct = total = 0;
-
-    private static int ArgMax(Tensor t, int offset, int count)
-    {
-        int best = 0;
-        double bestValue = t.GetFlat(offset);
-        for (int c = 1; c < count; c++)
-        {
-            double v = t.GetFlat(offset + c);
-            if (v > bestValue)
-            {
-                bestValue = v;
-                best = c;
-            }
-        }
-
-        return best;
+        Tensor predicted = prediction.Reshape(samples, classes).ArgMax(-1);
+        Tensor actual = oneHot ? target.Reshape(samples, classes).ArgMax(-1) : target.Reshape(samples);
+        return (predicted.Equal(actual.To(predicted.DType)).Sum().ItemDouble(), samples);
     }
 }
 
 /// <summary>Binary precision: true positives / predicted positives (prediction &gt; threshold); 0 when nothing is predicted positive.</summary>
-public sealed class Precision(double threshold = 0.5) : Metric
+public sealed class Precision(double threshold = 0.5) : RatioMetric
 {
-    private long truePositives, predictedPositives;
-
     /// <summary>The decision threshold.</summary>
     public double Threshold { get; } = threshold;
 
@@ -175,34 +158,17 @@ public sealed class Precision(double threshold = 0.5) : Metric
     public override string Name => "precision";
 
     /// <inheritdoc/>
-    public override void Update(Tensor prediction, Tensor target)
+    protected override (double Hits, double Total) Count(Tensor prediction, Tensor target)
     {
-        RequireSameSize(prediction, target);
-        for (int i = 0; i < prediction.Size; i++)
-        {
-            if (prediction.GetFlat(i) > Threshold)
-            {
-                predictedPositives++;
-                if (target.GetFlat(i) > 0.5)
-                {
-                    truePositives++;
-                }
-            }
-        }
+        Tensor predictedPositive = prediction.Greater(Threshold);
+        Tensor truePositive = predictedPositive.Mul(Aligned(prediction, target).Greater(0.5));
+        return (truePositive.Sum().ItemDouble(), predictedPositive.Sum().ItemDouble());
     }
-
-    /// <inheritdoc/>
-    public override double Result() => predictedPositives == 0 ? 0 : (double)truePositives / predictedPositives;
-
-    /// <inheritdoc/>
-    public override void Reset() => truePositives = predictedPositives = 0;
 }
 
 /// <summary>Binary recall: true positives / actual positives (target &gt; 0.5); 0 when there are none.</summary>
-public sealed class Recall(double threshold = 0.5) : Metric
+public sealed class Recall(double threshold = 0.5) : RatioMetric
 {
-    private long truePositives, actualPositives;
-
     /// <summary>The decision threshold.</summary>
     public double Threshold { get; } = threshold;
 
@@ -210,25 +176,10 @@ public sealed class Recall(double threshold = 0.5) : Metric
     public override string Name => "recall";
 
     /// <inheritdoc/>
-    public override void Update(Tensor prediction, Tensor target)
+    protected override (double Hits, double Total) Count(Tensor prediction, Tensor target)
     {
-        RequireSameSize(prediction, target);
-        for (int i = 0; i < prediction.Size; i++)
-        {
-            if (target.GetFlat(i) > 0.5)
-            {
-                actualPositives++;
-                if (prediction.GetFlat(i) > Threshold)
-                {
-                    truePositives++;
-                }
-            }
-        }
+        Tensor actualPositive = Aligned(prediction, target).Greater(0.5);
+        Tensor truePositive = prediction.Greater(Threshold).Mul(actualPositive);
+        return (truePositive.Sum().ItemDouble(), actualPositive.Sum().ItemDouble());
     }
-
-    /// <inheritdoc/>
-    public override double Result() => actualPositives == 0 ? 0 : (double)truePositives / actualPositives;
-
-    /// <inheritdoc/>
-    public override void Reset() => truePositives = actualPositives = 0;
 }
