@@ -41,13 +41,13 @@ internal sealed class Tracer : IOpObserver
     {
         var trace = new RawTrace { Batch = batch };
         var tracer = new Tracer(trace, state);
-        // Placeholder values are arbitrary but fixed and away from 0, so tracing log/div never meets a pole.
-        var generator = new Generator(20240611);
+        // Placeholders are typed values without data: the trace is abstract, no kernel runs.
         var placeholders = new Tensor[inputs.Count];
         for (int i = 0; i < placeholders.Length; i++)
         {
             TensorType type = inputs[i].Resolve(batch);
-            placeholders[i] = Tensor.Uniform(type.Shape, 0.5, 1.5, generator, type.DType);
+            placeholders[i] = new Tensor(type, uninitialized: true);
+            placeholders[i].storage.IsAbstract = true;
             tracer.values[placeholders[i]] = ValueRef.Input(i);
         }
 
@@ -72,7 +72,7 @@ internal sealed class Tracer : IOpObserver
         return trace;
     }
 
-    public bool RecordsEffectsOnly => true;
+    public bool IsAbstract => true;
 
     public void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output)
     {
@@ -99,6 +99,13 @@ internal sealed class Tracer : IOpObserver
         if (values.TryGetValue(tensor, out ValueRef known))
         {
             return known;
+        }
+
+        if (tensor.IsAbstract)
+        {
+            throw new InvalidOperationException(
+                $"Graph.Trace: the traced function used a {tensor.Type} value that is derived from the trace but not by an op (a Detach()ed or " +
+                "copied traced value); it has no data at trace time. Use the value itself, under Autodiff.NoGrad() if it must not be differentiated.");
         }
 
         ValueRef created;

@@ -11,10 +11,11 @@ internal interface IOpObserver
     void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output);
 
     /// <summary>
-    /// True while tracing: ops that are not pure (random draws, state writes) are recorded without running, so a trace
-    /// neither advances a generator nor changes a model's parameters, buffers or optimizer state.
+    /// True while tracing abstractly: ops are recorded without running their kernels (outputs are typed but hold no
+    /// data), so a trace needs no data, neither advances a generator nor changes a model's parameters, buffers or
+    /// optimizer state, and costs only type inference.
     /// </summary>
-    bool RecordsEffectsOnly { get; }
+    bool IsAbstract { get; }
 }
 
 /// <summary>The single path every op takes: infer the type, run the kernel, record a node when gradients are needed.</summary>
@@ -56,7 +57,13 @@ internal static class OpDispatcher
 
         TensorType type = op.InferType(types);
         Tensor output;
-        if (op.ForwardWritesEveryElement)
+        if (observer is { IsAbstract: true })
+        {
+            // Abstract tracing: the type is all a trace needs; the kernel does not run.
+            output = new Tensor(type, uninitialized: true) { birthWalk = ReverseWalk.CurrentWalk };
+            output.storage.IsAbstract = true;
+        }
+        else if (op.ForwardWritesEveryElement)
         {
             output = new Tensor(type, uninitialized: true) { birthWalk = ReverseWalk.CurrentWalk };
             if (PoisonUninitializedOutputs)
@@ -75,7 +82,7 @@ internal static class OpDispatcher
             CheckWritable(op, inputs);
         }
 
-        if (effect == OpEffect.Pure || observer is not { RecordsEffectsOnly: true })
+        if (!output.IsAbstract)
         {
             op.Forward(inputs, output);
             if (effect == OpEffect.WritesState)
@@ -87,7 +94,7 @@ internal static class OpDispatcher
             }
         }
 
-        if (AnomalyMode.IsEnabled)
+        if (AnomalyMode.IsEnabled && !output.IsAbstract)
         {
             AnomalyMode.CheckForward(op.Name, output);
         }

@@ -59,7 +59,7 @@ public static class OpCoverage
     {
         public SortedSet<string> Names { get; } = new(StringComparer.Ordinal);
 
-        public bool RecordsEffectsOnly => false;
+        public bool IsAbstract => false;
 
         public void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output) => Names.Add(op.Name);
     }
