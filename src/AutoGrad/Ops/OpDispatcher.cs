@@ -9,6 +9,12 @@ internal interface IOpObserver
 {
     /// <summary>Called after the op ran, with its inputs and output.</summary>
     void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output);
+
+    /// <summary>
+    /// True while tracing: ops that are not pure (random draws, state writes) are recorded without running, so a trace
+    /// neither advances a generator nor changes a model's parameters, buffers or optimizer state.
+    /// </summary>
+    bool RecordsEffectsOnly { get; }
 }
 
 /// <summary>The single path every op takes: infer the type, run the kernel, record a node when gradients are needed.</summary>
@@ -63,7 +69,23 @@ internal static class OpDispatcher
             output = new Tensor(type) { birthWalk = ReverseWalk.CurrentWalk };
         }
 
-        op.Forward(inputs, output);
+        OpEffect effect = op.Effect;
+        if (effect == OpEffect.WritesState)
+        {
+            CheckWritable(op, inputs);
+        }
+
+        if (effect == OpEffect.Pure || observer is not { RecordsEffectsOnly: true })
+        {
+            op.Forward(inputs, output);
+            if (effect == OpEffect.WritesState)
+            {
+                foreach (int i in op.WrittenInputs)
+                {
+                    inputs[i].storage.Version++;
+                }
+            }
+        }
 
         if (AnomalyMode.IsEnabled)
         {
@@ -77,5 +99,20 @@ internal static class OpDispatcher
 
         observer?.OnApply(op, inputs, output);
         return output;
+    }
+
+    /// <summary>A state write into a tensor that requires grad while gradients are recorded would go undifferentiated.</summary>
+    private static void CheckWritable(Op op, ReadOnlySpan<Tensor> inputs)
+    {
+        foreach (int i in op.WrittenInputs)
+        {
+            Tensor target = inputs[i];
+            if (GradMode.IsEnabled && target.RequiresGrad)
+            {
+                throw new InvalidOperationException(
+                    $"{op.Name}: input {i} ('{target.Name ?? "unnamed"}' {target.Type}) requires grad and would be written in place while gradients " +
+                    "are recorded (the change would not be differentiated). Run the update under `using (Autodiff.NoGrad())`.");
+            }
+        }
     }
 }

@@ -23,6 +23,10 @@ public sealed partial class Tensor
     /// <remarks>Lets the walk hand a gradient it just computed to a leaf without copying it (see ReverseWalk).</remarks>
     internal long birthWalk;
 
+    // State that changes between runs of a graph (optimizer moments and step counts, the learning rate, running
+    // statistics): a trace captures it by reference as a graph parameter, never as a constant to fold.
+    internal bool isState;
+
     /// <summary>Allocates a zero-filled tensor.</summary>
     internal Tensor(TensorType type)
         : this(type.Shape, type.DType)
