@@ -84,7 +84,10 @@ public abstract class Optimizer
     /// <summary>The printed name (<c>sgd</c>, <c>adam</c>, …).</summary>
     public abstract string Name { get; }
 
-    /// <summary>The parameters optimized.</summary>
+    /// <summary>
+    /// The parameters optimized: the list given, or the model's <see cref="Layer.Parameters"/> — a cached list, so reading
+    /// it every step costs a structure check and no discovery, yet follows the model when its structure changes.
+    /// </summary>
     public IReadOnlyList<Tensor> Parameters => parameters ?? model!.Parameters();
 
     /// <summary>The names of the per-parameter state tensors, in order (e.g. <c>m</c>, <c>v</c> for Adam).</summary>
