@@ -51,6 +51,8 @@ internal static class ReverseWalk
                         results![i] = seed;
                     }
                 }
+
+                CheckUsed(wrt, results!, allowUnused);
             }
 
             return results;
@@ -80,19 +82,29 @@ internal static class ReverseWalk
             }
         }
 
-        if (results is not null && !allowUnused)
+        if (results is not null)
         {
-            for (int i = 0; i < results.Length; i++)
-            {
-                if (results[i] is null)
-                {
-                    throw new InvalidOperationException(
-                        $"Grad: input {i} ({wrt![i].Type}) was not used to compute the output. Pass allowUnused: true to get null for it.");
-                }
-            }
+            CheckUsed(wrt!, results, allowUnused);
         }
 
         return results;
+    }
+
+    private static void CheckUsed(Tensor[] wrt, Tensor?[] results, bool allowUnused)
+    {
+        if (allowUnused)
+        {
+            return;
+        }
+
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (results[i] is null)
+            {
+                throw new InvalidOperationException(
+                    $"Grad: input {i} ({wrt[i].Type}) was not used to compute the output. Pass allowUnused: true to get null for it.");
+            }
+        }
     }
 
     private static void Walk(List<Node> order, Tensor?[] grads, Tensor[]? wrt, Tensor?[]? results, bool createGraph, long stamp)
