@@ -227,20 +227,25 @@ internal static class ReverseWalk
 
     private static void Accumulate(Tensor leaf, Tensor g, bool createGraph, bool owned)
     {
-        if (createGraph)
+        // Backward passes on other threads may be adding into the same leaf (one model shared by several threads):
+        // the read-modify-write of Grad must not interleave, or contributions are lost.
+        lock (leaf.GradLock)
         {
-            leaf.Grad = leaf.Grad is null ? g : leaf.Grad.Add(g);
-        }
-        else if (leaf.Grad is null || leaf.Grad.Type != g.Type)
-        {
-            // A fresh copy: the same gradient tensor may reach several leaves (add passes it to both operands),
-            // and optimizers may later scale a Grad in place.
-            leaf.Grad = owned ? g : g.Clone();
-        }
-        else
-        {
-            using var noGrad = GradMode.Set(false);
-            leaf.Grad.AddInPlace(g);
+            if (createGraph)
+            {
+                leaf.Grad = leaf.Grad is null ? g : leaf.Grad.Add(g);
+            }
+            else if (leaf.Grad is null || leaf.Grad.Type != g.Type)
+            {
+                // A fresh copy: the same gradient tensor may reach several leaves (add passes it to both operands),
+                // and optimizers may later scale a Grad in place.
+                leaf.Grad = owned ? g : g.Clone();
+            }
+            else
+            {
+                using var noGrad = GradMode.Set(false);
+                leaf.Grad.AddInPlace(g);
+            }
         }
     }
 
