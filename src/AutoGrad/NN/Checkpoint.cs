@@ -120,6 +120,8 @@ internal static class Checkpoint
 
         if (optimizer is not null)
         {
+            // The file is the whole state: a parameter it has no state for starts fresh, whatever was there before.
+            optimizer.ClearState();
             foreach (var (parameter, slots, steps) in optimizerState)
             {
                 optimizer.SetState(parameter, slots, steps);

@@ -210,7 +210,9 @@ public abstract class Layer
 
     /// <summary>
     /// Loads weights (and the optimizer's state when given) saved by <see cref="Save"/>. Names, shapes and dtypes are
-    /// checked before anything is assigned; on any problem nothing changes.
+    /// checked before anything is assigned; on any problem nothing changes. The optimizer is left exactly as the file
+    /// describes it: its step count, and state only for the parameters the file has state for (a parameter without
+    /// state in the file, e.g. one saved before the first step, starts fresh).
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not valid safetensors, or does not match this model (the message lists every mismatch).</exception>
     public void Load(string path, Optimizer? optimizer = null) => Checkpoint.Load(this, path, optimizer);

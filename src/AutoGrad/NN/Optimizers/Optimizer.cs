@@ -142,6 +142,9 @@ public abstract class Optimizer
     /// <summary>Replaces the state (used by checkpoint loading after validation).</summary>
     internal void SetState(Tensor parameter, Tensor[] slots, long steps) => states[parameter] = new ParameterState(slots) { Steps = steps };
 
+    /// <summary>Forgets the state of every parameter (checkpoint loading: the file describes the whole state).</summary>
+    internal void ClearState() => states.Clear();
+
     /// <summary>Sets the step counter (checkpoint loading).</summary>
     internal void SetStepCount(long steps) => StepCount = steps;
 
