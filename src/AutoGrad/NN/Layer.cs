@@ -182,7 +182,8 @@ public abstract class Layer
 
     /// <summary>
     /// Converts every parameter and buffer to <paramref name="dtype"/> in place (replacing the tensors held in fields,
-    /// lists and dictionaries; optimizers built before must be rebuilt). Returns this layer.
+    /// lists and dictionaries). An optimizer created over the model itself follows the new parameters; one created
+    /// over <see cref="Parameters"/> before must be created again (<c>Model.Fit</c> throws saying so). Returns this layer.
     /// </summary>
     public Layer To(DType dtype)
     {

@@ -70,7 +70,8 @@ public abstract class Model : Layer
     /// <param name="verbose">Progress output (see <see cref="Verbosity"/>).</param>
     /// <param name="seed">Seed of the shuffling; drawn from <see cref="Generator.Default"/> when null.</param>
     /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    /// <exception cref="InvalidOperationException">The model was not compiled, or its optimizer updates tensors that are not this model's parameters (see <see cref="Layer.To"/>).</exception>
+    /// <exception cref="ArgumentException">There are no training samples, or <paramref name="validationSplit"/> is outside [0, 1) or NaN.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the weights keep the updates made so far.</exception>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, bool shuffle = true, double validationSplit = 0,
         (Tensor X, Tensor Y)? validationData = null, IEnumerable<Callback>? callbacks = null, Verbosity verbose = Verbosity.Auto,
@@ -78,9 +79,10 @@ public abstract class Model : Layer
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        if (validationSplit is < 0 or >= 1)
+        RequireSamples("Fit", x, y);
+        if (!(validationSplit is >= 0 and < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "Fit: validationSplit must be in [0, 1).");
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, $"Fit: validationSplit must be in [0, 1); got {validationSplit}.");
         }
 
         var all = new TensorDataset(x, y);
@@ -112,6 +114,13 @@ public abstract class Model : Layer
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         var (optimizer, loss) = RequireCompiled("Fit");
+        RequireBatches("Fit", train, "training");
+        if (validation is not null)
+        {
+            RequireBatches("Fit", validation, "validation");
+        }
+
+        RequireOptimizerOverThisModel(optimizer);
         var history = new History();
         var context = new TrainingContext(this, optimizer, epochs, history);
         var callbackList = callbacks?.ToList() ?? [];
@@ -201,20 +210,31 @@ public abstract class Model : Layer
 
     /// <summary>The loss and metrics over a dataset, in evaluation mode and without recording gradients.</summary>
     /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    /// <exception cref="ArgumentException">There are no samples (a loss over nothing is undefined, not 0).</exception>
     public IReadOnlyDictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
         var (_, loss) = RequireCompiled("Evaluate");
+        RequireSamples("Evaluate", x, y);
         return EvaluateCore(new DataLoader(new TensorDataset(x, y), batchSize), loss);
     }
 
     /// <summary>The loss and metrics over a loader's (inputs, targets) batches, in evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    /// <exception cref="ArgumentException">The loader yields no batches.</exception>
     public IReadOnlyDictionary<string, double> Evaluate(DataLoader data)
     {
+        ArgumentNullException.ThrowIfNull(data);
         var (_, loss) = RequireCompiled("Evaluate");
+        RequireBatches("Evaluate", data, "evaluation");
         return EvaluateCore(data, loss);
     }
 
-    /// <summary>The model's outputs for every sample, computed in batches in evaluation mode without recording gradients.</summary>
+    /// <summary>
+    /// The model's outputs for every sample, computed in batches in evaluation mode without recording gradients.
+    /// Zero samples give an empty output of the model's output shape (e.g. <c>[0, classes]</c>).
+    /// </summary>
     public Tensor Predict(Tensor x, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -224,6 +244,11 @@ public abstract class Model : Layer
         {
             using (Autodiff.NoGrad())
             {
+                if (x.Rank > 0 && x.Shape[0] == 0)
+                {
+                    return Call(x);
+                }
+
                 var outputs = new List<Tensor>();
                 foreach (var batch in new DataLoader(new TensorDataset(x), batchSize))
                 {
@@ -289,6 +314,45 @@ public abstract class Model : Layer
         }
 
         return result;
+    }
+
+    private static void RequireSamples(string method, Tensor x, Tensor y)
+    {
+        if (x.Rank == 0 || x.Shape[0] == 0)
+        {
+            throw new ArgumentException(
+                $"{method}: there are no samples (x has shape {x.Shape}, y {y.Shape}); a loss and metrics over no samples are undefined, not 0.");
+        }
+    }
+
+    private static void RequireBatches(string method, DataLoader data, string role)
+    {
+        if (data.Count == 0)
+        {
+            throw new ArgumentException(
+                $"{method}: the {role} data loader yields no batches ({data.Dataset.Count} samples, batch size {data.BatchSize}" +
+                $"{(data.DropLast ? ", dropLast" : string.Empty)}); a loss and metrics over no samples are undefined, not 0.");
+        }
+    }
+
+    /// <summary>
+    /// An optimizer built over <c>model.Parameters()</c> keeps those tensors; <see cref="Layer.To"/> replaces them, after
+    /// which such an optimizer would update tensors the model no longer uses and training would silently do nothing.
+    /// </summary>
+    private void RequireOptimizerOverThisModel(Optimizer optimizer)
+    {
+        var own = new HashSet<Tensor>(Parameters(), ReferenceEqualityComparer.Instance);
+        foreach (var p in optimizer.Parameters)
+        {
+            if (!own.Contains(p))
+            {
+                string kind = optimizer.GetType().Name;
+                throw new InvalidOperationException(
+                    $"Fit: the {optimizer.Name} optimizer updates '{p.Name ?? "unnamed"}' {p.Type}, which is not a parameter of this model " +
+                    $"(To(dtype) replaces every parameter, so an optimizer built over model.Parameters() before it would train nothing). " +
+                    $"Compile again with an optimizer created after To, or create it over the model itself (new {kind}(model)), which follows the model's parameters.");
+            }
+        }
     }
 
     private static void RequireBatch(Tensor[] batch)
