@@ -19,6 +19,9 @@ public abstract class Model : Layer
 {
     private Metric[] metrics = [];
 
+    /// <summary>The loss a prediction-kind warning was printed for (once per loss given to Compile).</summary>
+    private Loss? warnedLoss;
+
     /// <summary>Creates a model with an optional name.</summary>
     protected Model(string? name = null)
         : base(name)
@@ -39,7 +42,10 @@ public abstract class Model : Layer
 
     /// <summary>Sets the optimizer, loss and metrics used by Fit and Evaluate.</summary>
     /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults (as Keras defaults to RMSprop).</param>
-    /// <param name="loss">The loss (implicitly from a name such as <c>"binary_cross_entropy"</c>).</param>
+    /// <param name="loss">The loss (implicitly from a name such as <c>"binary_crossentropy"</c>; names take probabilities as in
+    /// Keras, see <see cref="Loss.FromName"/>). On the first batch of <c>Fit</c>, a model output that looks like the other kind
+    /// (a softmax or sigmoid output into a logits loss, values outside [0, 1] into a probability loss) prints a warning
+    /// to <see cref="ProgressOutput"/>, once.</param>
     /// <param name="metrics">Metrics to report (implicitly from names such as <c>"accuracy"</c>).</param>
     public Model Compile(Optimizer? optimizer, Loss loss, params Metric[] metrics)
     {
@@ -154,6 +160,11 @@ public abstract class Model : Layer
                     RequireBatch(batch);
                     optimizer.ZeroGrad();
                     Tensor prediction = Call(batch[0]);
+                    if (batchIndex == 0 && epoch == 1)
+                    {
+                        WarnOnPredictionKind(loss, prediction);
+                    }
+
                     Tensor lossValue = loss.Compute(prediction, batch[1]);
                     lossValue.Backward();
                     optimizer.Step();
@@ -314,6 +325,18 @@ public abstract class Model : Layer
         }
 
         return result;
+    }
+
+    /// <summary>Prints, once per loss, a warning when probabilities feed a logits loss or logits a probability loss.</summary>
+    private void WarnOnPredictionKind(Loss loss, Tensor prediction)
+    {
+        if (ReferenceEquals(warnedLoss, loss) || loss.CheckPrediction(prediction) is not { } warning)
+        {
+            return;
+        }
+
+        warnedLoss = loss;
+        ProgressOutput.WriteLine($"Warning: {warning}");
     }
 
     private static void RequireSamples(string method, Tensor x, Tensor y)
