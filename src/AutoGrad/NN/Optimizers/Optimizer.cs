@@ -20,8 +20,11 @@ public abstract class Optimizer
     private readonly IReadOnlyList<Tensor>? parameters;
     private readonly Layer? model;
     private readonly Dictionary<Tensor, ParameterState> states = new(ReferenceEqualityComparer.Instance);
+    private double learningRate;
+    private double? clipNorm;
 
     /// <summary>Optimizes a fixed list of parameters.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not a finite number ≥ 0.</exception>
     /// <exception cref="ArgumentException">The list is empty (an unbuilt lazy model has no parameters yet; pass the model itself) or holds a tensor that is not a leaf requiring grad.</exception>
     protected Optimizer(IEnumerable<Tensor> parameters, double learningRate)
     {
@@ -43,24 +46,41 @@ public abstract class Optimizer
         }
 
         this.parameters = list;
-        LearningRate = learningRate;
+        LearningRate = Hyperparameters.NonNegative(GetType().Name, nameof(learningRate), learningRate);
     }
 
     /// <summary>Optimizes every parameter of a model, as it is at each step.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not a finite number ≥ 0.</exception>
     protected Optimizer(Layer model, double learningRate)
     {
         this.model = model ?? throw new ArgumentNullException(nameof(model));
-        LearningRate = learningRate;
+        LearningRate = Hyperparameters.NonNegative(GetType().Name, nameof(learningRate), learningRate);
     }
 
-    /// <summary>The learning rate of the next step (overwritten before each step when <see cref="Schedule"/> is set).</summary>
-    public double LearningRate { get; set; }
+    /// <summary>
+    /// The learning rate of the next step (overwritten before each step when <see cref="Schedule"/> is set). The
+    /// constructors require a finite rate ≥ 0; a schedule or callback may later set any finite rate (a negative one
+    /// ascends the gradient).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is NaN or infinite.</exception>
+    public double LearningRate
+    {
+        get => learningRate;
+        set => learningRate = double.IsFinite(value)
+            ? value
+            : throw new ArgumentOutOfRangeException("learningRate", value, $"{GetType().Name}: learningRate must be a finite number; got {value}.");
+    }
 
     /// <summary>A per-step schedule: before step k (counting from 0) the learning rate becomes <c>Schedule.At(k)</c>.</summary>
     public LearningRateSchedule? Schedule { get; set; }
 
     /// <summary>When set, gradients are scaled so their global L2 norm is at most this before each update.</summary>
-    public double? ClipNorm { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a finite number &gt; 0.</exception>
+    public double? ClipNorm
+    {
+        get => clipNorm;
+        set => clipNorm = value is { } v ? Hyperparameters.Positive(GetType().Name, "clipNorm", v) : null;
+    }
 
     /// <summary>The number of completed <see cref="Step"/> calls.</summary>
     public long StepCount { get; private set; }
