@@ -23,6 +23,7 @@ public static class AtomicFile
     /// <param name="path">The target file. Its directory must exist.</param>
     /// <param name="bytes">The whole new content.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names no file.</exception>
+    /// <exception cref="DirectoryNotFoundException">The target's directory does not exist; the message names the target.</exception>
     /// <exception cref="IOException">The temporary file could not be written or renamed; the target is unchanged.</exception>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
@@ -38,6 +39,7 @@ public static class AtomicFile
     /// <param name="path">The target file. Its directory must exist.</param>
     /// <param name="write">Writes the whole new content to the stream it is given; it must not close the stream.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names no file.</exception>
+    /// <exception cref="DirectoryNotFoundException">The target's directory does not exist; the message names the target.</exception>
     /// <exception cref="IOException">The temporary file could not be written or renamed; the target is unchanged.</exception>
     /// <remarks>Any exception thrown by <paramref name="write"/> propagates unchanged, the target untouched and the temporary file deleted.</remarks>
     public static void Write(string path, Action<Stream> write)
@@ -69,6 +71,7 @@ public static class AtomicFile
     /// <param name="cancellationToken">Cancels the write; the target is then unchanged.</param>
     /// <returns>A task that completes when the new file is in place.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names no file.</exception>
+    /// <exception cref="DirectoryNotFoundException">The target's directory does not exist; the message names the target.</exception>
     /// <exception cref="IOException">The temporary file could not be written or renamed; the target is unchanged.</exception>
     public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
     {
@@ -100,6 +103,12 @@ public static class AtomicFile
         if (directory is null || name.Length == 0)
         {
             throw new ArgumentException($"'{target}' does not name a file.", "path");
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            // Checked here so the error names the caller's target, not the hidden temporary file.
+            throw new DirectoryNotFoundException($"Cannot write '{target}': the directory '{directory}' does not exist.");
         }
         return Path.Combine(directory, $".{name}.{Guid.NewGuid():N}.tmp");
     }

@@ -18,6 +18,7 @@ namespace AutoGrad.NN;
 public abstract class Model : Layer
 {
     private Metric[] metrics = [];
+    private TextWriter progressOutput = Console.Out;
 
     /// <summary>The loss a prediction-kind warning was printed for (once per loss given to Compile).</summary>
     private Loss? warnedLoss;
@@ -37,8 +38,14 @@ public abstract class Model : Layer
     /// <summary>The metrics given to Compile.</summary>
     public IReadOnlyList<Metric> Metrics => metrics;
 
-    /// <summary>Where progress is printed; <see cref="Console.Out"/> by default.</summary>
-    public TextWriter ProgressOutput { get; set; } = Console.Out;
+    /// <summary>Where progress and warnings are printed; <see cref="Console.Out"/> by default.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (use <see cref="TextWriter.Null"/> to discard the output).</exception>
+    public TextWriter ProgressOutput
+    {
+        get => progressOutput;
+        set => progressOutput = value ?? throw new ArgumentNullException(nameof(value),
+            "ProgressOutput cannot be null; assign TextWriter.Null to discard progress, or pass verbose: Verbosity.Silent to Fit.");
+    }
 
     /// <summary>Sets the optimizer, loss and metrics used by Fit and Evaluate.</summary>
     /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults (as Keras defaults to RMSprop).</param>
