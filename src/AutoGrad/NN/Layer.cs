@@ -206,7 +206,9 @@ public abstract class Layer
     }
 
     /// <summary>Saves the weights (and the optimizer's state when given) to a safetensors file, atomically.</summary>
-    /// <exception cref="IOException">The file could not be written.</exception>
+    /// <exception cref="InvalidOperationException">A layer that creates its parameters on its first call has not been called yet (call the model or <see cref="Build"/> it first).</exception>
+    /// <exception cref="UnauthorizedAccessException">The target file is read-only.</exception>
+    /// <exception cref="IOException">The file could not be written (<see cref="DirectoryNotFoundException"/> when its directory is missing).</exception>
     public void Save(string path, Optimizer? optimizer = null) => Checkpoint.Save(this, path, optimizer);
 
     /// <summary>
