@@ -16,8 +16,9 @@ public enum Reduction
 }
 
 /// <summary>
-/// A loss written with tensor ops (so its gradient is derived, never hand-written). Targets are data: they are
-/// converted to the prediction's dtype and never receive gradients.
+/// A loss written with tensor ops (so its gradient is derived, never hand-written). A target of another dtype is
+/// converted to the prediction's, which cuts it from the tape; a target of the same dtype that requires grad is used as
+/// it is and receives gradients like any other input.
 /// </summary>
 public abstract class Loss
 {
