@@ -130,7 +130,8 @@ internal static class Checkpoint
         if (optimizer is not null)
         {
             // The file is the whole state: a parameter it has no state for starts fresh, whatever was there before.
-            optimizer.ClearState();
+            // (State it does have is overwritten in place by SetState, so a compiled step keeps its captures.)
+            optimizer.ClearStateExcept(optimizerState.Select(s => s.Parameter));
             foreach (var (parameter, slots, steps) in optimizerState)
             {
                 optimizer.SetState(parameter, slots, steps);
