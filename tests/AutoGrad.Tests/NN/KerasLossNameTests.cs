@@ -43,6 +43,22 @@ public class KerasLossNameTests
     }
 
     [Fact]
+    public void FitJit_SoftmaxOutputIntoALogitsLoss_WarnsOnce()
+    {
+        // A compiled step records no tape, so the warning comes from the values: rows in [0, 1] summing to 1.
+        var x = Tensor.RandN([8, 4], new Generator(3));
+        var y = Tensor.FromArray(new float[] { 0, 1, 2, 0, 1, 2, 0, 1 });
+        var model = new Sequential(new Dense(3, "softmax", kernelInitializer: new GlorotUniform(4), inputSize: 4));
+        var output = new StringWriter();
+        model.ProgressOutput = output;
+        model.Compile(new AutoGrad.NN.Optimizers.Sgd(model), new CrossEntropy(), jit: true);
+        model.Fit(x, y, epochs: 2, batchSize: 4, verbose: Verbosity.Silent);
+        string text = output.ToString();
+        Assert.Equal(1, CountOf(text, "Warning:"));
+        Assert.Contains("expects logits", text);
+    }
+
+    [Fact]
     public void Fit_LogitsIntoAProbabilityLoss_WarnsOnce()
     {
         var x = Tensor.RandN([8, 4], new Generator(3)) * 5;

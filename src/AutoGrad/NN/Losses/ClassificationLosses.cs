@@ -92,11 +92,39 @@ public sealed class CrossEntropy(double labelSmoothing = 0.0, Reduction reductio
         return -(probabilities * logP).Sum(-1);
     }
 
+    private static bool LooksLikeSoftmaxRows(Tensor prediction)
+    {
+        if (prediction.Rank != 2 || prediction.Shape[1] < 2 || FirstOutside(prediction, 0, 1) is not null)
+        {
+            return false;
+        }
+
+        int rows = prediction.Shape[0], classes = prediction.Shape[1];
+        for (int r = 0; r < rows; r++)
+        {
+            double sum = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                sum += prediction.GetFlat((r * classes) + c);
+            }
+
+            if (Math.Abs(sum - 1) > 1e-4)
+            {
+                return false;
+            }
+        }
+
+        return rows > 0;
+    }
+
     internal override string? CheckPrediction(Tensor prediction)
     {
         if (FromLogits)
         {
-            return ProbabilityOp(prediction) is { } op
+            // The producing op tells when the tape recorded it; otherwise (a compiled step) rows of values in [0, 1]
+            // summing to 1 are a softmax's output.
+            string? source = ProbabilityOp(prediction) ?? (LooksLikeSoftmaxRows(prediction) ? "softmax" : null);
+            return source is { } op
                 ? $"{Name} expects logits, but the predictions come from a {op}, so they are probabilities (a softmax of a softmax trains badly): " +
                   $"remove the {op} activation, or use a probability loss (\"sparse_categorical_crossentropy\", or new CrossEntropy(fromLogits: false))."
                 : null;
