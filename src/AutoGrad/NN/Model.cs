@@ -416,6 +416,39 @@ public abstract class Model : Layer
                     $"Compile again with an optimizer created after To, or create it over the model itself (new {kind}(model)), which follows the model's parameters.");
             }
         }
+
+        CarryStateToReplacedParameters(optimizer, own);
+    }
+
+    /// <summary>
+    /// An optimizer over the model follows <see cref="Layer.To"/>: the state it kept for a replaced tensor (moments,
+    /// step count) moves to the parameter that now has its name and shape, converted to the new dtype, so training
+    /// continues as if nothing had been converted; state for tensors that are gone without a successor is dropped.
+    /// </summary>
+    private void CarryStateToReplacedParameters(Optimizer optimizer, HashSet<Tensor> own)
+    {
+        var stale = optimizer.States.Where(s => !own.Contains(s.Key)).ToList();
+        if (stale.Count == 0)
+        {
+            return;
+        }
+
+        var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, parameter) in NamedParameters())
+        {
+            byName[name] = parameter;
+        }
+
+        foreach (var (old, state) in stale)
+        {
+            if (old.Name is { } name && byName.TryGetValue(name, out var successor) && successor.Shape == old.Shape
+                && !optimizer.States.ContainsKey(successor))
+            {
+                optimizer.SetState(successor, [.. state.Slots.Select(slot => slot.To(successor.DType))], state.Steps);
+            }
+        }
+
+        optimizer.ClearStateExcept(own);
     }
 
     private static void RequireBatch(Tensor[] batch)

@@ -44,6 +44,28 @@ public class TrainingHardeningTests
     }
 
     [Fact]
+    public void Fit_AfterToWithAnAdamOverTheModel_CarriesTheMomentsOverToTheNewParameters()
+    {
+        using var directory = new AutoGrad.Tests.IO.TempDirectory();
+        var model = Build();
+        var adam = new Adam(model, 0.01);
+        model.Compile(adam, "bce");
+        model.Fit(X, Y, epochs: 2, batchSize: 4, verbose: Verbosity.Silent);
+        double[] firstMoment = adam.States[model.Parameters()[0]].Slots[0].ToArray<double>();
+
+        model.To(DType.Float64);
+        model.Fit(X.To(DType.Float64), Y.To(DType.Float64), epochs: 1, batchSize: 4, shuffle: false, verbose: Verbosity.Silent);
+
+        // One state per current parameter, continued (step 3, not a fresh 1), and none left for the replaced tensors.
+        var parameters = model.Parameters();
+        Assert.Equal(parameters.Count, adam.States.Count);
+        Assert.All(parameters, p => Assert.Equal(3, adam.States[p].Steps));
+        Assert.All(parameters, p => Assert.All(adam.States[p].Slots, slot => Assert.Equal(DType.Float64, slot.DType)));
+        Assert.NotEqual(firstMoment, adam.States[parameters[0]].Slots[0].ToArray<double>());
+        model.Save(directory.File("after-to.safetensors"), adam);
+    }
+
+    [Fact]
     public void Fit_ZeroSamples_ThrowsInsteadOfReportingLossZero()
     {
         var model = Build();
