@@ -22,13 +22,21 @@ internal static class CommandLine
     /// <param name="defaultValue">The value when the option is absent.</param>
     public static Option<T> Value<T>(string name, string helpName, string description, Func<string, string, T> parse, T defaultValue = default!)
     {
-        // Arity zero-or-one, so an option given without a value reaches the parser, which says so in our words.
-        var option = new Option<T>(name) { HelpName = helpName, Description = description, Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => defaultValue };
+        // One value per occurrence; given more than once, the last occurrence wins (as the examples always did). Zero
+        // values are allowed by the arity so that an option given without one reaches our own message.
+        var option = new Option<T>(name)
+        {
+            HelpName = helpName,
+            Description = description,
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            DefaultValueFactory = _ => defaultValue,
+        };
         option.CustomParser = result =>
         {
             try
             {
-                return parse(name, result.Tokens.Count == 0 ? throw new FormatException($"Option {name} needs a value.") : result.Tokens[0].Value);
+                return parse(name, result.Tokens.Count == 0 ? throw new FormatException($"Option {name} needs a value.") : result.Tokens[^1].Value);
             }
             catch (FormatException e)
             {

@@ -100,4 +100,18 @@ public sealed class ExampleCommandLineTests
 
         Assert.Equal(("/tmp/mnist", "o", -3L), (parsed.DataDirectory, parsed.OutputDirectory, parsed.Seed));
     }
+
+    [Fact]
+    public void XorParse_OptionGivenTwice_LastOneWins()
+    {
+        Assert.Equal(new XorArguments(XorVariant.Sigmoid, 2), XorArguments.Parse(["--epochs", "1", "--variant", "keras", "--epochs=2", "--variant", "3"]));
+    }
+
+    [Fact]
+    public void XorParse_TwoValuesAfterOneOption_TheSecondIsUnknown()
+    {
+        var e = Assert.Throws<FormatException>(() => XorArguments.Parse(["--epochs", "1", "2"]));
+
+        Assert.Equal("Unknown option '2'.", e.Message);
+    }
 }
