@@ -55,7 +55,8 @@ public static class MnistTrainer
             int stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
             optimizer.Schedule = new CosineDecay(rate, epochs * stepsPerEpoch);
         }
-        model.Compile(optimizer, loss, "accuracy");
+        // jit: every mini-batch runs one compiled graph holding the forward pass, the gradient and Adam's own update ops.
+        model.Compile(optimizer, loss, ["accuracy"], jit: arguments.Execution == "jit");
         model.ProgressOutput = output;
 
         using (Autodiff.NoGrad())
@@ -65,7 +66,7 @@ public static class MnistTrainer
         output.WriteLine($"Model {spec.Name}: {spec.Description}");
         output.Write(model.Summary());
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Training on {trainCount} images, testing on {testCount}: {epochs} {(spec.BatchSize == 0 ? "full-batch steps" : "epochs")}, batch size {batchSize}, {optimizer.Name} learning rate {rate}, seed {arguments.Seed}"));
+            $"Training on {trainCount} images, testing on {testCount}: {epochs} {(spec.BatchSize == 0 ? "full-batch steps" : "epochs")}, batch size {batchSize}, {optimizer.Name} learning rate {rate}, seed {arguments.Seed}{(spec.BatchSize == 0 && arguments.BatchSize is null ? "" : $", {arguments.Execution}")}"));
 
         var clock = Stopwatch.StartNew();
         IReadOnlyList<EpochRecord> history = spec.BatchSize == 0 && arguments.BatchSize is null
