@@ -128,4 +128,24 @@ public class NnDocTests
         Assert.Equal(history.Epochs, history["val_loss"].Count);
         Assert.Contains("val_accuracy", history.Keys);
     }
+
+    [Fact]
+    public void SequenceLayers_Snippet_ReturnsStatesAndFeedsAHead()
+    {
+        var generator = new Generator(3);
+        var sequence = Tensor.RandN([2, 5, 3], generator);
+        var h0 = Tensor.RandN([2, 16], generator);
+        var c0 = Tensor.RandN([2, 16], generator);
+
+        var lstm = new Lstm(16, returnSequences: true);
+        var (outputs, h, c) = lstm.CallWithState(sequence, h0, c0);   // [B, T, 16], [B, 16], [B, 16]
+
+        var classifier = new Sequential(new Gru(32), new Dense(10));    // the last step feeds the head
+
+        Assert.Equal(new[] { 2, 5, 16 }, outputs.Shape.ToArray());
+        Assert.Equal(outputs.Slice(1, 4, 5).Reshape(2, 16).ToArray(), h.ToArray());
+        Assert.Equal(new[] { 2, 16 }, c.Shape.ToArray());
+        Assert.Equal(new[] { 2, 10 }, classifier.Call(sequence).Shape.ToArray());
+        Assert.Equal(["gru.weight_ih", "gru.weight_hh", "gru.bias_ih", "gru.bias_hh", "dense.kernel", "dense.bias"], classifier.NamedParameters().Select(p => p.Key));
+    }
 }

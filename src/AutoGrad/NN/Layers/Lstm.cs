@@ -1,0 +1,165 @@
+using AutoGrad.NN.Initializers;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.NN.Layers;
+
+/// <summary>
+/// A long short-term memory layer over batch-first input <c>[B, T, F]</c>, with PyTorch's equations, gate order
+/// (input i, forget f, cell g, output o) and parameters, so weights exchange with <c>torch.nn.LSTM</c> (one layer,
+/// <c>batch_first=True</c>; PyTorch names them <c>weight_ih_l0</c>…) or <c>torch.nn.LSTMCell</c>:
+/// <code>
+/// i = σ(W_ii x + b_ii + W_hi h + b_hi)     f = σ(W_if x + b_if + W_hf h + b_hf)
+/// g = tanh(W_ig x + b_ig + W_hg h + b_hg)  o = σ(W_io x + b_io + W_ho h + b_ho)
+/// c' = f ⊙ c + i ⊙ g                        h' = o ⊙ tanh(c')
+/// </code>
+/// <c>weight_ih</c> is <c>[4H, F]</c> (rows i, f, g, o), <c>weight_hh</c> <c>[4H, H]</c>, <c>bias_ih</c> and
+/// <c>bias_hh</c> <c>[4H]</c>, all initialized U(−1/√H, 1/√H) as in PyTorch. The input size is inferred on the first
+/// call (parameters then take the input's dtype) unless given. The states start at zero unless given to
+/// <see cref="CallWithState"/>.
+/// </summary>
+/// <remarks>
+/// The layer is a composition of tensor ops (one matrix product for the input of all steps, then per step a matrix
+/// product, slices, sigmoid and tanh), so its gradient — of any order — comes from those ops' rules, and it traces
+/// into a graph unrolled over the time steps of the traced input.
+/// </remarks>
+public sealed class Lstm : Layer, ILazilyBuilt
+{
+    private const int Gates = 4;
+    private readonly Initializer initializer;
+
+    // Named like PyTorch's parameters (discovery names a parameter after its field), so state dicts exchange as they are.
+    private Tensor? weight_ih;
+    private Tensor? weight_hh;
+    private Tensor? bias_ih;
+    private Tensor? bias_hh;
+
+    // The states CallWithState passes through Call to Forward and back; never parameters. The final state is kept
+    // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
+    [NotTracked]
+    private (Tensor? H, Tensor? C) initialState;
+    [NotTracked]
+    private (Tensor? H, Tensor? C) finalState;
+    private bool capturingState;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="units">Hidden size H (the output features).</param>
+    /// <param name="returnSequences">Return the hidden state of every step <c>[B, T, H]</c> (true) or of the last one <c>[B, H]</c> (false, the default, as in Keras).</param>
+    /// <param name="useBias">Whether to add the two biases (PyTorch's <c>bias</c>).</param>
+    /// <param name="initializer">For all four parameters; PyTorch's U(−1/√H, 1/√H) when null.</param>
+    /// <param name="inputSize">Input features F; when given, parameters are created now in float32.</param>
+    /// <param name="name">The layer name; <c>lstm</c> when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">units or inputSize is not positive.</exception>
+    public Lstm(int units, bool returnSequences = false, bool useBias = true, Initializer? initializer = null, int? inputSize = null, string? name = null)
+        : base(name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
+        Units = units;
+        ReturnSequences = returnSequences;
+        UseBias = useBias;
+        this.initializer = initializer ?? Recurrence.DefaultInitializer(units);
+        if (inputSize is { } size)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+            Build(size, DType.Float32);
+        }
+    }
+
+    /// <summary>Hidden size H.</summary>
+    public int Units { get; }
+
+    /// <summary>Whether the output holds every step (<c>[B, T, H]</c>) or the last (<c>[B, H]</c>).</summary>
+    public bool ReturnSequences { get; }
+
+    /// <summary>Whether the biases are used.</summary>
+    public bool UseBias { get; }
+
+    /// <inheritdoc/>
+    bool ILazilyBuilt.IsBuilt => weight_ih is not null;
+
+    /// <summary>Input-to-hidden weights <c>[4H, F]</c>, rows in gate order i, f, g, o (<c>weight_ih</c>); null until built.</summary>
+    public Tensor? WeightIh => weight_ih;
+
+    /// <summary>Hidden-to-hidden weights <c>[4H, H]</c> (<c>weight_hh</c>); null until built.</summary>
+    public Tensor? WeightHh => weight_hh;
+
+    /// <summary>Input-to-hidden bias <c>[4H]</c> (<c>bias_ih</c>); null until built or without bias.</summary>
+    public Tensor? BiasIh => bias_ih;
+
+    /// <summary>Hidden-to-hidden bias <c>[4H]</c> (<c>bias_hh</c>); null until built or without bias.</summary>
+    public Tensor? BiasHh => bias_hh;
+
+    /// <summary>Runs the layer from zero states; the output is <c>[B, T, H]</c> or <c>[B, H]</c> (see <see cref="ReturnSequences"/>).</summary>
+    /// <exception cref="ArgumentException">The input is not <c>[B, T, F]</c> with T ≥ 1, or its features or dtype differ from the built layer's.</exception>
+    public override Tensor Forward(Tensor input)
+    {
+        Recurrence.CheckInput($"Lstm '{Name}'", input, weight_ih);
+        (Tensor? h, Tensor? c) = initialState;
+        Recurrence.CheckState($"Lstm '{Name}'", "h0", h, input, Units);
+        Recurrence.CheckState($"Lstm '{Name}'", "c0", c, input, Units);
+        if (weight_ih is null)
+        {
+            Build(input.Shape[2], input.DType);
+            MarkBuilt();
+        }
+
+        // Both biases are added once to the projected input; per step only h·W_hhᵀ remains. A zero initial state
+        // contributes nothing, so it is skipped rather than built as a batch-sized constant.
+        Tensor projected = Recurrence.ProjectInput(input, weight_ih!, UseBias ? bias_ih! + bias_hh! : null);
+        var outputs = new List<Tensor>(input.Shape[1]);
+        for (int t = 0; t < input.Shape[1]; t++)
+        {
+            Tensor gates = Recurrence.Plus(Recurrence.Step(projected, t), h?.MatMul(weight_hh!, false, true));
+            Tensor i = Recurrence.Gate(gates, 0, Units).Sigmoid();
+            Tensor f = Recurrence.Gate(gates, 1, Units).Sigmoid();
+            Tensor g = Recurrence.Gate(gates, 2, Units).Tanh();
+            Tensor o = Recurrence.Gate(gates, 3, Units).Sigmoid();
+            c = c is null ? i * g : (f * c) + (i * g);
+            h = o * c.Tanh();
+            outputs.Add(h);
+        }
+
+        if (capturingState)
+        {
+            finalState = (h, c);
+        }
+
+        return Recurrence.Output(outputs, ReturnSequences);
+    }
+
+    /// <summary>
+    /// Runs the layer (through <see cref="Layer.Call"/>) from the given initial states and also returns the final
+    /// ones, like PyTorch's <c>output, (h_n, c_n) = lstm(x, (h0, c0))</c>.
+    /// </summary>
+    /// <param name="input">Batch-first input <c>[B, T, F]</c>.</param>
+    /// <param name="h0">Initial hidden state <c>[B, H]</c>; zeros when null.</param>
+    /// <param name="c0">Initial cell state <c>[B, H]</c>; zeros when null.</param>
+    /// <returns>The output (as <see cref="Forward"/>), the last hidden state <c>[B, H]</c> and the last cell state <c>[B, H]</c>.</returns>
+    /// <exception cref="ArgumentException">The input is wrong (see <see cref="Forward"/>) or a state is not <c>[B, H]</c> in the input's dtype.</exception>
+    public (Tensor Output, Tensor H, Tensor C) CallWithState(Tensor input, Tensor? h0 = null, Tensor? c0 = null)
+    {
+        initialState = (h0, c0);
+        capturingState = true;
+        try
+        {
+            Tensor output = Call(input);
+            return (output, finalState.H!, finalState.C!);
+        }
+        finally
+        {
+            initialState = default;
+            finalState = default;
+            capturingState = false;
+        }
+    }
+
+    private void Build(int inputSize, DType dtype)
+    {
+        weight_ih = initializer.Create([Gates * Units, inputSize], dtype).RequireGrad();
+        weight_hh = initializer.Create([Gates * Units, Units], dtype).RequireGrad();
+        if (UseBias)
+        {
+            bias_ih = initializer.Create([Gates * Units], dtype).RequireGrad();
+            bias_hh = initializer.Create([Gates * Units], dtype).RequireGrad();
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using AutoGrad.NN.Initializers;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.NN.Layers;
+
+/// <summary>
+/// An Elman recurrent layer over batch-first input <c>[B, T, F]</c>, with PyTorch's equation and parameters, so weights
+/// exchange with <c>torch.nn.RNN</c> (one layer, <c>batch_first=True</c>; PyTorch names them <c>weight_ih_l0</c>…) or
+/// <c>torch.nn.RNNCell</c>:
+/// <code>
+/// h' = act(W_ih x + b_ih + W_hh h + b_hh)
+/// </code>
+/// with act tanh by default (PyTorch's <c>nonlinearity</c>; <c>"relu"</c> or any <see cref="Activation"/> works).
+/// <c>weight_ih</c> is <c>[H, F]</c>, <c>weight_hh</c> <c>[H, H]</c>, <c>bias_ih</c> and <c>bias_hh</c> <c>[H]</c>, all
+/// initialized U(−1/√H, 1/√H) as in PyTorch. The input size is inferred on the first call (parameters then take the
+/// input's dtype) unless given. The state starts at zero unless given to <see cref="CallWithState"/>.
+/// </summary>
+/// <remarks>A composition of tensor ops: its gradients of any order come from those ops' rules.</remarks>
+public sealed class SimpleRnn : Layer, ILazilyBuilt
+{
+    private readonly Initializer initializer;
+
+    // Named like PyTorch's parameters (discovery names a parameter after its field), so state dicts exchange as they are.
+    private Tensor? weight_ih;
+    private Tensor? weight_hh;
+    private Tensor? bias_ih;
+    private Tensor? bias_hh;
+
+    // The states CallWithState passes through Call to Forward and back; never parameters. The final state is kept
+    // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
+    [NotTracked]
+    private Tensor? initialState;
+    [NotTracked]
+    private Tensor? finalState;
+    private bool capturingState;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="units">Hidden size H (the output features).</param>
+    /// <param name="activation">The nonlinearity; tanh when null.</param>
+    /// <param name="returnSequences">Return the hidden state of every step <c>[B, T, H]</c> (true) or of the last one <c>[B, H]</c> (false, the default, as in Keras).</param>
+    /// <param name="useBias">Whether to add the two biases (PyTorch's <c>bias</c>).</param>
+    /// <param name="initializer">For all four parameters; PyTorch's U(−1/√H, 1/√H) when null.</param>
+    /// <param name="inputSize">Input features F; when given, parameters are created now in float32.</param>
+    /// <param name="name">The layer name; <c>simple_rnn</c> when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">units or inputSize is not positive.</exception>
+    public SimpleRnn(int units, Activation? activation = null, bool returnSequences = false, bool useBias = true, Initializer? initializer = null,
+        int? inputSize = null, string? name = null)
+        : base(name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
+        Units = units;
+        ActivationFunction = activation ?? Activation.Tanh;
+        ReturnSequences = returnSequences;
+        UseBias = useBias;
+        this.initializer = initializer ?? Recurrence.DefaultInitializer(units);
+        if (inputSize is { } size)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+            Build(size, DType.Float32);
+        }
+    }
+
+    /// <summary>Hidden size H.</summary>
+    public int Units { get; }
+
+    /// <summary>The nonlinearity (tanh unless given).</summary>
+    public Activation ActivationFunction { get; }
+
+    /// <summary>Whether the output holds every step (<c>[B, T, H]</c>) or the last (<c>[B, H]</c>).</summary>
+    public bool ReturnSequences { get; }
+
+    /// <summary>Whether the biases are used.</summary>
+    public bool UseBias { get; }
+
+    /// <inheritdoc/>
+    bool ILazilyBuilt.IsBuilt => weight_ih is not null;
+
+    /// <summary>Input-to-hidden weights <c>[H, F]</c> (<c>weight_ih</c>); null until built.</summary>
+    public Tensor? WeightIh => weight_ih;
+
+    /// <summary>Hidden-to-hidden weights <c>[H, H]</c> (<c>weight_hh</c>); null until built.</summary>
+    public Tensor? WeightHh => weight_hh;
+
+    /// <summary>Input-to-hidden bias <c>[H]</c> (<c>bias_ih</c>); null until built or without bias.</summary>
+    public Tensor? BiasIh => bias_ih;
+
+    /// <summary>Hidden-to-hidden bias <c>[H]</c> (<c>bias_hh</c>); null until built or without bias.</summary>
+    public Tensor? BiasHh => bias_hh;
+
+    /// <summary>Runs the layer from a zero state; the output is <c>[B, T, H]</c> or <c>[B, H]</c> (see <see cref="ReturnSequences"/>).</summary>
+    /// <exception cref="ArgumentException">The input is not <c>[B, T, F]</c> with T ≥ 1, or its features or dtype differ from the built layer's.</exception>
+    public override Tensor Forward(Tensor input)
+    {
+        Recurrence.CheckInput($"SimpleRnn '{Name}'", input, weight_ih);
+        Tensor? h = initialState;
+        Recurrence.CheckState($"SimpleRnn '{Name}'", "h0", h, input, Units);
+        if (weight_ih is null)
+        {
+            Build(input.Shape[2], input.DType);
+            MarkBuilt();
+        }
+
+        // Both biases are added once to the projected input; a zero initial state contributes nothing, so the first
+        // step skips h·W_hhᵀ rather than building a batch-sized zero constant.
+        Tensor projected = Recurrence.ProjectInput(input, weight_ih!, UseBias ? bias_ih! + bias_hh! : null);
+        var outputs = new List<Tensor>(input.Shape[1]);
+        for (int t = 0; t < input.Shape[1]; t++)
+        {
+            h = ActivationFunction.Apply(Recurrence.Plus(Recurrence.Step(projected, t), h?.MatMul(weight_hh!, false, true)));
+            outputs.Add(h);
+        }
+
+        if (capturingState)
+        {
+            finalState = h;
+        }
+
+        return Recurrence.Output(outputs, ReturnSequences);
+    }
+
+    /// <summary>
+    /// Runs the layer (through <see cref="Layer.Call"/>) from the given initial state and also returns the final one,
+    /// like PyTorch's <c>output, h_n = rnn(x, h0)</c>.
+    /// </summary>
+    /// <param name="input">Batch-first input <c>[B, T, F]</c>.</param>
+    /// <param name="h0">Initial hidden state <c>[B, H]</c>; zeros when null.</param>
+    /// <returns>The output (as <see cref="Forward"/>) and the last hidden state <c>[B, H]</c>.</returns>
+    /// <exception cref="ArgumentException">The input is wrong (see <see cref="Forward"/>) or the state is not <c>[B, H]</c> in the input's dtype.</exception>
+    public (Tensor Output, Tensor H) CallWithState(Tensor input, Tensor? h0 = null)
+    {
+        initialState = h0;
+        capturingState = true;
+        try
+        {
+            Tensor output = Call(input);
+            return (output, finalState!);
+        }
+        finally
+        {
+            initialState = null;
+            finalState = null;
+            capturingState = false;
+        }
+    }
+
+    private void Build(int inputSize, DType dtype)
+    {
+        weight_ih = initializer.Create([Units, inputSize], dtype).RequireGrad();
+        weight_hh = initializer.Create([Units, Units], dtype).RequireGrad();
+        if (UseBias)
+        {
+            bias_ih = initializer.Create([Units], dtype).RequireGrad();
+            bias_hh = initializer.Create([Units], dtype).RequireGrad();
+        }
+    }
+}
