@@ -29,7 +29,7 @@ internal sealed class OnnxExporter
         ["clamp"] = "Clip", ["maximum"] = "Max", ["minimum"] = "Min", ["flush_subnormal"] = "Where(Less(Abs))",
         ["greater"] = "Cast(Greater)", ["greater_equal"] = "Cast(GreaterOrEqual)", ["less"] = "Cast(Less)",
         ["less_equal"] = "Cast(LessOrEqual)", ["equal"] = "Cast(Equal)", ["not_equal"] = "Cast(Not(Equal))",
-        ["where"] = "Where(Cast)", ["matmul"] = "MatMul (+Transpose)", ["reduce_sum"] = "ReduceSum", ["reduce_max"] = "ReduceMax",
+        ["where"] = "Where(Cast)", ["matmul"] = "MatMul (transposed 2-D operands: Gemm; batched: Transpose + MatMul)", ["reduce_sum"] = "ReduceSum", ["reduce_max"] = "ReduceMax",
         ["reduce_min"] = "ReduceMin", ["logsumexp"] = "ReduceLogSumExp", ["softmax"] = "Softmax", ["log_softmax"] = "LogSoftmax",
         ["argmax"] = "Cast(ArgMax)", ["argmin"] = "Cast(ArgMin)", ["reshape"] = "Reshape", ["broadcast_to"] = "Expand",
         ["permute"] = "Transpose", ["concat"] = "Concat", ["pad"] = "Pad", ["slice"] = "Slice",
@@ -254,8 +254,15 @@ internal sealed class OnnxExporter
         {
             case "matmul":
             {
-                string a = TryGet(op, "transpose_a", out bool ta) && ta ? SwapLast(x[0], In(0).Rank) : x[0];
-                string c = TryGet(op, "transpose_b", out bool tb) && tb ? SwapLast(x[1], In(1).Rank) : x[1];
+                bool ta = TryGet(op, "transpose_a", out bool transposeA) && transposeA, tb = TryGet(op, "transpose_b", out bool transposeB) && transposeB;
+                if ((ta || tb) && In(0).Rank == 2 && In(1).Rank == 2)
+                {
+                    // Gemm carries the transposes itself (and imports back to the same matmul).
+                    return b.Add("Gemm", x, Attr("transA", ta ? 1 : 0), Attr("transB", tb ? 1 : 0));
+                }
+
+                string a = ta ? SwapLast(x[0], In(0).Rank) : x[0];
+                string c = tb ? SwapLast(x[1], In(1).Rank) : x[1];
                 return b.Add("MatMul", [a, c]);
             }
 
