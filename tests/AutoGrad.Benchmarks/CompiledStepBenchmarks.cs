@@ -36,7 +36,7 @@ public class CompiledStepBenchmarks
         compiledModel.Call(_input);
         var loss = new CrossEntropy();
         _compiled = CompiledTrainingStep.Create((x, y) => loss.Compute(compiledModel.Call(x), y),
-            TensorSpec.Batched(784), TensorSpec.Batched(10), compiledModel.Parameters(), new AdamUpdate(1e-3));
+            TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(compiledModel.Parameters(), 1e-3));
         _compiled.Step(_input, _target);
     }
 

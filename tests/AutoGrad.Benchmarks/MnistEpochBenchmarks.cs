@@ -41,7 +41,7 @@ public class MnistEpochBenchmarks
         compiledModel.Call(_inputs[0]);
         var loss = new CrossEntropy();
         _compiled = CompiledTrainingStep.Create((x, y) => loss.Compute(compiledModel.Call(x), y),
-            TensorSpec.Batched(784), TensorSpec.Batched(10), compiledModel.Parameters(), new AdamUpdate(1e-3));
+            TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(compiledModel.Parameters(), 1e-3));
         _compiled.Step(_inputs[0], _targets[0]);
         _compiled.Step(_inputs[^1], _targets[^1]);
     }

@@ -35,7 +35,7 @@ public class XorTrainingBenchmarks
         compiledModel.Call(_inputs[0]);
         var loss = new MeanSquaredError();
         _compiled = CompiledTrainingStep.Create((x, y) => loss.Compute(compiledModel.Call(x), y),
-            TensorSpec.Batched(2), TensorSpec.Batched(1), compiledModel.Parameters(), new SgdUpdate(0.1));
+            TensorSpec.Batched(2), TensorSpec.Batched(1), new Sgd(compiledModel.Parameters(), learningRate: 0.1));
         _compiled.Step(_inputs[0], _targets[0]);
     }
 

@@ -13,7 +13,7 @@ public sealed partial class Graph
     /// </summary>
     /// <param name="output">The output to differentiate.</param>
     /// <param name="inputs">Input indices to differentiate by (none when null, unless <paramref name="parameters"/> is null too and the graph has no parameters).</param>
-    /// <param name="parameters">Parameter names to differentiate by; every parameter when both this and <paramref name="inputs"/> are null.</param>
+    /// <param name="parameters">Parameter names to differentiate by; every parameter that requires grad when both this and <paramref name="inputs"/> are null.</param>
     /// <exception cref="ArgumentOutOfRangeException">An output or input index is out of range.</exception>
     /// <exception cref="ArgumentException">A parameter name is unknown.</exception>
     /// <exception cref="InvalidOperationException">The output does not depend on one of the chosen values.</exception>
@@ -26,8 +26,10 @@ public sealed partial class Graph
 
         if (inputs is null && parameters is null)
         {
-            parameters = Parameters.Length > 0 ? [.. Parameters.Select(p => p.Name)] : null;
-            inputs = Parameters.Length > 0 ? [] : [.. Enumerable.Range(0, Inputs.Length)];
+            // Trainable parameters only: state (optimizer moments, running statistics) is captured as a parameter too.
+            string[] trainable = [.. Parameters.Where(p => p.Value.RequiresGrad).Select(p => p.Name)];
+            parameters = trainable.Length > 0 ? trainable : null;
+            inputs = trainable.Length > 0 ? [] : [.. Enumerable.Range(0, Inputs.Length)];
         }
 
         inputs ??= [];

@@ -192,5 +192,5 @@ public sealed partial class Graph
     /// An executable for repeated runs: the optimized graph (unless <paramref name="optimize"/> is false) with its buffers
     /// planned and allocated once per batch size, then reused on every call.
     /// </summary>
-    public Compilation.CompiledGraph Compile(bool optimize = true) => new(optimize ? Optimize() : this, []);
+    public Compilation.CompiledGraph Compile(bool optimize = true) => new(optimize ? Optimize() : this);
 }

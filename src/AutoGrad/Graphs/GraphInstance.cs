@@ -1,5 +1,4 @@
 using AutoGrad.Ops;
-using AutoGrad.Ops.Shaping;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.Graphs;
@@ -67,35 +66,24 @@ internal sealed class GraphInstance
         return new GraphInstance(batch, ops, types, constants);
     }
 
-    /// <summary>The node's op with its batch-dependent attributes set for <paramref name="batch"/>.</summary>
+    /// <summary>The node's op with its batch-dependent attributes set for <paramref name="batch"/> (through the op's own
+    /// <see cref="Op.WithShapeAttribute"/>).</summary>
     public static Op Instantiate(GraphNode node, int batch)
     {
-        if (node.SymbolicAttributes.IsEmpty)
+        Op op = node.Op;
+        foreach (SymbolicAttribute attribute in node.SymbolicAttributes)
         {
-            return node.Op;
+            op = op.WithShapeAttribute(attribute.Key, Shape.FromOwned([.. attribute.Shape.Select(d => d.Resolve(batch))]));
         }
 
-        if (node.SymbolicAttributes.Length == 1 && node.SymbolicAttributes[0].Key == "shape")
-        {
-            var dims = node.SymbolicAttributes[0].Shape;
-            var shape = Shape.FromOwned([.. dims.Select(d => d.Resolve(batch))]);
-            switch (node.Op.Name)
-            {
-                case "reshape":
-                    return new ReshapeOp(shape);
-                case "broadcast_to":
-                    return new BroadcastToOp(shape);
-            }
-        }
-
-        throw new NotSupportedException(CannotInstantiateMessage(node.Op, node.SymbolicAttributes.Select(a => a.Key)));
+        return op;
     }
 
-    /// <summary>Whether an op's batch-dependent attribute can be re-created per batch size.</summary>
-    public static bool CanInstantiate(Op op, IEnumerable<string> keys) =>
-        (op.Name == "reshape" || op.Name == "broadcast_to") && keys.SequenceEqual(["shape"]);
+    /// <summary>Whether an op declares each of these attributes as a shape it can re-create per batch size.</summary>
+    public static bool CanInstantiate(Op op, IEnumerable<string> keys) => keys.All(k => op.ShapeAttributes.Contains(k));
 
     public static string CannotInstantiateMessage(Op op, IEnumerable<string> keys) =>
-        $"Op '{op.Name}' has attribute(s) {string.Join(", ", keys.Select(k => $"'{k}'"))} that depend on the batch size, and only the 'shape' " +
-        "of reshape and broadcast_to can be made symbolic. Trace with a fixed-size input spec (TensorSpec.Fixed) instead.";
+        $"Op '{op.Name}' has attribute(s) {string.Join(", ", keys.Select(k => $"'{k}'"))} that depend on the batch size, but it declares " +
+        $"{(op.ShapeAttributes.Count == 0 ? "no shape attributes" : "only " + string.Join(", ", op.ShapeAttributes.Select(k => $"'{k}'")))} as batch dependent " +
+        "(Op.ShapeAttributes). Trace with a fixed-size input spec (TensorSpec.Fixed) instead.";
 }

@@ -1,11 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
-using AutoGrad.Graphs.Passes;
 using AutoGrad.Ops;
-using AutoGrad.Ops.Elementwise;
-using AutoGrad.Ops.Linear;
-using AutoGrad.Ops.Reductions;
 
 namespace AutoGrad.Graphs;
 
@@ -36,27 +32,28 @@ public sealed class GraphSummary
     public long ParameterCount { get; }
 
     /// <summary>
-    /// Estimated floating-point operations of one run at <paramref name="batch"/>: 2·m·n·k per matrix product, one per
-    /// output element for elementwise ops (per fused instruction for fused kernels), one per input element for reductions,
-    /// nothing for reshape and broadcast_to, and one per output element for any other op.
+    /// Floating-point operations of one run at <paramref name="batch"/>: the sum of every node's <see cref="Op.Cost"/>
+    /// (2·m·n·k per matrix product, 2·C·kH·kW per convolution output, one per element for elementwise ops and per input
+    /// element for reductions, nothing for reshapes), as each op declares it.
     /// </summary>
-    public long Flops(int batch = 1)
+    public long Flops(int batch = 1) => Cost(batch).Flops;
+
+    /// <summary>Bytes every node reads and writes in one run at <paramref name="batch"/> (the sum of the nodes' <see cref="Op.Cost"/>).</summary>
+    public long Bytes(int batch = 1) => Cost(batch).Bytes;
+
+    private OpCost Cost(int batch)
     {
         GraphInstance instance = GraphInstance.Create(graph, batch);
-        long total = 0;
+        OpCost total = default;
         for (int n = 0; n < graph.Nodes.Length; n++)
         {
-            Op op = instance.Ops[n];
-            long outputSize = instance.Types[n].Shape.Size;
-            total += op switch
+            var inputs = new Tensors.TensorType[graph.Nodes[n].Inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
             {
-                MatMulOp m => 2 * outputSize * InputType(instance, n, 0).Shape[m.TransposeA ? -2 : -1],
-                FusedElementwiseOp f => outputSize * f.Program.Length,
-                UnaryElementwiseOp or BinaryElementwiseOp => outputSize,
-                ReductionOp => InputType(instance, n, 0).Shape.Size,
-                _ when op.Name is "reshape" or "broadcast_to" => 0,
-                _ => outputSize,
-            };
+                inputs[i] = InputType(instance, n, i);
+            }
+
+            total += instance.Ops[n].Cost(inputs, instance.Types[n]);
         }
 
         return total;

@@ -52,7 +52,7 @@ internal static class TraceUnifier
         {
             var (op1, in1, type1) = first.Nodes[n];
             var (op2, in2, type2) = second.Nodes[n];
-            if (op1.Name != op2.Name || !in1.SequenceEqual(in2))
+            if (op1.GetType() != op2.GetType() || !in1.SequenceEqual(in2))
             {
                 throw new InvalidOperationException($"{Where(n)} differs at op {n}: '{op1.Name}' vs '{op2.Name}'.{Advice}");
             }

@@ -20,7 +20,8 @@ internal sealed class RawTrace
 /// <summary>
 /// Captures every op applied on this thread while a function runs, through <see cref="OpDispatcher.Observer"/>. A tensor an
 /// op reads is a placeholder, the result of an earlier captured op, a parameter (a named leaf that requires grad, or a
-/// named optimizer state tensor), or else a constant captured by reference.
+/// state tensor: optimizer state, the learning rate, running statistics), or else a constant captured by reference.
+/// Ops that are not pure are recorded without running, so tracing changes no state and draws no random numbers.
 /// </summary>
 internal sealed class Tracer : IOpObserver
 {
@@ -40,13 +41,13 @@ internal sealed class Tracer : IOpObserver
     {
         var trace = new RawTrace { Batch = batch };
         var tracer = new Tracer(trace, state);
-        // Placeholder values are arbitrary but fixed and away from 0, so tracing log/div never meets a pole.
-        var generator = new Generator(20240611);
+        // Placeholders are typed values without data: the trace is abstract, no kernel runs.
         var placeholders = new Tensor[inputs.Count];
         for (int i = 0; i < placeholders.Length; i++)
         {
             TensorType type = inputs[i].Resolve(batch);
-            placeholders[i] = Tensor.Uniform(type.Shape, 0.5, 1.5, generator, type.DType);
+            placeholders[i] = new Tensor(type, uninitialized: true);
+            placeholders[i].storage.IsAbstract = true;
             tracer.values[placeholders[i]] = ValueRef.Input(i);
         }
 
@@ -71,12 +72,22 @@ internal sealed class Tracer : IOpObserver
         return trace;
     }
 
+    public bool IsAbstract => true;
+
     public void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output)
     {
         var refs = new ValueRef[inputs.Length];
+        IReadOnlyList<int> written = op.WrittenInputs;
         for (int i = 0; i < inputs.Length; i++)
         {
             refs[i] = Resolve(inputs[i]);
+            if (refs[i].Kind != ValueKind.Parameter && written.Contains(i))
+            {
+                throw new InvalidOperationException(
+                    $"Graph.Trace: '{op.Name}' writes its input {i} ({inputs[i].Type}, '{inputs[i].Name ?? "unnamed"}'), which the trace holds as " +
+                    $"{(refs[i].Kind == ValueKind.Constant ? "a constant" : "a computed value")}; only parameters and state tensors (optimizer state, layer " +
+                    "buffers) can be written by a traced function.");
+            }
         }
 
         values[output] = ValueRef.Node(trace.Nodes.Count);
@@ -90,11 +101,20 @@ internal sealed class Tracer : IOpObserver
             return known;
         }
 
+        if (tensor.IsAbstract)
+        {
+            throw new InvalidOperationException(
+                $"Graph.Trace: the traced function used a {tensor.Type} value that is derived from the trace but not by an op (a Detach()ed or " +
+                "copied traced value); it has no data at trace time. Use the value itself, under Autodiff.NoGrad() if it must not be differentiated.");
+        }
+
         ValueRef created;
-        bool isParameter = tensor.Name is not null && ((tensor.IsLeaf && tensor.RequiresGrad) || state.Contains(tensor));
+        bool isState = tensor.isState || state.Contains(tensor);
+        bool isParameter = (tensor.Name is not null && tensor.IsLeaf && tensor.RequiresGrad) || isState;
         if (isParameter)
         {
-            string name = tensor.Name!;
+            // State is captured by reference even when unnamed: it changes between runs, so it must never be folded.
+            string name = tensor.Name ?? $"state_{trace.Parameters.Count}";
             if (parameterNames.TryGetValue(name, out Tensor? other))
             {
                 throw new ArgumentException(

@@ -88,7 +88,18 @@ internal sealed class BroadcastWalk
     public bool BFull { get; }
 
     /// <summary>Cursor over the chunks in output order.</summary>
-    public Cursor Start() => new(this);
+    public Cursor Start() => new(this, new int[outerDims.Length]);
+
+    /// <summary>Cursor over the chunks in output order, counting in <paramref name="scratch"/> (of length
+    /// <see cref="OuterRank"/>) so a prepared kernel walks without allocating.</summary>
+    public Cursor Start(int[] scratch)
+    {
+        Array.Clear(scratch);
+        return new(this, scratch);
+    }
+
+    /// <summary>The number of outer axes the cursor counts over.</summary>
+    public int OuterRank => outerDims.Length;
 
     private static int[] Padded(Shape s, int rank)
     {
@@ -108,10 +119,10 @@ internal sealed class BroadcastWalk
         private readonly BroadcastWalk walk;
         private readonly int[] index;
 
-        internal Cursor(BroadcastWalk walk)
+        internal Cursor(BroadcastWalk walk, int[] index)
         {
             this.walk = walk;
-            index = new int[walk.outerDims.Length];
+            this.index = index;
             OffsetA = 0;
             OffsetB = 0;
         }

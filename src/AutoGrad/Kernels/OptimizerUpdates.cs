@@ -7,7 +7,8 @@ namespace AutoGrad.Kernels;
 /// <summary>
 /// In-place parameter updates of the eager optimizers, one fused pass over the spans: each element of the parameter,
 /// gradient and state is read and written once instead of once per arithmetic step. No derivative is involved;
-/// the formulas are those documented on <c>Adam</c> and <c>Sgd</c>.
+/// the formulas are those documented on the optimizers. These are the kernels of the optimizer update ops
+/// (<c>Ops/Optimizers</c>), which eager <c>Optimizer.Step()</c> and compiled training steps both run.
 /// </summary>
 /// <remarks>
 /// The vector body and the scalar tail evaluate the same expression in the same order, so an element's result does
@@ -107,6 +108,44 @@ internal static class OptimizerUpdates
             }
 
             p[i] -= learningRate * d;
+        }
+    }
+
+    /// <summary>
+    /// RMSprop: d = g + λ·p; v ← αv + (1 − α)d²; s = d/(√v + ε); with momentum (<paramref name="buffer"/> not empty)
+    /// b ← μb + s, s ← b; finally p ← p − lr·s.
+    /// </summary>
+    public static void RmsProp<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> v, Span<T> buffer, T learningRate, T alpha, T epsilon,
+        T momentum, T weightDecay)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        bool withMomentum = !buffer.IsEmpty;
+        int length = CheckLengths(p.Length, g.Length, v.Length, withMomentum ? buffer.Length : p.Length);
+        for (int i = 0; i < length; i++)
+        {
+            T d = g[i] + (weightDecay * p[i]);
+            v[i] = (alpha * v[i]) + ((T.One - alpha) * d * d);
+            T scaled = d / (T.Sqrt(v[i]) + epsilon);
+            if (withMomentum)
+            {
+                buffer[i] = (momentum * buffer[i]) + scaled;
+                scaled = buffer[i];
+            }
+
+            p[i] -= learningRate * scaled;
+        }
+    }
+
+    /// <summary>Adagrad: d = g + λ·p; s ← s + d²; p ← p − lr·d/(√s + ε).</summary>
+    public static void Adagrad<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> sum, T learningRate, T epsilon, T weightDecay)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int length = CheckLengths(p.Length, g.Length, sum.Length, p.Length);
+        for (int i = 0; i < length; i++)
+        {
+            T d = g[i] + (weightDecay * p[i]);
+            sum[i] += d * d;
+            p[i] -= learningRate * d / (T.Sqrt(sum[i]) + epsilon);
         }
     }
 

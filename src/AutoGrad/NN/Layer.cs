@@ -18,18 +18,36 @@ namespace AutoGrad.NN;
 /// <para>Names: a parameter's name is its path of member names from the model, lower-camel-cased, with list indices
 /// and dictionary keys as segments (<c>encoder.layers.0.kernel</c>); <see cref="Sequential"/> names its layers like
 /// Keras (<c>dense</c>, <c>dense_1</c>), counted per model, never per process. <see cref="Tensor.Name"/> of each
-/// parameter is set to its name when the outermost layer is called or <see cref="NamedParameters"/> is read.</para>
+/// parameter and buffer is its path from the outermost model holding it, set when that model discovers it: before the
+/// model's forward runs, and — for a layer that creates its tensors lazily — as soon as the layer calls
+/// <see cref="MarkBuilt"/>, so even the first forward's ops see named parameters.</para>
+/// <para>Caching: discovery runs once per structure. The result (and the lists <see cref="Parameters"/>,
+/// <see cref="NamedParameters"/>, <see cref="NamedBuffers"/> return, always the same instances) is kept until the
+/// structure changes. A change is noticed without reflection: <see cref="MarkBuilt"/>, <see cref="To"/>,
+/// <see cref="Sequential.Add"/> and renaming a layer invalidate the layer and its ancestors, and every read of the cache
+/// first compares each slot it was built from (fields, list and dictionary entries) with what the slot holds now,
+/// through compiled getters. So assigning a new sub-layer or tensor to a field after construction is picked up at the
+/// next read, like PyTorch's attribute registration, with nothing to call.</para>
 /// </remarks>
 public abstract class Layer
 {
     [ThreadStatic]
     private static int callDepth;
 
+    /// <summary>The layer whose <see cref="Call"/> is outermost on this thread, while it runs.</summary>
     [ThreadStatic]
-    private static bool structureChanged;
+    private static Layer? outermostCall;
 
     private string? name;
-    private bool namesAssigned;
+
+    /// <summary>The last discovery of this layer's structure; reused while <see cref="structureStale"/> is false and its watches hold.</summary>
+    private Discovered? discovered;
+
+    /// <summary>Set by an explicit invalidation (a build, <see cref="To"/>, a rename), so the next read discovers again.</summary>
+    private bool structureStale;
+
+    /// <summary>The layer that holds this one, set when the holder discovers it; never forms a cycle.</summary>
+    private Layer? parent;
 
     /// <summary>Creates a layer with an optional name (defaults to the snake_case type name, e.g. <c>dense</c>).</summary>
     protected Layer(string? name = null) => this.name = name;
@@ -38,11 +56,23 @@ public abstract class Layer
     public string Name
     {
         get => name ?? DefaultName;
-        set => name = value;
+        set
+        {
+            name = value;
+
+            // A Sequential derives its keys, and so the parameters' names, from its layers' names.
+            InvalidateStructure();
+        }
     }
 
     /// <summary>Whether <see cref="Name"/> was given explicitly.</summary>
     public bool HasExplicitName => name is not null;
+
+    /// <summary>The explicitly given name, or null.</summary>
+    internal string? ExplicitName => name;
+
+    /// <summary>How many times this layer has discovered its structure (reflection over its fields); for tests.</summary>
+    internal int DiscoveryCount { get; private set; }
 
     /// <summary>The name used when none is given: the type name in snake_case (<c>Conv2D</c> → <c>conv2d</c>).</summary>
     protected virtual string DefaultName => SnakeCase(GetType().Name);
@@ -59,14 +89,20 @@ public abstract class Layer
     /// <summary>The forward pass. Write it with tensor ops only; never call it directly from outside — use <see cref="Call"/>.</summary>
     public abstract Tensor Forward(Tensor input);
 
-    /// <summary>Runs <see cref="Forward"/>, records input and output shapes, and names new parameters after the outermost call.</summary>
+    /// <summary>
+    /// Runs <see cref="Forward"/> and records input and output shapes. The outermost call makes sure the model's
+    /// structure is discovered (so every parameter is named) before the forward runs, and checks again after it.
+    /// </summary>
     public Tensor Call(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         bool outermost = callDepth == 0;
         if (outermost)
         {
-            structureChanged = false;
+            // Before the forward: names every existing parameter and links every sub-layer to its holder, so a lazy
+            // sub-layer that builds during this call reaches the model from MarkBuilt and is named at once.
+            Top().Current();
+            outermostCall = this;
         }
 
         callDepth++;
@@ -78,13 +114,18 @@ public abstract class Layer
         finally
         {
             callDepth--;
+            if (outermost)
+            {
+                outermostCall = null;
+            }
         }
 
         InputShape = input.Shape;
         OutputShape = output.Shape;
-        if (outermost && (structureChanged || !namesAssigned))
+        if (outermost)
         {
-            AssignNames();
+            // A custom layer that created tensors without calling MarkBuilt is still discovered (and named) here.
+            Top().Current();
         }
 
         return output;
@@ -94,7 +135,7 @@ public abstract class Layer
     public Layer Train(bool mode = true)
     {
         Training = mode;
-        foreach (var found in LayerMembers.Collect(this))
+        foreach (var found in Current().Found)
         {
             if (found.Kind == LayerMembers.Kind.Layer)
             {
@@ -108,31 +149,34 @@ public abstract class Layer
     /// <summary>Switches to evaluation mode (<c>Train(false)</c>).</summary>
     public Layer Eval() => Train(false);
 
-    /// <summary>Every parameter (tensor that requires grad) of this layer and its sub-layers, each once, in discovery order.</summary>
-    public IReadOnlyList<Tensor> Parameters() => [.. NamedParameters().Select(p => p.Value)];
+    /// <summary>
+    /// Every parameter (tensor that requires grad) of this layer and its sub-layers, each once, in discovery order. The
+    /// same read-only list is returned until the structure changes (see the class remarks), so calling this every step
+    /// costs a structure check, not a discovery.
+    /// </summary>
+    public IReadOnlyList<Tensor> Parameters() => Current().Parameters;
 
-    /// <summary>Every parameter with its path name (which is also assigned to <see cref="Tensor.Name"/>).</summary>
-    public IReadOnlyList<KeyValuePair<string, Tensor>> NamedParameters() => Named(LayerMembers.Kind.Parameter);
+    /// <summary>Every parameter with its path from this layer (cached like <see cref="Parameters"/>). <see cref="Tensor.Name"/>
+    /// is the path from the outermost model, which is the same string when this layer is not held by another.</summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> NamedParameters() => Current().NamedParameters;
 
-    /// <summary>Every buffer (tensor marked <see cref="BufferAttribute"/>) with its path name.</summary>
-    public IReadOnlyList<KeyValuePair<string, Tensor>> NamedBuffers() => Named(LayerMembers.Kind.Buffer);
+    /// <summary>Every buffer (tensor marked <see cref="BufferAttribute"/>) with its path name (cached like <see cref="Parameters"/>).</summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> NamedBuffers() => Current().NamedBuffers;
 
     /// <summary>Every sub-layer at any depth with its path name (this layer excluded).</summary>
-    public IReadOnlyList<KeyValuePair<string, Layer>> NamedLayers() =>
-        [.. LayerMembers.Collect(this).Where(f => f.Kind == LayerMembers.Kind.Layer).Select(f => KeyValuePair.Create(f.Path, (Layer)f.Value))];
+    public IReadOnlyList<KeyValuePair<string, Layer>> NamedLayers() => Current().NamedLayers;
 
     /// <summary>The direct sub-layers with their member names.</summary>
-    public IReadOnlyList<KeyValuePair<string, Layer>> NamedChildren() =>
-        [.. LayerMembers.Collect(this).Where(f => f.Kind == LayerMembers.Kind.Layer && f.Owner == this).Select(f => KeyValuePair.Create(f.Path, (Layer)f.Value))];
+    public IReadOnlyList<KeyValuePair<string, Layer>> NamedChildren() => Current().NamedChildren;
 
     /// <summary>The total number of parameter elements.</summary>
-    public long ParameterCount => NamedParameters().Sum(p => (long)p.Value.Size);
+    public long ParameterCount => Current().ParameterCount;
 
     /// <summary>Parameters and buffers by name: what <see cref="Save"/> writes (as detached views sharing storage).</summary>
     public IReadOnlyDictionary<string, Tensor> StateDict()
     {
         var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var found in LayerMembers.Collect(this))
+        foreach (var found in Current().Found)
         {
             if (found.Kind != LayerMembers.Kind.Layer)
             {
@@ -182,11 +226,12 @@ public abstract class Layer
 
     /// <summary>
     /// Converts every parameter and buffer to <paramref name="dtype"/> in place (replacing the tensors held in fields,
-    /// lists and dictionaries; optimizers built before must be rebuilt). Returns this layer.
+    /// lists and dictionaries; optimizers built from a parameter list must be rebuilt, one built from the model follows).
+    /// The new tensors are discovered and named before this returns. Returns this layer.
     /// </summary>
     public Layer To(DType dtype)
     {
-        foreach (var found in LayerMembers.Collect(this))
+        foreach (var found in Current().Found)
         {
             if (found.Kind != LayerMembers.Kind.Layer && found.Value is Tensor t && t.DType != dtype)
             {
@@ -199,8 +244,8 @@ public abstract class Layer
             }
         }
 
-        namesAssigned = false;
-        AssignNames();
+        InvalidateStructure();
+        Current();
         return this;
     }
 
@@ -246,13 +291,26 @@ public abstract class Layer
         return this;
     }
 
-    /// <summary>Lazy layers call this after creating parameters on first use, so the outermost call names them.</summary>
-    protected static void MarkBuilt() => structureChanged = true;
+    /// <summary>
+    /// A lazy layer calls this right after creating its parameters or buffers (on its first call, sized from the input)
+    /// and before using them: it invalidates the cached structure of this layer and of every layer holding it, and has
+    /// the outermost model discover it again, so the new tensors get their path names before the first op uses them.
+    /// </summary>
+    protected void MarkBuilt()
+    {
+        InvalidateStructure();
+
+        // Through the model being called: it also finds a sub-layer its parent created during this forward (not linked yet).
+        outermostCall?.Top().Current();
+
+        // Through this layer's own holders, when it is built outside any call of theirs.
+        Top().Current();
+    }
 
     /// <summary>Puts new tensors in the parameters' slots, in <see cref="Parameters"/> order (for gradient checks of whole layers).</summary>
     internal void ReplaceParameters(IReadOnlyList<Tensor> replacements)
     {
-        var slots = LayerMembers.Collect(this).Where(f => f.Kind == LayerMembers.Kind.Parameter).ToList();
+        var slots = Current().Found.Where(f => f.Kind == LayerMembers.Kind.Parameter).ToList();
         if (slots.Count != replacements.Count)
         {
             throw new ArgumentException($"ReplaceParameters: the layer has {slots.Count} parameters, {replacements.Count} tensors were given.");
@@ -262,20 +320,17 @@ public abstract class Layer
         {
             (slots[i].Replace ?? throw new InvalidOperationException($"'{slots[i].Path}' is held in a read-only collection."))(replacements[i]);
         }
+
+        InvalidateStructure();
     }
 
-    /// <summary>Sets <see cref="Tensor.Name"/> of every parameter and buffer to its path.</summary>
-    internal void AssignNames()
+    /// <summary>Marks this layer's cached structure and that of every layer holding it as stale.</summary>
+    internal void InvalidateStructure()
     {
-        foreach (var found in LayerMembers.Collect(this))
+        for (Layer? layer = this; layer is not null; layer = layer.parent)
         {
-            if (found.Value is Tensor t)
-            {
-                t.Name = found.Path;
-            }
+            layer.structureStale = true;
         }
-
-        namesAssigned = true;
     }
 
     /// <summary>Snake_case of a type name: <c>MaxPool2D</c> → <c>max_pool2d</c>.</summary>
@@ -296,23 +351,141 @@ public abstract class Layer
         return sb.ToString();
     }
 
-    private IReadOnlyList<KeyValuePair<string, Tensor>> Named(LayerMembers.Kind kind)
+    /// <summary>The outermost layer holding this one (itself when none does).</summary>
+    private Layer Top()
     {
-        var found = LayerMembers.Collect(this);
-        var result = new List<KeyValuePair<string, Tensor>>();
-        foreach (var f in found)
+        Layer layer = this;
+        while (layer.parent is { } holder)
         {
-            if (f.Value is Tensor t)
+            layer = holder;
+        }
+
+        return layer;
+    }
+
+    /// <summary>The cached discovery if nothing changed since, else a new one.</summary>
+    private Discovered Current()
+    {
+        Discovered? cached = discovered;
+        return cached is not null && !structureStale && cached.IsCurrent() ? cached : Discover(cached);
+    }
+
+    private Discovered Discover(Discovered? previous)
+    {
+        var (found, watches) = LayerMembers.Scan(this);
+        var result = new Discovered(this, found, watches);
+        discovered = result;
+        structureStale = false;
+        DiscoveryCount++;
+        Relink(previous, result);
+        if (parent is not null)
+        {
+            // Names are paths from the outermost model; it checks its own structure (which includes this one) and names.
+            Top().Current();
+        }
+
+        // Checked again: the holder's discovery may just have found this layer gone and unlinked it.
+        if (parent is null)
+        {
+            foreach (var f in found)
             {
-                t.Name = f.Path;
-                if (f.Kind == kind)
+                if (f.Value is Tensor t)
                 {
-                    result.Add(KeyValuePair.Create(f.Path, t));
+                    t.Name = f.Path;
                 }
             }
         }
 
-        namesAssigned = true;
         return result;
+    }
+
+    /// <summary>Links every sub-layer found to its holder, and unlinks the ones this layer held before and no longer does.</summary>
+    private void Relink(Discovered? previous, Discovered current)
+    {
+        foreach (var f in current.Found)
+        {
+            if (f.Kind == LayerMembers.Kind.Layer && f.Value is Layer child && child.parent != f.Owner && !f.Owner.IsHeldBy(child))
+            {
+                child.parent = f.Owner;
+            }
+        }
+
+        if (previous is null)
+        {
+            return;
+        }
+
+        var still = current.Found.Where(f => f.Kind == LayerMembers.Kind.Layer).Select(f => f.Value).ToHashSet(ReferenceEqualityComparer.Instance);
+        foreach (var f in previous.Found)
+        {
+            if (f.Kind == LayerMembers.Kind.Layer && f.Value is Layer gone && !still.Contains(gone) && gone.parent == f.Owner)
+            {
+                gone.parent = null;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="candidate"/> is this layer or one of its holders (linking it below this one would make a cycle).</summary>
+    private bool IsHeldBy(Layer candidate)
+    {
+        for (Layer? layer = this; layer is not null; layer = layer.parent)
+        {
+            if (ReferenceEquals(layer, candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>One discovery: what was found, the watches that tell whether it still holds, and the lists handed out.</summary>
+    private sealed class Discovered
+    {
+        private readonly LayerMembers.Watch[] watches;
+
+        public Discovered(Layer owner, List<LayerMembers.Found> found, LayerMembers.Watch[] watches)
+        {
+            this.watches = watches;
+            Found = found.AsReadOnly();
+            NamedParameters = Select(found, LayerMembers.Kind.Parameter);
+            NamedBuffers = Select(found, LayerMembers.Kind.Buffer);
+            Parameters = NamedParameters.Select(p => p.Value).ToList().AsReadOnly();
+            NamedLayers = found.Where(f => f.Kind == LayerMembers.Kind.Layer).Select(f => KeyValuePair.Create(f.Path, (Layer)f.Value)).ToList().AsReadOnly();
+            NamedChildren = found.Where(f => f.Kind == LayerMembers.Kind.Layer && f.Owner == owner)
+                .Select(f => KeyValuePair.Create(f.Path, (Layer)f.Value)).ToList().AsReadOnly();
+            ParameterCount = Parameters.Sum(p => (long)p.Size);
+        }
+
+        public IReadOnlyList<LayerMembers.Found> Found { get; }
+
+        public IReadOnlyList<Tensor> Parameters { get; }
+
+        public IReadOnlyList<KeyValuePair<string, Tensor>> NamedParameters { get; }
+
+        public IReadOnlyList<KeyValuePair<string, Tensor>> NamedBuffers { get; }
+
+        public IReadOnlyList<KeyValuePair<string, Layer>> NamedLayers { get; }
+
+        public IReadOnlyList<KeyValuePair<string, Layer>> NamedChildren { get; }
+
+        public long ParameterCount { get; }
+
+        /// <summary>True when every slot read by the discovery still holds what it held (allocation-free, no reflection).</summary>
+        public bool IsCurrent()
+        {
+            foreach (var watch in watches)
+            {
+                if (watch.Changed())
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static IReadOnlyList<KeyValuePair<string, Tensor>> Select(List<LayerMembers.Found> found, LayerMembers.Kind kind) =>
+            found.Where(f => f.Kind == kind).Select(f => KeyValuePair.Create(f.Path, (Tensor)f.Value)).ToList().AsReadOnly();
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.Concurrent;
+using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using AutoGrad.Tensors;
@@ -11,9 +12,13 @@ namespace AutoGrad.NN;
 /// through their backing fields), including lists, arrays and dictionaries of them, nested to any depth.
 /// </summary>
 /// <remarks>
-/// The field list is computed once per type. A field whose value hides tensors that require grad, or layers, in a
+/// <para>The field list (with a compiled getter per field) is computed once per type. A scan also records a
+/// <see cref="Watch"/> for every slot it read — each field, each list and dictionary, each <see cref="Sequential"/>'s
+/// layer list — so a layer can later tell, by comparing references through those compiled getters and without any
+/// reflection, whether the structure it cached is still the structure in its fields.</para>
+/// <para>A field whose value hides tensors that require grad, or layers, in a
 /// container that cannot be enumerated in a stable order (a tuple, a set, a plain object) is an error rather than a
-/// silently untrained parameter: that trap is why discovery exists.
+/// silently untrained parameter: that trap is why discovery exists.</para>
 /// </remarks>
 internal static class LayerMembers
 {
@@ -29,44 +34,61 @@ internal static class LayerMembers
     /// <summary>One parameter, buffer or sub-layer found under a layer, with the slot that holds it.</summary>
     internal readonly record struct Found(string Path, Kind Kind, object Value, Action<object>? Replace, Layer Owner);
 
-    /// <summary>Everything reachable from <paramref name="root"/>: parameters, buffers and layers (root excluded), each once, in field order.</summary>
-    public static List<Found> Collect(Layer root)
+    /// <summary>
+    /// Everything reachable from <paramref name="root"/> — parameters, buffers and layers (root excluded), each once, in
+    /// field order — plus the watches that tell later whether any slot read during this scan now holds something else.
+    /// </summary>
+    public static (List<Found> Found, Watch[] Watches) Scan(Layer root)
     {
         var result = new List<Found>();
+        var watches = new List<Watch>();
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance) { root };
-        CollectInto(root, string.Empty, result, seen);
-        return result;
+        CollectInto(root, string.Empty, result, watches, seen);
+        return (result, [.. watches]);
     }
 
-    private static void AddLayer(Layer owner, Layer layer, string path, Action<object>? replace, List<Found> result, HashSet<object> seen)
+    private static void AddLayer(Layer owner, Layer layer, string path, Action<object>? replace, List<Found> result, List<Watch> watches, HashSet<object> seen)
     {
         if (seen.Add(layer))
         {
             result.Add(new Found(path, Kind.Layer, layer, replace, owner));
-            CollectInto(layer, path + ".", result, seen);
+            CollectInto(layer, path + ".", result, watches, seen);
         }
     }
 
-    private static void CollectInto(Layer layer, string prefix, List<Found> result, HashSet<object> seen)
+    private static void CollectInto(Layer layer, string prefix, List<Found> result, List<Watch> watches, HashSet<object> seen)
     {
         if (layer is Sequential sequential)
         {
+            watches.Add(new SequentialWatch(sequential));
             var keyed = sequential.KeyedLayers();
             for (int i = 0; i < keyed.Count; i++)
             {
                 int index = i;
-                AddLayer(layer, keyed[i].Value, prefix + keyed[i].Key, v => sequential.ReplaceAt(index, (Layer)v), result, seen);
+                AddLayer(layer, keyed[i].Value, prefix + keyed[i].Key, v => sequential.ReplaceAt(index, (Layer)v), result, watches, seen);
             }
         }
 
         foreach (Member member in MembersOf(layer.GetType()))
         {
-            object? value = member.Field.GetValue(layer);
-            Visit(layer, member, value, prefix + member.Name, v => member.Field.SetValue(layer, v), result, seen);
+            object? value;
+            if (member.Getter is { } getter)
+            {
+                value = getter(layer);
+                watches.Add(new FieldWatch(layer, getter, value));
+            }
+            else
+            {
+                // A value-typed field (a tuple) is boxed anew on every read, so it cannot be compared by reference; such
+                // fields only ever hold state discovery rejects, so reading them here, during a scan, is enough.
+                value = member.Field.GetValue(layer);
+            }
+
+            Visit(layer, member, value, prefix + member.Name, v => member.Field.SetValue(layer, v), result, watches, seen);
         }
     }
 
-    private static void Visit(Layer owner, Member member, object? value, string path, Action<object>? replace, List<Found> result, HashSet<object> seen)
+    private static void Visit(Layer owner, Member member, object? value, string path, Action<object>? replace, List<Found> result, List<Watch> watches, HashSet<object> seen)
     {
         switch (value)
         {
@@ -83,7 +105,7 @@ internal static class LayerMembers
 
                 return;
             case Layer layer:
-                AddLayer(owner, layer, path, replace, result, seen);
+                AddLayer(owner, layer, path, replace, result, watches, seen);
                 return;
             case IDictionary dictionary:
                 var keys = new List<(string Text, object Key)>();
@@ -94,9 +116,10 @@ internal static class LayerMembers
 
                 // Sorted so the order (and so names, optimizer state and files) never depends on insertion history.
                 keys.Sort((a, b) => string.CompareOrdinal(a.Text, b.Text));
+                watches.Add(new DictionaryWatch(dictionary, [.. keys.Select(k => k.Key)]));
                 foreach (var (text, key) in keys)
                 {
-                    Visit(owner, member, dictionary[key], path + "." + text, v => dictionary[key] = v, result, seen);
+                    Visit(owner, member, dictionary[key], path + "." + text, v => dictionary[key] = v, result, watches, seen);
                 }
 
                 return;
@@ -106,11 +129,12 @@ internal static class LayerMembers
                     return;
                 }
 
+                watches.Add(new ListWatch(list));
                 for (int i = 0; i < list.Count; i++)
                 {
                     int index = i;
                     Visit(owner, member, list[i], path + "." + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        list.IsReadOnly && list is not Array ? null : v => list[index] = v, result, seen);
+                        list.IsReadOnly && list is not Array ? null : v => list[index] = v, result, watches, seen);
                 }
 
                 return;
@@ -213,7 +237,8 @@ internal static class LayerMembers
             bool inspect = !direct && NeedsInspection(declared);
             if (direct || inspect || declared == typeof(object))
             {
-                members.Add(new Member(name, field, Has<BufferAttribute>(field, property), inspect || declared == typeof(object)));
+                members.Add(new Member(name, field, Has<BufferAttribute>(field, property), inspect || declared == typeof(object),
+                    declared.IsValueType ? null : CompileGetter(field)));
             }
         }
 
@@ -282,5 +307,142 @@ internal static class LayerMembers
     private static string TypeName(Type type) =>
         type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(TypeName))}>" : type.Name;
 
-    private sealed record Member(string Name, FieldInfo Field, bool IsBuffer, bool Inspect);
+    /// <summary>
+    /// <c>owner => (object)((TDeclaring)owner).field</c>, compiled once per field, so checking whether a cached structure
+    /// is still current costs a delegate call per slot instead of a <see cref="FieldInfo.GetValue"/>.
+    /// </summary>
+    private static Func<object, object?> CompileGetter(FieldInfo field)
+    {
+        ParameterExpression owner = Expression.Parameter(typeof(object), "owner");
+        Expression read = Expression.Field(Expression.Convert(owner, field.DeclaringType!), field);
+        return Expression.Lambda<Func<object, object?>>(Expression.Convert(read, typeof(object)), owner).Compile();
+    }
+
+    /// <summary>Whether a slot still holds what it held during a scan: the same object and, for a tensor, the same
+    /// <see cref="Tensor.RequiresGrad"/> (which decides whether it is a parameter at all).</summary>
+    private static bool Same(object? current, object? expected, bool expectedRequiresGrad) =>
+        ReferenceEquals(current, expected)
+            ? current is not Tensor t || t.RequiresGrad == expectedRequiresGrad
+            // A value type in a list of objects is boxed anew on every read; compare it by value, or it would never look current.
+            : current is not null && current.GetType().IsValueType && current.Equals(expected);
+
+    private static bool RequiresGrad(object? value) => value is Tensor { RequiresGrad: true };
+
+    private sealed record Member(string Name, FieldInfo Field, bool IsBuffer, bool Inspect, Func<object, object?>? Getter);
+
+    /// <summary>One slot read during a scan; <see cref="Changed"/> compares it with what the scan saw, allocation-free.</summary>
+    internal abstract class Watch
+    {
+        /// <summary>True when the slot now holds something else than during the scan.</summary>
+        public abstract bool Changed();
+    }
+
+    private sealed class FieldWatch(object owner, Func<object, object?> getter, object? expected) : Watch
+    {
+        private readonly bool requiresGrad = RequiresGrad(expected);
+
+        public override bool Changed() => !Same(getter(owner), expected, requiresGrad);
+    }
+
+    private sealed class ListWatch : Watch
+    {
+        private readonly IList list;
+        private readonly object?[] items;
+        private readonly bool[] requiresGrad;
+
+        public ListWatch(IList list)
+        {
+            this.list = list;
+            items = new object?[list.Count];
+            list.CopyTo(items, 0);
+            requiresGrad = [.. items.Select(RequiresGrad)];
+        }
+
+        public override bool Changed()
+        {
+            if (list.Count != items.Length)
+            {
+                return true;
+            }
+
+            for (int i = 0; i < items.Length; i++)
+            {
+                if (!Same(list[i], items[i], requiresGrad[i]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    private sealed class DictionaryWatch : Watch
+    {
+        private readonly IDictionary dictionary;
+        private readonly object[] keys;
+        private readonly object?[] values;
+        private readonly bool[] requiresGrad;
+
+        public DictionaryWatch(IDictionary dictionary, object[] keys)
+        {
+            this.dictionary = dictionary;
+            this.keys = keys;
+            values = [.. keys.Select(k => dictionary[k])];
+            requiresGrad = [.. values.Select(RequiresGrad)];
+        }
+
+        public override bool Changed()
+        {
+            if (dictionary.Count != keys.Length)
+            {
+                return true;
+            }
+
+            // Same count and every old key still maps to the same value means the same entries (keys are unique).
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (!dictionary.Contains(keys[i]) || !Same(dictionary[keys[i]], values[i], requiresGrad[i]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>A <see cref="Sequential"/>'s layers and their explicit names, which decide its keys (<c>dense_1</c>).</summary>
+    private sealed class SequentialWatch : Watch
+    {
+        private readonly Sequential sequential;
+        private readonly Layer[] layers;
+        private readonly string?[] names;
+
+        public SequentialWatch(Sequential sequential)
+        {
+            this.sequential = sequential;
+            layers = [.. sequential.Layers];
+            names = [.. layers.Select(l => l.ExplicitName)];
+        }
+
+        public override bool Changed()
+        {
+            var current = sequential.Layers;
+            if (current.Count != layers.Length)
+            {
+                return true;
+            }
+
+            for (int i = 0; i < layers.Length; i++)
+            {
+                if (!ReferenceEquals(current[i], layers[i]) || !ReferenceEquals(current[i].ExplicitName, names[i]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 }

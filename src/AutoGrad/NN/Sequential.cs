@@ -40,6 +40,7 @@ public class Sequential : Model
         }
 
         layers.Add(layer);
+        InvalidateStructure();
         return this;
     }
 
@@ -85,5 +86,9 @@ public class Sequential : Model
         return result;
     }
 
-    internal void ReplaceAt(int index, Layer layer) => layers[index] = layer;
+    internal void ReplaceAt(int index, Layer layer)
+    {
+        layers[index] = layer;
+        InvalidateStructure();
+    }
 }

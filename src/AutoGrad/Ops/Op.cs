@@ -30,6 +30,69 @@ public abstract class Op
     /// </summary>
     protected internal virtual bool ForwardWritesEveryElement => false;
 
+    /// <summary>
+    /// What running the op does besides computing its output: <see cref="OpEffect.Pure"/> (the default),
+    /// <see cref="OpEffect.Random"/> (fresh draws each time) or <see cref="OpEffect.WritesState"/> (writes
+    /// <see cref="WrittenInputs"/> in place). Passes merge, fold and drop only pure ops.
+    /// </summary>
+    public virtual OpEffect Effect => OpEffect.Pure;
+
+    /// <summary>For an op that writes state, the indices of the inputs its forward overwrites in place (their version
+    /// counters are bumped after it runs). Empty for every other op.</summary>
+    public virtual IReadOnlyList<int> WrittenInputs => [];
+
+    /// <summary>
+    /// True when the output holds input 0's elements in the same order under another shape (a reshape): a compiled graph
+    /// lets it share the input's buffer, and two in a row collapse into one.
+    /// </summary>
+    public virtual bool ReinterpretsInput => false;
+
+    /// <summary>True when the output is input 0 broadcast to the output shape (NumPy rules): a consumer that broadcasts
+    /// its operands itself can read the input directly.</summary>
+    public virtual bool IsBroadcast => false;
+
+    /// <summary>For an op that only reorders axes: output axis i is input axis <c>AxisPermutation[i]</c>; else null.</summary>
+    public virtual IReadOnlyList<int>? AxisPermutation => null;
+
+    /// <summary>True when applying the op twice gives back the input (negation).</summary>
+    public virtual bool IsInvolution => false;
+
+    /// <summary>For a binary op, the value c with <c>x op c == x</c> for every x (1 for mul and div, 0 for add and sub).</summary>
+    public virtual double? RightIdentity => null;
+
+    /// <summary>For a binary op, the value c with <c>c op x == x</c> for every x (1 for mul, 0 for add).</summary>
+    public virtual double? LeftIdentity => null;
+
+    /// <summary>
+    /// Attributes that are shapes and may therefore depend on the symbolic batch size (reshape's target shape): a graph
+    /// traced with a batch axis stores them symbolically and re-creates the op for each batch size through
+    /// <see cref="WithShapeAttribute"/>.
+    /// </summary>
+    public virtual IReadOnlyList<string> ShapeAttributes => [];
+
+    /// <summary>This op with shape attribute <paramref name="key"/> set to <paramref name="value"/>; see <see cref="ShapeAttributes"/>.</summary>
+    /// <exception cref="NotSupportedException">The op has no such shape attribute.</exception>
+    public virtual Op WithShapeAttribute(string key, Shape value) =>
+        throw new NotSupportedException($"Op '{Name}' has no shape attribute '{key}' that can depend on the batch size.");
+
+    /// <summary>
+    /// The work of one application at these input and output types. The default counts one flop per output element
+    /// and every input and the output moved once; ops whose work differs (products, reductions, views) override it.
+    /// </summary>
+    public virtual OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) => new(output.Shape.Size, DefaultBytes(inputs, output));
+
+    /// <summary>Every input read once and the output written once.</summary>
+    protected static long DefaultBytes(ReadOnlySpan<TensorType> inputs, TensorType output)
+    {
+        long bytes = (long)output.Shape.Size * output.DType.ElementSize();
+        foreach (TensorType input in inputs)
+        {
+            bytes += (long)input.Shape.Size * input.DType.ElementSize();
+        }
+
+        return bytes;
+    }
+
     /// <summary>Which values the gradient rule needs; only those are kept alive by the tape.</summary>
     public virtual SavedValues Saves => SavedValues.AllInputs;
 
@@ -40,6 +103,14 @@ public abstract class Op
     /// <param name="inputs">The input values.</param>
     /// <param name="output">The destination; its contents on entry are unspecified.</param>
     public abstract void Forward(ReadOnlySpan<Tensor> inputs, Tensor output);
+
+    /// <summary>
+    /// The forward prepared for fixed input and output types, for a compiled graph that runs it many times. The default
+    /// runs <see cref="Forward"/>; an op whose forward works out loop bounds, broadcast walks or scratch space from the
+    /// types overrides this so that the kernel it returns allocates nothing per run (and its <see cref="Forward"/>
+    /// prepares and runs that same kernel, so eager and compiled execution share one implementation).
+    /// </summary>
+    public virtual OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output) => new ForwardKernel(this);
 
     /// <summary>The gradient rule: the gradient of the loss with respect to each input, or null where none flows.</summary>
     public abstract Tensor?[] Backward(GradientContext context);

@@ -9,6 +9,13 @@ internal interface IOpObserver
 {
     /// <summary>Called after the op ran, with its inputs and output.</summary>
     void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output);
+
+    /// <summary>
+    /// True while tracing abstractly: ops are recorded without running their kernels (outputs are typed but hold no
+    /// data), so a trace needs no data, neither advances a generator nor changes a model's parameters, buffers or
+    /// optimizer state, and costs only type inference.
+    /// </summary>
+    bool IsAbstract { get; }
 }
 
 /// <summary>The single path every op takes: infer the type, run the kernel, record a node when gradients are needed.</summary>
@@ -50,7 +57,13 @@ internal static class OpDispatcher
 
         TensorType type = op.InferType(types);
         Tensor output;
-        if (op.ForwardWritesEveryElement)
+        if (observer is { IsAbstract: true })
+        {
+            // Abstract tracing: the type is all a trace needs; the kernel does not run.
+            output = new Tensor(type, uninitialized: true) { birthWalk = ReverseWalk.CurrentWalk };
+            output.storage.IsAbstract = true;
+        }
+        else if (op.ForwardWritesEveryElement)
         {
             output = new Tensor(type, uninitialized: true) { birthWalk = ReverseWalk.CurrentWalk };
             if (PoisonUninitializedOutputs)
@@ -63,9 +76,25 @@ internal static class OpDispatcher
             output = new Tensor(type) { birthWalk = ReverseWalk.CurrentWalk };
         }
 
-        op.Forward(inputs, output);
+        OpEffect effect = op.Effect;
+        if (effect == OpEffect.WritesState)
+        {
+            CheckWritable(op, inputs);
+        }
 
-        if (AnomalyMode.IsEnabled)
+        if (!output.IsAbstract)
+        {
+            op.Forward(inputs, output);
+            if (effect == OpEffect.WritesState)
+            {
+                foreach (int i in op.WrittenInputs)
+                {
+                    inputs[i].storage.Version++;
+                }
+            }
+        }
+
+        if (AnomalyMode.IsEnabled && !output.IsAbstract)
         {
             AnomalyMode.CheckForward(op.Name, output);
         }
@@ -77,5 +106,20 @@ internal static class OpDispatcher
 
         observer?.OnApply(op, inputs, output);
         return output;
+    }
+
+    /// <summary>A state write into a tensor that requires grad while gradients are recorded would go undifferentiated.</summary>
+    private static void CheckWritable(Op op, ReadOnlySpan<Tensor> inputs)
+    {
+        foreach (int i in op.WrittenInputs)
+        {
+            Tensor target = inputs[i];
+            if (GradMode.IsEnabled && target.RequiresGrad)
+            {
+                throw new InvalidOperationException(
+                    $"{op.Name}: input {i} ('{target.Name ?? "unnamed"}' {target.Type}) requires grad and would be written in place while gradients " +
+                    "are recorded (the change would not be differentiated). Run the update under `using (Autodiff.NoGrad())`.");
+            }
+        }
     }
 }

@@ -17,6 +17,11 @@ public sealed partial class Tensor
     /// </summary>
     public override string ToString()
     {
+        if (IsAbstract)
+        {
+            return $"traced {Type}";
+        }
+
         bool summarize = Size > PrintThreshold;
         var shown = new List<double>();
         Collect(0, 0, summarize, shown);

@@ -8,33 +8,6 @@ public sealed partial class Tensor
     // In-place writes are for optimizers, initializers and buffers. They bump the version counter, so a value that a
     // recorded op saved for its gradient and that is overwritten afterwards is reported at backward time.
 
-    /// <summary>Copies <paramref name="source"/> (same shape, any dtype) into this tensor.</summary>
-    /// <exception cref="ArgumentException">The shapes differ.</exception>
-    public Tensor Assign(Tensor source)
-    {
-        CheckInPlaceAllowed("Assign");
-        if (source.Shape != Shape)
-        {
-            throw new ArgumentException($"Assign: shape {source.Shape} does not match the destination shape {Shape}.");
-        }
-
-        if (source.DType == DType)
-        {
-            System.Array.Copy(source.Data, Data, Size);
-        }
-        else if (DType == DType.Float32)
-        {
-            source.ToArray<float>().CopyTo(AsSpan<float>());
-        }
-        else
-        {
-            source.ToArray<double>().CopyTo(AsSpan<double>());
-        }
-
-        storage.Version++;
-        return this;
-    }
-
     /// <summary>this += alpha · other (same shape and dtype).</summary>
     /// <exception cref="ArgumentException">The shapes or dtypes differ.</exception>
     public Tensor AddInPlace(Tensor other, double alpha = 1.0)

@@ -23,6 +23,10 @@ public sealed partial class Tensor
     /// <remarks>Lets the walk hand a gradient it just computed to a leaf without copying it (see ReverseWalk).</remarks>
     internal long birthWalk;
 
+    // State that changes between runs of a graph (optimizer moments and step counts, the learning rate, running
+    // statistics): a trace captures it by reference as a graph parameter, never as a constant to fold.
+    internal bool isState;
+
     /// <summary>Allocates a zero-filled tensor.</summary>
     internal Tensor(TensorType type)
         : this(type.Shape, type.DType)
@@ -169,6 +173,7 @@ public sealed partial class Tensor
     public T[] ToArray<T>()
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        CheckConcrete("ToArray");
         if (storage.Data is T[] same)
         {
             return (T[])same.Clone();
@@ -207,6 +212,8 @@ public sealed partial class Tensor
             throw new InvalidOperationException($"Item() needs a tensor with exactly one element; this one has shape {Shape} ({Size} elements).");
         }
 
+        CheckConcrete("Item");
+
         return GetFlat(0);
     }
 
@@ -214,12 +221,31 @@ public sealed partial class Tensor
     [System.Runtime.CompilerServices.IndexerName("Element")]
     public double this[params int[] index]
     {
-        get => GetFlat(FlatIndex(index));
+        get
+        {
+            CheckConcrete("indexer");
+            return GetFlat(FlatIndex(index));
+        }
         set
         {
             CheckInPlaceAllowed("indexer set");
             SetFlat(FlatIndex(index), value);
             storage.Version++;
+        }
+    }
+
+    /// <summary>Whether this is a traced value without data (see <see cref="CheckConcrete"/>).</summary>
+    internal bool IsAbstract => storage.IsAbstract;
+
+    /// <summary>Refuses to read the values of a traced tensor: under <c>Graph.Trace</c> ops are recorded, not run.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is a traced value.</exception>
+    internal void CheckConcrete(string what)
+    {
+        if (storage.IsAbstract)
+        {
+            throw new InvalidOperationException(
+                $"{what}: this {Type} tensor is a traced value and has no data (inside Graph.Trace ops are recorded, not run). " +
+                "A traced function cannot read values or branch on them; write the computation with tensor ops so it becomes part of the graph.");
         }
     }
 

@@ -13,4 +13,10 @@ internal sealed class TensorStorage
 
     /// <summary>Incremented by every in-place write.</summary>
     public int Version;
+
+    /// <summary>
+    /// True for the values of a trace: ops record, their kernels do not run, so the storage holds no meaningful data and
+    /// reading it is an error (shared with every <c>Detach()</c>ed view).
+    /// </summary>
+    public bool IsAbstract;
 }

@@ -59,6 +59,8 @@ public static class OpCoverage
     {
         public SortedSet<string> Names { get; } = new(StringComparer.Ordinal);
 
+        public bool IsAbstract => false;
+
         public void OnApply(Op op, ReadOnlySpan<Tensor> inputs, Tensor output) => Names.Add(op.Name);
     }
 }

@@ -108,9 +108,11 @@ public class OptimizerTests
         a.Grad = Tensor.FromArray(new double[] { 3.0 });
         b.Grad = Tensor.FromArray(new double[] { 0.0, 4.0 });
         double norm = GradientClipping.ClipGradNorm([a, b], 1.0);
+        // PyTorch's clip_grad_norm_: coefficient maxNorm / (norm + 1e-6), capped at 1.
+        double coefficient = 1.0 / (5.0 + 1e-6);
         Assert.Equal(5.0, norm, 12);
-        Assert.Equal(0.6, a.Grad.ItemDouble(), 12);
-        Assert.Equal(new[] { 0.0, 0.8 }, b.Grad.ToArray<double>().Select(v => Math.Round(v, 12)).ToArray());
+        Assert.Equal(3.0 * coefficient, a.Grad.ItemDouble(), 12);
+        Assert.Equal(new[] { 0.0, Math.Round(4.0 * coefficient, 12) }, b.Grad.ToArray<double>().Select(v => Math.Round(v, 12)).ToArray());
     }
 
     [Fact]
@@ -120,7 +122,10 @@ public class OptimizerTests
         var optimizer = new Sgd([p], 1.0) { ClipNorm = 1.0 };
         (p * Tensor.FromArray(new double[] { 30.0, 40.0 })).Sum().Backward();
         optimizer.Step();
-        Assert.Equal(new[] { -0.6, -0.8 }, p.ToArray<double>().Select(v => Math.Round(v, 12)).ToArray());
+        double coefficient = 1.0 / (50.0 + 1e-6);
+        Assert.Equal(new[] { Math.Round(-30 * coefficient, 12), Math.Round(-40 * coefficient, 12) }, p.ToArray<double>().Select(v => Math.Round(v, 12)).ToArray());
+        // Clipping inside Step scales what the update uses, not the stored gradient (unlike ClipGradNorm).
+        Assert.Equal(new[] { 30.0, 40.0 }, p.Grad!.ToArray<double>());
     }
 
     [Fact]

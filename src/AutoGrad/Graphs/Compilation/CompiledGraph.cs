@@ -5,20 +5,17 @@ namespace AutoGrad.Graphs.Compilation;
 
 /// <summary>
 /// An executable graph: called many times with new input values, it runs a fixed plan over buffers allocated once per
-/// batch size (the first call at a batch size builds that plan). After that warm-up a call allocates no managed memory
-/// when every node has a dedicated step (matmul, reductions, elementwise and fused kernels, reshape, broadcast_to); other
-/// ops run through their own forward. Not thread-safe: use one per thread.
+/// batch size (the first call at a batch size builds that plan). Every node runs its op's own kernel, prepared once per
+/// batch size (<see cref="Ops.Op.Prepare"/>), so after that warm-up a call allocates no managed memory for ops whose
+/// kernels need no scratch space (elementwise and fused chains, matmul, reductions over adjacent axes, reshape,
+/// broadcast_to, the optimizer updates). Nodes that write state write into the captured tensors in place. Not
+/// thread-safe: use one per thread.
 /// </summary>
 public sealed class CompiledGraph
 {
     private readonly Dictionary<int, ExecutionPlan> plans = [];
-    private readonly (int Output, Tensor Target)[] writeBacks;
 
-    internal CompiledGraph(Graph graph, (int Output, Tensor Target)[] writeBacks)
-    {
-        Graph = graph;
-        this.writeBacks = writeBacks;
-    }
+    internal CompiledGraph(Graph graph) => Graph = graph;
 
     /// <summary>The (optimized) graph being run.</summary>
     public Graph Graph { get; }
@@ -37,19 +34,11 @@ public sealed class CompiledGraph
             plans[batch] = plan;
         }
 
-        Tensor[] outputs = plan.Execute(inputs);
-        foreach (var (output, target) in writeBacks)
-        {
-            // In place on purpose: the caller's parameter tensors (and the graph, which captured them) see the update.
-            Array.Copy(outputs[output].Data, target.Data, target.Size);
-            target.storage.Version++;
-        }
-
-        return outputs;
+        return plan.Execute(inputs);
     }
 
     /// <summary>The memory plan used at a batch size (building the plan if needed).</summary>
-    public MemoryPlan MemoryPlan(int batch = 1)
+    internal MemoryPlan MemoryPlan(int batch = 1)
     {
         if (!plans.TryGetValue(batch, out ExecutionPlan? plan))
         {

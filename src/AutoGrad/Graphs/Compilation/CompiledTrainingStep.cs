@@ -1,86 +1,115 @@
 using AutoGrad.Differentiation;
+using AutoGrad.NN.Optimizers;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.Graphs.Compilation;
 
 /// <summary>
-/// A whole training step — forward, gradient and optimizer update — traced once into one graph, optimized and compiled.
-/// Each <see cref="Step"/> runs the plan and copies the new parameter and optimizer-state values back in place, so the
-/// caller's parameter tensors (and any model using them) see the update, exactly as an eager optimizer step would.
+/// A whole training step — forward, gradient and the optimizer's update — traced once into one graph, optimized and
+/// compiled. The update is the optimizer's own: tracing records the same clipping ops and fused update ops that
+/// <see cref="Optimizer.Step"/> applies eagerly, and the compiled graph runs them, writing the parameters and the
+/// optimizer state in place. A model trained this way and one trained eagerly hold the same values, and the optimizer's
+/// state can be saved and loaded with the model either way.
 /// </summary>
+/// <remarks>
+/// The learning rate is read from the optimizer at every step (a schedule never retraces). If the optimizer's state
+/// tensors are replaced (a checkpoint loaded into a fresh optimizer), the next <see cref="Step"/> traces again.
+/// Not thread-safe: one step object per thread.
+/// </remarks>
 public sealed class CompiledTrainingStep
 {
-    private readonly CompiledGraph executable;
+    private readonly Func<Tensor, Tensor, Tensor> loss;
+    private readonly TensorSpec input;
+    private readonly TensorSpec target;
+    private readonly IReadOnlyList<Tensor> parameters;
+    private int stateVersion;
 
-    private CompiledTrainingStep(Graph graph, CompiledGraph executable, IReadOnlyList<Tensor> state)
+    private CompiledTrainingStep(Func<Tensor, Tensor, Tensor> loss, TensorSpec input, TensorSpec target, Optimizer optimizer)
     {
-        Graph = graph;
-        this.executable = executable;
-        State = state;
+        this.loss = loss;
+        this.input = input;
+        this.target = target;
+        Optimizer = optimizer;
+        parameters = optimizer.Parameters;
+        (Graph, Executable) = Build();
     }
 
-    /// <summary>The traced step (before optimization): outputs are the loss, the new parameters, then the new optimizer state.</summary>
-    public Graph Graph { get; }
+    /// <summary>The traced step (before optimization): its output is the loss; its update nodes write the parameters and the optimizer state.</summary>
+    public Graph Graph { get; private set; }
 
     /// <summary>The compiled, optimized step.</summary>
-    public CompiledGraph Executable => executable;
+    public CompiledGraph Executable { get; private set; }
 
-    /// <summary>The optimizer's state tensors (updated in place by every step).</summary>
-    public IReadOnlyList<Tensor> State { get; }
+    /// <summary>The optimizer whose update the step runs (and whose state it updates).</summary>
+    public Optimizer Optimizer { get; }
 
     /// <summary>Traces and compiles a training step.</summary>
     /// <param name="loss">The loss of a batch: (inputs, targets) → scalar, using the parameters.</param>
     /// <param name="input">The type of an input batch, e.g. <c>TensorSpec.Batched(784)</c>.</param>
     /// <param name="target">The type of a target batch.</param>
-    /// <param name="parameters">The parameters to train: named leaves that require grad.</param>
-    /// <param name="optimizer">The update rule.</param>
-    /// <exception cref="ArgumentException">A parameter is unnamed or does not require grad, or the list is empty.</exception>
-    public static CompiledTrainingStep Create(Func<Tensor, Tensor, Tensor> loss, TensorSpec input, TensorSpec target,
-        IReadOnlyList<Tensor> parameters, GraphOptimizer optimizer)
+    /// <param name="optimizer">The optimizer: its parameters are trained with its update rule, clipping and learning rate.</param>
+    /// <exception cref="ArgumentException">A parameter is unnamed, or the loss is not a scalar.</exception>
+    public static CompiledTrainingStep Create(Func<Tensor, Tensor, Tensor> loss, TensorSpec input, TensorSpec target, Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (parameters.Count == 0)
+        foreach (Tensor p in optimizer.Parameters)
         {
-            throw new ArgumentException("CompiledTrainingStep.Create: no parameters to train.", nameof(parameters));
-        }
-
-        foreach (Tensor p in parameters)
-        {
-            if (p.Name is null || !p.RequiresGrad || !p.IsLeaf)
+            if (p.Name is null)
             {
                 throw new ArgumentException(
-                    $"CompiledTrainingStep.Create: every parameter must be a named leaf that requires grad; a {p.Type} parameter named '{p.Name ?? "(none)"}' " +
-                    $"{(p.Name is null ? "has no Name" : "does not require grad")}.", nameof(parameters));
+                    $"CompiledTrainingStep.Create: every parameter must be named (layers name theirs by path); a {p.Type} parameter has no Name.", nameof(optimizer));
             }
         }
 
-        IReadOnlyList<Tensor> state = optimizer.CreateState(parameters);
-        Tensor[] Step(Tensor[] batch)
-        {
-            using var grad = Autodiff.EnableGrad();
-            Tensor value = loss(batch[0], batch[1]);
-            Tensor[] gradients = Autodiff.Grad(value, parameters);
-            using var noGrad = Autodiff.NoGrad();
-            return [value, .. optimizer.Update(parameters, gradients, state)];
-        }
-
-        Graph graph = Graph.Trace(Step, [input, target], state);
-        var writeBacks = new (int, Tensor)[parameters.Count + state.Count];
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            writeBacks[i] = (1 + i, parameters[i]);
-        }
-
-        for (int i = 0; i < state.Count; i++)
-        {
-            writeBacks[parameters.Count + i] = (1 + parameters.Count + i, state[i]);
-        }
-
-        return new CompiledTrainingStep(graph, new CompiledGraph(graph.Optimize(), writeBacks), state);
+        return new CompiledTrainingStep(loss, input, target, optimizer);
     }
 
     /// <summary>Runs one step on a batch and returns the loss before the update.</summary>
     /// <exception cref="ArgumentException">The batch does not match the traced types.</exception>
-    public double Step(Tensor input, Tensor target) => executable.Run(input, target)[0].ItemDouble();
+    public double Step(Tensor input, Tensor target)
+    {
+        if (stateVersion != Optimizer.StateVersion)
+        {
+            (Graph, Executable) = Build();
+        }
+
+        Optimizer.BeginStep();
+        double value = Executable.Run(input, target)[0].ItemDouble();
+        Optimizer.EndStep();
+        return value;
+    }
+
+    private (Graph Graph, CompiledGraph Executable) Build()
+    {
+        Optimizer.CreateMissingState(parameters);
+        stateVersion = Optimizer.StateVersion;
+        Tensor[] StepFunction(Tensor[] batch)
+        {
+            Tensor value;
+            Tensor?[] gradients;
+            using (Autodiff.EnableGrad())
+            {
+                value = loss(batch[0], batch[1]);
+                if (value.Rank != 0)
+                {
+                    throw new ArgumentException($"CompiledTrainingStep: the loss must be a scalar, got {value.Type}.");
+                }
+
+                gradients = ReverseWalk.Run(value, value.OnesLike(), [.. parameters], retainGraph: false, createGraph: false, allowUnused: true)!;
+            }
+
+            using (Autodiff.NoGrad())
+            {
+                Optimizer.Apply(parameters, gradients);
+            }
+
+            return [value];
+        }
+
+        Graph graph = Graph.Trace(StepFunction, [input, target], null);
+        return (graph, graph.Compile());
+    }
 }

@@ -1,13 +1,12 @@
 using System.Collections.Immutable;
 using AutoGrad.Graphs.Passes;
-using AutoGrad.Ops.Linear;
-using AutoGrad.Ops.Reductions;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.Graphs.Compilation;
 
-/// <summary>A graph compiled for one batch size: buffers allocated per the memory plan, one step per node (none for aliasing
-/// reshapes), and the list of argument slots to rebind to the caller's inputs on each call.</summary>
+/// <summary>A graph compiled for one batch size: buffers allocated per the memory plan, one step per node running the op's
+/// own prepared kernel (none for aliasing reshapes), and the list of argument slots to rebind to the caller's inputs on
+/// each call.</summary>
 internal sealed class ExecutionPlan
 {
     private readonly ExecutionStep[] steps;
@@ -56,7 +55,7 @@ internal sealed class ExecutionPlan
                 }
             }
 
-            stepList.Add(CreateStep(instance.Ops[n], arguments, values[n]));
+            stepList.Add(new ExecutionStep(instance.Ops[n], arguments, values[n]));
         }
 
         steps = [.. stepList];
@@ -90,15 +89,4 @@ internal sealed class ExecutionPlan
 
         return outputs;
     }
-
-    private static ExecutionStep CreateStep(Ops.Op op, Tensor[] arguments, Tensor output) => op switch
-    {
-        FusedElementwiseOp fused => new FusedStep(fused.Program, arguments, output),
-        _ when FusedElementwiseOp.IsFusable(op, arguments.Length) =>
-            new FusedStep([new FusedInstruction(op, [.. Enumerable.Range(0, arguments.Length).Select(i => new FusedOperand(false, i))])], arguments, output),
-        MatMulOp matmul when MatMulStep.Supports(matmul, arguments) => new MatMulStep(matmul, arguments, output),
-        ReductionOp reduction when ReduceStep.Supports(reduction) => new ReduceStep(reduction, arguments, output),
-        _ when op.Name is "reshape" or "broadcast_to" => new GatherStep(arguments, output),
-        _ => new OpStep(op, arguments, output),
-    };
 }

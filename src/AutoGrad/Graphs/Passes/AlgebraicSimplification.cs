@@ -11,7 +11,7 @@ namespace AutoGrad.Graphs.Passes;
 /// reshape or broadcast_to to the value's own shape disappears; a broadcast_to feeding a broadcasting elementwise op is
 /// skipped, and a constant whose elements are all equal is replaced by a scalar, where the op's result type is unchanged.
 /// </summary>
-public static class AlgebraicSimplification
+internal static class AlgebraicSimplification
 {
     /// <summary>Runs the pass.</summary>
     public static Graph Run(Graph graph)
@@ -32,26 +32,49 @@ public static class AlgebraicSimplification
     private static ValueRef? Simplify(GraphBuilder b, GraphNode node)
     {
         var inputs = node.Inputs;
+        Op op = node.Op;
         bool SameType(ValueRef r) => b.TypeOf(r).Equals(node.Type);
-        switch (node.Op.Name)
+        if (op.Effect != OpEffect.Pure)
         {
-            case "mul" when b.IsFilledWith(inputs[1], 1) && SameType(inputs[0]):
-            case "div" when b.IsFilledWith(inputs[1], 1) && SameType(inputs[0]):
-            case "add" when b.IsFilledWith(inputs[1], 0) && SameType(inputs[0]):
-            case "sub" when b.IsFilledWith(inputs[1], 0) && SameType(inputs[0]):
+            return null;
+        }
+
+        if (inputs.Length == 2)
+        {
+            if (op.RightIdentity is { } right && b.IsFilledWith(inputs[1], right) && SameType(inputs[0]))
+            {
                 return inputs[0];
-            case "mul" when b.IsFilledWith(inputs[0], 1) && SameType(inputs[1]):
-            case "add" when b.IsFilledWith(inputs[0], 0) && SameType(inputs[1]):
+            }
+
+            if (op.LeftIdentity is { } left && b.IsFilledWith(inputs[0], left) && SameType(inputs[1]))
+            {
                 return inputs[1];
-            case "neg" when b.NodeOf(inputs[0]) is { Op.Name: "neg" } inner:
+            }
+        }
+
+        if (inputs.Length == 1)
+        {
+            GraphNode? inner = b.NodeOf(inputs[0]);
+            if (op.IsInvolution && inner is not null && inner.Op.IsEquivalentTo(op) && inner.SymbolicAttributes.IsEmpty)
+            {
                 return inner.Inputs[0];
-            case "reshape" or "broadcast_to" when SameType(inputs[0]):
+            }
+
+            if ((op.ReinterpretsInput || op.IsBroadcast) && SameType(inputs[0]))
+            {
                 return inputs[0];
-            case "reshape" when b.NodeOf(inputs[0]) is { Op.Name: "reshape" } inner:
+            }
+
+            if (op.ReinterpretsInput && inner is { Op.ReinterpretsInput: true })
+            {
                 return b.TypeOf(inner.Inputs[0]).Equals(node.Type) ? inner.Inputs[0] : b.Add(node.WithInputs([inner.Inputs[0]]));
-            case "transpose" or "permute" when b.NodeOf(inputs[0]) is { Op.Name: "transpose" or "permute" } inner
-                && SameType(inner.Inputs[0]) && RestoresOrder(inner.Op, node.Op):
+            }
+
+            if (op.AxisPermutation is { } outer && inner?.Op.AxisPermutation is { } first
+                && SameType(inner.Inputs[0]) && RestoresOrder(first, outer))
+            {
                 return inner.Inputs[0];
+            }
         }
 
         if (node.Op is BinaryElementwiseOp && inputs.Length == 2)
@@ -71,7 +94,7 @@ public static class AlgebraicSimplification
         {
             ValueRef other = inputs[1 - i];
             ValueRef? smaller = null;
-            if (b.NodeOf(inputs[i]) is { Op.Name: "broadcast_to" } broadcast)
+            if (b.NodeOf(inputs[i]) is { Op.IsBroadcast: true } broadcast)
             {
                 smaller = broadcast.Inputs[0];
             }
@@ -113,36 +136,25 @@ public static class AlgebraicSimplification
         return true;
     }
 
-    /// <summary>
-    /// Whether applying <paramref name="first"/> then <paramref name="second"/> restores the axis order. Ops with an axis
-    /// permutation attribute are composed; two equal ops without one swap the same pair of axes, an involution.
-    /// </summary>
-    private static bool RestoresOrder(Op first, Op second)
+    /// <summary>Whether permuting axes by <paramref name="first"/> and then by <paramref name="second"/> restores the original order.</summary>
+    private static bool RestoresOrder(IReadOnlyList<int> first, IReadOnlyList<int> second)
     {
-        int[]? p1 = Permutation(first), p2 = Permutation(second);
-        if (p1 is not null && p2 is not null)
+        if (first.Count != second.Count)
         {
-            if (p1.Length != p2.Length)
+            return false;
+        }
+
+        int rank = first.Count;
+        for (int i = 0; i < rank; i++)
+        {
+            int axis = second[i] < 0 ? second[i] + rank : second[i];
+            int back = first[axis] < 0 ? first[axis] + rank : first[axis];
+            if (back != i)
             {
                 return false;
             }
-
-            for (int i = 0; i < p2.Length; i++)
-            {
-                int axis = p2[i] < 0 ? p2[i] + p2.Length : p2[i];
-                int back = p1[axis] < 0 ? p1[axis] + p1.Length : p1[axis];
-                if (back != i)
-                {
-                    return false;
-                }
-            }
-
-            return true;
         }
 
-        return p1 is null && p2 is null && first.Name == "transpose" && second.Name == "transpose" && first.IsEquivalentTo(second);
+        return true;
     }
-
-    private static int[]? Permutation(Op op) =>
-        op.Attributes.Select(a => a.Value).OfType<int[]>().FirstOrDefault(p => p.Length > 2 || op.Name == "permute");
 }

@@ -4,10 +4,12 @@ namespace AutoGrad.Graphs.Passes;
 
 /// <summary>
 /// Merges nodes that apply the same op (<see cref="Ops.Op.IsEquivalentTo"/>, symbolic attributes included) to the same
-/// inputs, and constants with the same type and values, so each value is computed once. Random ops are never merged.
-/// Merged-away nodes are never emitted; constants left unused are dropped.
+/// inputs, and constants with the same type and values, so each value is computed once. Only pure ops are merged
+/// (<see cref="Ops.OpEffect"/>): random ops draw anew at every application, and no merge reaches across an op that writes
+/// state, since a value read after the write may differ from the same expression read before it. Merged-away nodes are
+/// never emitted; constants left unused are dropped.
 /// </summary>
-public static class CommonSubexpressionElimination
+internal static class CommonSubexpressionElimination
 {
     private const int MaxComparedConstantSize = 1 << 16;
 
@@ -43,8 +45,16 @@ public static class CommonSubexpressionElimination
         {
             GraphNode node = graph.Nodes[n];
             GraphNode remapped = node.WithInputs([.. node.Inputs.Select(Remap)]);
+            if (node.Op.Effect == Ops.OpEffect.WritesState)
+            {
+                nodeMap[n] = builder.Add(remapped);
+                seen.Clear();
+                continue;
+            }
+
             string key = remapped.Op.Name + "(" + string.Join(",", remapped.Inputs) + ")";
-            if (!GraphBuilder.IsRandom(node.Op) && seen.TryGetValue(key, out var candidates))
+            bool pure = node.Op.Effect == Ops.OpEffect.Pure;
+            if (pure && seen.TryGetValue(key, out var candidates))
             {
                 int match = candidates.FindIndex(c => builder.Nodes[c].ComputesSameAs(remapped));
                 if (match >= 0)
@@ -55,6 +65,11 @@ public static class CommonSubexpressionElimination
             }
 
             nodeMap[n] = builder.Add(remapped);
+            if (!pure)
+            {
+                continue;
+            }
+
             if (!seen.TryGetValue(key, out candidates))
             {
                 seen[key] = candidates = [];

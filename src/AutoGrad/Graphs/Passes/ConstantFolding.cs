@@ -3,11 +3,11 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Graphs.Passes;
 
 /// <summary>
-/// Evaluates, once, every node that reads only fixed constants (not parameters, which change between runs, and not
-/// batch-dependent scalars) and replaces it with its value. A broadcast_to that would turn a small constant into a large
-/// one is left alone: the consumer broadcasts the small constant itself.
+/// Evaluates, once, every pure node that reads only fixed constants (not parameters, which change between runs, and not
+/// batch-dependent scalars) and replaces it with its value. Random and state-writing ops are never folded. A broadcast
+/// that would turn a small constant into a large one is left alone: the consumer broadcasts the small constant itself.
 /// </summary>
-public static class ConstantFolding
+internal static class ConstantFolding
 {
     /// <summary>Runs the pass.</summary>
     public static Graph Run(Graph graph)
@@ -23,8 +23,8 @@ public static class ConstantFolding
             bool foldable = values.All(v => v is not null)
                 && !node.Type.IsSymbolic
                 && node.SymbolicAttributes.IsEmpty
-                && !GraphBuilder.IsRandom(node.Op)
-                && !(node.Op.Name == "broadcast_to" && node.Type.Size(1) > values[0]!.Size);
+                && node.Op.Effect == Ops.OpEffect.Pure
+                && !(node.Op.IsBroadcast && node.Type.Size(1) > values[0]!.Size);
             if (!foldable)
             {
                 nodeMap[n] = builder.Add(remapped);

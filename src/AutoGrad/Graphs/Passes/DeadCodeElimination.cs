@@ -2,8 +2,12 @@ using System.Collections.Immutable;
 
 namespace AutoGrad.Graphs.Passes;
 
-/// <summary>Removes nodes no output depends on, and parameters and constants no remaining node or output reads. Inputs are kept: they are the graph's signature.</summary>
-public static class DeadCodeElimination
+/// <summary>
+/// Removes nodes no output depends on, and parameters and constants no remaining node or output reads. Nodes that write
+/// state (<see cref="Ops.OpEffect.WritesState"/>) are kept with everything they read: their effect is a result too.
+/// Inputs are kept: they are the graph's signature.
+/// </summary>
+internal static class DeadCodeElimination
 {
     /// <summary>Runs the pass.</summary>
     public static Graph Run(Graph graph)
@@ -17,6 +21,11 @@ public static class DeadCodeElimination
 
         for (int n = graph.Nodes.Length - 1; n >= 0; n--)
         {
+            if (graph.Nodes[n].Op.Effect == Ops.OpEffect.WritesState)
+            {
+                live[n] = true;
+            }
+
             if (live[n])
             {
                 foreach (ValueRef input in graph.Nodes[n].Inputs.Where(i => i.Kind == ValueKind.Node))

@@ -5,10 +5,10 @@ namespace AutoGrad.Graphs.Passes;
 /// <summary>
 /// Fuses chains and trees of unary and binary elementwise ops into one <c>fused_elementwise</c> node each. A producer joins
 /// its consumer's kernel when the consumer is its only reader (and it is not a graph output) and it has the consumer's type
-/// or is a one-element value, so every intermediate is a tile-sized temporary and never touches memory. Runs after
-/// differentiation: fused nodes have no gradient rule.
+/// or is a one-element value, so every intermediate is a tile-sized temporary and never touches memory. A group never
+/// spans an op that writes state.
 /// </summary>
-public static class ElementwiseFusion
+internal static class ElementwiseFusion
 {
     /// <summary>Runs the pass.</summary>
     public static Graph Run(Graph graph)
@@ -25,6 +25,13 @@ public static class ElementwiseFusion
         }
 
         // Outputs were counted twice so that an output is never absorbed into a consumer's kernel.
+        // A group never spans an op that writes state: moving a read of a parameter past its update would change it.
+        var effectsBefore = new int[count + 1];
+        for (int n = 0; n < count; n++)
+        {
+            effectsBefore[n + 1] = effectsBefore[n] + (graph.Nodes[n].Op.Effect == Ops.OpEffect.WritesState ? 1 : 0);
+        }
+
         var root = new int[count];
         var members = new List<int>[count];
         for (int n = 0; n < count; n++)
@@ -47,7 +54,8 @@ public static class ElementwiseFusion
                 GraphNode producer = graph.Nodes[input.Index];
                 bool single = uses[input.Index] == 1 || (uses[input.Index] == 2 && node.Inputs.Count(i => i == input) == 2);
                 bool shapeFits = producer.Type.Equals(node.Type) || (!producer.Type.IsSymbolic && producer.Type.Size(1) == 1 && producer.Type.DType == node.Type.DType);
-                if (single && shapeFits)
+                bool noEffectBetween = effectsBefore[n] == effectsBefore[producerGroup.Min()];
+                if (single && shapeFits && noEffectBetween)
                 {
                     foreach (int m in producerGroup)
                     {

@@ -8,7 +8,7 @@ namespace AutoGrad.Graphs.Passes;
 /// <summary>An operand of a fused instruction: external input <c>xN</c> of the fused node, or the result <c>tN</c> of an earlier instruction.</summary>
 /// <param name="IsTemporary">True for an earlier instruction's result.</param>
 /// <param name="Index">The input or instruction index.</param>
-public readonly record struct FusedOperand(bool IsTemporary, int Index)
+internal readonly record struct FusedOperand(bool IsTemporary, int Index)
 {
     /// <summary><c>x0</c> or <c>t1</c>.</summary>
     public override string ToString() => (IsTemporary ? "t" : "x") + Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -17,7 +17,7 @@ public readonly record struct FusedOperand(bool IsTemporary, int Index)
 /// <summary>One step of a fused kernel: an elementwise op applied to operands.</summary>
 /// <param name="Op">A unary or binary elementwise op.</param>
 /// <param name="Operands">Its operands.</param>
-public sealed record FusedInstruction(Op Op, ImmutableArray<FusedOperand> Operands)
+internal sealed record FusedInstruction(Op Op, ImmutableArray<FusedOperand> Operands)
 {
     /// <summary><c>add x0 t1</c>.</summary>
     public override string ToString() => Op + " " + string.Join(" ", Operands);
@@ -43,6 +43,28 @@ internal sealed class FusedElementwiseOp : Op
     public override bool IsDifferentiable => false;
 
     public override SavedValues Saves => SavedValues.None;
+
+    /// <summary>Every instruction's own cost; memory is touched once, for the external inputs and the output.</summary>
+    public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
+    {
+        var temps = new TensorType[Program.Length];
+        long flops = 0;
+        for (int k = 0; k < Program.Length; k++)
+        {
+            var instruction = Program[k];
+            var types = new TensorType[instruction.Operands.Length];
+            for (int j = 0; j < types.Length; j++)
+            {
+                FusedOperand operand = instruction.Operands[j];
+                types[j] = operand.IsTemporary ? temps[operand.Index] : inputs[operand.Index];
+            }
+
+            temps[k] = instruction.Op.InferType(types);
+            flops += instruction.Op.Cost(types, temps[k]).Flops;
+        }
+
+        return new(flops, DefaultBytes(inputs, output));
+    }
 
     public static bool IsFusable(Op op, int inputCount) =>
         (op is UnaryElementwiseOp && inputCount == 1) || (op is BinaryElementwiseOp && inputCount == 2);
@@ -77,6 +99,14 @@ internal sealed class FusedElementwiseOp : Op
         new FusedKernel(Program, types, output.Type).Execute(inputs, output);
     }
 
+    /// <summary>The tiled kernel, with its tiles and broadcast readers allocated once.</summary>
+    public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output) => new Kernel(new FusedKernel(Program, inputs.ToArray(), output));
+
     public override Tensor?[] Backward(GradientContext context) =>
         throw new InvalidOperationException("fused_elementwise has no gradient rule: take the gradient (Graph.Gradient) before fusing.");
+
+    private sealed class Kernel(FusedKernel kernel) : OpKernel
+    {
+        public override void Run(ReadOnlySpan<Tensor> inputs, Tensor output) => kernel.Execute(inputs, output);
+    }
 }

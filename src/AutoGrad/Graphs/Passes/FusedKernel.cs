@@ -1,3 +1,4 @@
+using AutoGrad.Kernels;
 using System.Collections.Immutable;
 using System.Numerics;
 using AutoGrad.Tensors;

@@ -51,9 +51,6 @@ internal sealed class GraphBuilder
     /// <summary>Maps a reference to an old node through <paramref name="nodeMap"/>; other references are unchanged.</summary>
     public static ValueRef Map(ValueRef value, ValueRef[] nodeMap) => value.Kind == ValueKind.Node ? nodeMap[value.Index] : value;
 
-    /// <summary>Ops whose results are not a function of their inputs (random masks) must never be merged or folded.</summary>
-    public static bool IsRandom(Ops.Op op) => op.Name.Contains("dropout", StringComparison.Ordinal) || op.Name.Contains("rand", StringComparison.Ordinal);
-
     /// <summary>Whether every element of a fixed constant equals <paramref name="value"/>.</summary>
     public bool IsFilledWith(ValueRef value, double expected)
     {

@@ -1,7 +1,7 @@
 namespace AutoGrad.Graphs.Passes;
 
 /// <summary>The standard optimization pipeline.</summary>
-public static class GraphPasses
+internal static class GraphPasses
 {
     /// <summary>
     /// Runs, in order: common-subexpression elimination, constant folding, algebraic simplification, CSE again (rewrites

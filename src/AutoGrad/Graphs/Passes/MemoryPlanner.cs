@@ -5,7 +5,7 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Graphs.Passes;
 
 /// <summary>How a node's result gets its storage in a <see cref="MemoryPlan"/>.</summary>
-public enum BufferUse
+internal enum BufferUse
 {
     /// <summary>A buffer of its own for as long as the value lives (reused by later values once it is dead).</summary>
     Allocated,
@@ -22,7 +22,7 @@ public enum BufferUse
 /// (liveness = index of the last reader; outputs live forever), elementwise nodes write in place over an input that dies
 /// there, and reshapes alias their input. Buffers are matched by dtype and element count.
 /// </summary>
-public sealed class MemoryPlan
+internal sealed class MemoryPlan
 {
     internal MemoryPlan(int batch, ImmutableArray<int> bufferOfNode, ImmutableArray<BufferUse> uses, ImmutableArray<int> lastUse,
         ImmutableArray<TensorType> bufferTypes, long unplannedBytes)
@@ -69,7 +69,7 @@ public sealed class MemoryPlan
 }
 
 /// <summary>Plans buffers for a graph's node results: liveness analysis, buffer reuse and in-place execution where it is safe.</summary>
-public static class MemoryPlanner
+internal static class MemoryPlanner
 {
     /// <summary>Plans the graph at a batch size.</summary>
     public static MemoryPlan Plan(Graph graph, int batch = 1)
@@ -107,7 +107,7 @@ public static class MemoryPlanner
             TensorType type = instance.Types[n];
             unplanned += (long)type.Shape.Size * type.DType.ElementSize();
             int buffer = -1;
-            if (node.Op.Name == "reshape" && node.Inputs[0].Kind == ValueKind.Node)
+            if (node.Op.ReinterpretsInput && node.Inputs[0].Kind == ValueKind.Node)
             {
                 buffer = bufferOf[node.Inputs[0].Index];
                 uses[n] = BufferUse.Alias;

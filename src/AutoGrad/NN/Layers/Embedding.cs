@@ -28,7 +28,8 @@ public sealed class Embedding : Layer
     public override Tensor Forward(Tensor input)
     {
         int count = Weight.Shape[0];
-        for (int i = 0; i < input.Size; i++)
+        // In a trace the indices have no values yet; index_select's kernel checks them when the graph runs.
+        for (int i = 0; i < (input.IsAbstract ? 0 : input.Size); i++)
         {
             double index = input.GetFlat(i);
             if (index < 0 || index >= count || index != Math.Floor(index))

@@ -55,8 +55,11 @@ public sealed class BatchNorm : Layer
         {
             Gamma = Tensor.Ones([channels], input.DType).RequireGrad();
             Beta = Tensor.Zeros([channels], input.DType).RequireGrad();
+            // State, not constants: a traced graph reads and writes them at run time (see Tensor.isState).
             RunningMean = Tensor.Zeros([channels], input.DType);
+            RunningMean.isState = true;
             RunningVar = Tensor.Ones([channels], input.DType);
+            RunningVar.isState = true;
             MarkBuilt();
         }
         else if (Gamma.Shape[0] != channels)
@@ -77,9 +80,11 @@ public sealed class BatchNorm : Layer
             int count = input.Size / channels;
             using (Autodiff.NoGrad())
             {
-                RunningMean!.MulInPlace(1 - Momentum).AddInPlace(mean.Detach().Reshape(channels), Momentum);
-                double unbias = count > 1 ? count / (count - 1.0) : 1.0;
-                RunningVar!.MulInPlace(1 - Momentum).AddInPlace(variance.Detach().Reshape(channels), Momentum * unbias);
+                // Ops, not raw writes: a traced training step records these updates and the compiled step performs them.
+                // The unbiased variance's divisor N − 1 comes from the shape at run time (reduce_mean with a correction).
+                Tensor unbiased = input.Var(axes, correction: count > 1 ? 1 : 0);
+                RunningMean!.Assign(RunningMean.Mul(1 - Momentum).Add(mean.Reshape(channels).Mul(Momentum)));
+                RunningVar!.Assign(RunningVar.Mul(1 - Momentum).Add(unbiased.Mul(Momentum)));
             }
         }
         else

@@ -105,7 +105,9 @@ internal static class ClassTargets
                 $"{loss}: the target must be integer labels [{prediction.Shape[0]}] or class probabilities {prediction.Shape}, got shape {target.Shape}.");
         }
 
-        for (int i = 0; i < target.Size; i++)
+        // Checked here for a clear message in eager mode; in a trace the labels have no values yet, and one_hot's
+        // kernel checks them when the graph runs.
+        for (int i = 0; i < (target.IsAbstract ? 0 : target.Size); i++)
         {
             double label = target.GetFlat(i);
             if (label < 0 || label >= classes || label != Math.Floor(label))

@@ -1,4 +1,5 @@
-using System.Numerics;
+using AutoGrad.Ops.Optimizers;
+using AutoGrad.Ops;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Optimizers;
@@ -36,31 +37,5 @@ public sealed class Adagrad : Optimizer
     protected override Tensor CreateSlot(Tensor parameter) => Tensor.Full(parameter.Shape, InitialAccumulatorValue, parameter.DType);
 
     /// <inheritdoc/>
-    protected override void Update(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
-    {
-        if (parameter.DType == DType.Float32)
-        {
-            Run<float>(parameter, gradient, slots[0]);
-        }
-        else
-        {
-            Run<double>(parameter, gradient, slots[0]);
-        }
-
-        slots[0].MarkModified();
-    }
-
-    private void Run<T>(Tensor parameter, Tensor gradient, Tensor sum)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        Span<T> p = parameter.AsSpan<T>(), s = sum.AsSpan<T>();
-        ReadOnlySpan<T> g = gradient.AsSpan<T>();
-        T lr = T.CreateTruncating(LearningRate), eps = T.CreateTruncating(Epsilon), wd = T.CreateTruncating(WeightDecay);
-        for (int i = 0; i < p.Length; i++)
-        {
-            T d = g[i] + (wd * p[i]);
-            s[i] += d * d;
-            p[i] -= lr * d / (T.Sqrt(s[i]) + eps);
-        }
-    }
+    protected override Op CreateUpdateOp() => new AdagradUpdateOp(Epsilon, WeightDecay);
 }

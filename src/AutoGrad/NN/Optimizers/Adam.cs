@@ -1,5 +1,5 @@
-using System.Numerics;
-using AutoGrad.Kernels;
+using AutoGrad.Ops.Optimizers;
+using AutoGrad.Ops;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Optimizers;
@@ -40,32 +40,7 @@ public class Adam : Optimizer
     private protected virtual bool Decoupled => false;
 
     /// <inheritdoc/>
-    protected override void Update(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
-    {
-        if (parameter.DType == DType.Float32)
-        {
-            Run<float>(parameter, gradient, slots, step);
-        }
-        else
-        {
-            Run<double>(parameter, gradient, slots, step);
-        }
-
-        slots[0].MarkModified();
-        slots[1].MarkModified();
-    }
-
-    private void Run<T>(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        T correction1 = T.CreateTruncating(1 - Math.Pow(Beta1, step));
-        T correction2 = T.CreateTruncating(1 - Math.Pow(Beta2, step));
-        T l2 = Decoupled ? T.Zero : T.CreateTruncating(WeightDecay);
-        T shrink = Decoupled ? T.CreateTruncating(1 - (LearningRate * WeightDecay)) : T.One;
-        OptimizerUpdates.Adam(parameter.AsSpan<T>(), gradient.AsSpan<T>(), slots[0].AsSpan<T>(), slots[1].AsSpan<T>(),
-            T.CreateTruncating(Beta1), T.CreateTruncating(Beta2), correction1, correction2,
-            T.CreateTruncating(LearningRate), T.CreateTruncating(Epsilon), l2, shrink);
-    }
+    protected override Op CreateUpdateOp() => new AdamUpdateOp(Beta1, Beta2, Epsilon, WeightDecay, Decoupled);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
-using System.Numerics;
+using AutoGrad.Ops.Optimizers;
+using AutoGrad.Ops;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Optimizers;
@@ -36,43 +37,5 @@ public sealed class RmsProp : Optimizer
     public override IReadOnlyList<string> SlotNames => Momentum != 0 ? ["square_avg", "momentum"] : ["square_avg"];
 
     /// <inheritdoc/>
-    protected override void Update(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
-    {
-        if (parameter.DType == DType.Float32)
-        {
-            Run<float>(parameter, gradient, slots);
-        }
-        else
-        {
-            Run<double>(parameter, gradient, slots);
-        }
-
-        foreach (var slot in slots)
-        {
-            slot.MarkModified();
-        }
-    }
-
-    private void Run<T>(Tensor parameter, Tensor gradient, Tensor[] slots)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        Span<T> p = parameter.AsSpan<T>(), v = slots[0].AsSpan<T>();
-        Span<T> b = slots.Length > 1 ? slots[1].AsSpan<T>() : default;
-        ReadOnlySpan<T> g = gradient.AsSpan<T>();
-        T alpha = T.CreateTruncating(Alpha), lr = T.CreateTruncating(LearningRate), eps = T.CreateTruncating(Epsilon);
-        T wd = T.CreateTruncating(WeightDecay), mu = T.CreateTruncating(Momentum);
-        for (int i = 0; i < p.Length; i++)
-        {
-            T d = g[i] + (wd * p[i]);
-            v[i] = (alpha * v[i]) + ((T.One - alpha) * d * d);
-            T scaled = d / (T.Sqrt(v[i]) + eps);
-            if (slots.Length > 1)
-            {
-                b[i] = (mu * b[i]) + scaled;
-                scaled = b[i];
-            }
-
-            p[i] -= lr * scaled;
-        }
-    }
+    protected override Op CreateUpdateOp() => new RmsPropUpdateOp(Alpha, Epsilon, Momentum, WeightDecay);
 }

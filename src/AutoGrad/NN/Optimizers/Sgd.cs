@@ -1,5 +1,5 @@
-using System.Numerics;
-using AutoGrad.Kernels;
+using AutoGrad.Ops.Optimizers;
+using AutoGrad.Ops;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Optimizers;
@@ -38,17 +38,7 @@ public sealed class Sgd : Optimizer
     public override IReadOnlyList<string> SlotNames => Momentum != 0 ? ["momentum"] : [];
 
     /// <inheritdoc/>
-    protected override void Update(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
-    {
-        if (parameter.DType == DType.Float32)
-        {
-            Run<float>(parameter, gradient, slots, step);
-        }
-        else
-        {
-            Run<double>(parameter, gradient, slots, step);
-        }
-    }
+    protected override Op CreateUpdateOp() => new SgdUpdateOp(Momentum, Nesterov, WeightDecay, Dampening);
 
     private static (double, bool, double, double) Validate(double momentum, bool nesterov, double weightDecay, double dampening)
     {
@@ -60,17 +50,5 @@ public sealed class Sgd : Optimizer
         ArgumentOutOfRangeException.ThrowIfNegative(momentum);
         ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
         return (momentum, nesterov, weightDecay, dampening);
-    }
-
-    private void Run<T>(Tensor parameter, Tensor gradient, Tensor[] slots, long step)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        Span<T> buffer = slots.Length > 0 ? slots[0].AsSpan<T>() : default;
-        OptimizerUpdates.Sgd(parameter.AsSpan<T>(), gradient.AsSpan<T>(), buffer, T.CreateTruncating(LearningRate),
-            T.CreateTruncating(WeightDecay), T.CreateTruncating(Momentum), T.CreateTruncating(1 - Dampening), step == 1, Nesterov);
-        if (slots.Length > 0)
-        {
-            slots[0].MarkModified();
-        }
     }
 }

@@ -29,7 +29,11 @@ public sealed partial class Tensor
         }
 
         Tensor deviation = Sub(Mean(normalized, keepDims: true));
-        return deviation.Square().Sum(normalized, keepDims).Div(count - correction);
+        // With a correction the divisor is not proportional to the reduced count, so it is computed by an op from the
+        // shape at run time instead of being captured as a constant (which would be wrong at other batch sizes).
+        return correction == 0
+            ? deviation.Square().Sum(normalized, keepDims).Div(count)
+            : deviation.Square().MeanWithCorrection(normalized, keepDims, correction);
     }
 
     /// <summary>Variance over one axis (see <see cref="Var(int[], bool, int)"/>).</summary>

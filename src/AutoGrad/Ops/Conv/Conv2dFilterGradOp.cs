@@ -12,6 +12,10 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
 {
     public override string Name => "conv2d_filter_grad";
 
+    /// <summary>The same products as the forward convolution: 2·C·kH·kW per element of the output gradient g.</summary>
+    public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) =>
+        new(2L * inputs[1].Shape.Size * inputs[0].Shape[1] * KernelHeight * KernelWidth, DefaultBytes(inputs, output));
+
     public Conv2dSettings Settings { get; } = settings;
 
     public int KernelHeight { get; } = kernelHeight;

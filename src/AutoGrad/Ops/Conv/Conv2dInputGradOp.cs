@@ -12,6 +12,13 @@ internal sealed class Conv2dInputGradOp(Conv2dSettings settings, int height, int
 {
     public override string Name => "conv2d_input_grad";
 
+    /// <summary>The same products as the forward convolution: 2·C·kH·kW per element of the output gradient g.</summary>
+    public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
+    {
+        Shape w = inputs[1].Shape;
+        return new(2L * inputs[0].Shape.Size * w[1] * w[2] * w[3], DefaultBytes(inputs, output));
+    }
+
     public Conv2dSettings Settings { get; } = settings;
 
     public int Height { get; } = height;

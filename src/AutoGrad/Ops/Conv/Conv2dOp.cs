@@ -14,6 +14,13 @@ namespace AutoGrad.Ops.Conv
     {
         public override string Name => "conv2d";
 
+        /// <summary>2·C·kH·kW per output element: every output is a dot product over the input channels and the window.</summary>
+        public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
+        {
+            Shape w = inputs[1].Shape;
+            return new(2L * output.Shape.Size * w[1] * w[2] * w[3], DefaultBytes(inputs, output));
+        }
+
         public Conv2dSettings Settings { get; } = settings;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => Settings.Attributes;

@@ -10,6 +10,10 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "add";
 
+        public override double? RightIdentity => 0;
+
+        public override double? LeftIdentity => 0;
+
         public override SavedValues Saves => SavedValues.None;
 
         public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad, context.OutputGrad];

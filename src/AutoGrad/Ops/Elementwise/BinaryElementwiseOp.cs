@@ -21,15 +21,31 @@ public abstract class BinaryElementwiseOp : Op
     }
 
     /// <inheritdoc/>
-    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => Run(inputs[0], inputs[1], output, null, null);
+
+    /// <summary>With general broadcasting the walk over the operands is worked out once, for every run.</summary>
+    public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output)
+    {
+        int size = output.Shape.Size;
+        int a = inputs[0].Shape.Size, b = inputs[1].Shape.Size;
+        if ((a == size || a == 1) && (b == size || b == 1))
+        {
+            return base.Prepare(inputs, output);
+        }
+
+        var walk = new BroadcastWalk(output.Shape, inputs[0].Shape, inputs[1].Shape);
+        return new WalkKernel(this, walk);
+    }
+
+    private void Run(Tensor a, Tensor b, Tensor output, BroadcastWalk? walk, int[]? scratch)
     {
         if (output.DType == DType.Float32)
         {
-            Run<float>(inputs[0], inputs[1], output);
+            Run<float>(a, b, output, walk, scratch);
         }
         else
         {
-            Run<double>(inputs[0], inputs[1], output);
+            Run<double>(a, b, output, walk, scratch);
         }
     }
 
@@ -45,7 +61,7 @@ public abstract class BinaryElementwiseOp : Op
     protected abstract void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
-    private void Run<T>(Tensor a, Tensor b, Tensor output)
+    private void Run<T>(Tensor a, Tensor b, Tensor output, BroadcastWalk? walk, int[]? scratch)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ReadOnlySpan<T> x = a.AsSpan<T>();
@@ -69,8 +85,8 @@ public abstract class BinaryElementwiseOp : Op
             return;
         }
 
-        var walk = new BroadcastWalk(output.Shape, a.Shape, b.Shape);
-        var cursor = walk.Start();
+        walk ??= new BroadcastWalk(output.Shape, a.Shape, b.Shape);
+        var cursor = scratch is null ? walk.Start() : walk.Start(scratch);
         int chunk = walk.Chunk;
         for (int c = 0, offset = 0; c < walk.Count; c++, offset += chunk, cursor.Next())
         {
@@ -88,5 +104,13 @@ public abstract class BinaryElementwiseOp : Op
                 ScalarVector(x[cursor.OffsetA], y.Slice(cursor.OffsetB, chunk), dst);
             }
         }
+    }
+
+    /// <summary>The op's own broadcasting kernel with its walk and cursor prepared.</summary>
+    private sealed class WalkKernel(BinaryElementwiseOp op, BroadcastWalk walk) : OpKernel
+    {
+        private readonly int[] scratch = new int[walk.OuterRank];
+
+        public override void Run(ReadOnlySpan<Tensor> inputs, Tensor output) => op.Run(inputs[0], inputs[1], output, walk, scratch);
     }
 }

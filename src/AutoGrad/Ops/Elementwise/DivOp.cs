@@ -10,6 +10,8 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "div";
 
+        public override double? RightIdentity => 1;
+
         public override SavedValues Saves => SavedValues.Input1 | SavedValues.Output;
 
         public override Tensors.Tensor?[] Backward(GradientContext context)

@@ -10,6 +10,10 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "mul";
 
+        public override double? RightIdentity => 1;
+
+        public override double? LeftIdentity => 1;
+
         public override Tensors.Tensor?[] Backward(GradientContext context)
         {
             var g = context.OutputGrad;

@@ -10,6 +10,8 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "neg";
 
+        public override bool IsInvolution => true;
+
         public override SavedValues Saves => SavedValues.None;
 
         public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Neg()];

@@ -10,6 +10,8 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "sub";
 
+        public override double? RightIdentity => 0;
+
         public override SavedValues Saves => SavedValues.None;
 
         public override Tensors.Tensor?[] Backward(GradientContext context) =>

@@ -16,6 +16,14 @@ namespace AutoGrad.Ops.Linear
 
         public override string Name => "matmul";
 
+        /// <summary>2·m·n·k per product (one multiply and one add per term), times the batch of products.</summary>
+        public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
+        {
+            Shape a = inputs[0].Shape;
+            int k = TransposeA ? a[-2] : a[-1];
+            return new(2L * output.Shape.Size * k, DefaultBytes(inputs, output));
+        }
+
         /// <inheritdoc/>
         protected internal override bool ForwardWritesEveryElement => true;
 
@@ -93,6 +101,13 @@ namespace AutoGrad.Ops.Linear
             int strideA = sa[-2] * sa[-1], strideB = sb[-2] * sb[-1], strideC = m * n;
             ReadOnlySpan<T> x = a.AsSpan<T>(), y = b.AsSpan<T>();
             Span<T> c = output.AsSpan<T>();
+            if (sa.Rank == 2 && sb.Rank == 2)
+            {
+                // One product: straight into the GEMM, with nothing to allocate (compiled graphs run this many times).
+                Gemm.Multiply(x, lda, TransposeA, y, ldb, TransposeB, c, n, m, n, k, accumulate: false);
+                return;
+            }
+
             Shape batch = BatchOf(output.Shape);
             if (batch.Size == 0 || strideC == 0)
             {

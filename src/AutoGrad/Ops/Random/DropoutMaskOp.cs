@@ -12,6 +12,8 @@ namespace AutoGrad.Ops.Random
     {
         public override string Name => "dropout_mask";
 
+        public override OpEffect Effect => OpEffect.Random;
+
         public double P { get; } = p;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("p", P)];

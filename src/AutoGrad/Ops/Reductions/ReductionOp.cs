@@ -30,6 +30,9 @@ public abstract class ReductionOp : Op
     public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
         [new("axes", Axes), new("keep_dims", KeepDims)];
 
+    /// <summary>One operation per input element: each is combined into its output once.</summary>
+    public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) => new(inputs[0].Shape.Size, DefaultBytes(inputs, output));
+
     /// <inheritdoc/>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
     {
@@ -81,8 +84,33 @@ public abstract class ReductionOp : Op
     private void Run<T>(Tensor input, Tensor output)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Reduce one axis at a time, highest first, so each step is a contiguous (outer, n, inner) reduction.
         ReadOnlySpan<T> source = input.AsSpan<T>();
+        if (Axes.Length > 0 && Axes[^1] - Axes[0] == Axes.Length - 1)
+        {
+            // A run of adjacent axes is one (outer, n, inner) reduction: one kernel call, nothing allocated.
+            Shape shape = input.Shape;
+            int outerSize = 1, extent = 1, innerSize = 1;
+            for (int i = 0; i < shape.Rank; i++)
+            {
+                if (i < Axes[0])
+                {
+                    outerSize *= shape[i];
+                }
+                else if (i > Axes[^1])
+                {
+                    innerSize *= shape[i];
+                }
+                else
+                {
+                    extent *= shape[i];
+                }
+            }
+
+            Reduce.Axis(Kind, source, output.AsSpan<T>(), outerSize, extent, innerSize);
+            return;
+        }
+
+        // Otherwise reduce one axis at a time, highest first, so each step is a contiguous (outer, n, inner) reduction.
         int[] dims = input.Shape.ToArray();
         if (Axes.Length == 0)
         {

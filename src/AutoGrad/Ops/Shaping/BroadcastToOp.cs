@@ -10,6 +10,15 @@ namespace AutoGrad.Ops.Shaping
     {
         public override string Name => "broadcast_to";
 
+        public override bool IsBroadcast => true;
+
+        public override IReadOnlyList<string> ShapeAttributes => ["shape"];
+
+        public override Op WithShapeAttribute(string key, Shape value) => key == "shape" ? new BroadcastToOp(value) : base.WithShapeAttribute(key, value);
+
+        /// <summary>A copy: no arithmetic, the input read and the output written.</summary>
+        public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) => new(0, DefaultBytes(inputs, output));
+
         /// <inheritdoc/>
         protected internal override bool ForwardWritesEveryElement => true;
 
@@ -25,27 +34,33 @@ namespace AutoGrad.Ops.Shaping
             return new TensorType(TargetShape, inputs[0].DType);
         }
 
-        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) =>
+            Run(inputs[0], output, new BroadcastWalk(output.Shape, inputs[0].Shape, output.Shape), null);
+
+        /// <summary>The walk over the input is worked out once, for every run.</summary>
+        public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output) =>
+            new ExpandKernel(new BroadcastWalk(output.Shape, inputs[0].Shape, output.Shape));
+
+        private static void Run(Tensor input, Tensor output, BroadcastWalk walk, int[]? scratch)
         {
             if (output.DType == DType.Float32)
             {
-                Expand<float>(inputs[0], output);
+                Expand<float>(input, output, walk, scratch);
             }
             else
             {
-                Expand<double>(inputs[0], output);
+                Expand<double>(input, output, walk, scratch);
             }
         }
 
         public override Tensor?[] Backward(GradientContext context) => [context.OutputGrad.SumTo(context.InputType(0).Shape)];
 
-        private static void Expand<T>(Tensor input, Tensor output)
+        private static void Expand<T>(Tensor input, Tensor output, BroadcastWalk walk, int[]? scratch)
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
         {
             ReadOnlySpan<T> x = input.AsSpan<T>();
             Span<T> d = output.AsSpan<T>();
-            var walk = new BroadcastWalk(output.Shape, input.Shape, output.Shape);
-            var cursor = walk.Start();
+            var cursor = scratch is null ? walk.Start() : walk.Start(scratch);
             for (int c = 0, offset = 0; c < walk.Count; c++, offset += walk.Chunk, cursor.Next())
             {
                 if (walk.AFull)
@@ -57,6 +72,13 @@ namespace AutoGrad.Ops.Shaping
                     d.Slice(offset, walk.Chunk).Fill(x[cursor.OffsetA]);
                 }
             }
+        }
+
+        private sealed class ExpandKernel(BroadcastWalk walk) : OpKernel
+        {
+            private readonly int[] scratch = new int[walk.OuterRank];
+
+            public override void Run(ReadOnlySpan<Tensor> inputs, Tensor output) => BroadcastToOp.Run(inputs[0], output, walk, scratch);
         }
     }
 }

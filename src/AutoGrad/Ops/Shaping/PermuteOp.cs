@@ -12,6 +12,11 @@ namespace AutoGrad.Ops.Shaping
     {
         public override string Name => "permute";
 
+        public override IReadOnlyList<int>? AxisPermutation => Axes;
+
+        /// <summary>A copy in another axis order: no arithmetic.</summary>
+        public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) => new(0, DefaultBytes(inputs, output));
+
         /// <summary>The permutation, normalized to non-negative axes.</summary>
         public int[] Axes { get; } = axes;
 

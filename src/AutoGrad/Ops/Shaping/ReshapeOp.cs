@@ -8,6 +8,15 @@ namespace AutoGrad.Ops.Shaping
     {
         public override string Name => "reshape";
 
+        public override bool ReinterpretsInput => true;
+
+        public override IReadOnlyList<string> ShapeAttributes => ["shape"];
+
+        public override Op WithShapeAttribute(string key, Shape value) => key == "shape" ? new ReshapeOp(value) : base.WithShapeAttribute(key, value);
+
+        /// <summary>A reshape only renames the layout; a compiled graph aliases it, so it computes and moves nothing.</summary>
+        public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) => default;
+
         /// <inheritdoc/>
         protected internal override bool ForwardWritesEveryElement => true;
 

@@ -33,6 +33,9 @@ internal sealed class SwapLastTwoOp : Op
 
     public override string Name => "transpose";
 
+    /// <summary>Declared, not guessed from the name: swapping the same two axes twice restores the input.</summary>
+    public override bool IsInvolution => true;
+
     public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis0", -2), new("axis1", -1)];
 
     public override SavedValues Saves => SavedValues.None;

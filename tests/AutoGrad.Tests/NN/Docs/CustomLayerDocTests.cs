@@ -24,8 +24,49 @@ public sealed class GatedLinear : Layer
         value.Call(input) * gate.Call(input) * scale;
 }
 
+/// <summary>Multiplies each feature by a learned scale; the feature count is read from the first input.</summary>
+public sealed class FeatureScale : Layer
+{
+    private Tensor? scale;
+
+    public override Tensor Forward(Tensor input)
+    {
+        if (scale is null)
+        {
+            scale = Tensor.Ones([input.Shape[-1]], input.DType).RequireGrad();
+            MarkBuilt();
+        }
+
+        return input * scale;
+    }
+}
+
 public class CustomLayerDocTests
 {
+    [Fact]
+    public void FeatureScale_BuiltOnFirstCall_NamedWhileTheFirstForwardRuns()
+    {
+        var probe = new ScaleNameProbe();
+        var model = new Sequential(new FeatureScale(), probe);
+        model.Call(Tensor.Ones([2, 3]));
+        Assert.Equal("feature_scale.scale", probe.SeenDuringFirstForward);
+        Assert.Equal(new[] { 3 }, model.Parameters()[0].Shape.ToArray());
+    }
+
+    /// <summary>Runs right after FeatureScale in the same forward and reads the name of the scale its product used.</summary>
+    private sealed class ScaleNameProbe : Layer
+    {
+        [NotTracked]
+        public string? SeenDuringFirstForward { get; private set; }
+
+        public override Tensor Forward(Tensor input)
+        {
+            // input = x * scale: the product's second operand is the scale parameter itself.
+            SeenDuringFirstForward ??= input.GradFn?.InputLeaf(1)?.Name;
+            return input;
+        }
+    }
+
     [Fact]
     public void GatedLinear_Parameters_DiscoveredWithPathNames()
     {

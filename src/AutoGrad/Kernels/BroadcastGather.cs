@@ -1,6 +1,6 @@
 using AutoGrad.Tensors;
 
-namespace AutoGrad.Graphs.Passes;
+namespace AutoGrad.Kernels;
 
 /// <summary>How a broadcast input maps to output positions.</summary>
 internal enum BroadcastGatherKind
