@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using AutoGrad.Graphs;
-using AutoGrad.Graphs.Passes;
 using AutoGrad.Ops;
 using AutoGrad.Tensors;
 using Google.Protobuf;
@@ -30,7 +29,7 @@ internal sealed class OnnxExporter
         ["greater"] = "Cast(Greater)", ["greater_equal"] = "Cast(GreaterOrEqual)", ["less"] = "Cast(Less)",
         ["less_equal"] = "Cast(LessOrEqual)", ["equal"] = "Cast(Equal)", ["not_equal"] = "Cast(Not(Equal))",
         ["where"] = "Where(Cast)", ["matmul"] = "MatMul (transposed 2-D operands: Gemm; batched: Transpose + MatMul)", ["reduce_sum"] = "ReduceSum", ["reduce_max"] = "ReduceMax",
-        ["reduce_min"] = "ReduceMin", ["logsumexp"] = "ReduceLogSumExp", ["softmax"] = "Softmax", ["log_softmax"] = "LogSoftmax",
+        ["reduce_min"] = "ReduceMin", ["reduce_mean"] = "ReduceMean (correction c > 0: ReduceSum / (N − c))", ["logsumexp"] = "ReduceLogSumExp", ["softmax"] = "Softmax", ["log_softmax"] = "LogSoftmax",
         ["argmax"] = "Cast(ArgMax)", ["argmin"] = "Cast(ArgMin)", ["reshape"] = "Reshape", ["broadcast_to"] = "Expand",
         ["permute"] = "Transpose", ["concat"] = "Concat", ["pad"] = "Pad", ["slice"] = "Slice",
         ["slice_grad"] = "Pad (step > 1: Unsqueeze, Pad, Reshape, Slice, Pad)", ["gather"] = "GatherElements",
@@ -44,6 +43,11 @@ internal sealed class OnnxExporter
     public static readonly IReadOnlyDictionary<string, string> Unsupported = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["dropout_mask"] = "it draws from AutoGrad's random generator, which no ONNX op reproduces (export in evaluation mode, where dropout is the identity)",
+        ["assign"] = "it writes a state tensor in place; exporting training steps is not supported yet",
+        ["sgd_update"] = "optimizer updates write state in place; exporting training steps is not supported yet",
+        ["adam_update"] = "optimizer updates write state in place; exporting training steps is not supported yet",
+        ["rmsprop_update"] = "optimizer updates write state in place; exporting training steps is not supported yet",
+        ["adagrad_update"] = "optimizer updates write state in place; exporting training steps is not supported yet",
     };
 
     private readonly Graph graph;
@@ -267,6 +271,7 @@ internal sealed class OnnxExporter
             }
 
             case "reduce_sum":
+            case "reduce_mean":
             case "reduce_max":
             case "reduce_min":
             case "logsumexp":
@@ -276,6 +281,21 @@ internal sealed class OnnxExporter
                 if (axes.Length == 0)
                 {
                     return b.Add("Identity", x);
+                }
+
+                if (op.Name == "reduce_mean")
+                {
+                    int correction = Get<int>(op, "correction");
+                    if (correction == 0)
+                    {
+                        return b.Add("ReduceMean", x, Attr("axes", axes.Select(a => (long)a)), Attr("keepdims", keep));
+                    }
+
+                    // Σ / (N − c), N the number of elements each output reduces, read from the shape (it may involve B).
+                    string sum = b.Add("ReduceSum", [x[0], b.Int64([.. axes.Select(a => (long)a)])], Attr("keepdims", keep));
+                    string extents = b.Add("Gather", [b.Add("Shape", [x[0]]), b.Int64([.. axes.Select(a => (long)a)])], Attr("axis", 0));
+                    string count = b.Add("Sub", [b.Add("ReduceProd", [extents], Attr("keepdims", 0)), b.Int64([correction], scalar: true)]);
+                    return b.Add("Div", [sum, b.Add("Cast", [count], Attr("to", to))]);
                 }
 
                 if (op.Name == "reduce_sum")
@@ -371,15 +391,23 @@ internal sealed class OnnxExporter
 
     private string Fused(Op op, string[] x, DType dtype, int index)
     {
-        // The fused program is public data (FusedInstruction records) on an internal op class; read it by reflection so
-        // the exporter needs no access to the core library's internals.
-        var program = (IEnumerable)(op.GetType().GetProperty("Program")?.GetValue(op)
-            ?? throw Error(op, index, "its program could not be read"));
+        // The fused program (instructions of an op and operands xN / tN) lives on internal types of the core library;
+        // read it by reflection so the exporter needs no access to the core's internals.
+        const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+        static object? Read(object target, string property) => target.GetType().GetProperty(property, Any)?.GetValue(target);
+        var program = Read(op, "Program") as IEnumerable ?? throw Error(op, index, "its program could not be read");
         var temps = new List<string>();
-        foreach (FusedInstruction instruction in program)
+        foreach (object instruction in program)
         {
-            string[] operands = [.. instruction.Operands.Select(o => o.IsTemporary ? temps[o.Index] : x[o.Index])];
-            temps.Add(Translate(instruction.Op, operands, node: null, index, dtype));
+            Op step = Read(instruction, "Op") as Op ?? throw Error(op, index, "an instruction's op could not be read");
+            var operands = new List<string>();
+            foreach (object operand in (IEnumerable)Read(instruction, "Operands")!)
+            {
+                int i = (int)Read(operand, "Index")!;
+                operands.Add((bool)Read(operand, "IsTemporary")! ? temps[i] : x[i]);
+            }
+
+            temps.Add(Translate(step, [.. operands], node: null, index, dtype));
         }
 
         return temps[^1];

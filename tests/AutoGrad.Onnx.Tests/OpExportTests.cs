@@ -86,6 +86,7 @@ public sealed class OpExportTests
         yield return Unary("argmax", x => x.ArgMax(2));
         yield return Unary("argmin", x => x.ArgMin(1, keepDims: true));
         yield return Unary("mean_over_batch", x => x.Mean());
+        yield return Unary("var_unbiased", x => x.Var([0, 2], correction: 1));
         yield return Unary("reshape", x => x.Reshape(-1, 2, 6));
         yield return Unary("broadcast_to", x => x.Unsqueeze(0).BroadcastTo(new Shape(2, x.Shape[0], 3, 4)));
         yield return Unary("permute", x => x.Permute(2, 0, 1));
