@@ -13,6 +13,7 @@ namespace AutoGrad.Examples.Mnist;
 /// <param name="DataDirectory">Where the four MNIST files are (or are downloaded to); <see langword="null"/> for the shipped copy.</param>
 /// <param name="OutputDirectory">Where the weights, the plot and the confusion matrix are written.</param>
 /// <param name="Help">Print the usage and exit.</param>
+/// <param name="ExportOnnx">Where to write the trained model as ONNX (evaluation mode, batch axis symbolic); <see langword="null"/> for no export.</param>
 public sealed record MnistArguments(
     string Model = MnistModels.Default,
     int? Epochs = null,
@@ -23,7 +24,8 @@ public sealed record MnistArguments(
     int? TestLimit = null,
     string? DataDirectory = null,
     string OutputDirectory = "out/mnist",
-    bool Help = false)
+    bool Help = false,
+    string? ExportOnnx = null)
 {
     /// <summary>The text printed by <c>--help</c> and after a bad option.</summary>
     public static string Usage { get; } =
@@ -43,6 +45,7 @@ public sealed record MnistArguments(
           --data DIR         folder with the four MNIST .gz files; missing files are downloaded into it
                              (default: the copy shipped with the example)
           --out DIR          where weights, plot and confusion matrix go (default out/mnist)
+          --export-onnx PATH also write the trained model as ONNX (opset 17, any batch size) for ONNX Runtime
           -h, --help         show this text
         """;
 
@@ -67,6 +70,7 @@ public sealed record MnistArguments(
                 "--test-limit" => result with { TestLimit = CommandLine.PositiveInt(option, value) },
                 "--data" => result with { DataDirectory = CommandLine.NonEmpty(option, value) },
                 "--out" => result with { OutputDirectory = CommandLine.NonEmpty(option, value) },
+                "--export-onnx" => result with { ExportOnnx = CommandLine.NonEmpty(option, value) },
                 _ => throw new FormatException($"Unknown option '{option}'."),
             };
         }

@@ -160,3 +160,35 @@ public sealed class ModelExportTests(ITestOutputHelper output)
         }
     }
 }
+
+/// <summary>The MNIST example's <c>--export-onnx</c>: ONNX Runtime classifies the test images exactly as the example reported.</summary>
+public sealed class MnistExampleExportTests
+{
+    [Fact]
+    public void MnistExample_ExportOnnx_OrtReproducesTheReportedTestAccuracy()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"autograd-mnist-onnx-{Guid.NewGuid():N}");
+        string onnx = Path.Combine(directory, "mlp.onnx");
+        try
+        {
+            var output = new StringWriter();
+            int status = MnistProgram.Run(
+                ["--model", "mlp", "--epochs", "1", "--train-limit", "2000", "--test-limit", "1000", "--out", directory, "--export-onnx", onnx], output, new StringWriter());
+            Assert.Equal(0, status);
+            Assert.Contains($"ONNX:      {onnx}", output.ToString(), StringComparison.Ordinal);
+            string reported = output.ToString().Split('\n').Single(l => l.StartsWith("Test accuracy ", StringComparison.Ordinal));
+
+            var (images, labels) = PyTorchModels.Tensors(PyTorchModels.Mnist().Test, 1000);
+            float[] logits = Ort.Run(File.ReadAllBytes(onnx), images.Reshape(1000, 784))[0].ArgMax(1).ToArray();
+            int correct = logits.Zip(labels.ToArray()).Count(p => p.First == p.Second);
+            Assert.StartsWith(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Test accuracy {100.0 * correct / 1000:F2}%"), reported, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+}
