@@ -11,7 +11,7 @@ public static class GraphOnnxExtensions
     /// Writes <paramref name="graph"/> as an ONNX model (IR 8, opset 17, standard <c>ai.onnx</c> ops only) that ONNX Runtime
     /// and other engines run: inputs keep their types with the symbolic batch axis written as <c>dim_param</c>
     /// <see cref="OnnxExportOptions.BatchDimName"/>, parameters become initializers named by their layer path, constants
-    /// become unnamed initializers (batch-dependent ones such as the <c>1/B</c> of a mean are computed from the input's
+    /// become <c>Constant</c> nodes (batch-dependent ones such as the <c>1/B</c> of a mean are computed from the input's
     /// shape), and fused nodes are expanded back into one standard op per instruction. The file is replaced atomically.
     /// </summary>
     /// <param name="graph">The graph; a gradient graph exports like any other (its outputs are the forward outputs, then the gradients).</param>

@@ -67,8 +67,14 @@ internal sealed class OnnxBuilder(GraphProto graph)
         return tensor.Name;
     }
 
-    /// <summary>A float initializer of <paramref name="dtype"/> and <paramref name="shape"/>, every element <paramref name="value"/>.</summary>
-    public string Filled(double value, DType dtype, Shape shape) => Initializer(Fresh("const"), Tensor.Full(shape, value, dtype));
+    /// <summary>A fixed float value of <paramref name="dtype"/> and <paramref name="shape"/>, every element <paramref name="value"/>.</summary>
+    public string Filled(double value, DType dtype, Shape shape) => Constant(Tensor.Full(shape, value, dtype));
+
+    /// <summary>
+    /// A fixed float value as a <c>Constant</c> node. Initializers are kept for parameters, so an importer (AutoGrad's
+    /// included) can tell trainable weights from fixed constants.
+    /// </summary>
+    public string Constant(Tensor value) => Add("Constant", [], Attr("value", ToTensorProto(string.Empty, value)));
 
     /// <summary>Adds <paramref name="value"/> as an initializer named <paramref name="name"/>.</summary>
     public string Initializer(string name, Tensor value)

@@ -150,7 +150,7 @@ internal sealed class OnnxExporter
     {
         if (!constant.IsSymbolic)
         {
-            return b.Initializer(b.Fresh("constant"), constant.Value);
+            return b.Constant(constant.Value);
         }
 
         // factor·B or factor/B, with B read from the input's shape at run time.
@@ -351,7 +351,7 @@ internal sealed class OnnxExporter
             case "one_hot":
             {
                 var values = Tensor.FromArray(new double[] { 0, 1 }, 2).To(dtype);
-                return b.Add("OneHot", [ToInt64(x[0]), b.Int64([Get<int>(op, "num_classes")]), b.Initializer(b.Fresh("const"), values)],
+                return b.Add("OneHot", [ToInt64(x[0]), b.Int64([Get<int>(op, "num_classes")]), b.Constant(values)],
                     Attr("axis", -1));
             }
 

@@ -32,7 +32,7 @@ internal static class OnnxTensors
             float[] values = proto.RawData.Length > 0 || proto.FloatData.Count == 0
                 ? Raw<float>(proto, count, source)
                 : Listed(proto.FloatData, count, proto, source);
-            return Tensor.FromArray(values, shape);
+            return shape.Length == 0 ? Tensor.Scalar(values[0]) : Tensor.FromArray(values, shape);
         }
 
         if (proto.DataType == (int)TensorProto.Types.DataType.Double)
@@ -40,7 +40,7 @@ internal static class OnnxTensors
             double[] values = proto.RawData.Length > 0 || proto.DoubleData.Count == 0
                 ? Raw<double>(proto, count, source)
                 : Listed(proto.DoubleData, count, proto, source);
-            return Tensor.FromArray(values, shape);
+            return shape.Length == 0 ? Tensor.Scalar(values[0], DType.Float64) : Tensor.FromArray(values, shape);
         }
 
         throw new InvalidDataException($"{source}: tensor '{proto.Name}' has element type {TypeName(proto.DataType)}; only float, double, int32 and int64 are supported.");

@@ -13,7 +13,7 @@ namespace AutoGrad.Onnx.Tests;
 /// <summary>Whole models and their gradient graphs, exported and run by ONNX Runtime at a batch size other than the traced ones.</summary>
 public sealed class ModelExportTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Models => ["xor", "mnist_mlp", "mnist_cnn"];
+    public static TheoryData<string> Models => ["xor", "mnist_mlp", "mnist_cnn", "custom_layer"];
 
     /// <summary>The model (in evaluation mode), its input spec and a batch of <paramref name="n"/> inputs with one-hot targets.</summary>
     private static (Model Model, TensorSpec Input, int Classes, Func<int, Generator, Tensor> Batch) Create(string name)
@@ -24,6 +24,9 @@ public sealed class ModelExportTests(ITestOutputHelper output)
             "xor" => (new Sequential(new Dense(3, "tanh", inputSize: 2), new Dense(1, "sigmoid", inputSize: 3)), TensorSpec.Batched(2), 1,
                 (n, g) => Tensor.RandInt(0, 2, [n, 2], g)),
             "mnist_mlp" => (MnistModels.Create(MnistModels.Mlp), TensorSpec.Batched(784), 10, (n, g) => Tensor.Rand([n, 784], g)),
+            // The CustomLayer example's Highway layer between two dense layers, classifying points of the plane.
+            "custom_layer" => (new Sequential(new Dense(8, "tanh", inputSize: 2), new AutoGrad.Examples.CustomLayer.Highway(8), new Dense(2, inputSize: 8)),
+                TensorSpec.Batched(2), 2, (n, g) => Tensor.RandN([n, 2], g)),
             _ => (MnistModels.Create(MnistModels.Cnn), new TensorSpec([Dim.B, 1, 28, 28]), 10, (n, g) => Tensor.Rand([n, 1, 28, 28], g)),
         };
     }
@@ -88,6 +91,21 @@ public sealed class ModelExportTests(ITestOutputHelper output)
         Tensor loss = Loss(model.Call(xs), ys, classes);
         Tensor[] eager = Autodiff.Grad(loss, parameters);
         Ort.AssertClose(actual.Skip(1).ToArray(), eager, 1e-5, name + " vs eager");
+    }
+
+    [Theory]
+    [InlineData("xor")]
+    [InlineData("mnist_mlp")]
+    [InlineData("custom_layer")]
+    public void Export_ImportExportAgain_GraphsPrintIdentically(string name)
+    {
+        var (model, spec, _, _) = Create(name);
+        model.Eval();
+        Graph traced = Graph.Trace(x => model.Call(x), spec);
+        byte[] exported = traced.ToOnnxBytes();
+        Graph imported = OnnxModel.Load(exported, name).Graph;
+        Assert.Equal(traced.ToString(), imported.ToString());
+        Assert.Equal(exported, imported.ToOnnxBytes());
     }
 
     [Fact]
