@@ -18,6 +18,7 @@ namespace AutoGrad.NN;
 public abstract class Model : Layer
 {
     private Metric[] metrics = [];
+    private CompiledFitStep? compiledStep;
 
     /// <summary>Creates a model with an optional name.</summary>
     protected Model(string? name = null)
@@ -41,13 +42,35 @@ public abstract class Model : Layer
     /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults (as Keras defaults to RMSprop).</param>
     /// <param name="loss">The loss (implicitly from a name such as <c>"binary_cross_entropy"</c>).</param>
     /// <param name="metrics">Metrics to report (implicitly from names such as <c>"accuracy"</c>).</param>
-    public Model Compile(Optimizer? optimizer, Loss loss, params Metric[] metrics)
+    public Model Compile(Optimizer? optimizer, Loss loss, params Metric[] metrics) => Compile(optimizer, loss, metrics, jit: false);
+
+    /// <summary>
+    /// Sets the optimizer, loss and metrics used by Fit and Evaluate, and whether <see cref="Fit(DataLoader, int, DataLoader?, IEnumerable{Callback}?, Verbosity, CancellationToken)"/>
+    /// trains through a compiled step (Keras' <c>jit_compile</c>).
+    /// </summary>
+    /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults.</param>
+    /// <param name="loss">The loss.</param>
+    /// <param name="metrics">Metrics to report.</param>
+    /// <param name="jit">When true, each training batch runs one compiled graph — forward, gradient and the optimizer's own
+    /// update ops, traced once per input shape (see <see cref="Graphs.Compilation.CompiledTrainingStep"/>) — instead of
+    /// eager ops. Weights, optimizer state, callbacks, metrics and checkpoints behave exactly as in eager training.</param>
+    public Model Compile(Optimizer? optimizer, Loss loss, IEnumerable<Metric>? metrics = null, bool jit = false)
     {
         Optimizer = optimizer ?? new RmsProp(this);
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
-        this.metrics = metrics ?? [];
+        this.metrics = metrics?.ToArray() ?? [];
+        Jit = jit;
+        compiledStep = null;
         return this;
     }
+
+    /// <summary>Compile with an optimizer by name (see <see cref="Compile(string, Loss, Metric[])"/>), optionally compiled training.</summary>
+    /// <exception cref="ArgumentException">Unknown optimizer name.</exception>
+    public Model Compile(string optimizer, Loss loss, IEnumerable<Metric>? metrics = null, bool jit = false) =>
+        Compile(CreateOptimizer(optimizer), loss, metrics, jit);
+
+    /// <summary>Whether Fit trains through a compiled step (set by Compile's <c>jit</c>).</summary>
+    public bool Jit { get; set; }
 
     /// <summary>
     /// Compile with an optimizer by name and its default settings over this model's parameters: <c>adam</c>
@@ -143,14 +166,24 @@ public abstract class Model : Layer
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     RequireBatch(batch);
-                    optimizer.ZeroGrad();
-                    Tensor prediction = Call(batch[0]);
-                    Tensor lossValue = loss.Compute(prediction, batch[1]);
-                    lossValue.Backward();
-                    optimizer.Step();
+                    Tensor prediction;
+                    double batchLoss;
+                    if (Jit)
+                    {
+                        compiledStep = CompiledFitStep.For(compiledStep, this, optimizer, loss, batch[0], batch[1]);
+                        (batchLoss, prediction) = compiledStep.Run(batch[0], batch[1]);
+                    }
+                    else
+                    {
+                        optimizer.ZeroGrad();
+                        prediction = Call(batch[0]);
+                        Tensor lossValue = loss.Compute(prediction, batch[1]);
+                        lossValue.Backward();
+                        optimizer.Step();
+                        batchLoss = lossValue.ItemDouble();
+                    }
 
                     int count = batch[0].Shape[0];
-                    double batchLoss = lossValue.ItemDouble();
                     lossSum += batchLoss * count;
                     seen += count;
                     UpdateMetrics(prediction, batch[1]);

@@ -18,13 +18,13 @@ namespace AutoGrad.Graphs.Compilation;
 /// </remarks>
 public sealed class CompiledTrainingStep
 {
-    private readonly Func<Tensor, Tensor, Tensor> loss;
+    private readonly Func<Tensor, Tensor, Tensor[]> loss;
     private readonly TensorSpec input;
     private readonly TensorSpec target;
     private readonly IReadOnlyList<Tensor> parameters;
     private int stateVersion;
 
-    private CompiledTrainingStep(Func<Tensor, Tensor, Tensor> loss, TensorSpec input, TensorSpec target, Optimizer optimizer)
+    private CompiledTrainingStep(Func<Tensor, Tensor, Tensor[]> loss, TensorSpec input, TensorSpec target, Optimizer optimizer)
     {
         this.loss = loss;
         this.input = input;
@@ -52,6 +52,13 @@ public sealed class CompiledTrainingStep
     public static CompiledTrainingStep Create(Func<Tensor, Tensor, Tensor> loss, TensorSpec input, TensorSpec target, Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        return Create((x, y) => [loss(x, y)], input, target, optimizer);
+    }
+
+    /// <summary>A step whose function returns the loss first and then extra outputs (predictions) that <see cref="Run"/> returns too.</summary>
+    internal static CompiledTrainingStep Create(Func<Tensor, Tensor, Tensor[]> loss, TensorSpec input, TensorSpec target, Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -69,7 +76,10 @@ public sealed class CompiledTrainingStep
 
     /// <summary>Runs one step on a batch and returns the loss before the update.</summary>
     /// <exception cref="ArgumentException">The batch does not match the traced types.</exception>
-    public double Step(Tensor input, Tensor target)
+    public double Step(Tensor input, Tensor target) => Run(input, target)[0].ItemDouble();
+
+    /// <summary>One step; the outputs (the loss, then any extra outputs) are the executable's buffers, valid until the next run.</summary>
+    internal IReadOnlyList<Tensor> Run(Tensor input, Tensor target)
     {
         if (stateVersion != Optimizer.StateVersion)
         {
@@ -77,9 +87,9 @@ public sealed class CompiledTrainingStep
         }
 
         Optimizer.BeginStep();
-        double value = Executable.Run(input, target)[0].ItemDouble();
+        IReadOnlyList<Tensor> outputs = Executable.Run(input, target);
         Optimizer.EndStep();
-        return value;
+        return outputs;
     }
 
     private (Graph Graph, CompiledGraph Executable) Build()
@@ -88,11 +98,13 @@ public sealed class CompiledTrainingStep
         stateVersion = Optimizer.StateVersion;
         Tensor[] StepFunction(Tensor[] batch)
         {
+            Tensor[] outputs;
             Tensor value;
             Tensor?[] gradients;
             using (Autodiff.EnableGrad())
             {
-                value = loss(batch[0], batch[1]);
+                outputs = loss(batch[0], batch[1]);
+                value = outputs[0];
                 if (value.Rank != 0)
                 {
                     throw new ArgumentException($"CompiledTrainingStep: the loss must be a scalar, got {value.Type}.");
@@ -106,7 +118,7 @@ public sealed class CompiledTrainingStep
                 Optimizer.Apply(parameters, gradients);
             }
 
-            return [value];
+            return outputs;
         }
 
         Graph graph = Graph.Trace(StepFunction, [input, target], null);

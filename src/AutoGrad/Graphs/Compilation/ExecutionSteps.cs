@@ -13,6 +13,7 @@ internal sealed class ExecutionStep
 {
     private readonly OpKernel kernel;
     private readonly Tensor[] written;
+    private readonly bool clear;
 
     public ExecutionStep(Op op, Tensor[] arguments, Tensor output)
     {
@@ -20,6 +21,8 @@ internal sealed class ExecutionStep
         Arguments = arguments;
         Output = output;
         written = [.. op.WrittenInputs.Select(i => arguments[i])];
+        // Eager execution hands such an op a zeroed output; a planned buffer holds the last run's values.
+        clear = !op.ForwardWritesEveryElement;
     }
 
     /// <summary>The argument tensors; entries that are graph inputs are rebound on every call.</summary>
@@ -29,6 +32,11 @@ internal sealed class ExecutionStep
 
     public void Execute()
     {
+        if (clear)
+        {
+            Array.Clear(Output.Data, 0, Output.Size);
+        }
+
         kernel.Run(Arguments, Output);
         foreach (Tensor target in written)
         {

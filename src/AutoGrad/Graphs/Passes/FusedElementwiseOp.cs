@@ -44,6 +44,8 @@ internal sealed class FusedElementwiseOp : Op
 
     public override SavedValues Saves => SavedValues.None;
 
+    protected internal override bool ForwardWritesEveryElement => true;
+
     /// <summary>Every instruction's own cost; memory is touched once, for the external inputs and the output.</summary>
     public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
     {

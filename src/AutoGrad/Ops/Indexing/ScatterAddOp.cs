@@ -13,6 +13,11 @@ namespace AutoGrad.Ops.Indexing
     {
         public override string Name => "scatter_add";
 
+        /// <summary>The output shape is an input's shape (max pooling's gradient scatters into the batch), so it may follow B.</summary>
+        public override IReadOnlyList<string> ShapeAttributes => ["shape"];
+
+        public override Op WithShapeAttribute(string key, Shape value) => key == "shape" ? new ScatterAddOp(Axis, value) : base.WithShapeAttribute(key, value);
+
         public int Axis { get; } = axis;
 
         public Shape TargetShape { get; } = shape;

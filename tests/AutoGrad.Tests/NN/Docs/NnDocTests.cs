@@ -55,6 +55,20 @@ public class NnDocTests
     }
 
     [Fact]
+    public void JitCompile_Snippet_TrainsThroughTheCompiledStep()
+    {
+        var jitModel = new Sequential(new Dense(16, "relu"), new Dense(3));
+        jitModel.Compile(new Adam(jitModel, 0.01), new CrossEntropy(), ["accuracy"], jit: true);
+
+        var generator = new Generator(1);
+        Tensor x = Tensor.RandN([64, 4], generator);
+        Tensor y = x.Sum(1).Greater(0.0).Add(x.Slice(1, 0, 1).Reshape(64).Greater(0.5));
+        History history = jitModel.Fit(x, y, epochs: 30, batchSize: 16, seed: 2, verbose: Verbosity.Silent);
+        Assert.True(jitModel.Jit);
+        Assert.True(history["loss"][^1] < history["loss"][0] * 0.7, $"{history["loss"][0]} -> {history["loss"][^1]}");
+    }
+
+    [Fact]
     public void ManualLoopAndSaveLoad_Snippets_LearnAndRoundTrip()
     {
         using var directory = new TempDirectory();

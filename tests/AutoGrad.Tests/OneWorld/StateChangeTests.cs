@@ -1,0 +1,172 @@
+using AutoGrad.Graphs;
+using AutoGrad.Graphs.Compilation;
+using AutoGrad.NN;
+using AutoGrad.NN.Layers;
+using AutoGrad.NN.Losses;
+using AutoGrad.NN.Optimizers;
+using AutoGrad.NN.Training;
+using AutoGrad.Tensors;
+using AutoGrad.Tests.Graphs;
+
+namespace AutoGrad.Tests.OneWorld;
+
+/// <summary>State changes are ops: tracing changes nothing, compiled steps change everything eager steps do, checkpoints cross over.</summary>
+public class StateChangeTests
+{
+    [Fact]
+    public void Tracing_LeavesEveryParameterBufferAndGeneratorUnchanged()
+    {
+        Generator.ManualSeed(4);
+        var model = new Sequential(new Dense(6, "relu"), new BatchNorm(), new Dropout(0.5, seed: 9), new Dense(2));
+        model.Build(new Shape(3));
+        var optimizer = new Adam(model, 0.01);
+        string before = Fingerprint(model);
+        var probe = new Dropout(0.5, seed: 9);
+
+        var loss = new MeanSquaredError();
+        Graph forward = Graph.Trace(x => model.Call(x), TensorSpec.Batched(3));
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(3), TensorSpec.Batched(2), optimizer);
+
+        Assert.Equal(before, Fingerprint(model));
+        Assert.Equal(0, optimizer.StepCount);
+        Assert.Contains(step.Graph.Nodes, n => n.Op.Effect == AutoGrad.Ops.OpEffect.WritesState);
+        Assert.NotEmpty(forward.Nodes);
+        // The model's dropout generator was not advanced by the traces: its next mask equals a fresh twin's.
+        var x = Tensor.Ones([4, 6]);
+        Assert.Equal(probe.Call(x).ToArray(), ((Dropout)model.NamedLayers().Single(l => l.Value is Dropout).Value).Call(x).ToArray());
+    }
+
+    [Fact]
+    public void CompiledSteps_UpdateBatchNormStatisticsAndEveryParameterIncludingTheLastBias()
+    {
+        Generator.ManualSeed(4);
+        var model = new Sequential(new Dense(6), new BatchNorm(), new Dense(2));
+        model.Build(new Shape(3));
+        var initial = model.StateDict().ToDictionary(p => p.Key, p => p.Value.ToArray());
+        var loss = new MeanSquaredError();
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(3), TensorSpec.Batched(2), new Sgd(model, 0.1));
+        var generator = new Generator(2);
+        for (int i = 0; i < 5; i++)
+        {
+            step.Step(Tensor.RandN([8, 3], generator), Tensor.RandN([8, 2], generator));
+        }
+
+        foreach (var (name, value) in model.StateDict())
+        {
+            Assert.False(initial[name].SequenceEqual(value.ToArray()), $"{name} did not change in five compiled steps");
+        }
+    }
+
+    [Fact]
+    public void Checkpoint_WrittenDuringCompiledTraining_ContinuesIdenticallyEagerAndBack()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"autograd-oneworld-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var (compiledModel, compiledOptimizer, data) = EagerCompiledEquivalenceTests.Build("batch_norm", "adam_clip");
+            var loss = new MeanSquaredError();
+            var step = CompiledTrainingStep.Create((x, y) => loss.Compute(compiledModel.Call(x), y),
+                TensorSpec.Batched(5), TensorSpec.Batched(3), compiledOptimizer);
+            step.Step(data[0].X, data[0].Y);
+            step.Step(data[1].X, data[1].Y);
+            compiledModel.Save(path, compiledOptimizer);
+
+            // Eager model and optimizer from the file continue as the compiled one does.
+            var (eagerModel, eagerOptimizer, _) = EagerCompiledEquivalenceTests.Build("batch_norm", "adam_clip");
+            eagerModel.Load(path, eagerOptimizer);
+            foreach (var (x, y) in data.Skip(2))
+            {
+                step.Step(x, y);
+                eagerOptimizer.ZeroGrad();
+                loss.Compute(eagerModel.Call(x), y).Backward();
+                eagerOptimizer.Step();
+            }
+
+            foreach (var (name, value) in compiledModel.StateDict())
+            {
+                Assert.True(value.MaxRelativeError(eagerModel.StateDict()[name]) <= 1e-5, name);
+            }
+
+            // And back: the eager state loaded into the compiled optimizer; the step retraces onto the same tensors.
+            eagerModel.Save(path, eagerOptimizer);
+            compiledModel.Load(path, compiledOptimizer);
+            Assert.Equal(eagerOptimizer.StepCount, compiledOptimizer.StepCount);
+            step.Step(data[0].X, data[0].Y);
+            eagerOptimizer.ZeroGrad();
+            loss.Compute(eagerModel.Call(data[0].X), data[0].Y).Backward();
+            eagerOptimizer.Step();
+            foreach (var (name, value) in compiledModel.StateDict())
+            {
+                Assert.True(value.MaxRelativeError(eagerModel.StateDict()[name]) <= 1e-5, name);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void CompiledStep_AfterWarmUp_AllocatesNothingForEveryOptimizer(string optimizer)
+    {
+        Generator.ManualSeed(1);
+        var model = new Sequential(new Dense(16, "relu"), new Dense(4));
+        model.Build(new Shape(8));
+        var loss = new MeanSquaredError();
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(8), TensorSpec.Batched(4),
+            OptimizerCases.Create(optimizer, model));
+        Tensor input = Tensor.RandN([32, 8], new Generator(1)), target = Tensor.RandN([32, 4], new Generator(2));
+        for (int i = 0; i < 3; i++)
+        {
+            step.Step(input, target);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            step.Step(input, target);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    public static TheoryData<string> Optimizers => [.. OptimizerCases.Names];
+
+    [Fact]
+    public void FitWithJit_TrainsLikeEagerFitWithMetricsAndLabels()
+    {
+        (Sequential Model, Tensor X, Tensor Y) Setup(bool jit)
+        {
+            Generator.ManualSeed(7);
+            var model = new Sequential(new Dense(16, "relu"), new Dense(3));
+            model.Build(new Shape(4));
+            model.Compile(new Adam(model, 0.01), new CrossEntropy(), ["accuracy"], jit: jit);
+            model.ProgressOutput = TextWriter.Null;
+            var generator = new Generator(3);
+            Tensor x = Tensor.RandN([50, 4], generator);
+            Tensor y = Tensor.RandInt(0, 3, [50], generator);
+            return (model, x, y);
+        }
+
+        var (eager, x, y) = Setup(jit: false);
+        var (compiled, _, _) = Setup(jit: true);
+        History eagerHistory = eager.Fit(x, y, epochs: 3, batchSize: 16, seed: 1, verbose: Verbosity.Silent);
+        History compiledHistory = compiled.Fit(x, y, epochs: 3, batchSize: 16, seed: 1, verbose: Verbosity.Silent);
+
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            Assert.Equal(eagerHistory["loss"][epoch], compiledHistory["loss"][epoch], 5);
+            Assert.Equal(eagerHistory["accuracy"][epoch], compiledHistory["accuracy"][epoch], 6);
+        }
+
+        Assert.True(compiledHistory["loss"][2] < compiledHistory["loss"][0]);
+        for (int i = 0; i < eager.Parameters().Count; i++)
+        {
+            Assert.True(compiled.Parameters()[i].MaxRelativeError(eager.Parameters()[i]) <= 1e-5);
+        }
+    }
+
+    private static string Fingerprint(Layer model) =>
+        string.Join(";", model.StateDict().OrderBy(p => p.Key).Select(p => p.Key + "=" + string.Join(",", p.Value.ToArray<double>())));
+}
