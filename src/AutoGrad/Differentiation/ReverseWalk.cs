@@ -51,6 +51,8 @@ internal static class ReverseWalk
                         results![i] = seed;
                     }
                 }
+
+                CheckUsed(wrt, results!, allowUnused);
             }
 
             return results;
@@ -80,19 +82,29 @@ internal static class ReverseWalk
             }
         }
 
-        if (results is not null && !allowUnused)
+        if (results is not null)
         {
-            for (int i = 0; i < results.Length; i++)
-            {
-                if (results[i] is null)
-                {
-                    throw new InvalidOperationException(
-                        $"Grad: input {i} ({wrt![i].Type}) was not used to compute the output. Pass allowUnused: true to get null for it.");
-                }
-            }
+            CheckUsed(wrt!, results, allowUnused);
         }
 
         return results;
+    }
+
+    private static void CheckUsed(Tensor[] wrt, Tensor?[] results, bool allowUnused)
+    {
+        if (allowUnused)
+        {
+            return;
+        }
+
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (results[i] is null)
+            {
+                throw new InvalidOperationException(
+                    $"Grad: input {i} ({wrt[i].Type}) was not used to compute the output. Pass allowUnused: true to get null for it.");
+            }
+        }
     }
 
     private static void Walk(List<Node> order, Tensor?[] grads, Tensor[]? wrt, Tensor?[]? results, bool createGraph, long stamp)
@@ -215,20 +227,25 @@ internal static class ReverseWalk
 
     private static void Accumulate(Tensor leaf, Tensor g, bool createGraph, bool owned)
     {
-        if (createGraph)
+        // Backward passes on other threads may be adding into the same leaf (one model shared by several threads):
+        // the read-modify-write of Grad must not interleave, or contributions are lost.
+        lock (leaf.GradLock)
         {
-            leaf.Grad = leaf.Grad is null ? g : leaf.Grad.Add(g);
-        }
-        else if (leaf.Grad is null || leaf.Grad.Type != g.Type)
-        {
-            // A fresh copy: the same gradient tensor may reach several leaves (add passes it to both operands),
-            // and optimizers may later scale a Grad in place.
-            leaf.Grad = owned ? g : g.Clone();
-        }
-        else
-        {
-            using var noGrad = GradMode.Set(false);
-            leaf.Grad.AddInPlace(g);
+            if (createGraph)
+            {
+                leaf.Grad = leaf.Grad is null ? g : leaf.Grad.Add(g);
+            }
+            else if (leaf.Grad is null || leaf.Grad.Type != g.Type)
+            {
+                // A fresh copy: the same gradient tensor may reach several leaves (add passes it to both operands),
+                // and optimizers may later scale a Grad in place.
+                leaf.Grad = owned ? g : g.Clone();
+            }
+            else
+            {
+                using var noGrad = GradMode.Set(false);
+                leaf.Grad.AddInPlace(g);
+            }
         }
     }
 

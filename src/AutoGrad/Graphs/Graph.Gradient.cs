@@ -16,8 +16,12 @@ public sealed partial class Graph
     /// <param name="parameters">Parameter names to differentiate by; every parameter that requires grad when both this and <paramref name="inputs"/> are null.</param>
     /// <exception cref="ArgumentOutOfRangeException">An output or input index is out of range.</exception>
     /// <exception cref="ArgumentException">A parameter name is unknown.</exception>
-    /// <exception cref="InvalidOperationException">The output does not depend on one of the chosen values.</exception>
-    public Graph Gradient(int output = 0, int[]? inputs = null, string[]? parameters = null)
+    /// <param name="allowUnused">When true, a chosen value the output does not depend on gets a gradient of zeros (a graph
+    /// output cannot be null) instead of an error.</param>
+    /// <exception cref="InvalidOperationException">The output does not depend on one of the chosen values (and <paramref name="allowUnused"/> is false).</exception>
+    /// <remarks>The gradient outputs are named <c>grad:&lt;parameter&gt;</c> and <c>grad:input&lt;i&gt;</c> (see <see cref="OutputNames"/>).
+    /// An optimized graph (with fused nodes) can be differentiated too: a fused node's derivative is its program's.</remarks>
+    public Graph Gradient(int output = 0, int[]? inputs = null, string[]? parameters = null, bool allowUnused = false)
     {
         if ((uint)output >= (uint)Outputs.Length)
         {
@@ -57,23 +61,31 @@ public sealed partial class Graph
             Tensor[] results = Evaluate(placeholders, InferBatch(placeholders, "Graph.Gradient"), record: true);
             Tensor target = scalarOutput ? results[output] : results[output].Sum();
             Tensor[] wrt = [.. inputs.Select(i => placeholders[i]), .. parameterIndices.Select(p => Parameters[p].Value)];
-            if (!target.RequiresGrad)
+            if (!target.RequiresGrad && !allowUnused)
             {
                 throw new InvalidOperationException($"Graph.Gradient: output {output} does not depend on any value that requires grad.");
             }
 
-            Tensor?[] grads = ReverseWalk.Run(target, target.OnesLike(), wrt, retainGraph: true, createGraph: true, allowUnused: true)!;
+            Tensor?[] grads = target.RequiresGrad
+                ? ReverseWalk.Run(target, target.OnesLike(), wrt, retainGraph: true, createGraph: true, allowUnused: true)!
+                : new Tensor?[wrt.Length];
+            var outputs = new Tensor[grads.Length];
             for (int i = 0; i < grads.Length; i++)
             {
-                if (grads[i] is null)
+                if (grads[i] is null && !allowUnused)
                 {
-                    throw new InvalidOperationException($"Graph.Gradient: output {output} does not depend on {wrtNames[i]}, so it has no gradient.");
+                    throw new InvalidOperationException(
+                        $"Graph.Gradient: output {output} does not depend on {wrtNames[i]}, so it has no gradient (pass allowUnused: true for zeros).");
                 }
+
+                // Zeros shaped like the value, by an op, so an input's batch axis stays symbolic.
+                outputs[i] = grads[i] ?? Tensor.Zeros(Shape.Scalar, wrt[i].DType).BroadcastTo(wrt[i].Shape);
             }
 
-            return [.. results, .. grads!];
+            return [.. results, .. outputs];
         }
 
-        return Trace(Replay, [.. Inputs.Select(i => i.Type)], null);
+        Graph traced = Trace(Replay, [.. Inputs.Select(i => i.Type)], null);
+        return traced.WithOutputNames([.. OutputNames, .. inputs.Select(i => (string?)$"grad:input{i}"), .. parameters.Select(p => (string?)$"grad:{p}")]);
     }
 }

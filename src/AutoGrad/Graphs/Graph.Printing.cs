@@ -32,7 +32,7 @@ public sealed partial class Graph
             text.Append("  ").Append(NodeLine(names, n)).Append('\n');
         }
 
-        text.Append("outputs ").AppendJoin(' ', Outputs.Select(o => names[o])).Append('\n');
+        text.Append("outputs ").AppendJoin(' ', Outputs.Select((o, i) => OutputNames[i] is { } name ? $"{name}={names[o]}" : names[o])).Append('\n');
         return text.ToString();
     }
 

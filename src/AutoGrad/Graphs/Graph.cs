@@ -12,14 +12,20 @@ namespace AutoGrad.Graphs;
 /// <remarks>
 /// Build one with <see cref="Trace(Func{Tensor, Tensor}, TensorSpec)"/> or <see cref="FromTape"/>; look at it with
 /// <see cref="ToString"/>, <see cref="ToDot"/>, <see cref="ToMermaid"/> and <see cref="Summary"/>; differentiate it with
-/// <see cref="Gradient(int, int[], string[])"/>; optimize it with <see cref="Optimize"/>; run it with
+/// <see cref="Gradient(int, int[], string[], bool)"/>; optimize it with <see cref="Optimize"/>; run it with
 /// <see cref="Run"/> or, many times and fast, through <see cref="Compile"/>.
 /// </remarks>
 public sealed partial class Graph
 {
     internal Graph(ImmutableArray<GraphInput> inputs, ImmutableArray<GraphParameter> parameters, ImmutableArray<GraphConstant> constants,
-        ImmutableArray<GraphNode> nodes, ImmutableArray<ValueRef> outputs)
+        ImmutableArray<GraphNode> nodes, ImmutableArray<ValueRef> outputs, ImmutableArray<string?> outputNames = default)
     {
+        if (!outputNames.IsDefault && outputNames.Length != outputs.Length)
+        {
+            throw new ArgumentException($"Graph: {outputNames.Length} output names for {outputs.Length} outputs.");
+        }
+
+        OutputNames = outputNames.IsDefault ? [.. Enumerable.Repeat<string?>(null, outputs.Length)] : outputNames;
         Inputs = inputs;
         Parameters = parameters;
         Constants = constants;
@@ -54,6 +60,15 @@ public sealed partial class Graph
     /// <summary>The results, in order.</summary>
     public ImmutableArray<ValueRef> Outputs { get; }
 
+    /// <summary>
+    /// A name per output, or null where it has none. <see cref="Gradient"/> names its gradient outputs
+    /// <c>grad:dense.kernel</c> (by parameter) and <c>grad:input0</c> (by input); they are printed as <c>name=value</c>.
+    /// </summary>
+    public ImmutableArray<string?> OutputNames { get; }
+
+    /// <summary>The same graph with these output names.</summary>
+    internal Graph WithOutputNames(ImmutableArray<string?> names) => new(Inputs, Parameters, Constants, Nodes, Outputs, names);
+
     /// <summary>Whether some input has a batch axis, so the graph runs at any batch size.</summary>
     public bool IsSymbolic => Inputs.Any(i => i.Type.IsSymbolic);
 
@@ -84,7 +99,9 @@ public sealed partial class Graph
 
     /// <summary>
     /// Runs the graph node by node (an interpreter: every node allocates its result). Parameters are read at their current
-    /// values. For repeated runs use <see cref="Compile"/>.
+    /// values. Inside <see cref="Trace(Func{Tensor, Tensor}, TensorSpec)"/> the call is inlined (its nodes become part of
+    /// the trace), and when an input requires grad the call is recorded so it can be differentiated. For repeated runs
+    /// use <see cref="Compile"/>.
     /// </summary>
     /// <param name="inputs">One tensor per input, matching its type; the batch size is read from the <c>B</c> axes.</param>
     /// <returns>One tensor per output.</returns>
@@ -92,7 +109,34 @@ public sealed partial class Graph
     public Tensor[] Run(params Tensor[] inputs)
     {
         int batch = InferBatch(inputs, "Graph.Run");
-        return Evaluate(inputs, batch, record: false);
+        return Evaluate(inputs, batch, record: RecordsCalls(inputs));
+    }
+
+    /// <summary>
+    /// Whether a call should go through the op dispatcher node by node: inside a trace (so the graph is inlined into the
+    /// trace instead of being baked in as a constant) or when an input requires grad (so the call can be differentiated).
+    /// </summary>
+    internal static bool RecordsCalls(ReadOnlySpan<Tensor> inputs)
+    {
+        if (Ops.OpDispatcher.Observer is not null)
+        {
+            return true;
+        }
+
+        if (!Differentiation.GradMode.IsEnabled)
+        {
+            return false;
+        }
+
+        foreach (Tensor input in inputs)
+        {
+            if (input.RequiresGrad)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Finds the batch size the inputs share, checking each input against its type.</summary>

@@ -92,6 +92,13 @@ public static class SafeTensorsFile
     /// <exception cref="IOException">The file could not be read (e.g. <see cref="FileNotFoundException"/>).</exception>
     public static SafeTensorsContent Load(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            // Opening a directory as a file reports "Access denied", which sends people looking at permissions.
+            throw new IOException($"Cannot load '{Path.GetFullPath(path)}': it is a directory, not a safetensors file.");
+        }
+
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
         return ReadCore(stream, stream.Length, path);
     }

@@ -19,6 +19,15 @@ internal static class Checkpoint
 
     public static void Save(Layer model, string path, Optimizer? optimizer)
     {
+        var unbuilt = model.NamedLayers().Prepend(KeyValuePair.Create(model.Name, model))
+            .Where(l => l.Value is ILazilyBuilt { IsBuilt: false }).Select(l => $"'{l.Key}'").ToList();
+        if (unbuilt.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Save: the model is not built: {string.Join(", ", unbuilt)} {(unbuilt.Count == 1 ? "creates its" : "create their")} parameters on the first call, " +
+                "so the file would miss their weights. Call the model once on an input, or Build(exampleShape), before saving.");
+        }
+
         var entries = new List<SafeTensorEntry>();
         foreach (var (name, tensor) in model.StateDict())
         {
@@ -120,6 +129,9 @@ internal static class Checkpoint
 
         if (optimizer is not null)
         {
+            // The file is the whole state: a parameter it has no state for starts fresh, whatever was there before.
+            // (State it does have is overwritten in place by SetState, so a compiled step keeps its captures.)
+            optimizer.ClearStateExcept(optimizerState.Select(s => s.Parameter));
             foreach (var (parameter, slots, steps) in optimizerState)
             {
                 optimizer.SetState(parameter, slots, steps);

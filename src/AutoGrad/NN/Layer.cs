@@ -226,8 +226,9 @@ public abstract class Layer
 
     /// <summary>
     /// Converts every parameter and buffer to <paramref name="dtype"/> in place (replacing the tensors held in fields,
-    /// lists and dictionaries; optimizers built from a parameter list must be rebuilt, one built from the model follows).
-    /// The new tensors are discovered and named before this returns. Returns this layer.
+    /// lists and dictionaries). The new tensors are discovered and named before this returns. An optimizer created over
+    /// the model itself follows the new parameters; one created over <see cref="Parameters"/> before must be created
+    /// again (<c>Model.Fit</c> throws saying so). Returns this layer.
     /// </summary>
     public Layer To(DType dtype)
     {
@@ -250,12 +251,16 @@ public abstract class Layer
     }
 
     /// <summary>Saves the weights (and the optimizer's state when given) to a safetensors file, atomically.</summary>
-    /// <exception cref="IOException">The file could not be written.</exception>
+    /// <exception cref="InvalidOperationException">A layer that creates its parameters on its first call has not been called yet (call the model or <see cref="Build"/> it first).</exception>
+    /// <exception cref="UnauthorizedAccessException">The target file is read-only.</exception>
+    /// <exception cref="IOException">The file could not be written (<see cref="DirectoryNotFoundException"/> when its directory is missing).</exception>
     public void Save(string path, Optimizer? optimizer = null) => Checkpoint.Save(this, path, optimizer);
 
     /// <summary>
     /// Loads weights (and the optimizer's state when given) saved by <see cref="Save"/>. Names, shapes and dtypes are
-    /// checked before anything is assigned; on any problem nothing changes.
+    /// checked before anything is assigned; on any problem nothing changes. The optimizer is left exactly as the file
+    /// describes it: its step count, and state only for the parameters the file has state for (a parameter without
+    /// state in the file, e.g. one saved before the first step, starts fresh).
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not valid safetensors, or does not match this model (the message lists every mismatch).</exception>
     public void Load(string path, Optimizer? optimizer = null) => Checkpoint.Load(this, path, optimizer);

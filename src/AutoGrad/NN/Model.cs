@@ -18,7 +18,11 @@ namespace AutoGrad.NN;
 public abstract class Model : Layer
 {
     private Metric[] metrics = [];
+    private TextWriter progressOutput = Console.Out;
     private CompiledFitStep? compiledStep;
+
+    /// <summary>The loss a prediction-kind warning was printed for (once per loss given to Compile).</summary>
+    private Loss? warnedLoss;
 
     /// <summary>Creates a model with an optional name.</summary>
     protected Model(string? name = null)
@@ -35,12 +39,21 @@ public abstract class Model : Layer
     /// <summary>The metrics given to Compile.</summary>
     public IReadOnlyList<Metric> Metrics => metrics;
 
-    /// <summary>Where progress is printed; <see cref="Console.Out"/> by default.</summary>
-    public TextWriter ProgressOutput { get; set; } = Console.Out;
+    /// <summary>Where progress and warnings are printed; <see cref="Console.Out"/> by default.</summary>
+    /// <exception cref="ArgumentNullException">Set to null (use <see cref="TextWriter.Null"/> to discard the output).</exception>
+    public TextWriter ProgressOutput
+    {
+        get => progressOutput;
+        set => progressOutput = value ?? throw new ArgumentNullException(nameof(value),
+            "ProgressOutput cannot be null; assign TextWriter.Null to discard progress, or pass verbose: Verbosity.Silent to Fit.");
+    }
 
     /// <summary>Sets the optimizer, loss and metrics used by Fit and Evaluate.</summary>
     /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults (as Keras defaults to RMSprop).</param>
-    /// <param name="loss">The loss (implicitly from a name such as <c>"binary_cross_entropy"</c>).</param>
+    /// <param name="loss">The loss (implicitly from a name such as <c>"binary_crossentropy"</c>; names take probabilities as in
+    /// Keras, see <see cref="Loss.FromName"/>). On the first batch of <c>Fit</c>, a model output that looks like the other kind
+    /// (a softmax or sigmoid output into a logits loss, values outside [0, 1] into a probability loss) prints a warning
+    /// to <see cref="ProgressOutput"/>, once.</param>
     /// <param name="metrics">Metrics to report (implicitly from names such as <c>"accuracy"</c>).</param>
     public Model Compile(Optimizer? optimizer, Loss loss, params Metric[] metrics) => Compile(optimizer, loss, metrics, jit: false);
 
@@ -93,7 +106,8 @@ public abstract class Model : Layer
     /// <param name="verbose">Progress output (see <see cref="Verbosity"/>).</param>
     /// <param name="seed">Seed of the shuffling; drawn from <see cref="Generator.Default"/> when null.</param>
     /// <param name="cancellationToken">Checked before every batch.</param>
-    /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    /// <exception cref="InvalidOperationException">The model was not compiled, or its optimizer updates tensors that are not this model's parameters (see <see cref="Layer.To"/>).</exception>
+    /// <exception cref="ArgumentException">There are no training samples, or <paramref name="validationSplit"/> is outside [0, 1) or NaN.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the weights keep the updates made so far.</exception>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, bool shuffle = true, double validationSplit = 0,
         (Tensor X, Tensor Y)? validationData = null, IEnumerable<Callback>? callbacks = null, Verbosity verbose = Verbosity.Auto,
@@ -101,9 +115,10 @@ public abstract class Model : Layer
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        if (validationSplit is < 0 or >= 1)
+        RequireSamples("Fit", x, y);
+        if (!(validationSplit is >= 0 and < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "Fit: validationSplit must be in [0, 1).");
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, $"Fit: validationSplit must be in [0, 1); got {validationSplit}.");
         }
 
         var all = new TensorDataset(x, y);
@@ -135,6 +150,13 @@ public abstract class Model : Layer
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         var (optimizer, loss) = RequireCompiled("Fit");
+        RequireBatches("Fit", train, "training");
+        if (validation is not null)
+        {
+            RequireBatches("Fit", validation, "validation");
+        }
+
+        RequireOptimizerOverThisModel(optimizer);
         var history = new History();
         var context = new TrainingContext(this, optimizer, epochs, history);
         var callbackList = callbacks?.ToList() ?? [];
@@ -181,6 +203,11 @@ public abstract class Model : Layer
                         lossValue.Backward();
                         optimizer.Step();
                         batchLoss = lossValue.ItemDouble();
+                    }
+
+                    if (batchIndex == 0 && epoch == 1)
+                    {
+                        WarnOnPredictionKind(loss, prediction);
                     }
 
                     int count = batch[0].Shape[0];
@@ -234,20 +261,31 @@ public abstract class Model : Layer
 
     /// <summary>The loss and metrics over a dataset, in evaluation mode and without recording gradients.</summary>
     /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    /// <exception cref="ArgumentException">There are no samples (a loss over nothing is undefined, not 0).</exception>
     public IReadOnlyDictionary<string, double> Evaluate(Tensor x, Tensor y, int batchSize = 32)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
         var (_, loss) = RequireCompiled("Evaluate");
+        RequireSamples("Evaluate", x, y);
         return EvaluateCore(new DataLoader(new TensorDataset(x, y), batchSize), loss);
     }
 
     /// <summary>The loss and metrics over a loader's (inputs, targets) batches, in evaluation mode.</summary>
+    /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    /// <exception cref="ArgumentException">The loader yields no batches.</exception>
     public IReadOnlyDictionary<string, double> Evaluate(DataLoader data)
     {
+        ArgumentNullException.ThrowIfNull(data);
         var (_, loss) = RequireCompiled("Evaluate");
+        RequireBatches("Evaluate", data, "evaluation");
         return EvaluateCore(data, loss);
     }
 
-    /// <summary>The model's outputs for every sample, computed in batches in evaluation mode without recording gradients.</summary>
+    /// <summary>
+    /// The model's outputs for every sample, computed in batches in evaluation mode without recording gradients.
+    /// Zero samples give an empty output of the model's output shape (e.g. <c>[0, classes]</c>).
+    /// </summary>
     public Tensor Predict(Tensor x, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -257,6 +295,11 @@ public abstract class Model : Layer
         {
             using (Autodiff.NoGrad())
             {
+                if (x.Rank > 0 && x.Shape[0] == 0)
+                {
+                    return Call(x);
+                }
+
                 var outputs = new List<Tensor>();
                 foreach (var batch in new DataLoader(new TensorDataset(x), batchSize))
                 {
@@ -322,6 +365,90 @@ public abstract class Model : Layer
         }
 
         return result;
+    }
+
+    /// <summary>Prints, once per loss, a warning when probabilities feed a logits loss or logits a probability loss.</summary>
+    private void WarnOnPredictionKind(Loss loss, Tensor prediction)
+    {
+        if (ReferenceEquals(warnedLoss, loss) || loss.CheckPrediction(prediction) is not { } warning)
+        {
+            return;
+        }
+
+        warnedLoss = loss;
+        ProgressOutput.WriteLine($"Warning: {warning}");
+    }
+
+    private static void RequireSamples(string method, Tensor x, Tensor y)
+    {
+        if (x.Rank == 0 || x.Shape[0] == 0)
+        {
+            throw new ArgumentException(
+                $"{method}: there are no samples (x has shape {x.Shape}, y {y.Shape}); a loss and metrics over no samples are undefined, not 0.");
+        }
+    }
+
+    private static void RequireBatches(string method, DataLoader data, string role)
+    {
+        if (data.Count == 0)
+        {
+            throw new ArgumentException(
+                $"{method}: the {role} data loader yields no batches ({data.Dataset.Count} samples, batch size {data.BatchSize}" +
+                $"{(data.DropLast ? ", dropLast" : string.Empty)}); a loss and metrics over no samples are undefined, not 0.");
+        }
+    }
+
+    /// <summary>
+    /// An optimizer built over <c>model.Parameters()</c> keeps those tensors; <see cref="Layer.To"/> replaces them, after
+    /// which such an optimizer would update tensors the model no longer uses and training would silently do nothing.
+    /// </summary>
+    private void RequireOptimizerOverThisModel(Optimizer optimizer)
+    {
+        var own = new HashSet<Tensor>(Parameters(), ReferenceEqualityComparer.Instance);
+        foreach (var p in optimizer.Parameters)
+        {
+            if (!own.Contains(p))
+            {
+                string kind = optimizer.GetType().Name;
+                throw new InvalidOperationException(
+                    $"Fit: the {optimizer.Name} optimizer updates '{p.Name ?? "unnamed"}' {p.Type}, which is not a parameter of this model " +
+                    $"(To(dtype) replaces every parameter, so an optimizer built over model.Parameters() before it would train nothing). " +
+                    $"Compile again with an optimizer created after To, or create it over the model itself (new {kind}(model)), which follows the model's parameters.");
+            }
+        }
+
+        CarryStateToReplacedParameters(optimizer, own);
+    }
+
+    /// <summary>
+    /// An optimizer over the model follows <see cref="Layer.To"/>: the state it kept for a replaced tensor (moments,
+    /// step count) moves to the parameter that now has its name and shape, converted to the new dtype, so training
+    /// continues as if nothing had been converted; state for tensors that are gone without a successor is dropped.
+    /// </summary>
+    private void CarryStateToReplacedParameters(Optimizer optimizer, HashSet<Tensor> own)
+    {
+        var stale = optimizer.States.Where(s => !own.Contains(s.Key)).ToList();
+        if (stale.Count == 0)
+        {
+            return;
+        }
+
+        var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, parameter) in NamedParameters())
+        {
+            byName[name] = parameter;
+        }
+
+        foreach (var (old, state) in stale)
+        {
+            if (old.Name is { } name && byName.TryGetValue(name, out var successor) && successor.Shape == old.Shape
+                && !optimizer.States.ContainsKey(successor))
+            {
+                optimizer.SetState(successor, [.. state.Slots.Select(slot => slot.To(successor.DType))], state.Steps);
+            }
+        }
+
+        optimizer.ClearStateExcept(own);
     }
 
     private static void RequireBatch(Tensor[] batch)

@@ -23,8 +23,9 @@ public readonly struct Shape : IEquatable<Shape>
     private Shape(int[] owned, byte _)
     {
         dims = owned.Length == 0 ? null : owned;
-        long product = 1;
-        foreach (int d in owned)
+        // A zero axis makes the whole shape empty however large the other axes are.
+        long product = Array.IndexOf(owned, 0) >= 0 ? 0 : 1;
+        foreach (int d in product == 0 ? [] : owned)
         {
             product *= d;
             if (product > Array.MaxLength)
@@ -56,7 +57,10 @@ public readonly struct Shape : IEquatable<Shape>
     public ReadOnlySpan<int> Dimensions => dims;
 
     /// <summary>The extent of an axis; negative axes count from the end.</summary>
-    public int this[int axis] => dims![NormalizeAxis(axis, Rank, "shape")];
+    /// <exception cref="ArgumentOutOfRangeException">The axis is out of range (a scalar shape has none).</exception>
+    public int this[int axis] => dims is null
+        ? throw new ArgumentOutOfRangeException(nameof(axis), axis, $"shape: axis {axis} is out of range for the scalar shape () of rank 0, which has no axes.")
+        : dims[NormalizeAxis(axis, Rank, "shape")];
 
     /// <summary>Wraps an array the caller will never mutate again, skipping the defensive copy.</summary>
     internal static Shape FromOwned(int[] dimensions) => new(dimensions, 0);
@@ -72,7 +76,8 @@ public readonly struct Shape : IEquatable<Shape>
         for (int i = Rank - 1; i >= 0; i--)
         {
             strides[i] = stride;
-            stride *= dims![i];
+            // Only an empty shape can exceed int here (e.g. (0, 2³¹−1, 2³¹−1)); its strides address no element.
+            stride = (int)Math.Min((long)stride * dims![i], int.MaxValue);
         }
 
         return strides;

@@ -23,6 +23,9 @@ public sealed partial class Tensor
     /// <remarks>Lets the walk hand a gradient it just computed to a leaf without copying it (see ReverseWalk).</remarks>
     internal long birthWalk;
 
+    /// <summary>Serializes accumulation into <see cref="Grad"/> by backward passes running on several threads; created on first use.</summary>
+    private Lock? gradLock;
+
     // State that changes between runs of a graph (optimizer moments and step counts, the learning rate, running
     // statistics): a trace captures it by reference as a graph parameter, never as a constant to fold.
     internal bool isState;
@@ -119,7 +122,16 @@ public sealed partial class Tensor
     public Node? GradFn => gradFn;
 
     /// <summary>The gradient accumulated by <see cref="Backward(Tensor?, bool, bool)"/>; null until then or after <see cref="ZeroGrad"/>.</summary>
+    /// <remarks>
+    /// Backward passes may run on several threads at once, also through one shared model: each contribution is added
+    /// to a leaf's gradient under that leaf's own lock, so none is lost (as in PyTorch; the order of the additions, and
+    /// so the last bits of a float32 sum, may differ between runs). Reading, setting or clearing <c>Grad</c> (and
+    /// an optimizer's <c>Step</c>) is not synchronized with them: wait for the backward passes to finish first.
+    /// </remarks>
     public Tensor? Grad { get; set; }
+
+    /// <summary>The lock that accumulation into <see cref="Grad"/> holds (see the remarks there).</summary>
+    internal Lock GradLock => LazyInitializer.EnsureInitialized(ref gradLock);
 
     /// <summary>An optional name (layers name their parameters by path, e.g. <c>dense1.kernel</c>); used by printed graphs.</summary>
     public string? Name { get; set; }

@@ -30,6 +30,7 @@ public static partial class OpCatalog
             new(op, variant, x => f(x[0]), [input], order, tolerance);
 
         yield return Unary("neg", "(2,3)", x => x.Neg(), Normal(s));
+        yield return new("fused_elementwise", "program {mul x0 x1; tanh t0; add t1 x0} (2,3)·(3,)", x => FusedProgram.Apply(x[0], x[1]), [Normal(s), Normal([3])], 2);
         yield return Unary("flush_subnormal", "(2,3) normal values pass through", x => x.FlushSubnormal(), Normal(s));
         yield return Unary("exp", "(2,3)", x => x.Exp(), Normal(s));
         yield return Unary("log", "(2,3) positive", x => x.Log(), Positive(s));
@@ -81,4 +82,17 @@ public static partial class OpCatalog
         yield return new("where", "condition from a comparison", x => Tensor.Where(x[0].Greater(0.0), x[0].Exp(), x[0].Mul(x[1])),
             [AwayFromZero(s), Normal(s)], 2);
     }
+}
+
+/// <summary>A fused node as the elementwise-fusion pass makes one; its derivative is its program's.</summary>
+internal static class FusedProgram
+{
+    private static readonly AutoGrad.Graphs.Passes.FusedElementwiseOp Op = new(
+    [
+        new(AutoGrad.Ops.Elementwise.MulOp.Instance, [new(false, 0), new(false, 1)]),
+        new(AutoGrad.Ops.Elementwise.TanhOp.Instance, [new(true, 0)]),
+        new(AutoGrad.Ops.Elementwise.AddOp.Instance, [new(true, 1), new(false, 0)]),
+    ]);
+
+    public static Tensor Apply(Tensor x, Tensor y) => Op.Apply(x, y);
 }

@@ -22,12 +22,21 @@ public sealed class CompiledGraph
 
     /// <summary>
     /// Runs the graph. The returned tensors are the executable's own buffers, overwritten by the next call: read them or
-    /// <see cref="Tensor.Clone"/> them before calling again. Parameters are read at their current values.
+    /// <see cref="Tensor.Clone"/> them before calling again. Parameters are read at their current values. Inside
+    /// <c>Graph.Trace</c>, or when an input requires grad, the graph's ops are recorded instead (fresh tensors), so a
+    /// compiled graph composes into other graphs and can be differentiated.
     /// </summary>
     /// <exception cref="ArgumentException">Wrong number of inputs, or an input of the wrong type; the message names the input and both types.</exception>
     public IReadOnlyList<Tensor> Run(params ReadOnlySpan<Tensor> inputs)
     {
         int batch = Graph.InferBatch(inputs, "CompiledGraph.Run");
+        if (Graph.RecordsCalls(inputs))
+        {
+            // Inside a trace (or with inputs that require grad) the compiled graph's ops are recorded, so it is inlined
+            // into the outer graph or differentiated, instead of its buffers being captured as constants.
+            return Graph.Evaluate([.. inputs], batch, record: true);
+        }
+
         if (!plans.TryGetValue(batch, out ExecutionPlan? plan))
         {
             plan = new ExecutionPlan(Graph, batch);

@@ -53,7 +53,8 @@ internal static class DeadCodeElimination
             [.. graph.Parameters.Where((_, i) => parameterMap[i] >= 0)],
             [.. graph.Constants.Where((_, i) => constantMap[i] >= 0)],
             [.. graph.Nodes.Where((_, n) => live[n]).Select(node => node.WithInputs([.. node.Inputs.Select(Remap)]))],
-            [.. graph.Outputs.Select(Remap)]);
+            [.. graph.Outputs.Select(Remap)],
+            graph.OutputNames);
     }
 
     private static int[] Compact(int count, Func<int, bool> keep)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using AutoGrad.Differentiation;
 using AutoGrad.Ops;
 using AutoGrad.Ops.Elementwise;
 using AutoGrad.Tensors;
@@ -27,7 +28,7 @@ internal sealed record FusedInstruction(Op Op, ImmutableArray<FusedOperand> Oper
 /// A chain of elementwise ops run as one kernel: the data is processed in tiles of about a thousand elements, and every
 /// intermediate lives only in a tile-sized temporary, so the chain makes one pass over memory instead of one per op. Each
 /// instruction still runs its op's own forward, so results equal the unfused ops exactly. Produced by
-/// <see cref="ElementwiseFusion"/> after differentiation; it has no gradient rule.
+/// <see cref="ElementwiseFusion"/>; its gradient is the program's, through each instruction's own rule.
 /// </summary>
 internal sealed class FusedElementwiseOp : Op
 {
@@ -40,9 +41,7 @@ internal sealed class FusedElementwiseOp : Op
     public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
         [new("program", "{" + string.Join("; ", Program) + "}")];
 
-    public override bool IsDifferentiable => false;
-
-    public override SavedValues Saves => SavedValues.None;
+    public override SavedValues Saves => SavedValues.AllInputs;
 
     protected internal override bool ForwardWritesEveryElement => true;
 
@@ -104,8 +103,63 @@ internal sealed class FusedElementwiseOp : Op
     /// <summary>The tiled kernel, with its tiles and broadcast readers allocated once.</summary>
     public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output) => new Kernel(new FusedKernel(Program, inputs.ToArray(), output));
 
-    public override Tensor?[] Backward(GradientContext context) =>
-        throw new InvalidOperationException("fused_elementwise has no gradient rule: take the gradient (Graph.Gradient) before fusing.");
+    /// <summary>
+    /// The program's derivative: the instructions are replayed with their ops and walked backwards through each op's own
+    /// gradient rule (a small reverse walk over the program), so an optimized graph can be differentiated again. With
+    /// gradient recording on (higher order) the replay reads the saved inputs themselves and stays connected to them.
+    /// </summary>
+    public override Tensor?[] Backward(GradientContext context)
+    {
+        bool higherOrder = GradMode.IsEnabled;
+        var inputs = new Tensor[context.InputCount];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Tensor saved = context.Input(i);
+            inputs[i] = higherOrder ? saved : saved.Detach().RequireGrad(context.NeedsGrad(i));
+        }
+
+        var temps = new Tensor[Program.Length];
+        Tensor Operand(FusedOperand o) => o.IsTemporary ? temps[o.Index] : inputs[o.Index];
+        using (Autodiff.EnableGrad())
+        {
+            for (int k = 0; k < Program.Length; k++)
+            {
+                temps[k] = Program[k].Op.Apply([.. Program[k].Operands.Select(Operand)]);
+            }
+        }
+
+        var tempGrads = new Tensor?[Program.Length];
+        var inputGrads = new Tensor?[inputs.Length];
+        tempGrads[^1] = context.OutputGrad;
+        for (int k = Program.Length - 1; k >= 0; k--)
+        {
+            if (tempGrads[k] is not { } g || temps[k].GradFn is not { } node)
+            {
+                continue;
+            }
+
+            Tensor?[] rule = node.Op.Backward(new GradientContext(node, g));
+            for (int j = 0; j < rule.Length; j++)
+            {
+                FusedOperand operand = Program[k].Operands[j];
+                Tensor source = Operand(operand);
+                if (rule[j] is not { } gj || !source.RequiresGrad)
+                {
+                    continue;
+                }
+
+                if (gj.Shape != source.Shape)
+                {
+                    gj = gj.SumTo(source.Shape);
+                }
+
+                ref Tensor? slot = ref operand.IsTemporary ? ref tempGrads[operand.Index] : ref inputGrads[operand.Index];
+                slot = slot is null ? gj : slot.Add(gj);
+            }
+        }
+
+        return inputGrads;
+    }
 
     private sealed class Kernel(FusedKernel kernel) : OpKernel
     {

@@ -46,7 +46,7 @@ internal sealed class GraphBuilder
         return ValueRef.Constant(Constants.Count - 1);
     }
 
-    public Graph Build(IEnumerable<ValueRef> outputs) => new(source.Inputs, [.. Parameters], [.. Constants], [.. Nodes], [.. outputs]);
+    public Graph Build(IEnumerable<ValueRef> outputs) => new(source.Inputs, [.. Parameters], [.. Constants], [.. Nodes], [.. outputs], source.OutputNames);
 
     /// <summary>Maps a reference to an old node through <paramref name="nodeMap"/>; other references are unchanged.</summary>
     public static ValueRef Map(ValueRef value, ValueRef[] nodeMap) => value.Kind == ValueKind.Node ? nodeMap[value.Index] : value;

@@ -8,7 +8,7 @@ namespace AutoGrad.NN.Layers;
 /// <c>[filters, inChannels, k, k]</c> and bias <c>[filters]</c>. The input channel count is inferred on first call
 /// (parameters then take the input's dtype) unless given.
 /// </summary>
-public sealed class Conv2D : Layer
+public sealed class Conv2D : Layer, ILazilyBuilt
 {
     private readonly Initializer kernelInitializer;
     private readonly Initializer biasInitializer;
@@ -68,6 +68,9 @@ public sealed class Conv2D : Layer
 
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
+
+    /// <inheritdoc/>
+    bool ILazilyBuilt.IsBuilt => Kernel is not null;
 
     /// <summary>The kernel <c>[filters, inChannels, k, k]</c>; null until built.</summary>
     public Tensor? Kernel { get; private set; }

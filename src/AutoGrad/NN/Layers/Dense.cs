@@ -8,7 +8,7 @@ namespace AutoGrad.NN.Layers;
 /// The input size is inferred from the last axis of the first input (Keras style) unless given; parameters are
 /// then created in the input's dtype, so a float64 input gives a float64 layer (for <c>GradCheck</c>).
 /// </summary>
-public sealed class Dense : Layer
+public sealed class Dense : Layer, ILazilyBuilt
 {
     private readonly Initializer kernelInitializer;
     private readonly Initializer biasInitializer;
@@ -47,6 +47,9 @@ public sealed class Dense : Layer
 
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
+
+    /// <inheritdoc/>
+    bool ILazilyBuilt.IsBuilt => Kernel is not null;
 
     /// <summary>The weight matrix <c>[inputSize, units]</c>; null until built.</summary>
     public Tensor? Kernel { get; private set; }

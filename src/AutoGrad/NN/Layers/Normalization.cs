@@ -9,7 +9,7 @@ namespace AutoGrad.NN.Layers;
 /// statistics (running = (1 − momentum)·running + momentum·batch, with the unbiased variance, as PyTorch does);
 /// evaluation mode uses the running statistics. The channel count is inferred on first call.
 /// </summary>
-public sealed class BatchNorm : Layer
+public sealed class BatchNorm : Layer, ILazilyBuilt
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="momentum">Weight of the newest batch in the running statistics.</param>
@@ -27,6 +27,9 @@ public sealed class BatchNorm : Layer
 
     /// <summary>Added to the variance before the square root.</summary>
     public double Epsilon { get; }
+
+    /// <inheritdoc/>
+    bool ILazilyBuilt.IsBuilt => Gamma is not null;
 
     /// <summary>The scale γ <c>[C]</c> (ones initially); null until built.</summary>
     public Tensor? Gamma { get; private set; }

@@ -21,6 +21,12 @@ public sealed class BinaryCrossEntropy(double epsilon = 1e-7, Reduction reductio
         Tensor p = prediction.Clamp(Epsilon, 1 - Epsilon);
         return -((target * p.Log()) + ((1.0 - target) * (1.0 - p).Log()));
     }
+
+    internal override string? CheckPrediction(Tensor prediction) =>
+        FirstOutside(prediction, 0, 1) is { } v
+            ? $"{Name} expects probabilities, but a prediction is {v}, outside [0, 1]: are these logits? End the model with a sigmoid, " +
+              "or use a logits loss (\"bce_with_logits\", or Loss.FromName(\"binary_crossentropy\", fromLogits: true))."
+            : null;
 }
 
 /// <summary>
@@ -39,19 +45,33 @@ public sealed class BinaryCrossEntropyWithLogits(Reduction reduction = Reduction
         RequireSameShape(prediction, target);
         return prediction.Softplus() - (prediction * target);
     }
+
+    internal override string? CheckPrediction(Tensor prediction) =>
+        ProbabilityOp(prediction) is { } op
+            ? $"{Name} expects logits, but the predictions come from a {op}, so they are probabilities: remove the {op} activation, " +
+              "or use a probability loss (\"binary_crossentropy\", or Loss.FromName(\"bce\", fromLogits: false))."
+            : null;
 }
 
 /// <summary>
-/// Cross-entropy on logits <c>[N, C]</c>: −Σ_c t_c·log_softmax(x)_c per sample, using log-sum-exp for stability.
-/// Targets are either integer class labels <c>[N]</c> or class probabilities / one-hot rows <c>[N, C]</c>. With
-/// label smoothing ε the target becomes (1 − ε)·t + ε/C.
+/// Cross-entropy over <c>[N, C]</c> predictions: −Σ_c t_c·log p_c per sample. On logits (the default of this class, as
+/// PyTorch's <c>CrossEntropyLoss</c>) p = softmax(x), computed as log_softmax for stability; with
+/// <c>fromLogits: false</c> (Keras' <c>categorical_crossentropy</c>, and every cross-entropy name in
+/// <see cref="Loss.FromName"/>) the predictions are probabilities, renormalized to sum to 1 and clamped to
+/// [ε, 1 − ε] with ε = 1e-7 as Keras does. Targets are either integer class labels <c>[N]</c> or class probabilities
+/// / one-hot rows <c>[N, C]</c>. With label smoothing ε the target becomes (1 − ε)·t + ε/C.
 /// </summary>
-public sealed class CrossEntropy(double labelSmoothing = 0.0, Reduction reduction = Reduction.Mean) : Loss(reduction)
+public sealed class CrossEntropy(double labelSmoothing = 0.0, Reduction reduction = Reduction.Mean, bool fromLogits = true) : Loss(reduction)
 {
+    private const double ProbabilityEpsilon = 1e-7;
+
     /// <summary>The label-smoothing ε in [0, 1].</summary>
     public double LabelSmoothing { get; } = labelSmoothing is >= 0 and <= 1
         ? labelSmoothing
         : throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "CrossEntropy: label smoothing must be in [0, 1].");
+
+    /// <summary>Whether predictions are logits (true) or probabilities (false).</summary>
+    public bool FromLogits { get; } = fromLogits;
 
     /// <inheritdoc/>
     public override string Name => "cross_entropy";
@@ -66,7 +86,54 @@ public sealed class CrossEntropy(double labelSmoothing = 0.0, Reduction reductio
             probabilities = (probabilities * (1 - LabelSmoothing)) + (LabelSmoothing / classes);
         }
 
-        return -(probabilities * prediction.LogSoftmax(-1)).Sum(-1);
+        Tensor logP = FromLogits
+            ? prediction.LogSoftmax(-1)
+            : (prediction / prediction.Sum(-1, keepDims: true)).Clamp(ProbabilityEpsilon, 1 - ProbabilityEpsilon).Log();
+        return -(probabilities * logP).Sum(-1);
+    }
+
+    private static bool LooksLikeSoftmaxRows(Tensor prediction)
+    {
+        if (prediction.Rank != 2 || prediction.Shape[1] < 2 || FirstOutside(prediction, 0, 1) is not null)
+        {
+            return false;
+        }
+
+        int rows = prediction.Shape[0], classes = prediction.Shape[1];
+        for (int r = 0; r < rows; r++)
+        {
+            double sum = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                sum += prediction.GetFlat((r * classes) + c);
+            }
+
+            if (Math.Abs(sum - 1) > 1e-4)
+            {
+                return false;
+            }
+        }
+
+        return rows > 0;
+    }
+
+    internal override string? CheckPrediction(Tensor prediction)
+    {
+        if (FromLogits)
+        {
+            // The producing op tells when the tape recorded it; otherwise (a compiled step) rows of values in [0, 1]
+            // summing to 1 are a softmax's output.
+            string? source = ProbabilityOp(prediction) ?? (LooksLikeSoftmaxRows(prediction) ? "softmax" : null);
+            return source is { } op
+                ? $"{Name} expects logits, but the predictions come from a {op}, so they are probabilities (a softmax of a softmax trains badly): " +
+                  $"remove the {op} activation, or use a probability loss (\"sparse_categorical_crossentropy\", or new CrossEntropy(fromLogits: false))."
+                : null;
+        }
+
+        return FirstOutside(prediction, 0, 1) is { } v
+            ? $"{Name} expects probabilities, but a prediction is {v}, outside [0, 1]: are these logits? End the model with a softmax, " +
+              "or pass fromLogits: true (Loss.FromName(\"sparse_categorical_crossentropy\", fromLogits: true), or new CrossEntropy())."
+            : null;
     }
 }
 
@@ -79,6 +146,11 @@ public sealed class NllLoss(Reduction reduction = Reduction.Mean) : Loss(reducti
     /// <inheritdoc/>
     protected override Tensor Unreduced(Tensor prediction, Tensor target) =>
         -(ClassTargets.ToProbabilities(Name, prediction, target) * prediction).Sum(-1);
+
+    internal override string? CheckPrediction(Tensor prediction) =>
+        FirstOutside(prediction, double.NegativeInfinity, 0) is { } v
+            ? $"{Name} expects log-probabilities (≤ 0), but a prediction is {v}: end the model with a log_softmax, or use a cross-entropy loss."
+            : null;
 }
 
 /// <summary>Turns integer labels or probability rows into a <c>[N, C]</c> target matching the prediction.</summary>

@@ -16,8 +16,9 @@ public enum Reduction
 }
 
 /// <summary>
-/// A loss written with tensor ops (so its gradient is derived, never hand-written). Targets are data: they are
-/// converted to the prediction's dtype and never receive gradients.
+/// A loss written with tensor ops (so its gradient is derived, never hand-written). A target of another dtype is
+/// converted to the prediction's, which cuts it from the tape; a target of the same dtype that requires grad is used as
+/// it is and receives gradients like any other input.
 /// </summary>
 public abstract class Loss
 {
@@ -59,21 +60,79 @@ public abstract class Loss
         }
     }
 
-    /// <summary>Looks a loss up by name (<c>mse</c>, <c>mae</c>, <c>huber</c>, <c>binary_cross_entropy</c>/<c>bce</c>,
-    /// <c>bce_with_logits</c>, <c>cross_entropy</c>, <c>nll</c>).</summary>
-    /// <exception cref="ArgumentException">Unknown name.</exception>
-    public static Loss FromName(string name) => name.ToLowerInvariant() switch
+    /// <summary>
+    /// Looks a loss up by name, with the Keras meaning of the Keras names: every cross-entropy name takes
+    /// probabilities unless <paramref name="fromLogits"/> is true.
+    /// </summary>
+    /// <remarks>
+    /// <list type="table">
+    /// <listheader><term>names</term><description>loss</description></listheader>
+    /// <item><term><c>mse</c>, <c>mean_squared_error</c>; <c>mae</c>, <c>mean_absolute_error</c>; <c>huber</c></term><description>the regression losses</description></item>
+    /// <item><term><c>binary_crossentropy</c>, <c>binary_cross_entropy</c>, <c>bce</c></term><description><see cref="BinaryCrossEntropy"/> on probabilities; <see cref="BinaryCrossEntropyWithLogits"/> with <c>fromLogits: true</c></description></item>
+    /// <item><term><c>bce_with_logits</c>, <c>binary_cross_entropy_with_logits</c></term><description><see cref="BinaryCrossEntropyWithLogits"/></description></item>
+    /// <item><term><c>categorical_crossentropy</c>, <c>sparse_categorical_crossentropy</c>, <c>cross_entropy</c></term><description><see cref="CrossEntropy"/> on probabilities (one-hot or label targets); on logits with <c>fromLogits: true</c></description></item>
+    /// <item><term><c>nll</c></term><description><see cref="NllLoss"/> on log-probabilities</description></item>
+    /// </list>
+    /// </remarks>
+    /// <param name="name">The loss name (case-insensitive).</param>
+    /// <param name="fromLogits">For the cross-entropies: whether predictions are logits (raw scores) rather than
+    /// probabilities; null means the name's own meaning (probabilities, except for the <c>_with_logits</c> names).</param>
+    /// <exception cref="ArgumentException">Unknown name, or <paramref name="fromLogits"/> given for a loss it does not apply to or contradicting the name.</exception>
+    public static Loss FromName(string name, bool? fromLogits = null)
     {
-        "mse" or "mean_squared_error" => new MeanSquaredError(),
-        "mae" or "mean_absolute_error" => new MeanAbsoluteError(),
-        "huber" => new Huber(),
-        "bce" or "binary_cross_entropy" or "binary_crossentropy" => new BinaryCrossEntropy(),
-        "bce_with_logits" or "binary_cross_entropy_with_logits" => new BinaryCrossEntropyWithLogits(),
-        "cross_entropy" or "categorical_crossentropy" or "sparse_categorical_crossentropy" => new CrossEntropy(),
-        "nll" => new NllLoss(),
-        _ => throw new ArgumentException(
-            $"Unknown loss '{name}'. Known: mse, mae, huber, binary_cross_entropy, bce_with_logits, cross_entropy, nll.", nameof(name)),
-    };
+        ArgumentNullException.ThrowIfNull(name);
+        string key = name.ToLowerInvariant();
+        switch (key)
+        {
+            case "bce" or "binary_cross_entropy" or "binary_crossentropy":
+                return fromLogits == true ? new BinaryCrossEntropyWithLogits() : new BinaryCrossEntropy();
+            case "bce_with_logits" or "binary_cross_entropy_with_logits":
+                return fromLogits != false
+                    ? new BinaryCrossEntropyWithLogits()
+                    : throw new ArgumentException($"Loss '{name}' takes logits by its name; fromLogits: false contradicts it (use \"binary_crossentropy\" for probabilities).", nameof(fromLogits));
+            case "cross_entropy" or "categorical_crossentropy" or "sparse_categorical_crossentropy":
+                return new CrossEntropy(fromLogits: fromLogits ?? false);
+        }
+
+        Loss loss = key switch
+        {
+            "mse" or "mean_squared_error" => new MeanSquaredError(),
+            "mae" or "mean_absolute_error" => new MeanAbsoluteError(),
+            "huber" => new Huber(),
+            "nll" => new NllLoss(),
+            _ => throw new ArgumentException(
+                $"Unknown loss '{name}'. Known: mse, mae, huber, binary_crossentropy (bce), bce_with_logits, categorical_crossentropy, " +
+                "sparse_categorical_crossentropy, cross_entropy, nll.", nameof(name)),
+        };
+        return fromLogits is null
+            ? loss
+            : throw new ArgumentException($"Loss '{name}': fromLogits applies only to the cross-entropy losses.", nameof(fromLogits));
+    }
+
+    /// <summary>
+    /// A warning when <paramref name="prediction"/> looks like the other kind of input than this loss expects
+    /// (probabilities into a logits loss or the other way round), or null. <c>Model.Fit</c> prints it once.
+    /// </summary>
+    internal virtual string? CheckPrediction(Tensor prediction) => null;
+
+    /// <summary>Whether <paramref name="prediction"/> was produced by an op that outputs probabilities (softmax, sigmoid).</summary>
+    internal static string? ProbabilityOp(Tensor prediction) =>
+        prediction.GradFn?.Op.Name is "softmax" or "sigmoid" ? prediction.GradFn.Op.Name : null;
+
+    /// <summary>The first value of <paramref name="prediction"/> outside [<paramref name="low"/>, <paramref name="high"/>], or null.</summary>
+    internal static double? FirstOutside(Tensor prediction, double low, double high)
+    {
+        for (int i = 0; i < prediction.Size; i++)
+        {
+            double v = prediction.GetFlat(i);
+            if (v < low || v > high)
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>A loss by name.</summary>
     public static implicit operator Loss(string name) => FromName(name);

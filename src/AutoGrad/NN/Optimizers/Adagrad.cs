@@ -12,11 +12,15 @@ public sealed class Adagrad : Optimizer
 {
     /// <summary>Optimizes a list of parameters.</summary>
     public Adagrad(IEnumerable<Tensor> parameters, double learningRate = 0.01, double epsilon = 1e-10, double weightDecay = 0, double initialAccumulatorValue = 0)
-        : base(parameters, learningRate) => (Epsilon, WeightDecay, InitialAccumulatorValue) = (epsilon, weightDecay, initialAccumulatorValue);
+        : base(parameters, learningRate) => (Epsilon, WeightDecay, InitialAccumulatorValue) = Validate(epsilon, weightDecay, initialAccumulatorValue);
 
     /// <summary>Optimizes every parameter of a model.</summary>
     public Adagrad(Layer model, double learningRate = 0.01, double epsilon = 1e-10, double weightDecay = 0, double initialAccumulatorValue = 0)
-        : base(model, learningRate) => (Epsilon, WeightDecay, InitialAccumulatorValue) = (epsilon, weightDecay, initialAccumulatorValue);
+        : base(model, learningRate) => (Epsilon, WeightDecay, InitialAccumulatorValue) = Validate(epsilon, weightDecay, initialAccumulatorValue);
+
+    private static (double, double, double) Validate(double epsilon, double weightDecay, double initialAccumulatorValue) =>
+        (Hyperparameters.NonNegative(nameof(Adagrad), nameof(epsilon), epsilon), Hyperparameters.NonNegative(nameof(Adagrad), nameof(weightDecay), weightDecay),
+         Hyperparameters.NonNegative(nameof(Adagrad), nameof(initialAccumulatorValue), initialAccumulatorValue));
 
     /// <summary>ε, added to √s.</summary>
     public double Epsilon { get; }

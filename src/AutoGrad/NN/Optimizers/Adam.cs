@@ -12,16 +12,20 @@ public class Adam : Optimizer
 {
     /// <summary>Optimizes a list of parameters.</summary>
     public Adam(IEnumerable<Tensor> parameters, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
-        : base(parameters, learningRate) => (Beta1, Beta2, Epsilon, WeightDecay) = (beta1, beta2, epsilon, weightDecay);
+        : base(parameters, learningRate) => (Beta1, Beta2, Epsilon, WeightDecay) = Validate(beta1, beta2, epsilon, weightDecay);
 
     /// <summary>Optimizes every parameter of a model.</summary>
     public Adam(Layer model, double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
-        : base(model, learningRate) => (Beta1, Beta2, Epsilon, WeightDecay) = (beta1, beta2, epsilon, weightDecay);
+        : base(model, learningRate) => (Beta1, Beta2, Epsilon, WeightDecay) = Validate(beta1, beta2, epsilon, weightDecay);
 
-    /// <summary>β₁, the decay of the first moment.</summary>
+    private (double, double, double, double) Validate(double beta1, double beta2, double epsilon, double weightDecay) =>
+        (Hyperparameters.UnitOpen(GetType().Name, nameof(beta1), beta1), Hyperparameters.UnitOpen(GetType().Name, nameof(beta2), beta2),
+         Hyperparameters.NonNegative(GetType().Name, nameof(epsilon), epsilon), Hyperparameters.NonNegative(GetType().Name, nameof(weightDecay), weightDecay));
+
+    /// <summary>β₁, the decay of the first moment, in [0, 1).</summary>
     public double Beta1 { get; }
 
-    /// <summary>β₂, the decay of the second moment.</summary>
+    /// <summary>β₂, the decay of the second moment, in [0, 1).</summary>
     public double Beta2 { get; }
 
     /// <summary>ε, added to √v̂.</summary>

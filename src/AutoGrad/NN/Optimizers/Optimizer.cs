@@ -28,6 +28,7 @@ public abstract class Optimizer
     private readonly Dictionary<Tensor, ParameterState> states = new(ReferenceEqualityComparer.Instance);
     private readonly Tensor learningRate;
     private Op? updateOp;
+    private double? clipNorm;
 
     /// <summary>Optimizes a fixed list of parameters.</summary>
     /// <exception cref="ArgumentException">The list is empty (an unbuilt lazy model has no parameters yet; pass the model itself) or holds a tensor that is not a leaf requiring grad.</exception>
@@ -51,22 +52,32 @@ public abstract class Optimizer
         }
 
         this.parameters = list;
-        this.learningRate = CreateLearningRate(learningRate);
+        this.learningRate = CreateLearningRate(Hyperparameters.NonNegative(GetType().Name, nameof(learningRate), learningRate));
     }
 
     /// <summary>Optimizes every parameter of a model, as it is at each step.</summary>
     protected Optimizer(Layer model, double learningRate)
     {
         this.model = model ?? throw new ArgumentNullException(nameof(model));
-        this.learningRate = CreateLearningRate(learningRate);
+        this.learningRate = CreateLearningRate(Hyperparameters.NonNegative(GetType().Name, nameof(learningRate), learningRate));
     }
 
-    /// <summary>The learning rate of the next step (overwritten before each step when <see cref="Schedule"/> is set).</summary>
+    /// <summary>
+    /// The learning rate of the next step (overwritten before each step when <see cref="Schedule"/> is set). The
+    /// constructors require a finite rate ≥ 0; a schedule or callback may later set any finite rate (a negative one
+    /// ascends the gradient).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is NaN or infinite.</exception>
     public double LearningRate
     {
         get => learningRate.AsSpan<double>()[0];
         set
         {
+            if (!double.IsFinite(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(LearningRate), value, $"{GetType().Name}: learningRate must be a finite number; got {value}.");
+            }
+
             learningRate.AsSpan<double>()[0] = value;
             learningRate.MarkModified();
         }
@@ -76,7 +87,12 @@ public abstract class Optimizer
     public LearningRateSchedule? Schedule { get; set; }
 
     /// <summary>When set, gradients are scaled so their global L2 norm is at most this before each update.</summary>
-    public double? ClipNorm { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a finite number &gt; 0.</exception>
+    public double? ClipNorm
+    {
+        get => clipNorm;
+        set => clipNorm = value is { } v ? Hyperparameters.Positive(GetType().Name, "clipNorm", v) : null;
+    }
 
     /// <summary>The number of completed <see cref="Step"/> calls.</summary>
     public long StepCount { get; private set; }
@@ -232,6 +248,17 @@ public abstract class Optimizer
         if (states.Count > 0)
         {
             states.Clear();
+            StateVersion++;
+        }
+    }
+
+    /// <summary>Forgets the state of every parameter not in <paramref name="keep"/> (checkpoint loading: the file describes the whole state).</summary>
+    internal void ClearStateExcept(IEnumerable<Tensor> keep)
+    {
+        var kept = new HashSet<Tensor>(keep, ReferenceEqualityComparer.Instance);
+        foreach (Tensor parameter in states.Keys.Where(p => !kept.Contains(p)).ToList())
+        {
+            states.Remove(parameter);
             StateVersion++;
         }
     }

@@ -12,11 +12,15 @@ public sealed class RmsProp : Optimizer
 {
     /// <summary>Optimizes a list of parameters.</summary>
     public RmsProp(IEnumerable<Tensor> parameters, double learningRate = 0.01, double alpha = 0.99, double epsilon = 1e-8, double momentum = 0, double weightDecay = 0)
-        : base(parameters, learningRate) => (Alpha, Epsilon, Momentum, WeightDecay) = (alpha, epsilon, momentum, weightDecay);
+        : base(parameters, learningRate) => (Alpha, Epsilon, Momentum, WeightDecay) = Validate(alpha, epsilon, momentum, weightDecay);
 
     /// <summary>Optimizes every parameter of a model.</summary>
     public RmsProp(Layer model, double learningRate = 0.01, double alpha = 0.99, double epsilon = 1e-8, double momentum = 0, double weightDecay = 0)
-        : base(model, learningRate) => (Alpha, Epsilon, Momentum, WeightDecay) = (alpha, epsilon, momentum, weightDecay);
+        : base(model, learningRate) => (Alpha, Epsilon, Momentum, WeightDecay) = Validate(alpha, epsilon, momentum, weightDecay);
+
+    private static (double, double, double, double) Validate(double alpha, double epsilon, double momentum, double weightDecay) =>
+        (Hyperparameters.UnitOpen(nameof(RmsProp), nameof(alpha), alpha), Hyperparameters.NonNegative(nameof(RmsProp), nameof(epsilon), epsilon),
+         Hyperparameters.Unit(nameof(RmsProp), nameof(momentum), momentum), Hyperparameters.NonNegative(nameof(RmsProp), nameof(weightDecay), weightDecay));
 
     /// <summary>α, the decay of the squared-gradient average.</summary>
     public double Alpha { get; }

@@ -42,13 +42,14 @@ public sealed class Sgd : Optimizer
 
     private static (double, bool, double, double) Validate(double momentum, bool nesterov, double weightDecay, double dampening)
     {
+        Hyperparameters.Unit(nameof(Sgd), nameof(momentum), momentum);
+        Hyperparameters.Unit(nameof(Sgd), nameof(dampening), dampening);
+        Hyperparameters.NonNegative(nameof(Sgd), nameof(weightDecay), weightDecay);
         if (nesterov && (momentum <= 0 || dampening != 0))
         {
-            throw new ArgumentException("Sgd: Nesterov momentum needs momentum > 0 and zero dampening.");
+            throw new ArgumentException($"Sgd: Nesterov momentum needs momentum > 0 and zero dampening; got momentum {momentum}, dampening {dampening}.", nameof(nesterov));
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegative(momentum);
-        ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
         return (momentum, nesterov, weightDecay, dampening);
     }
 }

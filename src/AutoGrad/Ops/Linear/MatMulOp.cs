@@ -54,7 +54,17 @@ namespace AutoGrad.Ops.Linear
                     (TransposeA || TransposeB ? $" with transpose_a={TransposeA}, transpose_b={TransposeB}." : "; (m, k)·(k, n) needs equal k."));
             }
 
-            Shape batch = ShapeChecks.Broadcast(Name, BatchOf(a), BatchOf(b));
+            Shape batch;
+            try
+            {
+                batch = ShapeChecks.Broadcast(Name, BatchOf(a), BatchOf(b));
+            }
+            catch (ArgumentException)
+            {
+                throw new ArgumentException(
+                    $"{Name}: shapes {a} and {b} have batch axes {BatchOf(a)} and {BatchOf(b)} (all but the last two) that do not broadcast.");
+            }
+
             int[] dims = [.. batch.ToArray(), m, n];
             return new TensorType(Shape.FromOwned(dims), dtype);
         }
@@ -145,6 +155,15 @@ namespace AutoGrad.Tensors
             if (Rank == 0 || other.Rank == 0)
             {
                 throw new ArgumentException($"matmul: operands must have at least 1 axis, got {Shape} and {other.Shape}; use Mul for scalars.");
+            }
+
+            // Checked here, before 1-D operands are promoted, so the message shows the shapes the caller passed.
+            int k = Shape[-1], k2 = other.Rank == 1 ? other.Shape[0] : other.Shape[-2];
+            if (k != k2)
+            {
+                throw new ArgumentException(
+                    $"matmul: shapes {Shape} and {other.Shape} are not aligned: the inner dimensions differ ({k} vs {k2}); " +
+                    "the last axis of the first must equal the " + (other.Rank == 1 ? "length of the vector." : "second-to-last axis of the second."));
             }
 
             Tensor a = Rank == 1 ? Reshape(1, Shape[0]) : this;

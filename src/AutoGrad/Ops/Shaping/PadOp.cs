@@ -35,7 +35,14 @@ namespace AutoGrad.Ops.Shaping
             var dims = new int[input.Rank];
             for (int i = 0; i < dims.Length; i++)
             {
-                dims[i] = input[i] + Before[i] + After[i];
+                long padded = (long)input[i] + Before[i] + After[i];
+                if (padded > Array.MaxLength)
+                {
+                    throw new ArgumentException(
+                        $"{Name}: padding ({Before[i]}, {After[i]}) on axis {i} of shape {input} gives {padded} elements along it, more than an array can hold ({Array.MaxLength}).");
+                }
+
+                dims[i] = (int)padded;
             }
 
             return new TensorType(Shape.FromOwned(dims), inputs[0].DType);

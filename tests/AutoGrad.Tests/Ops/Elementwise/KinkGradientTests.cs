@@ -81,7 +81,7 @@ public class KinkGradientTests
         var x = Tensor.FromArray(new[] { -0.7, 0.3, 2.0 }).RequireGrad();
         // Weighting by x makes the first derivative depend on x through the product rule only.
         Tensor first = Autodiff.Grad(f(x).Sum(), [x], createGraph: true)[0];
-        Tensor second = Autodiff.Grad(first.Mul(x).Sum(), [x], allowUnused: true)[0];
+        Tensor second = Autodiff.Grad(first.Mul(x).Sum(), [x], allowUnused: true)[0]!;
         Assert.Equal(first.ToArray<double>(), second.ToArray<double>());
     }
 
