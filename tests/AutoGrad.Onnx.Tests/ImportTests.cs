@@ -62,7 +62,7 @@ public sealed class ImportTests(ITestOutputHelper output)
 
         var (images, labels) = PyTorchModels.Tensors(mnist.Train);
         Generator.Default.Reseed(11);
-        model.Compile(new Adam(model, 1e-3), "cross_entropy");
+        model.Compile(new Adam(model, 1e-3), new AutoGrad.NN.Losses.CrossEntropy()); // on logits, like PyTorch's CrossEntropyLoss
         model.Fit(images, labels, epochs: 1, batchSize: 64, verbose: AutoGrad.NN.Training.Verbosity.Silent);
         int after = Correct(model, "mnist_mlp", testImages, testLabels);
         output.WriteLine($"fine-tuning one epoch: {before} → {after} of 10000");
