@@ -23,9 +23,7 @@ public static class MnistProgram
         }
         catch (FormatException e)
         {
-            error.WriteLine(e.Message);
-            error.WriteLine();
-            error.WriteLine(MnistArguments.Usage);
+            CommandLine.WriteError(e, MnistArguments.Command, args, error);
             return 2;
         }
         if (arguments.Help)

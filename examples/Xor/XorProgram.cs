@@ -17,9 +17,7 @@ public static class XorProgram
         }
         catch (FormatException e)
         {
-            error.WriteLine(e.Message);
-            error.WriteLine();
-            error.WriteLine(XorArguments.Usage);
+            CommandLine.WriteError(e, XorArguments.Command, args, error);
             return 2;
         }
         if (arguments.Help)

@@ -85,7 +85,7 @@ public sealed partial class Graph
             return [.. results, .. outputs];
         }
 
-        Graph traced = Trace(Replay, [.. Inputs.Select(i => i.Type)], null);
+        Graph traced = Trace(Replay, [.. Inputs.Select(i => i.Type)]);
         return traced.WithOutputNames([.. OutputNames, .. inputs.Select(i => (string?)$"grad:input{i}"), .. parameters.Select(p => (string?)$"grad:{p}")]);
     }
 }

@@ -26,45 +26,46 @@ public sealed partial class Graph
     public static Graph Trace(Func<Tensor, Tensor> function, TensorSpec input)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return Trace(x => [function(x[0])], [input], null);
+        return Trace(x => [function(x[0])], [input]);
     }
 
     /// <summary>Captures a function of two inputs (e.g. a loss of predictions and targets) as a graph; see <see cref="Trace(Func{Tensor, Tensor}, TensorSpec)"/>.</summary>
     public static Graph Trace(Func<Tensor, Tensor, Tensor> function, TensorSpec first, TensorSpec second)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return Trace(x => [function(x[0], x[1])], [first, second], null);
+        return Trace(x => [function(x[0], x[1])], [first, second]);
     }
 
     /// <summary>Captures a function of any number of inputs and outputs as a graph; see <see cref="Trace(Func{Tensor, Tensor}, TensorSpec)"/>.</summary>
     public static Graph Trace(Func<Tensor[], Tensor[]> function, params TensorSpec[] inputs)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return Trace(function, inputs, null);
+        return TraceCore(function, inputs);
     }
 
-    /// <summary>Tracing with extra named tensors (optimizer state) that become parameters although they do not require grad.</summary>
-    internal static Graph Trace(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, IReadOnlyCollection<Tensor>? state)
+    /// <summary>Traces abstractly (no kernels run) at one or, with a batch axis, two batch sizes and unifies the traces.</summary>
+    private static Graph TraceCore(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs)
     {
-        // A layer that builds its parameters on its first call (Keras-style input-size inference) creates and names them
-        // during the first trace, so that trace sees them as unnamed constants; when the next trace reads a different
-        // parameter set, the first one is taken again now that the model is built.
+        // Lazily built layers name their parameters as they create them (Layer.MarkBuilt), so one trace sees them. A custom
+        // layer that skips MarkBuilt is named only when its first call returns: its parameters then appear in the trace as
+        // unnamed trainable constants, and a second trace (the model now built and named) is taken instead.
         if (!inputs.Any(s => s.IsSymbolic))
         {
-            RawTrace fixedTrace = Tracer.Run(function, inputs, 1, state);
-            RawTrace again = Tracer.Run(function, inputs, 1, state);
-            return TraceUnifier.Fixed(SameParameters(fixedTrace, again) ? fixedTrace : again, inputs);
+            RawTrace fixedTrace = Tracer.Run(function, inputs, 1);
+            return TraceUnifier.Fixed(HasUnnamedTrainable(fixedTrace) ? Tracer.Run(function, inputs, 1) : fixedTrace, inputs);
         }
 
-        RawTrace first = Tracer.Run(function, inputs, TraceBatch1, state);
-        RawTrace second = Tracer.Run(function, inputs, TraceBatch2, state);
+        RawTrace first = Tracer.Run(function, inputs, TraceBatch1);
+        RawTrace second = Tracer.Run(function, inputs, TraceBatch2);
         if (!SameParameters(first, second))
         {
-            first = Tracer.Run(function, inputs, TraceBatch1, state);
+            first = Tracer.Run(function, inputs, TraceBatch1);
         }
 
         return TraceUnifier.Unify(first, second, inputs);
     }
+
+    private static bool HasUnnamedTrainable(RawTrace trace) => trace.Constants.Any(c => c.RequiresGrad && c.IsLeaf);
 
     private static bool SameParameters(RawTrace a, RawTrace b)
     {

@@ -27,20 +27,15 @@ internal sealed class Tracer : IOpObserver
 {
     private readonly Dictionary<Tensor, ValueRef> values = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, Tensor> parameterNames = [];
-    private readonly HashSet<Tensor> state;
     private readonly RawTrace trace;
 
-    private Tracer(RawTrace trace, IReadOnlyCollection<Tensor>? state)
-    {
-        this.trace = trace;
-        this.state = new HashSet<Tensor>(state ?? [], ReferenceEqualityComparer.Instance);
-    }
+    private Tracer(RawTrace trace) => this.trace = trace;
 
     /// <summary>Runs <paramref name="function"/> on fresh placeholders of the given types and returns what it did.</summary>
-    public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, int batch, IReadOnlyCollection<Tensor>? state)
+    public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, int batch)
     {
         var trace = new RawTrace { Batch = batch };
-        var tracer = new Tracer(trace, state);
+        var tracer = new Tracer(trace);
         // Placeholders are typed values without data: the trace is abstract, no kernel runs.
         var placeholders = new Tensor[inputs.Count];
         for (int i = 0; i < placeholders.Length; i++)
@@ -109,7 +104,7 @@ internal sealed class Tracer : IOpObserver
         }
 
         ValueRef created;
-        bool isState = tensor.isState || state.Contains(tensor);
+        bool isState = tensor.isState;
         bool isParameter = (tensor.Name is not null && tensor.IsLeaf && tensor.RequiresGrad) || isState;
         if (isParameter)
         {

@@ -25,6 +25,10 @@ internal static partial class MarkdownCodeBlocks
         {
             files.Add("README.md");
         }
+        // The packages' own readmes (their nuget.org pages), src/*/README.md.
+        files.AddRange(Directory.EnumerateFiles(Path.Combine(RepositoryRoot, "src"), "README.md", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(RepositoryRoot, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal));
         string docs = Path.Combine(RepositoryRoot, "docs");
         if (Directory.Exists(docs))
         {

@@ -121,7 +121,7 @@ public sealed class CompiledTrainingStep
             return outputs;
         }
 
-        Graph graph = Graph.Trace(StepFunction, [input, target], null);
+        Graph graph = Graph.Trace(StepFunction, input, target);
         return (graph, graph.Compile());
     }
 }

@@ -12,6 +12,9 @@ namespace AutoGrad.Ops.Reductions
     /// </summary>
     internal sealed class SoftmaxOp(int axis, bool log) : Op
     {
+        /// <summary>One instance per printed name, so the op-completeness test guards both softmax and log_softmax.</summary>
+        internal static IReadOnlyList<Op> Variants { get; } = [new SoftmaxOp(0, log: false), new SoftmaxOp(0, log: true)];
+
         public override string Name => Log ? "log_softmax" : "softmax";
 
         public bool Log { get; } = log;
