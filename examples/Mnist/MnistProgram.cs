@@ -1,5 +1,7 @@
 using System.Globalization;
 using AutoGrad.Data;
+using AutoGrad.Graphs;
+using AutoGrad.Onnx;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.Examples.Mnist;
@@ -60,6 +62,15 @@ public static class MnistProgram
         output.WriteLine($"Weights:   {result.WeightsPath}");
         output.WriteLine($"Plot:      {plotPath}");
         output.WriteLine($"Confusion: {matrixPath}");
+        if (arguments.ExportOnnx is { } onnxPath && result.Model is { } model)
+        {
+            // Evaluation mode: dropout is the identity (its random mask has no ONNX counterpart).
+            model.Eval();
+            TensorSpec input = spec.ImagesAsPlanes ? new TensorSpec([Dim.B, 1, MnistFiles.ImageSize, MnistFiles.ImageSize]) : TensorSpec.Batched(MnistFiles.ImageSize * MnistFiles.ImageSize);
+            Graph.Trace(x => model.Call(x), input).ToOnnx(onnxPath);
+            output.WriteLine($"ONNX:      {onnxPath}");
+        }
+
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Test accuracy {100 * result.Confusion.Accuracy:F2}% after {arguments.Epochs ?? spec.Epochs} {(fullBatch ? "iterations" : "epochs")} in {result.TotalSeconds:F1} s"));
         return 0;

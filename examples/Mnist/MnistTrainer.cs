@@ -17,7 +17,7 @@ namespace AutoGrad.Examples.Mnist;
 /// <param name="Confusion">The trained model's confusion matrix on the test set.</param>
 /// <param name="WeightsPath">Where the trained weights were saved; <see langword="null"/> when not saved.</param>
 /// <param name="TotalSeconds">Wall time of the training, evaluation included.</param>
-public sealed record MnistRunResult(IReadOnlyList<EpochRecord> History, ConfusionMatrix Confusion, string? WeightsPath, double TotalSeconds);
+public sealed record MnistRunResult(IReadOnlyList<EpochRecord> History, ConfusionMatrix Confusion, string? WeightsPath, double TotalSeconds, Sequential? Model = null);
 
 /// <summary>Trains the MNIST models: the hyperparameters come from the spec unless the command line overrides them.</summary>
 public static class MnistTrainer
@@ -84,7 +84,7 @@ public static class MnistTrainer
             weightsPath = Path.Combine(arguments.OutputDirectory, $"{spec.Name}.safetensors");
             model.Save(weightsPath, optimizer);
         }
-        return new MnistRunResult(history, confusion, weightsPath, clock.Elapsed.TotalSeconds);
+        return new MnistRunResult(history, confusion, weightsPath, clock.Elapsed.TotalSeconds, model);
     }
 
     /// <summary>

@@ -16,9 +16,9 @@ public sealed class MnistArgumentsTests
     public void Parse_EveryOption_SetsItsField()
     {
         MnistArguments parsed = MnistArguments.Parse(
-            ["--model", "cnn", "--epochs", "3", "--batch-size=64", "--lr", "0.01", "--seed", "-7", "--train-limit", "500", "--test-limit", "100", "--data", "d", "--out", "o", "--help"]);
+            ["--model", "cnn", "--epochs", "3", "--batch-size=64", "--lr", "0.01", "--seed", "-7", "--train-limit", "500", "--test-limit", "100", "--data", "d", "--out", "o", "--help", "--execution", "eager"]);
 
-        Assert.Equal(new MnistArguments("cnn", 3, 64, 0.01, -7, 500, 100, "d", "o", true), parsed);
+        Assert.Equal(new MnistArguments("cnn", 3, 64, 0.01, -7, 500, 100, "d", "o", true, "eager"), parsed);
     }
 
     [Theory]
@@ -28,6 +28,7 @@ public sealed class MnistArgumentsTests
     [InlineData(new[] { "--lr", "fast" }, "Option --lr needs a positive number, not 'fast'.")]
     [InlineData(new[] { "--batch-size", "--seed", "2" }, "Option --batch-size needs a value.")]
     [InlineData(new[] { "--colour" }, "Unknown option '--colour'.")]
+    [InlineData(new[] { "--execution", "fast" }, "Option --execution takes jit or eager, not 'fast'.")]
     public void Parse_BadOption_ThrowsSayingWhich(string[] args, string message)
     {
         var e = Assert.Throws<FormatException>(() => MnistArguments.Parse(args));

@@ -74,13 +74,16 @@ internal static class SnippetCompiler
     private static IEnumerable<string> AutoGradNamespaces()
     {
         var assemblies = new List<Assembly> { typeof(AutoGrad.Tensors.Tensor).Assembly };
-        try
+        foreach (string name in new[] { "AutoGrad.Testing", "AutoGrad.Onnx" })
         {
-            assemblies.Add(Assembly.Load(new AssemblyName("AutoGrad.Testing")));
-        }
-        catch (FileNotFoundException)
-        {
-            // Not referenced: its namespaces simply are not implicit.
+            try
+            {
+                assemblies.Add(Assembly.Load(new AssemblyName(name)));
+            }
+            catch (FileNotFoundException)
+            {
+                // Not referenced: its namespaces simply are not implicit.
+            }
         }
         return assemblies.SelectMany(a => a.GetExportedTypes()).Select(t => t.Namespace).OfType<string>().Distinct().Order(StringComparer.Ordinal);
     }
