@@ -120,4 +120,27 @@ public static class GettingStartedSnippets
         #endregion
         return result;
     }
+
+    /// <summary>Function transforms: Jacobian, Jvp, Vjp, Hessian and Hvp of functions of one or several tensors.</summary>
+    public static (Tensor Jacobian, Tensor Jv, Tensor Vj, Tensor[][] Hessian, Tensor[] Hv) Transforms()
+    {
+        #region transforms
+        Tensor x = Tensor.FromArray(new double[] { 1, 2, 3 });
+        Tensor v = Tensor.FromArray(new double[] { 1, 0, -1 });
+
+        // One tensor in, one out: f(x) = x² elementwise, so J = diag(2x)
+        Tensor jacobian = Autodiff.Jacobian(t => t * t, x);       // f64[3,3]: [[2 0 0] [0 4 0] [0 0 6]]
+        (Tensor y, Tensor jv) = Autodiff.Jvp(t => t * t, x, v);   // y = [1 4 9], J·v = [2 0 -6]
+        (_, Tensor vj) = Autodiff.Vjp(t => t * t, x, v);          // vᵀ·J = [2 0 -6]
+
+        // Several tensors in: a scalar loss of a weight vector and a bias, L(w, b) = (w·x + b)²
+        Tensor Loss(Tensor[] p) => ((p[0] * x).Sum() + p[1]).Square();
+        Tensor w = Tensor.FromArray(new double[] { 0.5, -0.5, 1.0 });
+        Tensor b = Tensor.Scalar(0.25, DType.Float64);
+        Tensor[][] hessian = Autodiff.Hessian(Loss, [w, b]);      // [input][input]: H_ww = 2x·xᵀ, H_wb = 2x, H_bb = 2
+        (Tensor loss, Tensor[] hv) = Autodiff.Hvp(Loss, [w, b], [v, Tensor.Scalar(1.0, DType.Float64)]);
+        Console.WriteLine($"L = {loss.ItemDouble()}, H·(v, 1) = {hv[0]}, {hv[1]}");   // L = 7.5625, H·(v, 1) = [-2. -4. -6.], -2.
+        #endregion
+        return (jacobian, jv, vj, hessian, hv);
+    }
 }

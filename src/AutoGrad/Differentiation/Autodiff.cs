@@ -3,7 +3,7 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Differentiation;
 
 /// <summary>The functional entry points of reverse-mode differentiation and the grad-mode scopes.</summary>
-public static class Autodiff
+public static partial class Autodiff
 {
     /// <summary>
     /// Gradients of <paramref name="output"/> with respect to each tensor in <paramref name="wrt"/>, without touching

@@ -58,4 +58,21 @@ public sealed class GettingStartedSnippetsTests
         Assert.True(result.Passed, result.Message);
         Assert.True(result.MaxError < 1e-6, result.Message);
     }
+
+    [Fact]
+    public void Transforms_SquareAndLinearLoss_GiveTheCommentedValues()
+    {
+        (Tensor jacobian, Tensor jv, Tensor vj, Tensor[][] hessian, Tensor[] hv) = GettingStartedSnippets.Transforms();
+
+        Assert.Equal(new double[] { 2, 0, 0, 0, 4, 0, 0, 0, 6 }, jacobian.ToArray<double>());
+        Assert.Equal(new double[] { 2, 0, -6 }, jv.ToArray<double>());
+        Assert.Equal(new double[] { 2, 0, -6 }, vj.ToArray<double>());
+        Assert.Equal(new double[] { 2, 4, 6, 4, 8, 12, 6, 12, 18 }, hessian[0][0].ToArray<double>());
+        Assert.Equal(new double[] { 2, 4, 6 }, hessian[0][1].ToArray<double>());
+        Assert.Equal(new double[] { 2, 4, 6 }, hessian[1][0].ToArray<double>());
+        Assert.Equal(2.0, hessian[1][1].ItemDouble());
+        Assert.Equal(new double[] { -2, -4, -6 }, hv[0].ToArray<double>());
+        Assert.Equal(-2.0, hv[1].ItemDouble());
+        Assert.Equal("[-2. -4. -6.], -2.", $"{hv[0]}, {hv[1]}");   // as the snippet's comment prints them
+    }
 }
