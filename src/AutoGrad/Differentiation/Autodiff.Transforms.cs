@@ -260,10 +260,35 @@ public static partial class Autodiff
         return copies;
     }
 
+    // How many transforms are running f on this thread: results carry no history, so a transform inside another's f
+    // would look constant to the outer one and give a silent zero; it is refused instead.
+    [ThreadStatic]
+    private static int t_depth;
+
+    private static T Enter<T>(string transform, Func<T> body)
+    {
+        if (t_depth > 0)
+        {
+            throw new InvalidOperationException(
+                $"{transform}: called inside the function of another transform. Transform results carry no gradient history, so the outer " +
+                "transform would see a constant and return zeros; compose with Autodiff.Grad(..., createGraph: true) instead.");
+        }
+
+        t_depth++;
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            t_depth--;
+        }
+    }
+
     private static Tensor[] Call(string transform, Func<Tensor[], Tensor[]> f, Tensor[] inputs)
     {
         // f gets its own array, so reassigning an element inside f cannot change what the transform differentiates by.
-        Tensor[]? outputs = f([.. inputs]);
+        Tensor[]? outputs = Enter(transform, () => f([.. inputs]));
         if (outputs is null || outputs.Length == 0)
         {
             throw new ArgumentException($"{transform}: f returned no output tensors; it must return at least one.", nameof(f));
@@ -282,7 +307,7 @@ public static partial class Autodiff
 
     private static Tensor CallScalar(string transform, Func<Tensor[], Tensor> f, Tensor[] inputs)
     {
-        Tensor? output = f([.. inputs]) ?? throw new ArgumentException($"{transform}: f returned null.", nameof(f));
+        Tensor? output = Enter(transform, () => f([.. inputs])) ?? throw new ArgumentException($"{transform}: f returned null.", nameof(f));
         if (output.Size != 1)
         {
             throw new ArgumentException(

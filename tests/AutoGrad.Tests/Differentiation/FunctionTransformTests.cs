@@ -490,4 +490,16 @@ public sealed class FunctionTransformTests(ITestOutputHelper output)
         Assert.Equal(b.Length, a.Length);
         return a.Zip(b, (p, q) => Math.Abs(p - q)).DefaultIfEmpty(0).Max();
     }
+
+    [Fact]
+    public void TransformInsideAnotherTransformsFunction_IsRefusedInsteadOfGivingZeros()
+    {
+        var x = Tensor.FromArray(new double[] { 1.0, 2.0 });
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            Autodiff.Jacobian((Tensor t) => Autodiff.Jvp((Tensor u) => u.Square(), t, t.OnesLike()).Jvp, x));
+        Assert.Contains("inside the function of another transform", error.Message);
+
+        // After the refusal the thread is usable again.
+        Assert.Equal(new[] { 2.0, 4.0 }, Autodiff.Jvp((Tensor u) => u.Square(), x, x.OnesLike()).Jvp.ToArray<double>());
+    }
 }
