@@ -97,6 +97,9 @@ public sealed class OnnxTrainingStep
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
+    /// <summary>The state-writing ops a training-step export decomposes, each with the ONNX ops that compute its new values.</summary>
+    public static IReadOnlyDictionary<string, string> StateWriteOps => OnnxExporter.StateWriteTable;
+
     /// <summary>The output name of <paramref name="stateName"/>'s new value: the name plus <see cref="NewSuffix"/>.</summary>
     /// <param name="stateName">A state tensor's name (an input of the model).</param>
     /// <returns>The output's name.</returns>

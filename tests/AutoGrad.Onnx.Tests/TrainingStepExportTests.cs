@@ -140,6 +140,21 @@ public sealed class TrainingStepExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Cases_CoverEveryStateWriteTheExportDecomposes()
+    {
+        var seen = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var row in Cases)
+        {
+            var (net, opt) = Build((string)row[0], (string)row[1]);
+            var loss = new MeanSquaredError();
+            var step = CompiledTrainingStep.Create((x, y) => loss.Compute(net.Call(x), y), TensorSpec.Batched(4), TensorSpec.Batched(3), opt);
+            seen.UnionWith(step.Graph.Nodes.Where(n => n.Op.Effect == AutoGrad.Ops.OpEffect.WritesState).Select(n => n.Op.Name));
+        }
+
+        Assert.Equal(OnnxTrainingStep.StateWriteOps.Keys.Order(StringComparer.Ordinal), seen);
+    }
+
+    [Fact]
     public void GraphToOnnx_OfATrainingStep_ThrowsNamingTheUpdateAndTheTrainingStepExport()
     {
         var (net, opt) = Build("mlp", "adam");
