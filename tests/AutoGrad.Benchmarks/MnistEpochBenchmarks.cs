@@ -4,6 +4,7 @@ using AutoGrad.NN;
 using AutoGrad.NN.Layers;
 using AutoGrad.NN.Losses;
 using AutoGrad.NN.Optimizers;
+using AutoGrad.NN.Training;
 using AutoGrad.Tensors;
 using BenchmarkDotNet.Attributes;
 
@@ -18,10 +19,13 @@ public class MnistEpochBenchmarks
 {
     private Tensor[] _inputs = [];
     private Tensor[] _targets = [];
+    private Tensor _images = null!;
+    private Tensor _oneHot = null!;
     private Sequential _model = null!;
     private Adam _optimizer = null!;
     private readonly CrossEntropy _loss = new();
     private CompiledTrainingStep _compiled = null!;
+    private Sequential _fitModel = null!;
 
     /// <summary>Samples per step.</summary>
     [Params(64, 256)]
@@ -31,7 +35,9 @@ public class MnistEpochBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        (_inputs, _targets) = MnistTensors.Load().Batches(Batch);
+        MnistTensors data = MnistTensors.Load();
+        (_inputs, _targets) = data.Batches(Batch);
+        (_images, _oneHot) = (data.Images, data.OneHot);
         Generator.ManualSeed(1);
         _model = new Sequential(new Dense(128, "relu"), new Dense(10));
         _model.Call(_inputs[0]);
@@ -44,6 +50,12 @@ public class MnistEpochBenchmarks
             TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(compiledModel.Parameters(), 1e-3));
         _compiled.Step(_inputs[0], _targets[0]);
         _compiled.Step(_inputs[^1], _targets[^1]);
+
+        _fitModel = new Sequential(new Dense(128, "relu"), new Dense(10));
+        _fitModel.Build(new Shape(784));
+        _fitModel.Compile(new Adam(_fitModel, 1e-3), new CrossEntropy(), jit: true);
+        _fitModel.ProgressOutput = TextWriter.Null;
+        _fitModel.Fit(_inputs[0], _targets[0], epochs: 1, batchSize: Batch, shuffle: false, verbose: Verbosity.Silent);
     }
 
     /// <summary>The eager loop a user writes with the NN API.</summary>
@@ -67,4 +79,9 @@ public class MnistEpochBenchmarks
             _compiled.Step(_inputs[b], _targets[b]);
         }
     }
+
+    /// <summary>The same epoch through <c>Fit</c> with <c>jit: true</c> (batching by the data loader, no shuffling, no metrics):
+    /// what Fit adds on top of the raw compiled loop.</summary>
+    [Benchmark]
+    public void FitJit() => _fitModel.Fit(_images, _oneHot, epochs: 1, batchSize: Batch, shuffle: false, verbose: Verbosity.Silent);
 }
