@@ -14,7 +14,7 @@ namespace AutoGrad.Onnx;
 /// Ops are matched by their printed name (<see cref="Op.Name"/>) and read through their public
 /// <see cref="Op.Attributes"/>, so the exporter depends on the op catalog's contract, not on its classes.
 /// </summary>
-internal sealed class OnnxExporter
+internal sealed partial class OnnxExporter
 {
     /// <summary>The opset every exported model declares.</summary>
     public const int Opset = 17;
@@ -43,30 +43,40 @@ internal sealed class OnnxExporter
     public static readonly IReadOnlyDictionary<string, string> Unsupported = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["dropout_mask"] = "it draws from AutoGrad's random generator, which no ONNX op reproduces (export in evaluation mode, where dropout is the identity)",
-        ["assign"] = "it writes a state tensor in place; exporting training steps is not supported yet",
-        ["sgd_update"] = "optimizer updates write state in place; exporting training steps is not supported yet",
-        ["adam_update"] = "optimizer updates write state in place; exporting training steps is not supported yet",
-        ["rmsprop_update"] = "optimizer updates write state in place; exporting training steps is not supported yet",
-        ["adagrad_update"] = "optimizer updates write state in place; exporting training steps is not supported yet",
+        ["assign"] = StateWriteReason,
+        ["sgd_update"] = StateWriteReason,
+        ["adam_update"] = StateWriteReason,
+        ["rmsprop_update"] = StateWriteReason,
+        ["adagrad_update"] = StateWriteReason,
     };
+
+    private const string StateWriteReason =
+        "it writes a state tensor in place, which a pure ONNX graph cannot; export the whole training step instead " +
+        "(OnnxTrainingStep.Export or CompiledTrainingStep.ToOnnx), where the state is an input and its new value an output";
 
     private readonly Graph graph;
     private readonly OnnxExportOptions options;
+    private readonly StepState? step;
     private readonly OnnxBuilder b;
     private readonly Dictionary<ValueRef, string> names = [];
     private string? batch;
 
-    private OnnxExporter(Graph graph, OnnxExportOptions options)
+    private OnnxExporter(Graph graph, OnnxExportOptions options, StepState? step)
     {
         this.graph = graph;
         this.options = options;
+        this.step = step;
         b = new OnnxBuilder(new GraphProto { Name = options.GraphName });
     }
 
     /// <summary>Builds the ONNX model of <paramref name="graph"/>.</summary>
-    public static ModelProto Export(Graph graph, OnnxExportOptions options)
+    /// <param name="graph">The graph.</param>
+    /// <param name="options">Names and metadata.</param>
+    /// <param name="step">For a training step: which parameters are state (inputs and outputs) and which are hyperparameters
+    /// (inputs); null to export a pure graph, whose parameters become initializers and whose state writes are errors.</param>
+    public static ModelProto Export(Graph graph, OnnxExportOptions options, StepState? step = null)
     {
-        var exporter = new OnnxExporter(graph, options);
+        var exporter = new OnnxExporter(graph, options, step);
         var model = new ModelProto
         {
             IrVersion = 8,
@@ -82,8 +92,9 @@ internal sealed class OnnxExporter
     {
         var inputNames = DefaultNames(options.InputNames, graph.Inputs.Length, "input");
         var outputNames = DefaultNames(options.OutputNames, graph.Outputs.Length, "output");
+        var newStateNames = step is null ? [] : step.State.Select(i => graph.Parameters[i].Name + OnnxTrainingStep.NewSuffix).ToArray();
         var distinct = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string name in inputNames.Concat(outputNames).Concat(graph.Parameters.Select(p => p.Name)))
+        foreach (string name in inputNames.Concat(outputNames).Concat(graph.Parameters.Select(p => p.Name)).Concat(newStateNames))
         {
             if (string.IsNullOrEmpty(name) || !distinct.Add(name))
             {
@@ -101,10 +112,23 @@ internal sealed class OnnxExporter
             b.Graph.Input.Add(ValueInfo(inputNames[i], graph.Inputs[i].Type, options.BatchDimName));
         }
 
+        // A training step's state and hyperparameters are inputs (state first, then hyperparameters, each in parameter
+        // order); every other captured tensor is a fixed initializer.
+        var fed = step is null ? [] : step.State.Concat(step.Hyperparameters).ToArray();
+        foreach (int i in fed)
+        {
+            GraphParameter p = graph.Parameters[i];
+            names[ValueRef.Parameter(i)] = p.Name;
+            b.Graph.Input.Add(ValueInfo(p.Name, p.Type, options.BatchDimName));
+        }
+
         for (int i = 0; i < graph.Parameters.Length; i++)
         {
             GraphParameter p = graph.Parameters[i];
-            names[ValueRef.Parameter(i)] = b.Initializer(p.Name, p.Value);
+            if (!fed.Contains(i))
+            {
+                names[ValueRef.Parameter(i)] = b.Initializer(p.Name, p.Value);
+            }
         }
 
         for (int i = 0; i < graph.Constants.Length; i++)
@@ -115,7 +139,20 @@ internal sealed class OnnxExporter
         for (int n = 0; n < graph.Nodes.Length; n++)
         {
             GraphNode node = graph.Nodes[n];
-            string[] x = [.. node.Inputs.Select(r => names[r])];
+            string[] x = [.. node.Inputs.Select(r => Name(r, n))];
+            if (step is not null && node.Op.Effect == OpEffect.WritesState)
+            {
+                // The write becomes new values; later reads of the written parameters see them, as they would in place.
+                string[] written = TranslateStateWrite(node.Op, x, node, n);
+                for (int k = 0; k < written.Length; k++)
+                {
+                    names[node.Inputs[node.Op.WrittenInputs[k]]] = written[k];
+                }
+
+                names[ValueRef.Node(n)] = string.Empty;
+                continue;
+            }
+
             names[ValueRef.Node(n)] = Translate(node.Op, x, node, n);
         }
 
@@ -128,7 +165,31 @@ internal sealed class OnnxExporter
             b.Graph.Output.Add(ValueInfo(outputNames[i], graph.TypeOf(graph.Outputs[i]), options.BatchDimName));
         }
 
+        for (int k = 0; k < newStateNames.Length; k++)
+        {
+            int i = step!.State[k];
+            var identity = new NodeProto { OpType = "Identity", Name = b.Fresh("Identity") };
+            identity.Input.Add(names[ValueRef.Parameter(i)]);
+            identity.Output.Add(newStateNames[k]);
+            b.Graph.Node.Add(identity);
+            b.Graph.Output.Add(ValueInfo(newStateNames[k], graph.Parameters[i].Type, options.BatchDimName));
+        }
+
         return b.Graph;
+    }
+
+    /// <summary>The ONNX name of <paramref name="value"/> as node <paramref name="reader"/> reads it.</summary>
+    private string Name(ValueRef value, int reader)
+    {
+        string name = names[value];
+        if (name.Length == 0)
+        {
+            throw new NotSupportedException(
+                $"ONNX export: node {reader.ToString(CultureInfo.InvariantCulture)} reads the empty token of the state write at node " +
+                $"{value.Index.ToString(CultureInfo.InvariantCulture)}, which has no ONNX counterpart.");
+        }
+
+        return name;
     }
 
     private static string[] DefaultNames(IReadOnlyList<string>? given, int count, string stem)
