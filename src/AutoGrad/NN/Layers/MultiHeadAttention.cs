@@ -131,6 +131,9 @@ public sealed class MultiHeadAttention : Layer
         return output;
     }
 
+    // No (input, mask) overload for self-attention: a call with three tensors would then bind to it (mask = key) rather
+    // than to (query, key, value). Self-attention with a mask is Call(x, x, x, mask).
+
     /// <summary>Attention of <paramref name="query"/> over <paramref name="key"/>/<paramref name="value"/>, through <see cref="Layer.Call"/> (shapes are recorded for the summary).</summary>
     /// <param name="query">Queries <c>[B, Tq, E]</c>.</param>
     /// <param name="key">Keys <c>[B, Tk, E]</c>.</param>
@@ -146,11 +149,6 @@ public sealed class MultiHeadAttention : Layer
     /// <exception cref="ArgumentException">A shape or dtype is wrong.</exception>
     public (Tensor Output, Tensor Weights) CallWithWeights(Tensor query, Tensor key, Tensor value, Tensor? mask = null, Tensor? keyPaddingMask = null) =>
         Run(query, key, value, mask, keyPaddingMask, captureWeights: true);
-
-    /// <summary>Self-attention of <paramref name="input"/> with the given masks, also returning the weights.</summary>
-    /// <exception cref="ArgumentException">A shape or dtype is wrong.</exception>
-    public (Tensor Output, Tensor Weights) CallWithWeights(Tensor input, Tensor? mask = null, Tensor? keyPaddingMask = null) =>
-        Run(input, input, input, mask, keyPaddingMask, captureWeights: true);
 
     private (Tensor Output, Tensor Weights) Run(Tensor query, Tensor key, Tensor value, Tensor? mask, Tensor? keyPaddingMask, bool captureWeights)
     {
