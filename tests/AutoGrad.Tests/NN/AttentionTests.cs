@@ -239,6 +239,21 @@ public class AttentionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Attention_Summary_ListsTheLayersWithShapesAndCounts()
+    {
+        var model = new Sequential(new PositionalEmbedding(5, 8), new MultiHeadAttention(2, 8), new TransformerEncoderBlock(8, 2, 16));
+        model.Build([5, 8]);
+
+        string summary = model.Summary();
+
+        output.WriteLine(summary);
+        Assert.Contains("multi_head_attention (MultiHeadAttention)", summary);
+        Assert.Contains("(None, 5, 8)", summary);
+        // 3·8·8 + 3·8 + 8·8 + 8 = 288 for each attention; the block adds 8·16 + 16 + 16·8 + 8 + 4·8 = 312.
+        Assert.Contains($"Total params: {40 + 288 + 288 + 312:N0}", summary);
+    }
+
+    [Fact]
     public void MultiHeadAttention_Dropout_OnlyInTrainingAndReproducibleFromTheSeed()
     {
         Tensor x = Tensor.RandN([Batch, Tk, Embed], new Generator(16));
@@ -303,6 +318,35 @@ public class AttentionTests(ITestOutputHelper output)
         var block = new TransformerEncoderBlock(Embed, 2, mlpDim: 6, normFirst: normFirst, activation: "tanh");
 
         LayerGradCheck.Assert(block, Tensor.RandN([Batch, 3, Embed], new Generator(20)));
+    }
+
+    [Fact]
+    public void PositionalEmbeddingAndEncoderBlock_SecondOrderGradients_MatchFiniteDifferences()
+    {
+        var generator = new Generator(25);
+        Tensor x = Tensor.RandN([1, 2, Embed], generator, DType.Float64);
+        var block = new TransformerEncoderBlock(Embed, 2, mlpDim: 3, normFirst: true, activation: "tanh");
+        var positions = new PositionalEmbedding(3, Embed, dtype: DType.Float64);
+        block.To(DType.Float64);
+        Tensor[] parameters = [.. positions.Parameters()];
+
+        GradCheckResult result;
+        try
+        {
+            result = GradCheck.CheckSecondOrder(
+                v =>
+                {
+                    positions.ReplaceParameters([v[1]]);
+                    return block.Call(positions.Call(v[0]));
+                },
+                [x, parameters[0]]);
+        }
+        finally
+        {
+            positions.ReplaceParameters(parameters);
+        }
+
+        Assert.True(result.Passed, result.Message);
     }
 
     [Fact]

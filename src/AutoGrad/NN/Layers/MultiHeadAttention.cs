@@ -188,7 +188,7 @@ public sealed class MultiHeadAttention : Layer
         Tensor weights = AttentionMask.Softmax(scores, allowed);
         Tensor context = weights.Dropout(Dropout, Training, generator).MatMul(v);   // [B, h, Tq, d]
         Tensor merged = context.Permute(0, 2, 1, 3).Reshape(batch, tq, e);
-        return (out_proj.Apply(merged), weights);
+        return (out_proj.Call(merged), weights);
     }
 
     /// <summary>x·W_iᵀ + b_i for block i (0 = q, 1 = k, 2 = v) of the stacked projection, as one 2-D GEMM.</summary>
