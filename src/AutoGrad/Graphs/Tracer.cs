@@ -64,7 +64,63 @@ internal sealed class Tracer : IOpObserver
         }
 
         trace.Outputs = [.. results.Select(tracer.Resolve)];
+        tracer.ApplyPromotions();
         return trace;
+    }
+
+    /// <summary>Constants that an op later wrote, now parameters: every reference to them is rewritten, and they leave the constants.</summary>
+    private readonly Dictionary<int, int> promoted = [];
+
+    /// <summary>
+    /// A tensor read before it is written (a buffer a layer reads and then updates with Assign) was captured as a constant at
+    /// its first read; once written it is state, so it becomes a parameter, read at run time, and earlier reads follow.
+    /// </summary>
+    private ValueRef Promote(Tensor tensor, ValueRef constant)
+    {
+        string name = tensor.Name ?? $"state_{trace.Parameters.Count}";
+        if (parameterNames.TryGetValue(name, out Tensor? other) && !ReferenceEquals(other, tensor))
+        {
+            throw new ArgumentException($"Graph.Trace: two different parameters are named '{name}'; parameter names must be unique layer paths.");
+        }
+
+        parameterNames[name] = tensor;
+        var parameter = ValueRef.Parameter(trace.Parameters.Count);
+        trace.Parameters.Add(new GraphParameter(name, tensor));
+        promoted[constant.Index] = parameter.Index;
+        values[tensor] = parameter;
+        return parameter;
+    }
+
+    private void ApplyPromotions()
+    {
+        if (promoted.Count == 0)
+        {
+            return;
+        }
+
+        var constantMap = new int[trace.Constants.Count];
+        var kept = new List<Tensor>();
+        for (int i = 0; i < constantMap.Length; i++)
+        {
+            constantMap[i] = promoted.ContainsKey(i) ? -1 : kept.Count;
+            if (constantMap[i] >= 0)
+            {
+                kept.Add(trace.Constants[i]);
+            }
+        }
+
+        ValueRef Map(ValueRef r) => r.Kind != ValueKind.Constant ? r
+            : promoted.TryGetValue(r.Index, out int p) ? ValueRef.Parameter(p) : ValueRef.Constant(constantMap[r.Index]);
+
+        for (int n = 0; n < trace.Nodes.Count; n++)
+        {
+            var (op, inputs, type) = trace.Nodes[n];
+            trace.Nodes[n] = (op, [.. inputs.Select(Map)], type);
+        }
+
+        trace.Outputs = [.. trace.Outputs.Select(Map)];
+        trace.Constants.Clear();
+        trace.Constants.AddRange(kept);
     }
 
     public bool IsAbstract => true;
@@ -76,12 +132,15 @@ internal sealed class Tracer : IOpObserver
         for (int i = 0; i < inputs.Length; i++)
         {
             refs[i] = Resolve(inputs[i]);
-            if (refs[i].Kind != ValueKind.Parameter && written.Contains(i))
+            if (refs[i].Kind == ValueKind.Constant && written.Contains(i))
+            {
+                refs[i] = Promote(inputs[i], refs[i]);
+            }
+            else if (refs[i].Kind != ValueKind.Parameter && written.Contains(i))
             {
                 throw new InvalidOperationException(
                     $"Graph.Trace: '{op.Name}' writes its input {i} ({inputs[i].Type}, '{inputs[i].Name ?? "unnamed"}'), which the trace holds as " +
-                    $"{(refs[i].Kind == ValueKind.Constant ? "a constant" : "a computed value")}; only parameters and state tensors (optimizer state, layer " +
-                    "buffers) can be written by a traced function.");
+                    "a computed value; only parameters and captured tensors (state, buffers) can be written by a traced function.");
             }
         }
 

@@ -73,6 +73,14 @@ public sealed partial class Tensor
 
     private void CheckInPlaceAllowed(string method)
     {
+        if (Ops.OpDispatcher.Observer is { IsAbstract: true })
+        {
+            // A raw write is not an op: the trace would not record it, so the compiled graph would silently skip it.
+            throw new InvalidOperationException(
+                $"{method}: raw in-place writes are not recorded by Graph.Trace, so the traced graph would never perform this one " +
+                "(and traced values have no data to write). Write state with Tensor.Assign(value), which is an op.");
+        }
+
         if (GradMode.IsEnabled && RequiresGrad)
         {
             throw new InvalidOperationException(

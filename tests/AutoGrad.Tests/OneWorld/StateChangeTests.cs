@@ -169,4 +169,32 @@ public class StateChangeTests
 
     private static string Fingerprint(Layer model) =>
         string.Join(";", model.StateDict().OrderBy(p => p.Key).Select(p => p.Key + "=" + string.Join(",", p.Value.ToArray<double>())));
+
+    [Fact]
+    public void RawInPlaceWriteInsideATrace_IsRefused_AssignIsRecorded()
+    {
+        var buffer = Tensor.Zeros([3]);
+        var raw = Assert.Throws<InvalidOperationException>(() => Graph.Trace((Tensor x) =>
+        {
+            buffer.MulInPlace(0.5);
+            return x.Add(buffer);
+        }, TensorSpec.Fixed(new Shape(3))));
+        Assert.Contains("Tensor.Assign", raw.Message);
+        Assert.Equal(new float[3], buffer.ToArray());
+
+        // The op form is recorded, and the compiled graph performs the write.
+        Graph graph = Graph.Trace((Tensor x) =>
+        {
+            using (AutoGrad.Differentiation.Autodiff.NoGrad())
+            {
+                buffer.Assign(buffer.Add(x));
+            }
+
+            return x.Mul(2.0);
+        }, TensorSpec.Fixed(new Shape(3)));
+        Assert.Equal(new float[3], buffer.ToArray());
+        graph.Compile().Run(Tensor.Ones([3]));
+        graph.Compile().Run(Tensor.Ones([3]));
+        Assert.Equal(new float[] { 2, 2, 2 }, buffer.ToArray());
+    }
 }
