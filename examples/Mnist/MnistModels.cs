@@ -40,7 +40,11 @@ public static class MnistModels
         new("cnn", "Conv2D(32)-MaxPool-Conv2D(64)-MaxPool-Dense(128)-Dense(10), ReLU, cross-entropy, Adam, cosine decay", Epochs: 6, BatchSize: 128, LearningRate: 1e-3, ImagesAsPlanes: true);
 
     /// <summary>Every model, in the order <c>--help</c> lists them.</summary>
-    public static IReadOnlyList<MnistModelSpec> All { get; } = [Tutorial, TanhMse, Mlp, Cnn];
+    /// <summary>Each image as a sequence of 28 rows of 28 pixels through an LSTM (issue 14's sequence example).</summary>
+    public static MnistModelSpec Lstm { get; } =
+        new("lstm", "28 rows of 28 pixels as a sequence, Lstm(128)-Dense(10), cross-entropy, Adam, cosine decay", Epochs: 4, BatchSize: 128, LearningRate: 2e-3);
+
+    public static IReadOnlyList<MnistModelSpec> All { get; } = [Tutorial, TanhMse, Mlp, Cnn, Lstm];
 
     /// <summary>The <c>--model</c> names.</summary>
     public static IReadOnlyList<string> Names { get; } = All.Select(m => m.Name).ToArray();
@@ -77,6 +81,10 @@ public static class MnistModels
                 new Flatten(),
                 new Dense(128, "relu", inputSize: 64 * 5 * 5),
                 new Dense(10, inputSize: 128)),
+            "lstm" => new Sequential(
+                new Reshape([28, 28]),
+                new Lstm(128),
+                new Dense(10)),
             _ => throw new ArgumentException($"Unknown model '{spec.Name}'; choose one of {string.Join(", ", Names)}.", nameof(spec)),
         };
     }

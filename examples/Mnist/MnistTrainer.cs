@@ -48,7 +48,7 @@ public static class MnistTrainer
 
         Sequential model = MnistModels.Create(spec);
         Loss loss = oneHot ? new MeanSquaredError() : new CrossEntropy();
-        Optimizer optimizer = spec.Name is "mlp" or "cnn" ? new Adam(model, rate) : new Sgd(model, rate);
+        Optimizer optimizer = spec.Name is "mlp" or "cnn" or "lstm" ? new Adam(model, rate) : new Sgd(model, rate);
         if (optimizer is Adam)
         {
             // Annealing the step to zero over the run settles the weights: worth a few tenths of a percent of test accuracy.

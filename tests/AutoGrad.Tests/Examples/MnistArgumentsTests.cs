@@ -22,7 +22,7 @@ public sealed class MnistArgumentsTests
     }
 
     [Theory]
-    [InlineData(new[] { "--model", "resnet" }, "Unknown model 'resnet'; choose one of tutorial, tanh-mse, mlp, cnn.")]
+    [InlineData(new[] { "--model", "resnet" }, "Unknown model 'resnet'; choose one of tutorial, tanh-mse, mlp, cnn, lstm.")]
     [InlineData(new[] { "--epochs", "0" }, "Option --epochs needs a positive whole number, not '0'.")]
     [InlineData(new[] { "--epochs" }, "Option --epochs needs a value.")]
     [InlineData(new[] { "--lr", "fast" }, "Option --lr needs a positive number, not 'fast'.")]

@@ -28,9 +28,10 @@ public sealed class MnistExampleTests
     [InlineData("tutorial", 100, 1000, 0.35)] // full-batch gradient descent is slow: 100 steps give about 50%
     [InlineData("tanh-mse", 3, 1000, 0.2)] // the tutorial's model is slow to start: 3 epochs give 25-45%
     [InlineData("cnn", 2, 300, 0.5)]
+    [InlineData("lstm", 3, 1000, 0.4)] // rows of pixels as a sequence: slower to start than the mlp
     public void Train_OtherModelsOnTinySubset_LearnSomething(string model, int epochs, int images, double minimumAccuracy)
     {
-        var arguments = new MnistArguments(model, Epochs: epochs, BatchSize: model == "cnn" ? 32 : null, TrainLimit: images, TestLimit: 300, Seed: 1);
+        var arguments = new MnistArguments(model, Epochs: epochs, BatchSize: model is "cnn" or "lstm" ? 32 : null, TrainLimit: images, TestLimit: 300, Seed: 1);
 
         MnistRunResult result = MnistTrainer.Train(MnistModels.Get(model), arguments, Shipped.Value, TextWriter.Null, saveWeights: false);
 

@@ -83,6 +83,31 @@ public sealed class Flatten(int startAxis = 1, string? name = null) : Layer(name
 }
 
 /// <summary>
+/// Reshapes each example to <paramref name="targetShape"/>, keeping the batch axis (Keras' <c>Reshape</c>): a
+/// <c>[B, 784]</c> image batch becomes <c>[B, 28, 28]</c> rows for a sequence layer. One -1 is inferred.
+/// </summary>
+/// <param name="targetShape">The per-example shape, without the batch axis.</param>
+/// <param name="name">The layer name; <c>reshape</c> when null.</param>
+public sealed class Reshape(int[] targetShape, string? name = null) : Layer(name)
+{
+    private readonly int[] targetShape = (int[])(targetShape ?? throw new ArgumentNullException(nameof(targetShape))).Clone();
+
+    /// <summary>The per-example shape, without the batch axis.</summary>
+    public IReadOnlyList<int> TargetShape => targetShape;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        if (input.Rank < 1)
+        {
+            throw new ArgumentException($"Reshape '{Name}': the input needs a batch axis, got shape {input.Shape}.");
+        }
+
+        return input.Reshape([input.Shape[0], .. targetShape]);
+    }
+}
+
+/// <summary>
 /// Inverted dropout: in training mode each element is zeroed with probability p and the rest scaled by 1/(1−p);
 /// the identity in evaluation mode.
 /// </summary>
