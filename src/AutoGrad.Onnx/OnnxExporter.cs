@@ -282,7 +282,19 @@ internal sealed partial class OnnxExporter
             case "sign": return b.Add("Sign", x);
             case "maximum": return b.Add("Max", x);
             case "minimum": return b.Add("Min", x);
-            case "leaky_relu": return b.Add("LeakyRelu", x, Attr("alpha", Get<double>(op, "negative_slope")));
+            case "leaky_relu":
+            {
+                double slope = Get<double>(op, "negative_slope");
+                if (dtype == DType.Float64 && (double)(float)slope != slope)
+                {
+                    // LeakyRelu's alpha is a float attribute: a float64 slope such as 0.1 would be rounded to float32
+                    // (a 2.5e-9 relative error). x where x > 0, slope·x elsewhere, as the kernel computes it.
+                    return b.Add("Where", [b.Add("Greater", [x[0], b.Filled(0, dtype, Shape.Scalar)]), x[0], b.Add("Mul", [x[0], b.Filled(slope, dtype, Shape.Scalar)])]);
+                }
+
+                return b.Add("LeakyRelu", x, Attr("alpha", slope));
+            }
+
             case "elu": return b.Add("Elu", x, Attr("alpha", Get<double>(op, "alpha")));
             case "clamp":
             {
@@ -411,9 +423,11 @@ internal sealed partial class OnnxExporter
                     Attr("axis", Get<int>(op, "axis")), Attr("reduction", "add"));
             case "one_hot":
             {
-                var values = Tensor.FromArray(new double[] { 0, 1 }, 2).To(dtype);
-                return b.Add("OneHot", [ToInt64(x[0]), b.Int64([Get<int>(op, "num_classes")]), b.Constant(values)],
+                // ONNX Runtime's OneHot has no float64-values kernel: a float32 one-hot, cast (0 and 1 are exact in both).
+                var values = Tensor.FromArray(new float[] { 0, 1 }, 2);
+                string hot = b.Add("OneHot", [ToInt64(x[0]), b.Int64([Get<int>(op, "num_classes")]), b.Constant(values)],
                     Attr("axis", -1));
+                return dtype == DType.Float32 ? hot : b.Add("Cast", [hot], Attr("to", to));
             }
 
             case "conv2d":
