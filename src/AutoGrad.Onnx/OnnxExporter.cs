@@ -59,6 +59,8 @@ internal sealed partial class OnnxExporter
     private readonly StepState? step;
     private readonly OnnxBuilder b;
     private readonly Dictionary<ValueRef, string> names = [];
+    private readonly Dictionary<int, int> plainMaxPools = [];
+    private readonly HashSet<int> absorbed = [];
     private string? batch;
 
     private OnnxExporter(Graph graph, OnnxExportOptions options, StepState? step)
@@ -136,9 +138,23 @@ internal sealed partial class OnnxExporter
             names[ValueRef.Constant(i)] = Constant(graph.Constants[i]);
         }
 
+        FindPlainMaxPools();
         for (int n = 0; n < graph.Nodes.Length; n++)
         {
             GraphNode node = graph.Nodes[n];
+            if (absorbed.Contains(n))
+            {
+                // Part of a max pooling exported as one MaxPool (below); nothing else reads it.
+                names[ValueRef.Node(n)] = string.Empty;
+                continue;
+            }
+
+            if (plainMaxPools.TryGetValue(n, out int pool))
+            {
+                names[ValueRef.Node(n)] = b.Add("MaxPool", [Name(graph.Nodes[pool].Inputs[0], n)], MaxPoolAttributes(graph.Nodes[pool].Op));
+                continue;
+            }
+
             string[] x = [.. node.Inputs.Select(r => Name(r, n))];
             if (step is not null && node.Op.Effect == OpEffect.WritesState)
             {
@@ -176,6 +192,73 @@ internal sealed partial class OnnxExporter
         }
 
         return b.Graph;
+    }
+
+    /// <summary>
+    /// Finds the max poolings whose indices are used only to pick the pooled values — <c>Tensor.MaxPool2D</c>'s
+    /// composition <c>reshape(gather(reshape(x, [n, c, h·w]), 2, reshape(max_pool2d_indices(x), [n, c, oh·ow])), [n, c, oh, ow])</c>
+    /// with no other reader of the indices, the gather or the reshaped indices (a forward graph). Each becomes one plain
+    /// <c>MaxPool</c> at the final reshape, which imports back to the same composition, so such graphs round-trip; when the
+    /// indices are read elsewhere too (max-pool's gradient scatters through them) the pieces export one by one.
+    /// </summary>
+    private void FindPlainMaxPools()
+    {
+        var readers = new List<int>[graph.Nodes.Length];
+        for (int n = 0; n < graph.Nodes.Length; n++)
+        {
+            readers[n] = [];
+        }
+
+        for (int n = 0; n < graph.Nodes.Length; n++)
+        {
+            foreach (ValueRef input in graph.Nodes[n].Inputs.Where(r => r.Kind == ValueKind.Node))
+            {
+                readers[input.Index].Add(n);
+            }
+        }
+
+        foreach (ValueRef output in graph.Outputs.Where(r => r.Kind == ValueKind.Node))
+        {
+            readers[output.Index].Add(-1);
+        }
+
+        int Only(int n) => readers[n].Count == 1 ? readers[n][0] : -1;
+        bool Is(int n, string op) => n >= 0 && graph.Nodes[n].Op.Name == op;
+        for (int pool = 0; pool < graph.Nodes.Length; pool++)
+        {
+            if (!Is(pool, "max_pool2d_indices"))
+            {
+                continue;
+            }
+
+            int flatIndices = Only(pool);
+            int gather = Is(flatIndices, "reshape") ? Only(flatIndices) : -1;
+            if (!Is(gather, "gather") || Get<int>(graph.Nodes[gather].Op, "axis") != 2 || graph.Nodes[gather].Inputs[1] != ValueRef.Node(flatIndices))
+            {
+                continue;
+            }
+
+            ValueRef flatInput = graph.Nodes[gather].Inputs[0];
+            int output = Only(gather);
+            if (flatInput.Kind != ValueKind.Node || !Is(flatInput.Index, "reshape") || graph.Nodes[flatInput.Index].Inputs[0] != graph.Nodes[pool].Inputs[0]
+                || !Is(output, "reshape") || !graph.Nodes[output].Type.Dims.SequenceEqual(graph.Nodes[pool].Type.Dims))
+            {
+                continue;
+            }
+
+            plainMaxPools[output] = pool;
+            absorbed.UnionWith([pool, flatIndices, gather]);
+            if (readers[flatInput.Index].Count == 1)
+            {
+                absorbed.Add(flatInput.Index);
+            }
+        }
+    }
+
+    private static AttributeProto[] MaxPoolAttributes(Op op)
+    {
+        long k = Get<int>(op, "kernel_size"), s = Get<int>(op, "stride"), p = Get<int>(op, "padding");
+        return [Attr("kernel_shape", new[] { k, k }), Attr("strides", new[] { s, s }), Attr("pads", new[] { p, p, p, p })];
     }
 
     /// <summary>The ONNX name of <paramref name="value"/> as node <paramref name="reader"/> reads it.</summary>
@@ -441,10 +524,8 @@ internal sealed partial class OnnxExporter
             case "conv2d_filter_grad": return ConvFilterGrad(op, x, In(0), In(1));
             case "max_pool2d_indices":
             {
-                long k = Get<int>(op, "kernel_size"), s = Get<int>(op, "stride"), p = Get<int>(op, "padding");
                 TensorSpec input = In(0);
-                string[] pooled = b.AddMulti("MaxPool", x, 2, Attr("kernel_shape", new[] { k, k }), Attr("strides", new[] { s, s }),
-                    Attr("pads", new[] { p, p, p, p }));
+                string[] pooled = b.AddMulti("MaxPool", x, 2, MaxPoolAttributes(op));
 
                 // ONNX indexes the whole (N, C, H, W) tensor; AutoGrad indexes within each (H, W) plane.
                 long plane = (long)input.Dims[2].Value * input.Dims[3].Value;

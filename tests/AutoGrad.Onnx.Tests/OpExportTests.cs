@@ -118,6 +118,8 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
             d => [Randn(1, 2, 2, 7, 7).To(d), Randn(2, 3, 2, 3, 3).To(d)]);
         yield return new("max_pool2d", d => Graph.Trace(x => x.MaxPool2D(2), new TensorSpec([Dim.B, 2, 6, 6], d)), d => [Randn(1, 5, 2, 6, 6).To(d)]);
         yield return new("max_pool2d_padded", d => Graph.Trace(x => x.MaxPool2D(3, 2, 1), new TensorSpec([Dim.B, 2, 7, 7], d)), d => [Randn(1, 5, 2, 7, 7).To(d)]);
+        // A forward max pooling exports as one plain MaxPool; its gradient reads the indices too (MaxPool's indices output, Mod).
+        yield return Grad("max_pool2d_grad", x => x.MaxPool2D(3, 2, 1), Randn(12, 2, 2, 7, 7));
         yield return new("avg_pool2d", d => Graph.Trace(x => x.AvgPool2D(2), new TensorSpec([Dim.B, 2, 6, 6], d)), d => [Randn(1, 5, 2, 6, 6).To(d)]);
         yield return new("fused_elementwise", d => Graph.Trace((a, b) => a.Mul(b).Add(1.5).Relu().Tanh().Sub(a), TensorSpec.Batched(d, 4), TensorSpec.Fixed([4], d)).Optimize(),
             d => [Randn(1, 5, 4).To(d), Randn(2, 4).To(d)]);
