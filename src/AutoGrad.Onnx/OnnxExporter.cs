@@ -24,7 +24,7 @@ internal sealed partial class OnnxExporter
     {
         ["abs"] = "Abs", ["add"] = "Add", ["sub"] = "Sub", ["mul"] = "Mul", ["div"] = "Div", ["pow"] = "Pow", ["neg"] = "Neg",
         ["exp"] = "Exp", ["log"] = "Log", ["sqrt"] = "Sqrt", ["rsqrt"] = "Reciprocal(Sqrt)", ["relu"] = "Relu", ["tanh"] = "Tanh",
-        ["sigmoid"] = "Sigmoid", ["softplus"] = "Softplus", ["sign"] = "Sign", ["leaky_relu"] = "LeakyRelu", ["elu"] = "Elu",
+        ["sigmoid"] = "Sigmoid", ["softplus"] = "Softplus", ["sign"] = "Sign", ["leaky_relu"] = "LeakyRelu (float64 with a slope float32 rounds: Where(Greater, x, Mul))", ["elu"] = "Elu",
         ["clamp"] = "Clip", ["maximum"] = "Max", ["minimum"] = "Min", ["flush_subnormal"] = "Where(Less(Abs))",
         ["greater"] = "Cast(Greater)", ["greater_equal"] = "Cast(GreaterOrEqual)", ["less"] = "Cast(Less)",
         ["less_equal"] = "Cast(LessOrEqual)", ["equal"] = "Cast(Equal)", ["not_equal"] = "Cast(Not(Equal))",
@@ -34,9 +34,9 @@ internal sealed partial class OnnxExporter
         ["permute"] = "Transpose", ["concat"] = "Concat", ["pad"] = "Pad", ["slice"] = "Slice",
         ["slice_grad"] = "Pad (step > 1: Unsqueeze, Pad, Reshape, Slice, Pad)", ["gather"] = "GatherElements",
         ["index_select"] = "Gather", ["index_add"] = "ScatterElements(reduction=add)",
-        ["scatter_add"] = "ScatterElements(reduction=add)", ["one_hot"] = "OneHot", ["conv2d"] = "Conv",
+        ["scatter_add"] = "ScatterElements(reduction=add)", ["one_hot"] = "OneHot (float64: float32 values + Cast)", ["conv2d"] = "Conv",
         ["conv2d_input_grad"] = "ConvTranspose", ["conv2d_filter_grad"] = "Conv (on transposed operands) + Slice + Transpose",
-        ["max_pool2d_indices"] = "MaxPool (indices output) + Mod + Cast", ["fused_elementwise"] = "its instructions, one op each",
+        ["max_pool2d_indices"] = "MaxPool (when the indices only pick the values, with the gather: one plain MaxPool; otherwise indices output + Mod + Cast)", ["fused_elementwise"] = "its instructions, one op each",
     };
 
     /// <summary>Ops that exist in AutoGrad but cannot be exported, with the reason given in the error.</summary>
