@@ -49,15 +49,25 @@ internal static class OpDispatcher
         TypeBuffer buffer = default;
         Span<TensorType> types = inputs.Length <= 4 ? ((Span<TensorType>)buffer)[..inputs.Length] : new TensorType[inputs.Length];
         bool anyRequiresGrad = false;
+        bool anyAbstract = false;
         for (int i = 0; i < inputs.Length; i++)
         {
             types[i] = inputs[i].Type;
             anyRequiresGrad |= inputs[i].RequiresGrad;
+            anyAbstract |= inputs[i].IsAbstract;
+        }
+
+        bool tracing = observer is { IsAbstract: true };
+        if (anyAbstract && !tracing)
+        {
+            // A value kept from a trace has no data; computing with it outside the trace would give garbage.
+            throw new InvalidOperationException(
+                $"{op.Name}: an input is a traced value (it has no data) used outside Graph.Trace; run the traced graph (Graph.Run or Compile) to get values.");
         }
 
         TensorType type = op.InferType(types);
         Tensor output;
-        if (observer is { IsAbstract: true })
+        if (tracing)
         {
             // Abstract tracing: the type is all a trace needs; the kernel does not run.
             output = new Tensor(type, uninitialized: true) { birthWalk = ReverseWalk.CurrentWalk };

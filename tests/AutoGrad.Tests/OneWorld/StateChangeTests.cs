@@ -197,4 +197,15 @@ public class StateChangeTests
         graph.Compile().Run(Tensor.Ones([3]));
         Assert.Equal(new float[] { 2, 2, 2 }, buffer.ToArray());
     }
+
+    [Fact]
+    public void TracedValueKeptAfterTheTrace_IsRefusedInsteadOfComputingGarbage()
+    {
+        Tensor? kept = null;
+        Graph.Trace((Tensor x) => kept = x.Tanh(), TensorSpec.Fixed(new Shape(2)));
+        Assert.NotNull(kept);
+        var error = Assert.Throws<InvalidOperationException>(() => kept!.Mul(2.0));
+        Assert.Contains("traced value", error.Message);
+        Assert.Throws<InvalidOperationException>(() => kept!.ToArray());
+    }
 }

@@ -182,4 +182,53 @@ public class NnDocTests
         Assert.Equal(new[] { 2, 10 }, classifier.Call(sequence).Shape.ToArray());
         Assert.Equal(["gru.weight_ih", "gru.weight_hh", "gru.bias_ih", "gru.bias_hh", "dense.kernel", "dense.bias"], classifier.NamedParameters().Select(p => p.Key));
     }
+
+    [Fact]
+    public void Attention_Snippet_MasksPaddingAndBuildsAnEncoder()
+    {
+        var generator = new Generator(4);
+        var query = Tensor.RandN([2, 3, 8], generator);
+        var keys = Tensor.RandN([2, 5, 8], generator);
+        var padding = Tensor.FromArray(new float[] { 1, 1, 1, 0, 0, 1, 1, 1, 1, 1 }, 2, 5);
+        var tokens = Tensor.RandN([2, 28, 8], generator);
+
+        var attention = new MultiHeadAttention(numHeads: 2, embedDim: 8);
+        var (output, weights) = attention.CallWithWeights(query, keys, keys, keyPaddingMask: padding);   // [B, 3, 8], [B, 2, 3, 5]
+
+        var encoder = new Sequential(
+            new PositionalEmbedding(maxLength: 28, dim: 8),
+            new TransformerEncoderBlock(embedDim: 8, numHeads: 2, mlpDim: 16, dropout: 0.1),
+            new Flatten(),
+            new Dense(10));
+
+        Assert.Equal(new[] { 2, 3, 8 }, output.Shape.ToArray());
+        Assert.Equal(new[] { 2, 2, 3, 5 }, weights.Shape.ToArray());
+        Assert.Equal(0f, weights.Slice(0, 0, 1).Slice(3, 3, 5).Abs().Max().ToArray()[0]);   // sample 0's padded keys
+        Assert.Equal(12f, weights.Sum().ToArray()[0], 4);                                     // every row sums to 1
+        Assert.Equal(new[] { 2, 10 }, encoder.Call(tokens).Shape.ToArray());
+        Assert.Equal(
+            ["positional_embedding.embeddings", "transformer_encoder_block.self_attn.in_proj_weight", "transformer_encoder_block.self_attn.in_proj_bias"],
+            encoder.NamedParameters().Take(3).Select(p => p.Key));
+
+        // The custom pre-norm block: causal, so step 0's output ignores every later step.
+        var block = new PreNormBlock();
+        Tensor x = Tensor.RandN([1, 4, 8], generator);
+        Tensor changed = Tensor.Concat([x.Slice(1, 0, 1), Tensor.RandN([1, 3, 8], generator)], 1);
+        Assert.Equal(block.Call(x).Slice(1, 0, 1).ToArray(), block.Call(changed).Slice(1, 0, 1).ToArray());
+        Assert.Equal(["norm1", "norm2", "attention", "mlp"], block.NamedChildren().Select(c => c.Key));
+    }
+
+    /// <summary>A pre-norm encoder block: x + attention(norm(x)), then x + mlp(norm(x)).</summary>
+    public sealed class PreNormBlock : Layer
+    {
+        private readonly LayerNorm norm1 = new(8), norm2 = new(8);
+        private readonly MultiHeadAttention attention = new(numHeads: 2, embedDim: 8, causal: true);
+        private readonly Sequential mlp = new(new Dense(16, "gelu"), new Dense(8));
+
+        public override Tensor Forward(Tensor input)
+        {
+            Tensor x = input + attention.Call(norm1.Call(input));
+            return x + mlp.Call(norm2.Call(x));
+        }
+    }
 }
