@@ -24,7 +24,7 @@ internal sealed partial class OnnxExporter
     {
         ["abs"] = "Abs", ["add"] = "Add", ["sub"] = "Sub", ["mul"] = "Mul", ["div"] = "Div", ["pow"] = "Pow", ["neg"] = "Neg",
         ["exp"] = "Exp", ["log"] = "Log", ["sqrt"] = "Sqrt", ["rsqrt"] = "Reciprocal(Sqrt)", ["relu"] = "Relu", ["tanh"] = "Tanh",
-        ["sigmoid"] = "Sigmoid", ["softplus"] = "Softplus", ["sign"] = "Sign", ["leaky_relu"] = "LeakyRelu", ["elu"] = "Elu",
+        ["sigmoid"] = "Sigmoid", ["softplus"] = "Softplus", ["sign"] = "Sign", ["leaky_relu"] = "LeakyRelu (float64 with a slope float32 rounds: Where(Greater, x, Mul))", ["elu"] = "Elu",
         ["clamp"] = "Clip", ["maximum"] = "Max", ["minimum"] = "Min", ["flush_subnormal"] = "Where(Less(Abs))",
         ["greater"] = "Cast(Greater)", ["greater_equal"] = "Cast(GreaterOrEqual)", ["less"] = "Cast(Less)",
         ["less_equal"] = "Cast(LessOrEqual)", ["equal"] = "Cast(Equal)", ["not_equal"] = "Cast(Not(Equal))",
@@ -34,9 +34,9 @@ internal sealed partial class OnnxExporter
         ["permute"] = "Transpose", ["concat"] = "Concat", ["pad"] = "Pad", ["slice"] = "Slice",
         ["slice_grad"] = "Pad (step > 1: Unsqueeze, Pad, Reshape, Slice, Pad)", ["gather"] = "GatherElements",
         ["index_select"] = "Gather", ["index_add"] = "ScatterElements(reduction=add)",
-        ["scatter_add"] = "ScatterElements(reduction=add)", ["one_hot"] = "OneHot", ["conv2d"] = "Conv",
+        ["scatter_add"] = "ScatterElements(reduction=add)", ["one_hot"] = "OneHot (float64: float32 values + Cast)", ["conv2d"] = "Conv",
         ["conv2d_input_grad"] = "ConvTranspose", ["conv2d_filter_grad"] = "Conv (on transposed operands) + Slice + Transpose",
-        ["max_pool2d_indices"] = "MaxPool (indices output) + Mod + Cast", ["fused_elementwise"] = "its instructions, one op each",
+        ["max_pool2d_indices"] = "MaxPool (when the indices only pick the values, with the gather: one plain MaxPool; otherwise indices output + Mod + Cast)", ["fused_elementwise"] = "its instructions, one op each",
     };
 
     /// <summary>Ops that exist in AutoGrad but cannot be exported, with the reason given in the error.</summary>
@@ -59,6 +59,8 @@ internal sealed partial class OnnxExporter
     private readonly StepState? step;
     private readonly OnnxBuilder b;
     private readonly Dictionary<ValueRef, string> names = [];
+    private readonly Dictionary<int, int> plainMaxPools = [];
+    private readonly HashSet<int> absorbed = [];
     private string? batch;
 
     private OnnxExporter(Graph graph, OnnxExportOptions options, StepState? step)
@@ -136,9 +138,23 @@ internal sealed partial class OnnxExporter
             names[ValueRef.Constant(i)] = Constant(graph.Constants[i]);
         }
 
+        FindPlainMaxPools();
         for (int n = 0; n < graph.Nodes.Length; n++)
         {
             GraphNode node = graph.Nodes[n];
+            if (absorbed.Contains(n))
+            {
+                // Part of a max pooling exported as one MaxPool (below); nothing else reads it.
+                names[ValueRef.Node(n)] = string.Empty;
+                continue;
+            }
+
+            if (plainMaxPools.TryGetValue(n, out int pool))
+            {
+                names[ValueRef.Node(n)] = b.Add("MaxPool", [Name(graph.Nodes[pool].Inputs[0], n)], MaxPoolAttributes(graph.Nodes[pool].Op));
+                continue;
+            }
+
             string[] x = [.. node.Inputs.Select(r => Name(r, n))];
             if (step is not null && node.Op.Effect == OpEffect.WritesState)
             {
@@ -176,6 +192,73 @@ internal sealed partial class OnnxExporter
         }
 
         return b.Graph;
+    }
+
+    /// <summary>
+    /// Finds the max poolings whose indices are used only to pick the pooled values — <c>Tensor.MaxPool2D</c>'s
+    /// composition <c>reshape(gather(reshape(x, [n, c, h·w]), 2, reshape(max_pool2d_indices(x), [n, c, oh·ow])), [n, c, oh, ow])</c>
+    /// with no other reader of the indices, the gather or the reshaped indices (a forward graph). Each becomes one plain
+    /// <c>MaxPool</c> at the final reshape, which imports back to the same composition, so such graphs round-trip; when the
+    /// indices are read elsewhere too (max-pool's gradient scatters through them) the pieces export one by one.
+    /// </summary>
+    private void FindPlainMaxPools()
+    {
+        var readers = new List<int>[graph.Nodes.Length];
+        for (int n = 0; n < graph.Nodes.Length; n++)
+        {
+            readers[n] = [];
+        }
+
+        for (int n = 0; n < graph.Nodes.Length; n++)
+        {
+            foreach (ValueRef input in graph.Nodes[n].Inputs.Where(r => r.Kind == ValueKind.Node))
+            {
+                readers[input.Index].Add(n);
+            }
+        }
+
+        foreach (ValueRef output in graph.Outputs.Where(r => r.Kind == ValueKind.Node))
+        {
+            readers[output.Index].Add(-1);
+        }
+
+        int Only(int n) => readers[n].Count == 1 ? readers[n][0] : -1;
+        bool Is(int n, string op) => n >= 0 && graph.Nodes[n].Op.Name == op;
+        for (int pool = 0; pool < graph.Nodes.Length; pool++)
+        {
+            if (!Is(pool, "max_pool2d_indices"))
+            {
+                continue;
+            }
+
+            int flatIndices = Only(pool);
+            int gather = Is(flatIndices, "reshape") ? Only(flatIndices) : -1;
+            if (!Is(gather, "gather") || Get<int>(graph.Nodes[gather].Op, "axis") != 2 || graph.Nodes[gather].Inputs[1] != ValueRef.Node(flatIndices))
+            {
+                continue;
+            }
+
+            ValueRef flatInput = graph.Nodes[gather].Inputs[0];
+            int output = Only(gather);
+            if (flatInput.Kind != ValueKind.Node || !Is(flatInput.Index, "reshape") || graph.Nodes[flatInput.Index].Inputs[0] != graph.Nodes[pool].Inputs[0]
+                || !Is(output, "reshape") || !graph.Nodes[output].Type.Dims.SequenceEqual(graph.Nodes[pool].Type.Dims))
+            {
+                continue;
+            }
+
+            plainMaxPools[output] = pool;
+            absorbed.UnionWith([pool, flatIndices, gather]);
+            if (readers[flatInput.Index].Count == 1)
+            {
+                absorbed.Add(flatInput.Index);
+            }
+        }
+    }
+
+    private static AttributeProto[] MaxPoolAttributes(Op op)
+    {
+        long k = Get<int>(op, "kernel_size"), s = Get<int>(op, "stride"), p = Get<int>(op, "padding");
+        return [Attr("kernel_shape", new[] { k, k }), Attr("strides", new[] { s, s }), Attr("pads", new[] { p, p, p, p })];
     }
 
     /// <summary>The ONNX name of <paramref name="value"/> as node <paramref name="reader"/> reads it.</summary>
@@ -282,7 +365,19 @@ internal sealed partial class OnnxExporter
             case "sign": return b.Add("Sign", x);
             case "maximum": return b.Add("Max", x);
             case "minimum": return b.Add("Min", x);
-            case "leaky_relu": return b.Add("LeakyRelu", x, Attr("alpha", Get<double>(op, "negative_slope")));
+            case "leaky_relu":
+            {
+                double slope = Get<double>(op, "negative_slope");
+                if (dtype == DType.Float64 && (double)(float)slope != slope)
+                {
+                    // LeakyRelu's alpha is a float attribute: a float64 slope such as 0.1 would be rounded to float32
+                    // (a 2.5e-9 relative error). x where x > 0, slope·x elsewhere, as the kernel computes it.
+                    return b.Add("Where", [b.Add("Greater", [x[0], b.Filled(0, dtype, Shape.Scalar)]), x[0], b.Add("Mul", [x[0], b.Filled(slope, dtype, Shape.Scalar)])]);
+                }
+
+                return b.Add("LeakyRelu", x, Attr("alpha", slope));
+            }
+
             case "elu": return b.Add("Elu", x, Attr("alpha", Get<double>(op, "alpha")));
             case "clamp":
             {
@@ -411,9 +506,11 @@ internal sealed partial class OnnxExporter
                     Attr("axis", Get<int>(op, "axis")), Attr("reduction", "add"));
             case "one_hot":
             {
-                var values = Tensor.FromArray(new double[] { 0, 1 }, 2).To(dtype);
-                return b.Add("OneHot", [ToInt64(x[0]), b.Int64([Get<int>(op, "num_classes")]), b.Constant(values)],
+                // ONNX Runtime's OneHot has no float64-values kernel: a float32 one-hot, cast (0 and 1 are exact in both).
+                var values = Tensor.FromArray(new float[] { 0, 1 }, 2);
+                string hot = b.Add("OneHot", [ToInt64(x[0]), b.Int64([Get<int>(op, "num_classes")]), b.Constant(values)],
                     Attr("axis", -1));
+                return dtype == DType.Float32 ? hot : b.Add("Cast", [hot], Attr("to", to));
             }
 
             case "conv2d":
@@ -427,10 +524,8 @@ internal sealed partial class OnnxExporter
             case "conv2d_filter_grad": return ConvFilterGrad(op, x, In(0), In(1));
             case "max_pool2d_indices":
             {
-                long k = Get<int>(op, "kernel_size"), s = Get<int>(op, "stride"), p = Get<int>(op, "padding");
                 TensorSpec input = In(0);
-                string[] pooled = b.AddMulti("MaxPool", x, 2, Attr("kernel_shape", new[] { k, k }), Attr("strides", new[] { s, s }),
-                    Attr("pads", new[] { p, p, p, p }));
+                string[] pooled = b.AddMulti("MaxPool", x, 2, MaxPoolAttributes(op));
 
                 // ONNX indexes the whole (N, C, H, W) tensor; AutoGrad indexes within each (H, W) plane.
                 long plane = (long)input.Dims[2].Value * input.Dims[3].Value;

@@ -97,6 +97,7 @@ public sealed class ModelExportTests(ITestOutputHelper output)
     [InlineData("xor")]
     [InlineData("mnist_mlp")]
     [InlineData("custom_layer")]
+    [InlineData("mnist_cnn")]
     public void Export_ImportExportAgain_GraphsPrintIdentically(string name)
     {
         var (model, spec, _, _) = Create(name);
@@ -106,6 +107,24 @@ public sealed class ModelExportTests(ITestOutputHelper output)
         Graph imported = OnnxModel.Load(exported, name).Graph;
         Assert.Equal(traced.ToString(), imported.ToString());
         Assert.Equal(exported, imported.ToOnnxBytes());
+    }
+
+    [Fact]
+    public void Export_CnnForward_EachMaxPoolingIsOnePlainMaxPool_GradientGraphKeepsTheIndices()
+    {
+        var (model, spec, classes, _) = Create("mnist_cnn");
+        model.Eval();
+        NodeProto[] forward = [.. ModelProto.Parser.ParseFrom(Graph.Trace(x => model.Call(x), spec).ToOnnxBytes()).Graph.Node];
+        Assert.Equal(2, forward.Count(n => n.OpType == "MaxPool"));
+        Assert.All(forward.Where(n => n.OpType == "MaxPool"), n => Assert.Single(n.Output));
+        Assert.DoesNotContain(forward, n => n.OpType is "GatherElements" or "Mod");
+
+        // The gradient scatters through the indices, so there they are MaxPool's second output, made plane-relative.
+        Graph gradient = Graph.Trace((x, y) => Loss(model.Call(x), y, classes), TensorSpec.Fixed([6, 1, 28, 28]), TensorSpec.Fixed([6, classes])).Gradient();
+        NodeProto[] backward = [.. ModelProto.Parser.ParseFrom(gradient.ToOnnxBytes()).Graph.Node];
+        Assert.Equal(2, backward.Count(n => n.OpType == "MaxPool" && n.Output.Count == 2));
+        Assert.Equal(2, backward.Count(n => n.OpType == "Mod"));
+        Assert.Equal(2, backward.Count(n => n.OpType == "GatherElements"));
     }
 
     [Fact]

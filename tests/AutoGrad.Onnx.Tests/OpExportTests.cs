@@ -6,8 +6,8 @@ namespace AutoGrad.Onnx.Tests;
 /// <summary>Every exportable op, exported alone (or in the smallest graph that contains it), run by ONNX Runtime and compared with AutoGrad.</summary>
 public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    /// <summary>One graph to export: how to build it and the inputs to run it on.</summary>
-    public sealed record OpCase(string Name, Func<Graph> Build, Func<Tensor[]> Inputs)
+    /// <summary>One graph to export: how to build it in a float dtype and the inputs (of that dtype) to run it on.</summary>
+    public sealed record OpCase(string Name, Func<DType, Graph> Build, Func<DType, Tensor[]> Inputs)
     {
         public override string ToString() => Name;
     }
@@ -22,20 +22,20 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
     private static Tensor Indices(long high, int seed, params int[] shape) => Tensor.RandInt(0, high, shape, new Generator(seed));
 
     private static OpCase Unary(string name, Func<Tensor, Tensor> f, Func<int, Tensor>? data = null) =>
-        new(name, () => Graph.Trace(f, TensorSpec.Batched(3, 4)), () => [data?.Invoke(5) ?? Randn(5, 5, 3, 4)]);
+        new(name, d => Graph.Trace(f, TensorSpec.Batched(d, 3, 4)), d => [(data?.Invoke(5) ?? Randn(5, 5, 3, 4)).To(d)]);
 
     private static OpCase Binary(string name, Func<Tensor, Tensor, Tensor> f, Func<int, int[], Tensor>? data = null)
     {
         data ??= (seed, shape) => Randn(seed, shape);
-        return new(name, () => Graph.Trace(f, TensorSpec.Batched(3, 4), TensorSpec.Fixed([4])), () => [data(1, [5, 3, 4]), data(2, [4])]);
+        return new(name, d => Graph.Trace(f, TensorSpec.Batched(d, 3, 4), TensorSpec.Fixed([4], d)), d => [data(1, [5, 3, 4]).To(d), data(2, [4]).To(d)]);
     }
 
     private static OpCase Fixed(string name, Func<Tensor, Tensor> f, Tensor input) =>
-        new(name, () => Graph.Trace(f, TensorSpec.Fixed(input.Shape)), () => [input]);
+        new(name, d => Graph.Trace(f, TensorSpec.Fixed(input.Shape, d)), d => [input.To(d)]);
 
     /// <summary>The gradient graph of sum(f(x)) with respect to x.</summary>
     private static OpCase Grad(string name, Func<Tensor, Tensor> f, Tensor input) =>
-        new(name, () => Graph.Trace(x => f(x).Square().Sum(), TensorSpec.Fixed(input.Shape)).Gradient(inputs: [0]), () => [input]);
+        new(name, d => Graph.Trace(x => f(x).Square().Sum(), TensorSpec.Fixed(input.Shape, d)).Gradient(inputs: [0]), d => [input.To(d)]);
 
     public static IEnumerable<OpCase> Cases()
     {
@@ -55,7 +55,10 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         yield return Unary("clamp", x => x.Clamp(-0.5, 0.5));
         yield return Unary("clamp_max_only", x => x.Clamp(null, 0.3));
         yield return Unary("clamp_min_only", x => x.Clamp(-0.2, null));
-        yield return Unary("flush_subnormal", x => x.Mul(1e-39).FlushSubnormal().Mul(1e38));
+        // Scaled into the dtype's subnormal range, so some values are flushed and some are not.
+        yield return Unary("flush_subnormal", x => x.DType == DType.Float64
+            ? x.Mul(1e-308).FlushSubnormal().Mul(1e307)
+            : x.Mul(1e-39).FlushSubnormal().Mul(1e38));
         yield return Binary("add", (a, b) => a.Add(b));
         yield return Binary("sub", (a, b) => a.Sub(b));
         yield return Binary("mul", (a, b) => a.Mul(b));
@@ -69,13 +72,13 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         yield return Binary("less_equal", (a, b) => a.LessEqual(b), (s, shape) => Ties(s, shape));
         yield return Binary("equal", (a, b) => a.Equal(b), (s, shape) => Ties(s, shape));
         yield return Binary("not_equal", (a, b) => a.NotEqual(b), (s, shape) => Ties(s, shape));
-        yield return new("where", () => Graph.Trace(xs => [Tensor.Where(xs[0], xs[1], xs[2])], TensorSpec.Batched(4), TensorSpec.Batched(4), TensorSpec.Fixed([4])),
-            () => [Indices(2, 3, 5, 4), Randn(4, 5, 4), Randn(5, 4)]);
-        yield return new("matmul", () => Graph.Trace((a, w) => a.MatMul(w), TensorSpec.Batched(4), TensorSpec.Fixed([4, 6])), () => [Randn(1, 5, 4), Randn(2, 4, 6)]);
-        yield return new("matmul_transposed", () => Graph.Trace((a, w) => a.MatMul(w, true, true), TensorSpec.Fixed([4, 5]), TensorSpec.Fixed([6, 4])),
-            () => [Randn(1, 4, 5), Randn(2, 6, 4)]);
-        yield return new("matmul_batched", () => Graph.Trace((a, w) => a.MatMul(w), new TensorSpec([Dim.B, 3, 4]), TensorSpec.Fixed([4, 2])),
-            () => [Randn(1, 5, 3, 4), Randn(2, 4, 2)]);
+        yield return new("where", d => Graph.Trace(xs => [Tensor.Where(xs[0], xs[1], xs[2])], TensorSpec.Batched(d, 4), TensorSpec.Batched(d, 4), TensorSpec.Fixed([4], d)),
+            d => [Indices(2, 3, 5, 4).To(d), Randn(4, 5, 4).To(d), Randn(5, 4).To(d)]);
+        yield return new("matmul", d => Graph.Trace((a, w) => a.MatMul(w), TensorSpec.Batched(d, 4), TensorSpec.Fixed([4, 6], d)), d => [Randn(1, 5, 4).To(d), Randn(2, 4, 6).To(d)]);
+        yield return new("matmul_transposed", d => Graph.Trace((a, w) => a.MatMul(w, true, true), TensorSpec.Fixed([4, 5], d), TensorSpec.Fixed([6, 4], d)),
+            d => [Randn(1, 4, 5).To(d), Randn(2, 6, 4).To(d)]);
+        yield return new("matmul_batched", d => Graph.Trace((a, w) => a.MatMul(w), new TensorSpec([Dim.B, 3, 4], d), TensorSpec.Fixed([4, 2], d)),
+            d => [Randn(1, 5, 3, 4).To(d), Randn(2, 4, 2).To(d)]);
         yield return Unary("reduce_sum", x => x.Sum([1], keepDims: true));
         yield return Unary("reduce_sum_all", x => x.Sum());
         yield return Unary("reduce_max", x => x.Max([2]));
@@ -99,25 +102,27 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         var gather = Indices(5, 2, 3, 4);
         yield return Fixed("gather", x => x.Gather(1, gather), Randn(1, 3, 5));
         var pick = Indices(5, 3, 7);
-        yield return new("index_select", () => Graph.Trace(x => x.IndexSelect(2, pick), TensorSpec.Batched(3, 5)), () => [Randn(1, 5, 3, 5)]);
+        yield return new("index_select", d => Graph.Trace(x => x.IndexSelect(2, pick), TensorSpec.Batched(d, 3, 5)), d => [Randn(1, 5, 3, 5).To(d)]);
         var select = Indices(5, 8, 7);
         yield return Grad("index_add", x => x.IndexSelect(1, select), Randn(7, 2, 5, 3));
         var scatter = Indices(5, 9, 3, 4);
-        yield return new("scatter_add", () => Graph.Trace((x, s) => x.ScatterAdd(1, scatter, s), TensorSpec.Fixed([3, 5]), TensorSpec.Fixed([3, 4])),
-            () => [Randn(1, 3, 5), Randn(2, 3, 4)]);
+        yield return new("scatter_add", d => Graph.Trace((x, s) => x.ScatterAdd(1, scatter, s), TensorSpec.Fixed([3, 5], d), TensorSpec.Fixed([3, 4], d)),
+            d => [Randn(1, 3, 5).To(d), Randn(2, 3, 4).To(d)]);
         var classes = Indices(4, 10, 3);
-        yield return Unary("one_hot", x => x.Mul(classes.OneHot(4)));
+        yield return Unary("one_hot", x => x.Mul(classes.To(x.DType).OneHot(4)));
         var w = Randn(11, 4, 3, 3, 3);
-        yield return new("conv2d", () => Graph.Trace(x => x.Conv2D(w, null, (2, 1), (1, 0), (1, 2)), new TensorSpec([Dim.B, 3, 9, 8])), () => [Randn(1, 5, 3, 9, 8)]);
-        yield return new("conv2d_grads", () => Graph.Trace((x, k) => x.Conv2D(k, null, 2, 1, 1).Square().Sum(), TensorSpec.Fixed([2, 3, 8, 7]), TensorSpec.Fixed([4, 3, 3, 3])).Gradient(inputs: [0, 1]),
-            () => [Randn(1, 2, 3, 8, 7), Randn(2, 4, 3, 3, 3)]);
-        yield return new("conv2d_grads_dilated", () => Graph.Trace((x, k) => x.Conv2D(k, null, 1, 2, 2).Square().Sum(), TensorSpec.Fixed([2, 2, 7, 7]), TensorSpec.Fixed([3, 2, 3, 3])).Gradient(inputs: [0, 1]),
-            () => [Randn(1, 2, 2, 7, 7), Randn(2, 3, 2, 3, 3)]);
-        yield return new("max_pool2d", () => Graph.Trace(x => x.MaxPool2D(2), new TensorSpec([Dim.B, 2, 6, 6])), () => [Randn(1, 5, 2, 6, 6)]);
-        yield return new("max_pool2d_padded", () => Graph.Trace(x => x.MaxPool2D(3, 2, 1), new TensorSpec([Dim.B, 2, 7, 7])), () => [Randn(1, 5, 2, 7, 7)]);
-        yield return new("avg_pool2d", () => Graph.Trace(x => x.AvgPool2D(2), new TensorSpec([Dim.B, 2, 6, 6])), () => [Randn(1, 5, 2, 6, 6)]);
-        yield return new("fused_elementwise", () => Graph.Trace((a, b) => a.Mul(b).Add(1.5).Relu().Tanh().Sub(a), TensorSpec.Batched(4), TensorSpec.Fixed([4])).Optimize(),
-            () => [Randn(1, 5, 4), Randn(2, 4)]);
+        yield return new("conv2d", d => Graph.Trace(x => x.Conv2D(w.To(d), null, (2, 1), (1, 0), (1, 2)), new TensorSpec([Dim.B, 3, 9, 8], d)), d => [Randn(1, 5, 3, 9, 8).To(d)]);
+        yield return new("conv2d_grads", d => Graph.Trace((x, k) => x.Conv2D(k, null, 2, 1, 1).Square().Sum(), TensorSpec.Fixed([2, 3, 8, 7], d), TensorSpec.Fixed([4, 3, 3, 3], d)).Gradient(inputs: [0, 1]),
+            d => [Randn(1, 2, 3, 8, 7).To(d), Randn(2, 4, 3, 3, 3).To(d)]);
+        yield return new("conv2d_grads_dilated", d => Graph.Trace((x, k) => x.Conv2D(k, null, 1, 2, 2).Square().Sum(), TensorSpec.Fixed([2, 2, 7, 7], d), TensorSpec.Fixed([3, 2, 3, 3], d)).Gradient(inputs: [0, 1]),
+            d => [Randn(1, 2, 2, 7, 7).To(d), Randn(2, 3, 2, 3, 3).To(d)]);
+        yield return new("max_pool2d", d => Graph.Trace(x => x.MaxPool2D(2), new TensorSpec([Dim.B, 2, 6, 6], d)), d => [Randn(1, 5, 2, 6, 6).To(d)]);
+        yield return new("max_pool2d_padded", d => Graph.Trace(x => x.MaxPool2D(3, 2, 1), new TensorSpec([Dim.B, 2, 7, 7], d)), d => [Randn(1, 5, 2, 7, 7).To(d)]);
+        // A forward max pooling exports as one plain MaxPool; its gradient reads the indices too (MaxPool's indices output, Mod).
+        yield return Grad("max_pool2d_grad", x => x.MaxPool2D(3, 2, 1), Randn(12, 2, 2, 7, 7));
+        yield return new("avg_pool2d", d => Graph.Trace(x => x.AvgPool2D(2), new TensorSpec([Dim.B, 2, 6, 6], d)), d => [Randn(1, 5, 2, 6, 6).To(d)]);
+        yield return new("fused_elementwise", d => Graph.Trace((a, b) => a.Mul(b).Add(1.5).Relu().Tanh().Sub(a), TensorSpec.Batched(d, 4), TensorSpec.Fixed([4], d)).Optimize(),
+            d => [Randn(1, 5, 4).To(d), Randn(2, 4).To(d)]);
     }
 
     public static TheoryData<OpCase> All => [.. Cases()];
@@ -126,12 +131,49 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
     [MemberData(nameof(All))]
     public void Export_SingleOp_OrtMatchesAutoGrad(OpCase @case)
     {
-        Graph graph = @case.Build();
-        Tensor[] inputs = @case.Inputs();
+        Graph graph = @case.Build(DType.Float32);
+        Tensor[] inputs = @case.Inputs(DType.Float32);
         Tensor[] expected = graph.Run(inputs);
         Tensor[] actual = Ort.Run(graph.ToOnnxBytes(), inputs);
         double error = Ort.AssertClose(actual, expected, 1e-5, @case.Name);
         output.WriteLine($"export {@case.Name}: max relative difference {error:E2}");
+    }
+
+    /// <summary>
+    /// The cases whose ONNX export uses an op ONNX Runtime's CPU provider has no float64 kernel for, with the error it
+    /// gives (1.31.1). Checked, not skipped: if ORT gains the kernel, the test fails and the case leaves this list.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> OrtLacksFloat64Kernel = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["softplus"] = "Could not find an implementation for Softplus(1) node",
+        ["elu"] = "Could not find an implementation for Elu(6) node",
+        ["conv2d"] = "Could not find an implementation for Conv(11) node",
+        ["conv2d_grads"] = "Could not find an implementation for Conv(11) node",
+        ["conv2d_grads_dilated"] = "Could not find an implementation for Conv(11) node",
+        ["avg_pool2d"] = "Could not find an implementation for Conv(11) node", // avg_pool2d is a depthwise conv2d
+    };
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public void Export_SingleOpFloat64_OrtMatchesAutoGradTo1e12OrLacksTheKernel(OpCase @case)
+    {
+        Graph graph = @case.Build(DType.Float64);
+        Tensor[] inputs = @case.Inputs(DType.Float64);
+        Tensor[] expected = graph.Run(inputs);
+        Assert.All(expected, t => Assert.Equal(DType.Float64, t.DType));
+        byte[] model = graph.ToOnnxBytes();
+        if (OrtLacksFloat64Kernel.TryGetValue(@case.Name, out string? error))
+        {
+            var thrown = Assert.Throws<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(() => Ort.Run(model, inputs));
+            Assert.Contains("[ErrorCode:NotImplemented] " + error, thrown.Message, StringComparison.Ordinal);
+            output.WriteLine($"export {@case.Name} float64: ONNX Runtime has no kernel: {thrown.Message}");
+            return;
+        }
+
+        Tensor[] actual = Ort.Run(model, inputs);
+        Assert.All(actual, t => Assert.Equal(DType.Float64, t.DType));
+        double difference = Ort.AssertClose(actual, expected, 1e-12, @case.Name + " (float64)");
+        output.WriteLine($"export {@case.Name} float64: max relative difference {difference:E2}");
     }
 
     [Fact]
@@ -157,7 +199,7 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (OpCase @case in Cases())
         {
-            foreach (GraphNode node in @case.Build().Nodes)
+            foreach (GraphNode node in @case.Build(DType.Float32).Nodes)
             {
                 seen.Add(node.Op.Name);
             }

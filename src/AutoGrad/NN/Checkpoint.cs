@@ -17,8 +17,27 @@ internal static class Checkpoint
     private const string OptimizerKey = "optimizer";
     private const string StepCountKey = "optimizer_step_count";
 
-    public static void Save(Layer model, string path, Optimizer? optimizer)
+    public static void Save(Layer model, string path, Optimizer? optimizer, WeightNaming naming)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        switch (naming)
+        {
+            case WeightNaming.AutoGrad:
+                break;
+            case WeightNaming.PyTorch:
+                if (optimizer is not null)
+                {
+                    throw new ArgumentException(
+                        "Save: a PyTorch-named file holds weights only (PyTorch keeps optimizer state in its own state_dict); save the optimizer with WeightNaming.AutoGrad.",
+                        nameof(optimizer));
+                }
+
+                PyTorchNaming.Save(model, path);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(naming), naming, "Save: unknown weight naming.");
+        }
+
         var unbuilt = model.NamedLayers().Prepend(KeyValuePair.Create(model.Name, model))
             .Where(l => l.Value is ILazilyBuilt { IsBuilt: false }).Select(l => $"'{l.Key}'").ToList();
         if (unbuilt.Count > 0)
@@ -60,9 +79,30 @@ internal static class Checkpoint
         SafeTensorsFile.Save(path, entries, metadata);
     }
 
-    public static void Load(Layer model, string path, Optimizer? optimizer)
+    public static void Load(Layer model, string path, Optimizer? optimizer, WeightNaming? naming)
     {
         SafeTensorsContent content = SafeTensorsFile.Load(path);
+        naming ??= content.Metadata.TryGetValue("format", out string? format) && format == PyTorchNaming.Format
+            ? WeightNaming.PyTorch
+            : WeightNaming.AutoGrad;
+        switch (naming.Value)
+        {
+            case WeightNaming.AutoGrad:
+                break;
+            case WeightNaming.PyTorch:
+                if (optimizer is not null)
+                {
+                    throw new ArgumentException(
+                        $"Load: '{path}' is read with PyTorch names, which hold weights only; load the optimizer's state from a checkpoint saved with WeightNaming.AutoGrad.",
+                        nameof(optimizer));
+                }
+
+                PyTorchNaming.Load(model, path, content);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(naming), naming, "Load: unknown weight naming.");
+        }
+
         string source = $"'{path}'";
         var problems = new List<string>();
 

@@ -251,10 +251,20 @@ public abstract class Layer
     }
 
     /// <summary>Saves the weights (and the optimizer's state when given) to a safetensors file, atomically.</summary>
+    /// <param name="path">The file; written to a temporary file and renamed into place, so a failed save leaves the old file intact.</param>
+    /// <param name="optimizer">The optimizer whose state to save with the weights (AutoGrad naming only).</param>
+    /// <param name="naming">
+    /// <see cref="WeightNaming.AutoGrad"/> (default): parameter and buffer paths. <see cref="WeightNaming.PyTorch"/>: the
+    /// names and layouts of PyTorch's <c>state_dict</c> for the equivalent <c>torch.nn.Sequential</c> (<c>0.weight</c>
+    /// <c>[out, in]</c>, <c>running_mean</c>, <c>num_batches_tracked</c>), which <c>load_state_dict</c> accepts.
+    /// </param>
+    /// <exception cref="ArgumentException">An optimizer was given with <see cref="WeightNaming.PyTorch"/> (such files hold weights only).</exception>
     /// <exception cref="InvalidOperationException">A layer that creates its parameters on its first call has not been called yet (call the model or <see cref="Build"/> it first).</exception>
+    /// <exception cref="NotSupportedException">With <see cref="WeightNaming.PyTorch"/>: a layer with weights has no PyTorch mapping (only Dense, Conv2D, BatchNorm, LayerNorm and Embedding, in Sequential models, have one).</exception>
     /// <exception cref="UnauthorizedAccessException">The target file is read-only.</exception>
     /// <exception cref="IOException">The file could not be written (<see cref="DirectoryNotFoundException"/> when its directory is missing).</exception>
-    public void Save(string path, Optimizer? optimizer = null) => Checkpoint.Save(this, path, optimizer);
+    public void Save(string path, Optimizer? optimizer = null, WeightNaming naming = WeightNaming.AutoGrad) =>
+        Checkpoint.Save(this, path, optimizer, naming);
 
     /// <summary>
     /// Loads weights (and the optimizer's state when given) saved by <see cref="Save"/>. Names, shapes and dtypes are
@@ -262,8 +272,21 @@ public abstract class Layer
     /// describes it: its step count, and state only for the parameters the file has state for (a parameter without
     /// state in the file, e.g. one saved before the first step, starts fresh).
     /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="optimizer">The optimizer to restore from the file's optimizer state (AutoGrad naming only).</param>
+    /// <param name="naming">
+    /// How the file names its weights. <see langword="null"/> (default) detects it from the file's metadata:
+    /// <c>{"format": "pt"}</c>, which PyTorch's <c>safetensors.torch.save_file</c> and <c>Save(path, naming: WeightNaming.PyTorch)</c>
+    /// write, means <see cref="WeightNaming.PyTorch"/>; anything else <see cref="WeightNaming.AutoGrad"/>. With PyTorch
+    /// naming, Dense kernels are transposed from <c>[out, in]</c>, <c>num_batches_tracked</c> is accepted and ignored,
+    /// and F32 or F64 weights are converted to the model's dtype.
+    /// </param>
+    /// <exception cref="ArgumentException">An optimizer was given for a PyTorch-named file (such files hold weights only).</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors, or does not match this model (the message lists every mismatch).</exception>
-    public void Load(string path, Optimizer? optimizer = null) => Checkpoint.Load(this, path, optimizer);
+    /// <exception cref="InvalidOperationException">With PyTorch naming: a layer is not built yet.</exception>
+    /// <exception cref="NotSupportedException">With PyTorch naming: a layer with weights has no PyTorch mapping.</exception>
+    public void Load(string path, Optimizer? optimizer = null, WeightNaming? naming = null) =>
+        Checkpoint.Load(this, path, optimizer, naming);
 
     /// <summary>A Keras-like table of the direct sub-layers (name, type, output shape of the last call, parameter count) with totals.
     /// Before any call the shapes are unknown; call the model once or <see cref="Build"/> it first.</summary>

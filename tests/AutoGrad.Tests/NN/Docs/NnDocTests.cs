@@ -108,6 +108,40 @@ public class NnDocTests
     }
 
     [Fact]
+    public void PyTorchNaming_Snippet_LoadsTorchWeightsAndWritesTorchNames()
+    {
+        using var directory = new TempDirectory();
+        string torchFile = Path.Combine(AppContext.BaseDirectory, "data", "pytorch", "mnist_mlp.torch.safetensors");
+        string forTorch = directory.File("for-torch.safetensors");
+
+        var mlp = new Sequential(new Flatten(), new Dense(128, "relu", inputSize: 784), new Dense(10, inputSize: 128));
+        mlp.Load(torchFile);                               // written by PyTorch; gives PyTorch's outputs
+        mlp.Save(forTorch, naming: WeightNaming.PyTorch);  // 1.weight [128, 784], 1.bias, 3.weight [10, 128], 3.bias
+
+        var written = AutoGrad.IO.SafeTensorsFile.Load(forTorch);
+        Assert.Equal(["1.bias", "1.weight", "3.bias", "3.weight"], written.Entries.Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal([128L, 784L], written["1.weight"].Shape);
+        Assert.Equal(AutoGrad.IO.SafeTensorsFile.Load(torchFile)["3.weight"].ToSingles(), written["3.weight"].ToSingles());
+
+        // The error shown on the page, from a fresh thread so the layer names are the first ones ('dense', 'dense_1').
+        string message = OnFreshThread(() =>
+        {
+            var narrow = new Sequential(new Flatten(), new Dense(64, "relu", inputSize: 784), new Dense(10, inputSize: 64));
+            return Assert.Throws<InvalidDataException>(() => narrow.Load(torchFile)).Message;
+        });
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "AutoGrad.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("AutoGrad.sln not found above " + AppContext.BaseDirectory);
+        }
+
+        string page = File.ReadAllText(Path.Combine(root.FullName, "docs", "nn.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        string shown = page[page.IndexOf("Load: 'mnist_mlp.torch.safetensors'", StringComparison.Ordinal)..];
+        shown = shown[..shown.IndexOf("\n```", StringComparison.Ordinal)];
+        Assert.Equal(shown, message.Replace(torchFile, "mnist_mlp.torch.safetensors", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Callbacks_Snippet_RunsWithValidation()
     {
         using var directory = new TempDirectory();
