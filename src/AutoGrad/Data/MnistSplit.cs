@@ -23,4 +23,28 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Row
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         return Images.AsMemory(index * PixelsPerImage, PixelsPerImage);
     }
+
+    /// <summary>The images as a float32 tensor <c>[Count, Rows·Cols]</c> scaled to [0, 1], ready for a model.</summary>
+    public Tensors.Tensor ImagesTensor()
+    {
+        var pixels = new float[Count * PixelsPerImage];
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = Images[i] / 255f;
+        }
+
+        return Tensors.Tensor.FromArray(pixels, Count, PixelsPerImage);
+    }
+
+    /// <summary>The labels as a float32 tensor <c>[Count]</c> of class indices 0–9 (what <c>CrossEntropy</c> takes).</summary>
+    public Tensors.Tensor LabelsTensor()
+    {
+        var labels = new float[Count];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            labels[i] = Labels[i];
+        }
+
+        return Tensors.Tensor.FromArray(labels, Count);
+    }
 }
