@@ -26,12 +26,20 @@ internal static class OptimizerUpdates
     /// The moments are flushed to zero once they fall below the smallest normal number: a weight whose gradient stays 0
     /// (an MNIST border pixel) has m decay by β₁ per step into subnormal range within ~800 steps, where every multiply
     /// takes a slow microcode assist — measured as most of a training step. Its update then is below 1e-30 either way.
+    /// With AMSGrad (<paramref name="maxV"/> not empty) the denominator uses u ← max(u, v) instead of v, as PyTorch's
+    /// <c>amsgrad=True</c> does (the maximum of the uncorrected second moments).
     /// </remarks>
     public static void Adam<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v,
-        T beta1, T beta2, T correction1, T correction2, T learningRate, T epsilon, T l2, T shrink)
+        T beta1, T beta2, T correction1, T correction2, T learningRate, T epsilon, T l2, T shrink, Span<T> maxV = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int length = CheckLengths(p.Length, g.Length, m.Length, v.Length);
+        bool amsgrad = !maxV.IsEmpty;
+        if (amsgrad)
+        {
+            CheckLengths(p.Length, maxV.Length, p.Length, p.Length);
+        }
+
         T one = T.One;
         T stepSize = learningRate / correction1;
         T inverseRootCorrection2 = one / T.Sqrt(correction2);
@@ -42,6 +50,7 @@ internal static class OptimizerUpdates
             ref T rg = ref MemoryMarshal.GetReference(g);
             ref T rm = ref MemoryMarshal.GetReference(m);
             ref T rv = ref MemoryMarshal.GetReference(v);
+            ref T ru = ref MemoryMarshal.GetReference(maxV);
             Vector<T> vb1 = new(beta1), vb2 = new(beta2), vstep = new(stepSize), vinv = new(inverseRootCorrection2);
             Vector<T> va1 = new(one - beta1), va2 = new(one - beta2), veps = new(epsilon);
             Vector<T> vl2 = new(l2), vshrink = new(shrink), vtiny = new(Subnormals.SmallestNormal<T>());
@@ -53,6 +62,12 @@ internal static class OptimizerUpdates
                 Vector<T> vi = Subnormals.Flush((vb2 * LoadAt(ref rv, i)) + (va2 * d * d), vtiny);
                 StoreAt(mi, ref rm, i);
                 StoreAt(vi, ref rv, i);
+                if (amsgrad)
+                {
+                    vi = Vector.Max(LoadAt(ref ru, i), vi);
+                    StoreAt(vi, ref ru, i);
+                }
+
                 StoreAt((pi * vshrink) - (vstep * mi / ((Vector.SquareRoot(vi) * vinv) + veps)), ref rp, i);
             }
         }
@@ -62,7 +77,14 @@ internal static class OptimizerUpdates
             T d = g[i] + (l2 * p[i]);
             m[i] = Subnormals.Flush((beta1 * m[i]) + ((one - beta1) * d));
             v[i] = Subnormals.Flush((beta2 * v[i]) + ((one - beta2) * d * d));
-            p[i] = (p[i] * shrink) - (stepSize * m[i] / ((T.Sqrt(v[i]) * inverseRootCorrection2) + epsilon));
+            T second = v[i];
+            if (amsgrad)
+            {
+                maxV[i] = T.Max(maxV[i], second);
+                second = maxV[i];
+            }
+
+            p[i] = (p[i] * shrink) - (stepSize * m[i] / ((T.Sqrt(second) * inverseRootCorrection2) + epsilon));
         }
     }
 
@@ -112,20 +134,34 @@ internal static class OptimizerUpdates
     }
 
     /// <summary>
-    /// RMSprop: d = g + λ·p; v ← αv + (1 − α)d²; s = d/(√v + ε); with momentum (<paramref name="buffer"/> not empty)
-    /// b ← μb + s, s ← b; finally p ← p − lr·s.
+    /// RMSprop: d = g + λ·p; v ← αv + (1 − α)d²; centered (<paramref name="gradAvg"/> not empty): a ← αa + (1 − α)d,
+    /// s = d/(√(v − a²) + ε), else s = d/(√v + ε); with momentum (<paramref name="buffer"/> not empty) b ← μb + s, s ← b;
+    /// finally p ← p − lr·s.
     /// </summary>
     public static void RmsProp<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> v, Span<T> buffer, T learningRate, T alpha, T epsilon,
-        T momentum, T weightDecay)
+        T momentum, T weightDecay, Span<T> gradAvg = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         bool withMomentum = !buffer.IsEmpty;
+        bool centered = !gradAvg.IsEmpty;
         int length = CheckLengths(p.Length, g.Length, v.Length, withMomentum ? buffer.Length : p.Length);
+        if (centered)
+        {
+            CheckLengths(p.Length, gradAvg.Length, p.Length, p.Length);
+        }
+
         for (int i = 0; i < length; i++)
         {
             T d = g[i] + (weightDecay * p[i]);
             v[i] = (alpha * v[i]) + ((T.One - alpha) * d * d);
-            T scaled = d / (T.Sqrt(v[i]) + epsilon);
+            T second = v[i];
+            if (centered)
+            {
+                gradAvg[i] = (alpha * gradAvg[i]) + ((T.One - alpha) * d);
+                second -= gradAvg[i] * gradAvg[i];
+            }
+
+            T scaled = d / (T.Sqrt(second) + epsilon);
             if (withMomentum)
             {
                 buffer[i] = (momentum * buffer[i]) + scaled;
@@ -133,6 +169,53 @@ internal static class OptimizerUpdates
             }
 
             p[i] -= learningRate * scaled;
+        }
+    }
+
+    /// <summary>
+    /// NAdam: d = g + l2·p; m ← β₁m + (1 − β₁)d; v ← β₂v + (1 − β₂)d²; s = √(v/c₂) + ε;
+    /// p ← p·shrink − gradientStep·d/s − momentumStep·m/s, with c₂ = 1 − β₂ᵗ and the two step sizes
+    /// −η(1 − μₜ)/(1 − Πμ) and −ημₜ₊₁/(1 − Πμ·μₜ₊₁) computed by the op (as PyTorch's two <c>addcdiv_</c>).
+    /// </summary>
+    public static void NAdam<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v,
+        T beta1, T beta2, T correction2, T gradientStep, T momentumStep, T epsilon, T l2, T shrink)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int length = CheckLengths(p.Length, g.Length, m.Length, v.Length);
+        T one = T.One;
+        for (int i = 0; i < length; i++)
+        {
+            T d = g[i] + (l2 * p[i]);
+            m[i] = Subnormals.Flush((beta1 * m[i]) + ((one - beta1) * d));
+            v[i] = Subnormals.Flush((beta2 * v[i]) + ((one - beta2) * d * d));
+            T denominator = T.Sqrt(v[i] / correction2) + epsilon;
+            T kept = p[i] * shrink;
+            kept -= gradientStep * d / denominator;
+            p[i] = kept - (momentumStep * m[i] / denominator);
+        }
+    }
+
+    /// <summary>
+    /// RAdam: d = g + l2·p; m ← β₁m + (1 − β₁)d; v ← β₂v + (1 − β₂)d²; when the variance is tractable (ρₜ &gt; 5,
+    /// <paramref name="rectified"/>) p ← p·shrink − (m/c₁)·lr·(√c₂/(√v + ε))·r, else p ← p·shrink − (m/c₁)·lr, with
+    /// c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ and the rectification r computed by the op.
+    /// </summary>
+    public static void RAdam<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v,
+        T beta1, T beta2, T correction1, T rootCorrection2, T learningRate, T epsilon, T l2, T shrink, bool rectified, T rectification)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int length = CheckLengths(p.Length, g.Length, m.Length, v.Length);
+        T one = T.One;
+        for (int i = 0; i < length; i++)
+        {
+            T d = g[i] + (l2 * p[i]);
+            m[i] = Subnormals.Flush((beta1 * m[i]) + ((one - beta1) * d));
+            v[i] = Subnormals.Flush((beta2 * v[i]) + ((one - beta2) * d * d));
+            T corrected = m[i] / correction1;
+            T change = rectified
+                ? corrected * learningRate * (rootCorrection2 / (T.Sqrt(v[i]) + epsilon)) * rectification
+                : corrected * learningRate;
+            p[i] = (p[i] * shrink) - change;
         }
     }
 

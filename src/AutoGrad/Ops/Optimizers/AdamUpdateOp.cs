@@ -5,16 +5,17 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Ops.Optimizers;
 
 /// <summary>
-/// adam_update(p, g, m, v, step, lr): Adam with L2 weight decay, or AdamW's decoupled decay when
+/// adam_update(p, g, m, v, [max_v,] step, lr): Adam with L2 weight decay, or AdamW's decoupled decay when
 /// <paramref name="decoupled"/>, as in PyTorch (see <c>OptimizerUpdates.Adam</c>); the bias corrections come from the
-/// step count.
+/// step count. With <paramref name="amsgrad"/> a third slot keeps the running maximum of v, which the denominator uses.
 /// </summary>
-internal sealed class AdamUpdateOp(double beta1, double beta2, double epsilon, double weightDecay, bool decoupled) : OptimizerUpdateOp(2)
+internal sealed class AdamUpdateOp(double beta1, double beta2, double epsilon, double weightDecay, bool decoupled, bool amsgrad = false)
+    : OptimizerUpdateOp(amsgrad ? 3 : 2)
 {
     public override string Name => "adam_update";
 
     public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
-        [new("beta1", beta1), new("beta2", beta2), new("epsilon", epsilon), new("weight_decay", weightDecay), new("decoupled", decoupled)];
+        [new("beta1", beta1), new("beta2", beta2), new("epsilon", epsilon), new("weight_decay", weightDecay), new("decoupled", decoupled), new("amsgrad", amsgrad)];
 
     protected override int FlopsPerElement => 14;
 
@@ -26,6 +27,6 @@ internal sealed class AdamUpdateOp(double beta1, double beta2, double epsilon, d
         T shrink = decoupled ? T.CreateTruncating(1 - (learningRate * weightDecay)) : T.One;
         OptimizerUpdates.Adam(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), inputs[2].AsSpan<T>(), inputs[3].AsSpan<T>(),
             T.CreateTruncating(beta1), T.CreateTruncating(beta2), correction1, correction2,
-            T.CreateTruncating(learningRate), T.CreateTruncating(epsilon), l2, shrink);
+            T.CreateTruncating(learningRate), T.CreateTruncating(epsilon), l2, shrink, amsgrad ? inputs[4].AsSpan<T>() : default);
     }
 }

@@ -1,0 +1,59 @@
+using AutoGrad.Kernels;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Optimizers;
+
+/// <summary>
+/// nadam_update(p, g, m, v, step, lr): NAdam (Dozat, 2016) as in PyTorch (see <c>OptimizerUpdates.NAdam</c>), with L2
+/// weight decay or, when <paramref name="decoupled"/>, decoupled decay p ← p(1 − ηλ). The momentum schedule
+/// μₜ = β₁(1 − ½·0.96^(t·ψ)) and its running product Πμ are functions of the step count, computed here in float64.
+/// </summary>
+internal sealed class NAdamUpdateOp(double beta1, double beta2, double epsilon, double weightDecay, double momentumDecay, bool decoupled)
+    : OptimizerUpdateOp(2)
+{
+    /// <summary>The last product handed out, (step, Π₁..ₜ μ): consecutive steps extend it instead of multiplying from 1.</summary>
+    private Product cached = new(0, 1);
+
+    public override string Name => "nadam_update";
+
+    public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
+        [new("beta1", beta1), new("beta2", beta2), new("epsilon", epsilon), new("weight_decay", weightDecay),
+         new("momentum_decay", momentumDecay), new("decoupled", decoupled)];
+
+    protected override int FlopsPerElement => 18;
+
+    private double Mu(long step) => beta1 * (1 - (0.5 * Math.Pow(0.96, step * momentumDecay)));
+
+    /// <summary>Π₁..ₜ μₖ, multiplied in the order PyTorch accumulates its <c>mu_product</c> state.</summary>
+    private double MuProduct(long step)
+    {
+        (long from, double product) = (cached.Step, cached.Value);  // one reference read: safe if parameters update in parallel
+        if (from > step)
+        {
+            (from, product) = (0, 1);
+        }
+
+        for (long k = from + 1; k <= step; k++)
+        {
+            product *= Mu(k);
+        }
+
+        cached = new(step, product);
+        return product;
+    }
+
+    private sealed record Product(long Step, double Value);
+
+    protected override void Update<T>(ReadOnlySpan<Tensor> inputs, long step, double learningRate)
+    {
+        double mu = Mu(step), muNext = Mu(step + 1);
+        double product = MuProduct(step);
+        double gradientStep = learningRate * (1 - mu) / (1 - product);
+        double momentumStep = learningRate * muNext / (1 - (product * muNext));
+        T l2 = decoupled ? T.Zero : T.CreateTruncating(weightDecay);
+        T shrink = decoupled ? T.CreateTruncating(1 - (learningRate * weightDecay)) : T.One;
+        OptimizerUpdates.NAdam(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), inputs[2].AsSpan<T>(), inputs[3].AsSpan<T>(),
+            T.CreateTruncating(beta1), T.CreateTruncating(beta2), T.CreateTruncating(1 - Math.Pow(beta2, step)),
+            T.CreateTruncating(gradientStep), T.CreateTruncating(momentumStep), T.CreateTruncating(epsilon), l2, shrink);
+    }
+}
