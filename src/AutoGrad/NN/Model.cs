@@ -495,6 +495,8 @@ public abstract class Model : Layer
         "sgd" => new Sgd(this),
         "rmsprop" => new RmsProp(this),
         "adagrad" => new Adagrad(this),
-        _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known: adam, adamw, sgd, rmsprop, adagrad.", nameof(name)),
+        "nadam" => new NAdam(this),
+        "radam" => new RAdam(this),
+        _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known: adam, adamw, sgd, rmsprop, adagrad, nadam, radam.", nameof(name)),
     };
 }

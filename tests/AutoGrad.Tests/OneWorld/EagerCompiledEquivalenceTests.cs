@@ -133,7 +133,8 @@ internal static class LayerCases
 /// <summary>The optimizers of the equivalence table, with a schedule, clipping and weight decay where they apply.</summary>
 internal static class OptimizerCases
 {
-    public static readonly string[] Names = ["sgd", "sgd_momentum_nesterov_decay", "adam_clip", "adamw_schedule", "rmsprop_momentum", "adagrad_decay"];
+    public static readonly string[] Names = ["sgd", "sgd_momentum_nesterov_decay", "adam_clip", "adamw_schedule", "rmsprop_momentum", "adagrad_decay",
+        "adam_amsgrad", "adamw_amsgrad", "rmsprop_centered_momentum", "nadam", "radam_decoupled"];
 
     public static Optimizer Create(string name, Layer model) => name switch
     {
@@ -143,6 +144,11 @@ internal static class OptimizerCases
         "adamw_schedule" => new AdamW(model, 0.01) { Schedule = new StepDecay(0.01, 2, 0.5) },
         "rmsprop_momentum" => new RmsProp(model, 0.01, momentum: 0.5),
         "adagrad_decay" => new Adagrad(model, 0.05, weightDecay: 1e-3),
+        "adam_amsgrad" => new Adam(model, 0.01, weightDecay: 1e-3, amsgrad: true),
+        "adamw_amsgrad" => new AdamW(model, 0.01, amsgrad: true) { ClipNorm = 0.5 },
+        "rmsprop_centered_momentum" => new RmsProp(model, 0.01, momentum: 0.5, centered: true),
+        "nadam" => new NAdam(model, 0.01) { Schedule = new StepDecay(0.01, 2, 0.5) },
+        "radam_decoupled" => new RAdam(model, 0.01, weightDecay: 0.01, decoupledWeightDecay: true),
         _ => throw new ArgumentException(name),
     };
 }
