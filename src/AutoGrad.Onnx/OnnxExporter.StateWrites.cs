@@ -123,6 +123,12 @@ internal sealed partial class OnnxExporter
                 double beta1 = Get<double>(op, "beta1"), beta2 = Get<double>(op, "beta2"), epsilon = Get<double>(op, "epsilon");
                 double weightDecay = Get<double>(op, "weight_decay");
                 bool decoupled = Get<bool>(op, "decoupled");
+                if (Get<bool>(op, "amsgrad"))
+                {
+                    throw Error(op, index, "the training-step export does not decompose AMSGrad (amsgrad: true, slot max_v); " +
+                        "export a step of Adam or AdamW with amsgrad: false");
+                }
+
 
                 // c = 1 − βᵗ in float64 from the incremented step, then in the parameter's type; step size lr/c₁, 1/√c₂.
                 string Correction(double beta) => ToType(
@@ -152,6 +158,12 @@ internal sealed partial class OnnxExporter
             case "rmsprop_update":
             {
                 double alpha = Get<double>(op, "alpha"), epsilon = Get<double>(op, "epsilon"), momentum = Get<double>(op, "momentum");
+                if (Get<bool>(op, "centered"))
+                {
+                    throw Error(op, index, "the training-step export does not decompose centered RMSprop (centered: true, slot grad_avg); " +
+                        "export a step of RmsProp with centered: false");
+                }
+
                 string d = Decayed(Get<double>(op, "weight_decay"));
                 string v = b.Add("Add", [b.Add("Mul", [Scalar(alpha), x[2]]), b.Add("Mul", [b.Add("Mul", [Scalar(OneMinus(alpha, dtype)), d]), d])]);
                 string scaled = b.Add("Div", [d, b.Add("Add", [b.Add("Sqrt", [v]), Scalar(epsilon)])]);
@@ -174,7 +186,8 @@ internal sealed partial class OnnxExporter
             }
         }
 
-        throw Error(op, index, "it writes state in a way the training-step export does not know");
+        throw Error(op, index, "it writes state in a way the training-step export does not know (it decomposes assign, " +
+            "sgd_update, adam_update without amsgrad, rmsprop_update without centered, and adagrad_update)");
     }
 
     /// <summary><paramref name="value"/> (float64) converted to <paramref name="dtype"/>, as the kernels' <c>T.CreateTruncating</c> does.</summary>

@@ -48,7 +48,13 @@ internal sealed partial class OnnxExporter
         ["adam_update"] = StateWriteReason,
         ["rmsprop_update"] = StateWriteReason,
         ["adagrad_update"] = StateWriteReason,
+        ["nadam_update"] = NotInTrainingStepExport,
+        ["radam_update"] = NotInTrainingStepExport,
     };
+
+    private const string NotInTrainingStepExport =
+        "it writes optimizer state in place, and the training-step export does not decompose NAdam or RAdam (use SGD, Adam, AdamW, " +
+        "RMSprop or Adagrad for a step exported with OnnxTrainingStep.Export)";
 
     private const string StateWriteReason =
         "it writes a state tensor in place, which a pure ONNX graph cannot; export the whole training step instead " +

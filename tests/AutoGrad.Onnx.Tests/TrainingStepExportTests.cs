@@ -54,6 +54,11 @@ public sealed class TrainingStepExportTests(ITestOutputHelper output)
             "adam_clip" => new Adam(net, 0.01) { ClipNorm = 0.5 },
             "rmsprop" => new RmsProp(net, 0.01, weightDecay: 1e-3),
             "rmsprop_momentum" => new RmsProp(net, 0.005, momentum: 0.8),
+            "adam_amsgrad" => new Adam(net, 0.01, amsgrad: true),
+            "adamw_amsgrad" => new AdamW(net, 0.01, amsgrad: true),
+            "rmsprop_centered" => new RmsProp(net, 0.01, centered: true),
+            "nadam" => new NAdam(net, 0.01),
+            "radam" => new RAdam(net, 0.01),
             _ => new Adagrad(net, 0.1, weightDecay: 1e-3),
         };
         return (net, opt);
@@ -166,6 +171,22 @@ public sealed class TrainingStepExportTests(ITestOutputHelper output)
         var error = Assert.Throws<NotSupportedException>(() => step.Graph.ToOnnxBytes());
         Assert.Contains("adam_update", error.Message, StringComparison.Ordinal);
         Assert.Contains("OnnxTrainingStep.Export", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("adam_amsgrad", "adam_update", "AMSGrad")]
+    [InlineData("adamw_amsgrad", "adam_update", "AMSGrad")]
+    [InlineData("rmsprop_centered", "rmsprop_update", "centered RMSprop")]
+    [InlineData("nadam", "nadam_update", "does not know")]
+    [InlineData("radam", "radam_update", "does not know")]
+    public void Export_OfAnUpdateTheExportDoesNotDecompose_ThrowsNamingIt(string optimizer, string op, string why)
+    {
+        var (net, opt) = Build("mlp", optimizer);
+        var loss = new MeanSquaredError();
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(net.Call(x), y), TensorSpec.Batched(4), TensorSpec.Batched(3), opt);
+        var error = Assert.Throws<NotSupportedException>(() => step.ToOnnxTrainingStep());
+        Assert.Contains(op, error.Message, StringComparison.Ordinal);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
