@@ -11,8 +11,11 @@ namespace AutoGrad.Ops.Optimizers;
 internal sealed class NAdamUpdateOp(double beta1, double beta2, double epsilon, double weightDecay, double momentumDecay, bool decoupled)
     : OptimizerUpdateOp(2)
 {
+    private readonly Lock gate = new();
+
     /// <summary>The last product handed out, (step, Π₁..ₜ μ): consecutive steps extend it instead of multiplying from 1.</summary>
-    private Product cached = new(0, 1);
+    private long cachedStep;
+    private double cachedProduct = 1;
 
     public override string Name => "nadam_update";
 
@@ -27,22 +30,23 @@ internal sealed class NAdamUpdateOp(double beta1, double beta2, double epsilon, 
     /// <summary>Π₁..ₜ μₖ, multiplied in the order PyTorch accumulates its <c>mu_product</c> state.</summary>
     private double MuProduct(long step)
     {
-        (long from, double product) = (cached.Step, cached.Value);  // one reference read: safe if parameters update in parallel
-        if (from > step)
+        // Locked (allocation-free) so parameters updated in parallel never see a step paired with another step's product.
+        lock (gate)
         {
-            (from, product) = (0, 1);
-        }
+            if (cachedStep > step)
+            {
+                (cachedStep, cachedProduct) = (0, 1);
+            }
 
-        for (long k = from + 1; k <= step; k++)
-        {
-            product *= Mu(k);
-        }
+            for (long k = cachedStep + 1; k <= step; k++)
+            {
+                cachedProduct *= Mu(k);
+            }
 
-        cached = new(step, product);
-        return product;
+            cachedStep = step;
+            return cachedProduct;
+        }
     }
-
-    private sealed record Product(long Step, double Value);
 
     protected override void Update<T>(ReadOnlySpan<Tensor> inputs, long step, double learningRate)
     {
