@@ -11,15 +11,17 @@ public sealed partial class Graph
     internal const int TraceBatch2 = 3;
 
     /// <summary>
-    /// Captures <paramref name="function"/> as a graph by running it on a placeholder of type <paramref name="input"/> and
-    /// recording every op it applies (the same ops eager mode runs). Named leaf tensors that require grad become parameters
-    /// (named by their <see cref="Tensor.Name"/>, e.g. <c>dense1.kernel</c>); every other captured tensor becomes a constant.
+    /// Captures <paramref name="function"/> as a graph by running it abstractly on a placeholder of type
+    /// <paramref name="input"/>: every op it applies (the same ops eager mode runs) infers its type and is recorded, but no
+    /// kernel runs, so no data is needed and no state changes. Named leaf tensors that require grad, and state tensors,
+    /// become parameters (named by their <see cref="Tensor.Name"/>, e.g. <c>dense1.kernel</c>); every other captured
+    /// tensor becomes a constant.
     /// </summary>
     /// <remarks>
-    /// With a batch axis (<c>TensorSpec.Batched(784)</c>) the function runs twice, at batch sizes 2 and 3; axes and shape
-    /// attributes that change become multiples of <c>B</c>, so the one graph then runs at any batch size. The function must
-    /// apply the same ops for every batch size and must run on the calling thread; its results must not depend on the
-    /// placeholder values (it is traced, not evaluated).
+    /// With a batch axis (<c>TensorSpec.Batched(784)</c>) the function is traced twice, at batch sizes 2 and 3; axes and
+    /// shape attributes that change become multiples of <c>B</c>, so the one graph then runs at any batch size. The function
+    /// must apply the same ops for every batch size and must run on the calling thread; it cannot read the values of traced
+    /// tensors (they have none: an error says so).
     /// </remarks>
     /// <exception cref="InvalidOperationException">The two traces differ (branching on shapes, random constants) or an op's
     /// attribute depends on the batch size in a way the graph cannot express; the message says where.</exception>
