@@ -54,14 +54,32 @@ public sealed class BinaryCrossEntropyWithLogits(Reduction reduction = Reduction
 }
 
 /// <summary>
-/// Cross-entropy over <c>[N, C]</c> predictions: −Σ_c t_c·log p_c per sample. On logits (the default of this class, as
+/// Cross-entropy over <c>[N, C]</c> predictions: −Σ_c w_c·t_c·log p_c per sample. On logits (the default of this class, as
 /// PyTorch's <c>CrossEntropyLoss</c>) p = softmax(x), computed as log_softmax for stability; with
 /// <c>fromLogits: false</c> (Keras' <c>categorical_crossentropy</c>, and every cross-entropy name in
 /// <see cref="Loss.FromName"/>) the predictions are probabilities, renormalized to sum to 1 and clamped to
 /// [ε, 1 − ε] with ε = 1e-7 as Keras does. Targets are either integer class labels <c>[N]</c> or class probabilities
 /// / one-hot rows <c>[N, C]</c>. With label smoothing ε the target becomes (1 − ε)·t + ε/C.
 /// </summary>
-public sealed class CrossEntropy(double labelSmoothing = 0.0, Reduction reduction = Reduction.Mean, bool fromLogits = true) : Loss(reduction)
+/// <remarks>
+/// <para>
+/// <c>weight</c> (a <c>[C]</c> tensor, all ones when null) and <c>ignoreIndex</c> follow PyTorch. With integer labels
+/// y_n, sample n's loss is w_{y_n}·(−log p_{y_n}) (with smoothing, −Σ_c w_c·t_c·log p_c); a sample whose label equals
+/// <c>ignoreIndex</c> has loss 0 and no gradient, and the mean is the weighted mean Σ_n w_{y_n}·loss_n / Σ_n w_{y_n}
+/// over the samples not ignored (NaN when every sample is ignored, as in PyTorch). <c>Sum</c> and <c>None</c> give the
+/// weighted losses, 0 for ignored samples. With probability targets the weights scale each class's term, the mean
+/// divides by N, and <c>ignoreIndex</c> does not apply. Labels are never read in C# in a trace: the mask is a
+/// <c>not_equal</c> op and the weights a one-hot product, so the options compile.
+/// </para>
+/// </remarks>
+/// <param name="labelSmoothing">The label-smoothing ε in [0, 1].</param>
+/// <param name="reduction">How per-sample losses are combined.</param>
+/// <param name="fromLogits">Whether predictions are logits (true) or probabilities (false).</param>
+/// <param name="weight">Per-class weights <c>[C]</c>, or null for none.</param>
+/// <param name="ignoreIndex">A label value whose samples are ignored, or null (the default) to ignore none; PyTorch's is −100.</param>
+public sealed class CrossEntropy(
+    double labelSmoothing = 0.0, Reduction reduction = Reduction.Mean, bool fromLogits = true, Tensor? weight = null, int? ignoreIndex = null)
+    : Loss(reduction)
 {
     private const double ProbabilityEpsilon = 1e-7;
 
@@ -73,23 +91,59 @@ public sealed class CrossEntropy(double labelSmoothing = 0.0, Reduction reductio
     /// <summary>Whether predictions are logits (true) or probabilities (false).</summary>
     public bool FromLogits { get; } = fromLogits;
 
+    /// <summary>Per-class weights <c>[C]</c>, or null.</summary>
+    public Tensor? Weight { get; } = weight is null || weight.Rank == 1
+        ? weight
+        : throw new ArgumentException($"CrossEntropy: the class weights must be a [C] vector, got shape {weight.Shape}.", nameof(weight));
+
+    /// <summary>The label value whose samples contribute nothing, or null.</summary>
+    public int? IgnoreIndex { get; } = ignoreIndex;
+
     /// <inheritdoc/>
     public override string Name => "cross_entropy";
 
     /// <inheritdoc/>
-    protected override Tensor Unreduced(Tensor prediction, Tensor target)
+    protected override Tensor Unreduced(Tensor prediction, Tensor target) => UnreducedWithDenominator(prediction, target).Loss;
+
+    private protected override (Tensor Loss, Tensor? Denominator) UnreducedWithDenominator(Tensor prediction, Tensor target)
     {
-        Tensor probabilities = ClassTargets.ToProbabilities(Name, prediction, target);
+        Tensor probabilities = ClassTargets.ToProbabilities(Name, prediction, target, IgnoreIndex, out Tensor? keep);
+        bool labels = !ReferenceEquals(probabilities, target);
         int classes = prediction.Shape[-1];
+        Tensor? w = null;
+        if (Weight is not null)
+        {
+            if (Weight.Shape[0] != classes)
+            {
+                throw new ArgumentException($"{Name}: the class weights have shape {Weight.Shape} but the prediction {prediction.Shape} has {classes} classes.");
+            }
+
+            w = Weight.DType == prediction.DType ? Weight : Weight.To(prediction.DType);
+        }
+
+        // PyTorch's denominator: the weights of the true classes of the samples not ignored (before smoothing).
+        Tensor? denominator = labels && (w is not null || keep is not null)
+            ? (w is null ? probabilities : probabilities * w).Sum()
+            : null;
+
         if (LabelSmoothing > 0)
         {
             probabilities = (probabilities * (1 - LabelSmoothing)) + (LabelSmoothing / classes);
+            if (keep is not null)
+            {
+                probabilities *= keep;
+            }
+        }
+
+        if (w is not null)
+        {
+            probabilities *= w;
         }
 
         Tensor logP = FromLogits
             ? prediction.LogSoftmax(-1)
             : (prediction / prediction.Sum(-1, keepDims: true)).Clamp(ProbabilityEpsilon, 1 - ProbabilityEpsilon).Log();
-        return -(probabilities * logP).Sum(-1);
+        return (-(probabilities * logP).Sum(-1), denominator);
     }
 
     private static bool LooksLikeSoftmaxRows(Tensor prediction)
@@ -156,8 +210,17 @@ public sealed class NllLoss(Reduction reduction = Reduction.Mean) : Loss(reducti
 /// <summary>Turns integer labels or probability rows into a <c>[N, C]</c> target matching the prediction.</summary>
 internal static class ClassTargets
 {
-    public static Tensor ToProbabilities(string loss, Tensor prediction, Tensor target)
+    public static Tensor ToProbabilities(string loss, Tensor prediction, Tensor target) =>
+        ToProbabilities(loss, prediction, target, null, out _);
+
+    /// <summary>
+    /// As above; with <paramref name="ignoreIndex"/> and integer labels, samples whose label equals it get an all-zero
+    /// row, and <paramref name="keep"/> is their <c>[N, 1]</c> 0/1 mask (else null). Returns <paramref name="target"/>
+    /// itself when it already holds probability rows.
+    /// </summary>
+    public static Tensor ToProbabilities(string loss, Tensor prediction, Tensor target, int? ignoreIndex, out Tensor? keep)
     {
+        keep = null;
         if (prediction.Rank != 2)
         {
             throw new ArgumentException($"{loss}: the prediction must be [N, C] scores, got shape {prediction.Shape}.");
@@ -182,6 +245,11 @@ internal static class ClassTargets
         for (int i = 0; i < (target.IsAbstract ? 0 : target.Size); i++)
         {
             double label = target.GetFlat(i);
+            if (label == ignoreIndex)
+            {
+                continue;
+            }
+
             if (label < 0 || label >= classes || label != Math.Floor(label))
             {
                 throw new ArgumentOutOfRangeException(nameof(target),
@@ -189,6 +257,15 @@ internal static class ClassTargets
             }
         }
 
-        return target.Reshape(target.Shape[0]).OneHot(classes);
+        Tensor flat = target.Reshape(target.Shape[0]);
+        if (ignoreIndex is not { } ignored)
+        {
+            return flat.OneHot(classes);
+        }
+
+        // Ignored labels (often −100) are outside [0, C): zero them before one_hot, then zero their rows.
+        Tensor mask = flat.NotEqual(ignored);
+        keep = mask.Reshape(-1, 1);
+        return (flat * mask).OneHot(classes) * keep;
     }
 }

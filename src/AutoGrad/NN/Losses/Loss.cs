@@ -37,10 +37,10 @@ public abstract class Loss
     {
         ArgumentNullException.ThrowIfNull(prediction);
         ArgumentNullException.ThrowIfNull(target);
-        Tensor unreduced = Unreduced(prediction, target.DType == prediction.DType ? target : target.To(prediction.DType));
+        var (unreduced, denominator) = UnreducedWithDenominator(prediction, target.DType == prediction.DType ? target : target.To(prediction.DType));
         return Reduction switch
         {
-            Reduction.Mean => unreduced.Mean(),
+            Reduction.Mean => denominator is null ? unreduced.Mean() : unreduced.Sum() / denominator,
             Reduction.Sum => unreduced.Sum(),
             _ => unreduced,
         };
@@ -48,6 +48,13 @@ public abstract class Loss
 
     /// <summary>The loss per element or per sample, before reduction.</summary>
     protected abstract Tensor Unreduced(Tensor prediction, Tensor target);
+
+    /// <summary>
+    /// The unreduced loss and, for a weighted mean (PyTorch's class weights, ignored targets), the scalar the
+    /// <see cref="Reduction.Mean"/> divides the sum by; null means the plain mean.
+    /// </summary>
+    private protected virtual (Tensor Loss, Tensor? Denominator) UnreducedWithDenominator(Tensor prediction, Tensor target) =>
+        (Unreduced(prediction, target), null);
 
     /// <summary>Throws unless prediction and target have the same shape.</summary>
     protected void RequireSameShape(Tensor prediction, Tensor target)
