@@ -22,17 +22,8 @@ namespace AutoGrad.NN.Layers;
 /// A composition of tensor ops (one matrix product for the input of all steps, then per step a matrix product,
 /// slices, sigmoid and tanh): its gradients of any order come from those ops' rules.
 /// </remarks>
-public sealed class Gru : Layer, ILazilyBuilt
+public sealed class Gru : RecurrentLayer
 {
-    private const int Gates = 3;
-    private readonly Initializer initializer;
-
-    // Named like PyTorch's parameters (discovery names a parameter after its field), so state dicts exchange as they are.
-    private Tensor? weight_ih;
-    private Tensor? weight_hh;
-    private Tensor? bias_ih;
-    private Tensor? bias_hh;
-
     // The states CallWithState passes through Call to Forward and back; never parameters. The final state is kept
     // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
     [NotTracked]
@@ -50,65 +41,27 @@ public sealed class Gru : Layer, ILazilyBuilt
     /// <param name="name">The layer name; <c>gru</c> when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">units or inputSize is not positive.</exception>
     public Gru(int units, bool returnSequences = false, bool useBias = true, Initializer? initializer = null, int? inputSize = null, string? name = null)
-        : base(name)
+        : base(units, 3, returnSequences, useBias, initializer, inputSize, name)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
-        Units = units;
-        ReturnSequences = returnSequences;
-        UseBias = useBias;
-        this.initializer = initializer ?? Recurrence.DefaultInitializer(units);
-        if (inputSize is { } size)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-            Build(size, DType.Float32);
-        }
     }
 
-    /// <summary>Hidden size H.</summary>
-    public int Units { get; }
-
-    /// <summary>Whether the output holds every step (<c>[B, T, H]</c>) or the last (<c>[B, H]</c>).</summary>
-    public bool ReturnSequences { get; }
-
-    /// <summary>Whether the biases are used.</summary>
-    public bool UseBias { get; }
-
-    /// <inheritdoc/>
-    bool ILazilyBuilt.IsBuilt => weight_ih is not null;
-
-    /// <summary>Input-to-hidden weights <c>[3H, F]</c>, rows in gate order r, z, n (<c>weight_ih</c>); null until built.</summary>
-    public Tensor? WeightIh => weight_ih;
-
-    /// <summary>Hidden-to-hidden weights <c>[3H, H]</c> (<c>weight_hh</c>); null until built.</summary>
-    public Tensor? WeightHh => weight_hh;
-
-    /// <summary>Input-to-hidden bias <c>[3H]</c> (<c>bias_ih</c>); null until built or without bias.</summary>
-    public Tensor? BiasIh => bias_ih;
-
-    /// <summary>Hidden-to-hidden bias <c>[3H]</c> (<c>bias_hh</c>); null until built or without bias.</summary>
-    public Tensor? BiasHh => bias_hh;
-
-    /// <summary>Runs the layer from a zero state; the output is <c>[B, T, H]</c> or <c>[B, H]</c> (see <see cref="ReturnSequences"/>).</summary>
+    /// <summary>Runs the layer from a zero state; the output is <c>[B, T, H]</c> or <c>[B, H]</c> (see <see cref="RecurrentLayer.ReturnSequences"/>).</summary>
     /// <exception cref="ArgumentException">The input is not <c>[B, T, F]</c> with T ≥ 1, or its features or dtype differ from the built layer's.</exception>
     public override Tensor Forward(Tensor input)
     {
-        Recurrence.CheckInput($"Gru '{Name}'", input, weight_ih);
+        CheckInput(input);
         Tensor? h = initialState;
-        Recurrence.CheckState($"Gru '{Name}'", "h0", h, input, Units);
-        if (weight_ih is null)
-        {
-            Build(input.Shape[2], input.DType);
-            MarkBuilt();
-        }
+        Recurrence.CheckState(Describe(), "h0", h, input, Units);
+        BuildFor(input);
 
-        // bias_hh stays out of the input projection: its n part is multiplied by r. A zero initial state makes the
-        // hidden projection just bias_hh (and h' = (1 − z) ⊙ n), so no batch-sized zero constant is built.
-        Tensor projected = Recurrence.ProjectInput(input, weight_ih!, bias_ih);
+        // BiasHh stays out of the input projection: its n part is multiplied by r. A zero initial state makes the
+        // hidden projection just BiasHh (and h' = (1 − z) ⊙ n), so no batch-sized zero constant is built.
+        Tensor projected = Recurrence.ProjectInput(input, WeightIh!, BiasIh);
         var outputs = new List<Tensor>(input.Shape[1]);
         for (int t = 0; t < input.Shape[1]; t++)
         {
             Tensor x = Recurrence.Step(projected, t);
-            Tensor? hidden = h is null ? bias_hh : Recurrence.Plus(h.MatMul(weight_hh!, false, true), bias_hh);
+            Tensor? hidden = h is null ? BiasHh : Recurrence.Plus(h.MatMul(WeightHh!, false, true), BiasHh);
             Tensor r = Recurrence.Plus(Recurrence.Gate(x, 0, Units), hidden is null ? null : Recurrence.Gate(hidden, 0, Units)).Sigmoid();
             Tensor z = Recurrence.Plus(Recurrence.Gate(x, 1, Units), hidden is null ? null : Recurrence.Gate(hidden, 1, Units)).Sigmoid();
             Tensor n = Recurrence.Plus(Recurrence.Gate(x, 2, Units), hidden is null ? null : r * Recurrence.Gate(hidden, 2, Units)).Tanh();
@@ -146,17 +99,6 @@ public sealed class Gru : Layer, ILazilyBuilt
             initialState = null;
             finalState = null;
             capturingState = false;
-        }
-    }
-
-    private void Build(int inputSize, DType dtype)
-    {
-        weight_ih = initializer.Create([Gates * Units, inputSize], dtype).RequireGrad();
-        weight_hh = initializer.Create([Gates * Units, Units], dtype).RequireGrad();
-        if (UseBias)
-        {
-            bias_ih = initializer.Create([Gates * Units], dtype).RequireGrad();
-            bias_hh = initializer.Create([Gates * Units], dtype).RequireGrad();
         }
     }
 }

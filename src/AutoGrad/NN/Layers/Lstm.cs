@@ -22,17 +22,8 @@ namespace AutoGrad.NN.Layers;
 /// product, slices, sigmoid and tanh), so its gradient — of any order — comes from those ops' rules, and it traces
 /// into a graph unrolled over the time steps of the traced input.
 /// </remarks>
-public sealed class Lstm : Layer, ILazilyBuilt
+public sealed class Lstm : RecurrentLayer
 {
-    private const int Gates = 4;
-    private readonly Initializer initializer;
-
-    // Named like PyTorch's parameters (discovery names a parameter after its field), so state dicts exchange as they are.
-    private Tensor? weight_ih;
-    private Tensor? weight_hh;
-    private Tensor? bias_ih;
-    private Tensor? bias_hh;
-
     // The states CallWithState passes through Call to Forward and back; never parameters. The final state is kept
     // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
     [NotTracked]
@@ -50,65 +41,27 @@ public sealed class Lstm : Layer, ILazilyBuilt
     /// <param name="name">The layer name; <c>lstm</c> when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">units or inputSize is not positive.</exception>
     public Lstm(int units, bool returnSequences = false, bool useBias = true, Initializer? initializer = null, int? inputSize = null, string? name = null)
-        : base(name)
+        : base(units, 4, returnSequences, useBias, initializer, inputSize, name)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
-        Units = units;
-        ReturnSequences = returnSequences;
-        UseBias = useBias;
-        this.initializer = initializer ?? Recurrence.DefaultInitializer(units);
-        if (inputSize is { } size)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-            Build(size, DType.Float32);
-        }
     }
 
-    /// <summary>Hidden size H.</summary>
-    public int Units { get; }
-
-    /// <summary>Whether the output holds every step (<c>[B, T, H]</c>) or the last (<c>[B, H]</c>).</summary>
-    public bool ReturnSequences { get; }
-
-    /// <summary>Whether the biases are used.</summary>
-    public bool UseBias { get; }
-
-    /// <inheritdoc/>
-    bool ILazilyBuilt.IsBuilt => weight_ih is not null;
-
-    /// <summary>Input-to-hidden weights <c>[4H, F]</c>, rows in gate order i, f, g, o (<c>weight_ih</c>); null until built.</summary>
-    public Tensor? WeightIh => weight_ih;
-
-    /// <summary>Hidden-to-hidden weights <c>[4H, H]</c> (<c>weight_hh</c>); null until built.</summary>
-    public Tensor? WeightHh => weight_hh;
-
-    /// <summary>Input-to-hidden bias <c>[4H]</c> (<c>bias_ih</c>); null until built or without bias.</summary>
-    public Tensor? BiasIh => bias_ih;
-
-    /// <summary>Hidden-to-hidden bias <c>[4H]</c> (<c>bias_hh</c>); null until built or without bias.</summary>
-    public Tensor? BiasHh => bias_hh;
-
-    /// <summary>Runs the layer from zero states; the output is <c>[B, T, H]</c> or <c>[B, H]</c> (see <see cref="ReturnSequences"/>).</summary>
+    /// <summary>Runs the layer from zero states; the output is <c>[B, T, H]</c> or <c>[B, H]</c> (see <see cref="RecurrentLayer.ReturnSequences"/>).</summary>
     /// <exception cref="ArgumentException">The input is not <c>[B, T, F]</c> with T ≥ 1, or its features or dtype differ from the built layer's.</exception>
     public override Tensor Forward(Tensor input)
     {
-        Recurrence.CheckInput($"Lstm '{Name}'", input, weight_ih);
+        CheckInput(input);
         (Tensor? h, Tensor? c) = initialState;
-        Recurrence.CheckState($"Lstm '{Name}'", "h0", h, input, Units);
-        Recurrence.CheckState($"Lstm '{Name}'", "c0", c, input, Units);
-        if (weight_ih is null)
-        {
-            Build(input.Shape[2], input.DType);
-            MarkBuilt();
-        }
+        Recurrence.CheckState(Describe(), "h0", h, input, Units);
+        Recurrence.CheckState(Describe(), "c0", c, input, Units);
+        BuildFor(input);
 
         // Both biases are added once to the projected input; per step only h·W_hhᵀ remains. A zero initial state
         // contributes nothing, so it is skipped rather than built as a batch-sized constant.
-        Tensor projected = Recurrence.ProjectInput(input, weight_ih!, UseBias ? bias_ih! + bias_hh! : null);
+        Tensor projected = Recurrence.ProjectInput(input, WeightIh!, UseBias ? BiasIh! + BiasHh! : null);
         var outputs = new List<Tensor>(input.Shape[1]);
         for (int t = 0; t < input.Shape[1]; t++)
         {
-            Tensor gates = Recurrence.Plus(Recurrence.Step(projected, t), h?.MatMul(weight_hh!, false, true));
+            Tensor gates = Recurrence.Plus(Recurrence.Step(projected, t), h?.MatMul(WeightHh!, false, true));
             Tensor i = Recurrence.Gate(gates, 0, Units).Sigmoid();
             Tensor f = Recurrence.Gate(gates, 1, Units).Sigmoid();
             Tensor g = Recurrence.Gate(gates, 2, Units).Tanh();
@@ -149,17 +102,6 @@ public sealed class Lstm : Layer, ILazilyBuilt
             initialState = default;
             finalState = default;
             capturingState = false;
-        }
-    }
-
-    private void Build(int inputSize, DType dtype)
-    {
-        weight_ih = initializer.Create([Gates * Units, inputSize], dtype).RequireGrad();
-        weight_hh = initializer.Create([Gates * Units, Units], dtype).RequireGrad();
-        if (UseBias)
-        {
-            bias_ih = initializer.Create([Gates * Units], dtype).RequireGrad();
-            bias_hh = initializer.Create([Gates * Units], dtype).RequireGrad();
         }
     }
 }

@@ -16,16 +16,8 @@ namespace AutoGrad.NN.Layers;
 /// input's dtype) unless given. The state starts at zero unless given to <see cref="CallWithState"/>.
 /// </summary>
 /// <remarks>A composition of tensor ops: its gradients of any order come from those ops' rules.</remarks>
-public sealed class SimpleRnn : Layer, ILazilyBuilt
+public sealed class SimpleRnn : RecurrentLayer
 {
-    private readonly Initializer initializer;
-
-    // Named like PyTorch's parameters (discovery names a parameter after its field), so state dicts exchange as they are.
-    private Tensor? weight_ih;
-    private Tensor? weight_hh;
-    private Tensor? bias_ih;
-    private Tensor? bias_hh;
-
     // The states CallWithState passes through Call to Forward and back; never parameters. The final state is kept
     // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
     [NotTracked]
@@ -45,68 +37,30 @@ public sealed class SimpleRnn : Layer, ILazilyBuilt
     /// <exception cref="ArgumentOutOfRangeException">units or inputSize is not positive.</exception>
     public SimpleRnn(int units, Activation? activation = null, bool returnSequences = false, bool useBias = true, Initializer? initializer = null,
         int? inputSize = null, string? name = null)
-        : base(name)
+        : base(units, 1, returnSequences, useBias, initializer, inputSize, name)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
-        Units = units;
         ActivationFunction = activation ?? Activation.Tanh;
-        ReturnSequences = returnSequences;
-        UseBias = useBias;
-        this.initializer = initializer ?? Recurrence.DefaultInitializer(units);
-        if (inputSize is { } size)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-            Build(size, DType.Float32);
-        }
     }
-
-    /// <summary>Hidden size H.</summary>
-    public int Units { get; }
 
     /// <summary>The nonlinearity (tanh unless given).</summary>
     public Activation ActivationFunction { get; }
 
-    /// <summary>Whether the output holds every step (<c>[B, T, H]</c>) or the last (<c>[B, H]</c>).</summary>
-    public bool ReturnSequences { get; }
-
-    /// <summary>Whether the biases are used.</summary>
-    public bool UseBias { get; }
-
-    /// <inheritdoc/>
-    bool ILazilyBuilt.IsBuilt => weight_ih is not null;
-
-    /// <summary>Input-to-hidden weights <c>[H, F]</c> (<c>weight_ih</c>); null until built.</summary>
-    public Tensor? WeightIh => weight_ih;
-
-    /// <summary>Hidden-to-hidden weights <c>[H, H]</c> (<c>weight_hh</c>); null until built.</summary>
-    public Tensor? WeightHh => weight_hh;
-
-    /// <summary>Input-to-hidden bias <c>[H]</c> (<c>bias_ih</c>); null until built or without bias.</summary>
-    public Tensor? BiasIh => bias_ih;
-
-    /// <summary>Hidden-to-hidden bias <c>[H]</c> (<c>bias_hh</c>); null until built or without bias.</summary>
-    public Tensor? BiasHh => bias_hh;
-
-    /// <summary>Runs the layer from a zero state; the output is <c>[B, T, H]</c> or <c>[B, H]</c> (see <see cref="ReturnSequences"/>).</summary>
+    /// <summary>Runs the layer from a zero state; the output is <c>[B, T, H]</c> or <c>[B, H]</c> (see <see cref="RecurrentLayer.ReturnSequences"/>).</summary>
     /// <exception cref="ArgumentException">The input is not <c>[B, T, F]</c> with T ≥ 1, or its features or dtype differ from the built layer's.</exception>
     public override Tensor Forward(Tensor input)
     {
-        Recurrence.CheckInput($"SimpleRnn '{Name}'", input, weight_ih);
+        CheckInput(input);
         Tensor? h = initialState;
-        Recurrence.CheckState($"SimpleRnn '{Name}'", "h0", h, input, Units);
-        if (weight_ih is null)
-        {
-            Build(input.Shape[2], input.DType);
-            MarkBuilt();
-        }
+        Recurrence.CheckState(Describe(), "h0", h, input, Units);
+        BuildFor(input);
 
         // Both biases are added once to the projected input; a zero initial state contributes nothing, so the first
         // step skips h·W_hhᵀ rather than building a batch-sized zero constant.
-        Tensor projected = Recurrence.ProjectInput(input, weight_ih!, UseBias ? bias_ih! + bias_hh! : null);
+        Tensor projected = Recurrence.ProjectInput(input, WeightIh!, UseBias ? BiasIh! + BiasHh! : null);
         var outputs = new List<Tensor>(input.Shape[1]);
         for (int t = 0; t < input.Shape[1]; t++)
         {
-            h = ActivationFunction.Apply(Recurrence.Plus(Recurrence.Step(projected, t), h?.MatMul(weight_hh!, false, true)));
+            h = ActivationFunction.Apply(Recurrence.Plus(Recurrence.Step(projected, t), h?.MatMul(WeightHh!, false, true)));
             outputs.Add(h);
         }
 
@@ -140,17 +94,6 @@ public sealed class SimpleRnn : Layer, ILazilyBuilt
             initialState = null;
             finalState = null;
             capturingState = false;
-        }
-    }
-
-    private void Build(int inputSize, DType dtype)
-    {
-        weight_ih = initializer.Create([Units, inputSize], dtype).RequireGrad();
-        weight_hh = initializer.Create([Units, Units], dtype).RequireGrad();
-        if (UseBias)
-        {
-            bias_ih = initializer.Create([Units], dtype).RequireGrad();
-            bias_hh = initializer.Create([Units], dtype).RequireGrad();
         }
     }
 }
