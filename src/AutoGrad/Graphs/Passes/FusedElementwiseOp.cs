@@ -48,29 +48,19 @@ internal sealed class FusedElementwiseOp : Op
     /// <summary>Every instruction's own cost; memory is touched once, for the external inputs and the output.</summary>
     public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
     {
-        var temps = new TensorType[Program.Length];
         long flops = 0;
-        for (int k = 0; k < Program.Length; k++)
-        {
-            var instruction = Program[k];
-            var types = new TensorType[instruction.Operands.Length];
-            for (int j = 0; j < types.Length; j++)
-            {
-                FusedOperand operand = instruction.Operands[j];
-                types[j] = operand.IsTemporary ? temps[operand.Index] : inputs[operand.Index];
-            }
-
-            temps[k] = instruction.Op.InferType(types);
-            flops += instruction.Op.Cost(types, temps[k]).Flops;
-        }
-
+        InstructionTypes(inputs, (op, operands, result) => flops += op.Cost(operands, result).Flops);
         return new(flops, DefaultBytes(inputs, output));
     }
 
     public static bool IsFusable(Op op, int inputCount) =>
         (op is UnaryElementwiseOp && inputCount == 1) || (op is BinaryElementwiseOp && inputCount == 2);
 
-    public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+    public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => InstructionTypes(inputs, null)[^1];
+
+    /// <summary>Each instruction's result type, inferred by its op from its operands' types; <paramref name="visit"/> sees
+    /// every instruction with its operand and result types (for costs).</summary>
+    private TensorType[] InstructionTypes(ReadOnlySpan<TensorType> inputs, Action<Op, TensorType[], TensorType>? visit)
     {
         var temps = new TensorType[Program.Length];
         for (int k = 0; k < Program.Length; k++)
@@ -84,9 +74,10 @@ internal sealed class FusedElementwiseOp : Op
             }
 
             temps[k] = instruction.Op.InferType(types);
+            visit?.Invoke(instruction.Op, types, temps[k]);
         }
 
-        return temps[^1];
+        return temps;
     }
 
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)

@@ -40,14 +40,14 @@ internal sealed class CompiledFitStep
     /// <summary>The step for this batch: <paramref name="current"/> when it still fits, else a newly traced one.</summary>
     public static CompiledFitStep For(CompiledFitStep? current, Model model, Optimizer optimizer, Loss loss, Tensor x, Tensor y)
     {
-        TensorSpec input = Batched(x), target = Batched(y);
+        // Matched against the traced specs without building new ones: this runs for every batch.
         if (current is not null && ReferenceEquals(current.optimizer, optimizer) && ReferenceEquals(current.loss, loss)
-            && current.input.Equals(input) && current.target.Equals(target))
+            && current.input.MatchBatch(x.Type) > 0 && current.target.MatchBatch(y.Type) > 0)
         {
             return current;
         }
 
-        return new CompiledFitStep(model, optimizer, loss, input, target, x);
+        return new CompiledFitStep(model, optimizer, loss, Batched(x), Batched(y), x);
     }
 
     /// <summary>One training step: the loss before the update and the predictions (valid until the next run).</summary>
