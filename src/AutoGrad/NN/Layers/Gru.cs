@@ -24,14 +24,6 @@ namespace AutoGrad.NN.Layers;
 /// </remarks>
 public sealed class Gru : RecurrentLayer
 {
-    // The states CallWithState passes through Call to Forward and back; never parameters. The final state is kept
-    // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
-    [NotTracked]
-    private Tensor? initialState;
-    [NotTracked]
-    private Tensor? finalState;
-    private bool capturingState;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="units">Hidden size H (the output features).</param>
     /// <param name="returnSequences">Return the hidden state of every step <c>[B, T, H]</c> (true) or of the last one <c>[B, H]</c> (false, the default, as in Keras).</param>
@@ -50,7 +42,7 @@ public sealed class Gru : RecurrentLayer
     public override Tensor Forward(Tensor input)
     {
         CheckInput(input);
-        Tensor? h = initialState;
+        Tensor? h = InitialState(0);
         Recurrence.CheckState(Describe(), "h0", h, input, Units);
         BuildFor(input);
 
@@ -69,10 +61,7 @@ public sealed class Gru : RecurrentLayer
             outputs.Add(h);
         }
 
-        if (capturingState)
-        {
-            finalState = h;
-        }
+        KeepFinalStates(h!);
 
         return Recurrence.Output(outputs, ReturnSequences);
     }
@@ -87,18 +76,7 @@ public sealed class Gru : RecurrentLayer
     /// <exception cref="ArgumentException">The input is wrong (see <see cref="Forward"/>) or the state is not <c>[B, H]</c> in the input's dtype.</exception>
     public (Tensor Output, Tensor H) CallWithState(Tensor input, Tensor? h0 = null)
     {
-        initialState = h0;
-        capturingState = true;
-        try
-        {
-            Tensor output = Call(input);
-            return (output, finalState!);
-        }
-        finally
-        {
-            initialState = null;
-            finalState = null;
-            capturingState = false;
-        }
+        var (output, h, _) = CallCapturingState(input, h0, null);
+        return (output, h);
     }
 }

@@ -24,14 +24,6 @@ namespace AutoGrad.NN.Layers;
 /// </remarks>
 public sealed class Lstm : RecurrentLayer
 {
-    // The states CallWithState passes through Call to Forward and back; never parameters. The final state is kept
-    // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
-    [NotTracked]
-    private (Tensor? H, Tensor? C) initialState;
-    [NotTracked]
-    private (Tensor? H, Tensor? C) finalState;
-    private bool capturingState;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="units">Hidden size H (the output features).</param>
     /// <param name="returnSequences">Return the hidden state of every step <c>[B, T, H]</c> (true) or of the last one <c>[B, H]</c> (false, the default, as in Keras).</param>
@@ -50,7 +42,7 @@ public sealed class Lstm : RecurrentLayer
     public override Tensor Forward(Tensor input)
     {
         CheckInput(input);
-        (Tensor? h, Tensor? c) = initialState;
+        Tensor? h = InitialState(0), c = InitialState(1);
         Recurrence.CheckState(Describe(), "h0", h, input, Units);
         Recurrence.CheckState(Describe(), "c0", c, input, Units);
         BuildFor(input);
@@ -71,10 +63,7 @@ public sealed class Lstm : RecurrentLayer
             outputs.Add(h);
         }
 
-        if (capturingState)
-        {
-            finalState = (h, c);
-        }
+        KeepFinalStates(h!, c);
 
         return Recurrence.Output(outputs, ReturnSequences);
     }
@@ -90,18 +79,7 @@ public sealed class Lstm : RecurrentLayer
     /// <exception cref="ArgumentException">The input is wrong (see <see cref="Forward"/>) or a state is not <c>[B, H]</c> in the input's dtype.</exception>
     public (Tensor Output, Tensor H, Tensor C) CallWithState(Tensor input, Tensor? h0 = null, Tensor? c0 = null)
     {
-        initialState = (h0, c0);
-        capturingState = true;
-        try
-        {
-            Tensor output = Call(input);
-            return (output, finalState.H!, finalState.C!);
-        }
-        finally
-        {
-            initialState = default;
-            finalState = default;
-            capturingState = false;
-        }
+        var (output, h, c) = CallCapturingState(input, h0, c0);
+        return (output, h, c!);
     }
 }

@@ -21,6 +21,13 @@ public abstract class RecurrentLayer : Layer, ILazilyBuilt
     private Tensor? bias_ih;
     private Tensor? bias_hh;
 
+    // The states CallWithState passes through Call to Forward and back; never parameters. The final states are kept
+    // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
+    [NotTracked]
+    private Tensor?[] initialStates = [];
+    [NotTracked]
+    private Tensor?[]? finalStates;
+
     /// <summary>Validates the settings and, when the input size is given, creates the parameters in float32 now.</summary>
     /// <exception cref="ArgumentOutOfRangeException">units or inputSize is not positive.</exception>
     private protected RecurrentLayer(int units, int gates, bool returnSequences, bool useBias, Initializer? initializer, int? inputSize, string? name)
@@ -70,6 +77,36 @@ public abstract class RecurrentLayer : Layer, ILazilyBuilt
     private protected void CheckInput(Tensor input) => Recurrence.CheckInput(Describe(), input, weight_ih);
 
     /// <summary>Creates the parameters from the input's features and dtype on the first call (after the checks).</summary>
+    /// <summary>The initial state at <paramref name="index"/> (h, then c) given to the running CallWithState, or null (zeros).</summary>
+    private protected Tensor? InitialState(int index) => index < initialStates.Length ? initialStates[index] : null;
+
+    /// <summary>Hands the final states (h, then c) to the running CallWithState; nothing is kept on a plain call.</summary>
+    private protected void KeepFinalStates(Tensor h, Tensor? c = null)
+    {
+        if (finalStates is not null)
+        {
+            finalStates[0] = h;
+            finalStates[1] = c;
+        }
+    }
+
+    /// <summary>Runs <see cref="Layer.Call"/> with the given initial states and returns the output with the final states.</summary>
+    private protected (Tensor Output, Tensor H, Tensor? C) CallCapturingState(Tensor input, Tensor? h0, Tensor? c0)
+    {
+        initialStates = [h0, c0];
+        finalStates = new Tensor?[2];
+        try
+        {
+            Tensor output = Call(input);
+            return (output, finalStates[0]!, finalStates[1]);
+        }
+        finally
+        {
+            initialStates = [];
+            finalStates = null;
+        }
+    }
+
     private protected void BuildFor(Tensor input)
     {
         if (weight_ih is null)

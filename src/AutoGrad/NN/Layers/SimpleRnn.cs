@@ -18,14 +18,6 @@ namespace AutoGrad.NN.Layers;
 /// <remarks>A composition of tensor ops: its gradients of any order come from those ops' rules.</remarks>
 public sealed class SimpleRnn : RecurrentLayer
 {
-    // The states CallWithState passes through Call to Forward and back; never parameters. The final state is kept
-    // only while CallWithState runs, so a plain call does not hold the last step's graph alive.
-    [NotTracked]
-    private Tensor? initialState;
-    [NotTracked]
-    private Tensor? finalState;
-    private bool capturingState;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="units">Hidden size H (the output features).</param>
     /// <param name="activation">The nonlinearity; tanh when null.</param>
@@ -50,7 +42,7 @@ public sealed class SimpleRnn : RecurrentLayer
     public override Tensor Forward(Tensor input)
     {
         CheckInput(input);
-        Tensor? h = initialState;
+        Tensor? h = InitialState(0);
         Recurrence.CheckState(Describe(), "h0", h, input, Units);
         BuildFor(input);
 
@@ -64,10 +56,7 @@ public sealed class SimpleRnn : RecurrentLayer
             outputs.Add(h);
         }
 
-        if (capturingState)
-        {
-            finalState = h;
-        }
+        KeepFinalStates(h!);
 
         return Recurrence.Output(outputs, ReturnSequences);
     }
@@ -82,18 +71,7 @@ public sealed class SimpleRnn : RecurrentLayer
     /// <exception cref="ArgumentException">The input is wrong (see <see cref="Forward"/>) or the state is not <c>[B, H]</c> in the input's dtype.</exception>
     public (Tensor Output, Tensor H) CallWithState(Tensor input, Tensor? h0 = null)
     {
-        initialState = h0;
-        capturingState = true;
-        try
-        {
-            Tensor output = Call(input);
-            return (output, finalState!);
-        }
-        finally
-        {
-            initialState = null;
-            finalState = null;
-            capturingState = false;
-        }
+        var (output, h, _) = CallCapturingState(input, h0, null);
+        return (output, h);
     }
 }
