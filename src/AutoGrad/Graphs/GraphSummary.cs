@@ -80,7 +80,8 @@ public sealed class GraphSummary
             text.Append(CultureInfo.InvariantCulture, $"flops per extra example: {Flops(2) - one}\n");
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"planned activation memory (B=1): {PlannedMemoryBytes(1)} bytes (arena)\n");
+        Passes.MemoryPlan plan = Passes.MemoryPlanner.Plan(graph, 1);
+        text.Append(CultureInfo.InvariantCulture, $"planned activation memory (B=1): {plan.PlannedBytes} bytes (arena {plan.ArenaBytes}, outputs {plan.OutputBytes})\n");
 
         foreach (var (op, count) in OpCounts)
         {
