@@ -34,9 +34,6 @@ internal readonly record struct PlannedBuffer(TensorType Type, int Start, int En
 
     /// <summary>The size in bytes.</summary>
     public long Bytes => (long)Type.Shape.Size * Type.DType.ElementSize();
-
-    /// <summary>The live interval as an arena block.</summary>
-    public LiveBlock Block => new(Bytes, Start, End);
 }
 
 /// <summary>
