@@ -75,10 +75,9 @@ public sealed class TensorDataset
         int[] dims = source.Shape.ToArray();
         dims[0] = count;
         var batch = Tensor.Zeros(dims, source.DType);
-        Array from = source.Data, to = batch.Data;
         for (int r = 0; r < count; r++)
         {
-            Array.Copy(from, order[start + r] * rowSize, to, r * rowSize, rowSize);
+            source.CopyTo(order[start + r] * rowSize, batch, r * rowSize, rowSize);
         }
 
         return batch;

@@ -5,7 +5,7 @@ using AutoGrad.Ops;
 
 namespace AutoGrad.Graphs;
 
-/// <summary>What a graph contains: nodes per op, parameter counts and a FLOPs estimate.</summary>
+/// <summary>What a graph contains: nodes per op, parameter counts, a FLOPs estimate and the planned activation memory.</summary>
 public sealed class GraphSummary
 {
     private readonly Graph graph;
@@ -41,6 +41,14 @@ public sealed class GraphSummary
     /// <summary>Bytes every node reads and writes in one run at <paramref name="batch"/> (the sum of the nodes' <see cref="Op.Cost"/>).</summary>
     public long Bytes(int batch = 1) => Cost(batch).Bytes;
 
+    /// <summary>
+    /// Bytes the compiled graph allocates for node results at <paramref name="batch"/>: the arena that holds every
+    /// intermediate value at a planned offset (values whose live intervals do not intersect share bytes) plus the
+    /// buffers of the graph outputs. Parameters, state and inputs are not counted, nor scratch space inside kernels.
+    /// This graph is planned as it is; <c>Compile(optimize: true)</c> plans the optimized graph.
+    /// </summary>
+    public long PlannedMemoryBytes(int batch = 1) => Passes.MemoryPlanner.Plan(graph, batch).PlannedBytes;
+
     private OpCost Cost(int batch)
     {
         GraphInstance instance = GraphInstance.Create(graph, batch);
@@ -59,7 +67,7 @@ public sealed class GraphSummary
         return total;
     }
 
-    /// <summary>A table: node count, parameters, FLOPs at B=1 (and per extra example when the graph is batched), then nodes per op.</summary>
+    /// <summary>A table: node count, parameters, FLOPs at B=1 (and per extra example when the graph is batched), planned activation memory at B=1, then nodes per op.</summary>
     public override string ToString()
     {
         var text = new StringBuilder();
@@ -71,6 +79,9 @@ public sealed class GraphSummary
         {
             text.Append(CultureInfo.InvariantCulture, $"flops per extra example: {Flops(2) - one}\n");
         }
+
+        Passes.MemoryPlan plan = Passes.MemoryPlanner.Plan(graph, 1);
+        text.Append(CultureInfo.InvariantCulture, $"planned activation memory (B=1): {plan.PlannedBytes} bytes (arena {plan.ArenaBytes}, outputs {plan.OutputBytes})\n");
 
         foreach (var (op, count) in OpCounts)
         {
@@ -94,6 +105,6 @@ public sealed class GraphSummary
 
 public sealed partial class Graph
 {
-    /// <summary>Nodes per op, parameter counts and a FLOPs estimate.</summary>
+    /// <summary>Nodes per op, parameter counts, a FLOPs estimate and the planned activation memory.</summary>
     public GraphSummary Summary() => new(this);
 }

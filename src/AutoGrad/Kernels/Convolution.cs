@@ -15,7 +15,7 @@ internal static class Convolution
     private const long ParallelThreshold = 1 << 18;
 
     /// <summary>y[n] (outC × oH·oW) = W (outC × K) · im2col(x[n]) (K × oH·oW) for every image n.</summary>
-    public static void Forward<T>(T[] x, T[] weight, T[] y, int batch, int outChannels, ConvGeometry g)
+    public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> y, int batch, int outChannels, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int k = g.ColumnRows, l = g.ColumnCount;
@@ -26,35 +26,35 @@ internal static class Convolution
 
         ForEachImage<T>(batch, (long)k * l * outChannels, k * l, (n, cols) =>
         {
-            Im2Col.Unfold(x.AsSpan(n * g.ImageSize, g.ImageSize), g, cols);
-            Gemm.Multiply<T>(weight, k, false, cols, l, false, y.AsSpan(n * outChannels * l, outChannels * l), l, outChannels, l, k, accumulate: false);
+            Im2Col.Unfold(x.Span.Slice(n * g.ImageSize, g.ImageSize), g, cols);
+            Gemm.Multiply<T>(weight.Span, k, false, cols, l, false, y.Span.Slice(n * outChannels * l, outChannels * l), l, outChannels, l, k, accumulate: false);
         });
     }
 
     /// <summary>dx[n] = col2im(Wᵀ (K × outC) · dy[n] (outC × oH·oW)) for every image n: the adjoint of <see cref="Forward{T}"/> in x.</summary>
-    public static void InputGrad<T>(T[] dy, T[] weight, T[] dx, int batch, int outChannels, ConvGeometry g)
+    public static void InputGrad<T>(Memory<T> dy, Memory<T> weight, Memory<T> dx, int batch, int outChannels, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int k = g.ColumnRows, l = g.ColumnCount;
         if (l == 0 || outChannels == 0 || k == 0)
         {
-            dx.AsSpan().Clear();
+            dx.Span.Clear();
             return;
         }
 
         ForEachImage<T>(batch, (long)k * l * outChannels, k * l, (n, cols) =>
         {
-            Gemm.Multiply<T>(weight, k, true, dy.AsSpan(n * outChannels * l, outChannels * l), l, false, cols, l, k, l, outChannels, accumulate: false);
-            Im2Col.Fold<T>(cols, g, dx.AsSpan(n * g.ImageSize, g.ImageSize));
+            Gemm.Multiply<T>(weight.Span, k, true, dy.Span.Slice(n * outChannels * l, outChannels * l), l, false, cols, l, k, l, outChannels, accumulate: false);
+            Im2Col.Fold<T>(cols, g, dx.Span.Slice(n * g.ImageSize, g.ImageSize));
         });
     }
 
     /// <summary>dW (outC × K) = Σₙ dy[n] (outC × oH·oW) · im2col(x[n])ᵀ: the adjoint of <see cref="Forward{T}"/> in W.</summary>
-    public static void FilterGrad<T>(T[] x, T[] dy, T[] dw, int batch, int outChannels, ConvGeometry g)
+    public static void FilterGrad<T>(Memory<T> x, Memory<T> dy, Memory<T> dw, int batch, int outChannels, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int k = g.ColumnRows, l = g.ColumnCount, size = outChannels * k;
-        dw.AsSpan().Clear();
+        dw.Span.Clear();
         if (l == 0 || k == 0 || outChannels == 0 || batch == 0)
         {
             return;
@@ -63,18 +63,18 @@ internal static class Convolution
         // Each worker sums its images into a private slab; the slabs are added at the end in a fixed order, so the
         // result does not depend on scheduling.
         int workers = Workers(batch, (long)k * l * outChannels);
-        T[] partial = workers == 1 ? dw : new T[workers * size];
+        Memory<T> partial = workers == 1 ? dw : new T[workers * size];
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
         {
             T[] columns = ArrayPool<T>.Shared.Rent(k * l);
             try
             {
                 Span<T> cols = columns.AsSpan(0, k * l);
-                Span<T> target = partial.AsSpan(worker * size, size);
+                Span<T> target = partial.Span.Slice(worker * size, size);
                 for (int n = worker; n < batch; n += workers)
                 {
-                    Im2Col.Unfold(x.AsSpan(n * g.ImageSize, g.ImageSize), g, cols);
-                    Gemm.Multiply<T>(dy.AsSpan(n * outChannels * l, outChannels * l), l, false, cols, l, true, target, k, outChannels, k, l, accumulate: true);
+                    Im2Col.Unfold(x.Span.Slice(n * g.ImageSize, g.ImageSize), g, cols);
+                    Gemm.Multiply<T>(dy.Span.Slice(n * outChannels * l, outChannels * l), l, false, cols, l, true, target, k, outChannels, k, l, accumulate: true);
                 }
             }
             finally
@@ -87,7 +87,7 @@ internal static class Convolution
         {
             for (int w = 0; w < workers; w++)
             {
-                TensorPrimitives.Add(dw, partial.AsSpan(w * size, size), dw);
+                TensorPrimitives.Add(dw.Span, partial.Span.Slice(w * size, size), dw.Span);
             }
         }
     }

@@ -360,7 +360,7 @@ public abstract class Model : Layer
         int offset = 0;
         foreach (var part in parts)
         {
-            Array.Copy(part.Data, 0, result.Data, offset, part.Size);
+            part.CopyTo(0, result, offset, part.Size);
             offset += part.Size;
         }
 

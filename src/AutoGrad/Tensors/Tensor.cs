@@ -73,6 +73,19 @@ public sealed partial class Tensor
         storage = new TensorStorage(data);
     }
 
+    /// <summary>Wraps <c>shape.Size</c> elements of a <c>float[]</c> or <c>double[]</c> from <paramref name="offset"/> on (a slice of a compiled graph's arena).</summary>
+    internal Tensor(Array data, int offset, Shape shape)
+    {
+        DType = data is float[] ? DType.Float32 : DType.Float64;
+        if (data is not (float[] or double[]) || (uint)offset > (uint)data.Length || data.Length - offset < shape.Size)
+        {
+            throw new ArgumentException($"Elements {offset}..{offset + shape.Size} of a {data.GetType().Name} of length {data.Length} cannot hold shape {shape}.");
+        }
+
+        Shape = shape;
+        storage = new TensorStorage(data, offset, shape.Size);
+    }
+
     private Tensor(TensorStorage storage, Shape shape, DType dtype)
     {
         this.storage = storage;
@@ -153,7 +166,17 @@ public sealed partial class Tensor
     public void ZeroGrad() => Grad = null;
 
     /// <summary>A deep copy of the values, cut from the tape.</summary>
-    public Tensor Clone() => new((Array)storage.Data.Clone(), Shape);
+    public Tensor Clone()
+    {
+        if (storage.Offset == 0 && storage.Length == storage.Data.Length)
+        {
+            return new((Array)storage.Data.Clone(), Shape);
+        }
+
+        Array copy = Array.CreateInstance(storage.Data.GetType().GetElementType()!, Size);
+        Array.Copy(storage.Data, storage.Offset, copy, 0, Size);
+        return new(copy, Shape);
+    }
 
     /// <summary>The element buffer as a span of <typeparamref name="T"/>, which must match <see cref="DType"/>.</summary>
     internal Span<T> AsSpan<T>()
@@ -164,19 +187,26 @@ public sealed partial class Tensor
             throw new InvalidOperationException($"Tensor of dtype {DType} read as {typeof(T).Name}.");
         }
 
-        return Unsafe.As<T[]>(storage.Data);
+        return new Span<T>(Unsafe.As<T[]>(storage.Data), storage.Offset, storage.Length);
     }
 
-    /// <summary>The element buffer as an array of <typeparamref name="T"/>, which must match <see cref="DType"/>.</summary>
-    internal T[] Buffer<T>()
+    /// <summary>The elements as memory of <typeparamref name="T"/> (for kernels that hand slices to worker threads).</summary>
+    internal Memory<T> AsMemory<T>()
         where T : unmanaged
     {
         _ = AsSpan<T>();
-        return Unsafe.As<T[]>(storage.Data);
+        return new Memory<T>(Unsafe.As<T[]>(storage.Data), storage.Offset, storage.Length);
     }
 
-    /// <summary>The raw buffer, a <c>float[]</c> or <c>double[]</c>.</summary>
-    internal Array Data => storage.Data;
+    /// <summary>Copies <paramref name="length"/> elements from flat index <paramref name="sourceIndex"/> into <paramref name="destination"/> at <paramref name="destinationIndex"/> (same dtype).</summary>
+    internal void CopyTo(int sourceIndex, Tensor destination, int destinationIndex, int length) =>
+        Array.Copy(storage.Data, storage.Offset + sourceIndex, destination.storage.Data, destination.storage.Offset + destinationIndex, length);
+
+    /// <summary>Copies every element into <paramref name="destination"/>, which has the same size and dtype.</summary>
+    internal void CopyTo(Tensor destination) => CopyTo(0, destination, 0, Size);
+
+    /// <summary>Sets every element to zero (no version bump: for outputs a kernel is about to write).</summary>
+    internal void ClearElements() => Array.Clear(storage.Data, storage.Offset, storage.Length);
 
     /// <summary>Copies the values, in row-major order, converting to float32 if needed.</summary>
     public float[] ToArray() => ToArray<float>();
@@ -186,14 +216,15 @@ public sealed partial class Tensor
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         CheckConcrete("ToArray");
-        if (storage.Data is T[] same)
+        if (storage.Data is T[])
         {
-            return (T[])same.Clone();
+            return AsSpan<T>().ToArray();
         }
 
         var result = new T[Size];
-        if (storage.Data is float[] f)
+        if (storage.Data is float[])
         {
+            ReadOnlySpan<float> f = AsSpan<float>();
             for (int i = 0; i < f.Length; i++)
             {
                 result[i] = T.CreateTruncating(f[i]);
@@ -201,7 +232,7 @@ public sealed partial class Tensor
         }
         else
         {
-            var d = (double[])storage.Data;
+            ReadOnlySpan<double> d = AsSpan<double>();
             for (int i = 0; i < d.Length; i++)
             {
                 result[i] = T.CreateTruncating(d[i]);
@@ -261,17 +292,17 @@ public sealed partial class Tensor
         }
     }
 
-    internal double GetFlat(int i) => storage.Data is float[] f ? f[i] : ((double[])storage.Data)[i];
+    internal double GetFlat(int i) => storage.Data is float[] f ? f[storage.Offset + i] : ((double[])storage.Data)[storage.Offset + i];
 
     internal void SetFlat(int i, double value)
     {
         if (storage.Data is float[] f)
         {
-            f[i] = (float)value;
+            f[storage.Offset + i] = (float)value;
         }
         else
         {
-            ((double[])storage.Data)[i] = value;
+            ((double[])storage.Data)[storage.Offset + i] = value;
         }
     }
 

@@ -4,12 +4,33 @@ namespace AutoGrad.Tensors;
 /// The element buffer behind one or more tensors (a tensor and its <see cref="Tensor.Detach"/> share one), with the
 /// version counter that in-place writes bump so that a value saved for a gradient and then overwritten is detected.
 /// </summary>
+/// <remarks>
+/// The elements are <see cref="Length"/> items of <see cref="Data"/> from <see cref="Offset"/> on. Eager tensors own
+/// their whole array (offset 0); a compiled graph's planned values are slices of one arena array per dtype, so every
+/// access goes through the offset, never through the array alone.
+/// </remarks>
 internal sealed class TensorStorage
 {
-    public TensorStorage(Array data) => Data = data;
+    public TensorStorage(Array data)
+        : this(data, 0, data.Length)
+    {
+    }
 
-    /// <summary>A <c>float[]</c> or a <c>double[]</c>.</summary>
+    public TensorStorage(Array data, int offset, int length)
+    {
+        Data = data;
+        Offset = offset;
+        Length = length;
+    }
+
+    /// <summary>A <c>float[]</c> or a <c>double[]</c>, possibly larger than the tensor (see <see cref="Offset"/>).</summary>
     public readonly Array Data;
+
+    /// <summary>The index in <see cref="Data"/> of the first element.</summary>
+    public readonly int Offset;
+
+    /// <summary>The number of elements, from <see cref="Offset"/> on.</summary>
+    public readonly int Length;
 
     /// <summary>Incremented by every in-place write.</summary>
     public int Version;

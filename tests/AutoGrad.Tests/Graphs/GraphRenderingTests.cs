@@ -79,5 +79,9 @@ public class GraphRenderingTests
         long perExample = (2 * 784 * 128) + 128 + 128 + (2 * 128 * 10) + 10 + 10 + 10 + 10 + 1;
         Assert.Equal(perExample, summary.Flops(2) - summary.Flops(1));
         Assert.Contains("parameters: 101770 in 4 tensor(s)\n", summary.ToString());
+        // At B=64 the busiest node is the second matmul: it reads the [64,128] relu output (the first matmul's buffer,
+        // overwritten in place by add and relu) while writing [64,10]; every later value fits in bytes dead by then.
+        // The loss, a scalar output, has its own 4 bytes.
+        Assert.Equal((64 * 128 * 4) + (64 * 10 * 4) + 4, summary.PlannedMemoryBytes(64));
     }
 }

@@ -5,7 +5,8 @@ namespace AutoGrad.Graphs.Compilation;
 
 /// <summary>
 /// An executable graph: called many times with new input values, it runs a fixed plan over buffers allocated once per
-/// batch size (the first call at a batch size builds that plan). Every node runs its op's own kernel, prepared once per
+/// batch size (the first call at a batch size builds that plan): intermediate values share one arena per dtype at
+/// offsets chosen from their live intervals, and outputs have buffers of their own. Every node runs its op's own kernel, prepared once per
 /// batch size (<see cref="Ops.Op.Prepare"/>), so after that warm-up a call allocates no managed memory for ops whose
 /// kernels need no scratch space (elementwise and fused chains, matmul, reductions over adjacent axes, reshape,
 /// broadcast_to, the optimizer updates). Nodes that write state write into the captured tensors in place. Not

@@ -4,7 +4,7 @@ using AutoGrad.Tensors;
 
 namespace AutoGrad.Graphs.Compilation;
 
-/// <summary>A graph compiled for one batch size: buffers allocated per the memory plan, one step per node running the op's
+/// <summary>A graph compiled for one batch size: an arena per dtype and the outputs' buffers allocated per the memory plan, one step per node running the op's
 /// own prepared kernel (none for aliasing reshapes), and the list of argument slots to rebind to the caller's inputs on
 /// each call.</summary>
 internal sealed class ExecutionPlan
@@ -18,11 +18,17 @@ internal sealed class ExecutionPlan
     {
         GraphInstance instance = GraphInstance.Create(graph, batch);
         Memory = MemoryPlanner.Plan(graph, instance);
-        Array[] buffers = [.. Memory.BufferTypes.Select(t => t.DType == DType.Float32 ? (Array)new float[t.Shape.Size] : new double[t.Shape.Size])];
+        // One array per dtype holds every intermediate value at its planned offset; outputs get arrays of their own, so
+        // the tensors returned to the caller are never overwritten by a later step of the same run.
+        var arenas = Memory.Arenas.ToDictionary(a => a.DType, a => Allocate(a.DType, checked((int)(a.Bytes / a.DType.ElementSize()))));
+        (Array Data, int Offset)[] buffers = [.. Memory.Buffers.Select(b => b.InArena
+            ? (arenas[b.Type.DType], checked((int)(b.Offset / b.Type.DType.ElementSize())))
+            : (Allocate(b.Type.DType, b.Type.Shape.Size), 0))];
         var values = new Tensor[graph.Nodes.Length];
         for (int n = 0; n < values.Length; n++)
         {
-            values[n] = new Tensor(buffers[Memory.BufferOfNode[n]], instance.Types[n].Shape);
+            var (data, offset) = buffers[Memory.BufferOfNode[n]];
+            values[n] = new Tensor(data, offset, instance.Types[n].Shape);
         }
 
         // Placeholders stand in for graph inputs while steps are built (kernels precompute from their types); the real
@@ -65,6 +71,8 @@ internal sealed class ExecutionPlan
     }
 
     public MemoryPlan Memory { get; }
+
+    private static Array Allocate(DType dtype, int length) => dtype == DType.Float32 ? new float[length] : new double[length];
 
     /// <summary>Runs every step on the inputs; the returned array is reused by the next call.</summary>
     public Tensor[] Execute(ReadOnlySpan<Tensor> inputs)

@@ -34,7 +34,7 @@ internal sealed class ExecutionStep
     {
         if (clear)
         {
-            Array.Clear(Output.Data, 0, Output.Size);
+            Output.ClearElements();
         }
 
         kernel.Run(Arguments, Output);

@@ -7,7 +7,7 @@ namespace AutoGrad.Graphs.Passes;
 /// <summary>How a node's result gets its storage in a <see cref="MemoryPlan"/>.</summary>
 internal enum BufferUse
 {
-    /// <summary>A buffer of its own for as long as the value lives (reused by later values once it is dead).</summary>
+    /// <summary>A buffer of its own for as long as the value lives (its arena bytes are reused by later values once it is dead).</summary>
     Allocated,
 
     /// <summary>It overwrites a same-size input whose last reader it is (elementwise ops only: each element is read before it is written).</summary>
@@ -18,22 +18,45 @@ internal enum BufferUse
 }
 
 /// <summary>
-/// Where every node result of a graph lives at one batch size: buffers are reused once every value in them is dead
-/// (liveness = index of the last reader; outputs live forever), elementwise nodes write in place over an input that dies
-/// there, and reshapes alias their input. Buffers are matched by dtype and element count.
+/// One storage region of a <see cref="MemoryPlan"/>: a node result together with the reshapes that alias it and the
+/// elementwise nodes that overwrite it in place. It is live from the step that first writes it to the last step that
+/// reads any value in it (both inclusive: a kernel reads its inputs while it writes its output, so an input and the
+/// output it feeds never share bytes unless the planner put them in one buffer on purpose).
+/// </summary>
+/// <param name="Type">The buffer as a flat type (<c>f32[n]</c>).</param>
+/// <param name="Start">The index of the node that first writes it.</param>
+/// <param name="End">The last node reading it; <see cref="int.MaxValue"/> when it holds a graph output.</param>
+/// <param name="Offset">The byte offset in its dtype's arena; −1 for an output, which gets an array of its own.</param>
+internal readonly record struct PlannedBuffer(TensorType Type, int Start, int End, long Offset)
+{
+    /// <summary>Whether it is a slice of an arena (outputs are not: they outlive the run that wrote them).</summary>
+    public bool InArena => End != int.MaxValue;
+
+    /// <summary>The size in bytes.</summary>
+    public long Bytes => (long)Type.Shape.Size * Type.DType.ElementSize();
+}
+
+/// <summary>
+/// Where every node result of a graph lives at one batch size. Liveness is the interval from a node to its last reader;
+/// elementwise nodes write in place over an input that dies there, and reshapes alias their input, so such values share
+/// one <see cref="PlannedBuffer"/>. Buffers that hold graph outputs get arrays of their own (the caller reads them
+/// after the run); every other buffer is a slice of one arena per dtype, at an offset chosen by
+/// <see cref="ArenaAllocator"/> so that buffers of any sizes reuse the bytes of buffers that are dead.
 /// </summary>
 internal sealed class MemoryPlan
 {
     internal MemoryPlan(int batch, ImmutableArray<int> bufferOfNode, ImmutableArray<BufferUse> uses, ImmutableArray<int> lastUse,
-        ImmutableArray<TensorType> bufferTypes, long unplannedBytes)
+        ImmutableArray<PlannedBuffer> buffers, ImmutableArray<(DType DType, long Bytes)> arenas, long unplannedBytes)
     {
         Batch = batch;
         BufferOfNode = bufferOfNode;
         Uses = uses;
         LastUse = lastUse;
-        BufferTypes = bufferTypes;
+        Buffers = buffers;
+        Arenas = arenas;
         UnplannedBytes = unplannedBytes;
-        PlannedBytes = bufferTypes.Sum(t => (long)t.Shape.Size * t.DType.ElementSize());
+        ArenaBytes = arenas.Sum(a => a.Bytes);
+        OutputBytes = buffers.Where(b => !b.InArena).Sum(b => b.Bytes);
     }
 
     /// <summary>The batch size the plan is for.</summary>
@@ -48,11 +71,20 @@ internal sealed class MemoryPlan
     /// <summary>For each node, the index of the last node reading its result (<see cref="int.MaxValue"/> for outputs, −1 when unread).</summary>
     public ImmutableArray<int> LastUse { get; }
 
-    /// <summary>Each buffer's size as a flat type (<c>f32[n]</c>).</summary>
-    public ImmutableArray<TensorType> BufferTypes { get; }
+    /// <summary>The storage regions, in the order of the nodes that first write them.</summary>
+    public ImmutableArray<PlannedBuffer> Buffers { get; }
 
-    /// <summary>The bytes of all buffers.</summary>
-    public long PlannedBytes { get; }
+    /// <summary>The size in bytes of the arena of each dtype that has one, in dtype order.</summary>
+    public ImmutableArray<(DType DType, long Bytes)> Arenas { get; }
+
+    /// <summary>The bytes of all arenas: the peak memory of the intermediate values.</summary>
+    public long ArenaBytes { get; }
+
+    /// <summary>The bytes of the buffers holding graph outputs.</summary>
+    public long OutputBytes { get; }
+
+    /// <summary>The bytes the plan allocates: the arenas plus the outputs' buffers.</summary>
+    public long PlannedBytes => ArenaBytes + OutputBytes;
 
     /// <summary>The bytes one buffer per node would take.</summary>
     public long UnplannedBytes { get; }
@@ -63,12 +95,12 @@ internal sealed class MemoryPlan
     /// <summary>The number of reshapes that alias their input.</summary>
     public int AliasCount => Uses.Count(u => u == BufferUse.Alias);
 
-    /// <summary>One line: buffers, bytes planned vs unplanned, in-place and alias counts.</summary>
+    /// <summary>One line: buffers, bytes planned (arena and outputs) vs unplanned, in-place and alias counts.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"batch {Batch}: {BufferTypes.Length} buffers, {PlannedBytes} bytes (vs {UnplannedBytes} unplanned), {InPlaceCount} in place, {AliasCount} aliases");
+        $"batch {Batch}: {Buffers.Length} buffers, {PlannedBytes} bytes ({ArenaBytes} arena, {OutputBytes} outputs; vs {UnplannedBytes} unplanned), {InPlaceCount} in place, {AliasCount} aliases");
 }
 
-/// <summary>Plans buffers for a graph's node results: liveness analysis, buffer reuse and in-place execution where it is safe.</summary>
+/// <summary>Plans buffers for a graph's node results: liveness intervals, in-place execution and aliasing where they are safe, and arena offsets.</summary>
 internal static class MemoryPlanner
 {
     /// <summary>Plans the graph at a batch size.</summary>
@@ -98,15 +130,15 @@ internal static class MemoryPlanner
         var bufferOf = new int[count];
         var uses = new BufferUse[count];
         var bufferTypes = new List<TensorType>();
+        var bufferStart = new List<int>();
         var bufferEnd = new List<int>();
-        var free = new Dictionary<(DType, int), Stack<int>>();
         long unplanned = 0;
         for (int n = 0; n < count; n++)
         {
             GraphNode node = graph.Nodes[n];
             TensorType type = instance.Types[n];
             unplanned += (long)type.Shape.Size * type.DType.ElementSize();
-            int buffer = -1;
+            int buffer;
             if (node.Op.ReinterpretsInput && node.Inputs[0].Kind == ValueKind.Node)
             {
                 buffer = bufferOf[node.Inputs[0].Index];
@@ -117,15 +149,11 @@ internal static class MemoryPlanner
                 buffer = reused;
                 uses[n] = BufferUse.InPlace;
             }
-            else if (free.TryGetValue((type.DType, type.Shape.Size), out var pool) && pool.Count > 0)
-            {
-                buffer = pool.Pop();
-                uses[n] = BufferUse.Allocated;
-            }
             else
             {
                 buffer = bufferTypes.Count;
                 bufferTypes.Add(new TensorType(new Shape(type.Shape.Size), type.DType));
+                bufferStart.Add(n);
                 bufferEnd.Add(-1);
                 uses[n] = BufferUse.Allocated;
             }
@@ -133,25 +161,32 @@ internal static class MemoryPlanner
             bufferOf[n] = buffer;
             // A value never read dies at once; the buffer lives until the last reader of any value in it.
             bufferEnd[buffer] = Math.Max(bufferEnd[buffer], Math.Max(lastUse[n], n));
-
-            // Release after choosing this node's buffer, so only elementwise in-place ever shares with a dying input.
-            for (int b = 0; b < bufferEnd.Count; b++)
-            {
-                if (bufferEnd[b] == n)
-                {
-                    TensorType t = bufferTypes[b];
-                    if (!free.TryGetValue((t.DType, t.Shape.Size), out var stack))
-                    {
-                        free[(t.DType, t.Shape.Size)] = stack = new Stack<int>();
-                    }
-
-                    stack.Push(b);
-                    bufferEnd[b] = -2;
-                }
-            }
         }
 
-        return new MemoryPlan(instance.Batch, [.. bufferOf], [.. uses], [.. lastUse], [.. bufferTypes], unplanned);
+        // Offsets are chosen per dtype once every interval is known; buffers holding outputs stay out of the arenas.
+        var offsets = Enumerable.Repeat(-1L, bufferTypes.Count).ToArray();
+        var arenas = new List<(DType, long)>();
+        foreach (DType dtype in bufferTypes.Select(t => t.DType).Distinct().Order())
+        {
+            int[] members = [.. Enumerable.Range(0, bufferTypes.Count).Where(b => bufferTypes[b].DType == dtype && bufferEnd[b] != int.MaxValue)];
+            if (members.Length == 0)
+            {
+                continue;
+            }
+
+            var (placed, size) = ArenaAllocator.Place([.. members.Select(b =>
+                new LiveBlock((long)bufferTypes[b].Shape.Size * dtype.ElementSize(), bufferStart[b], bufferEnd[b]))]);
+            for (int i = 0; i < members.Length; i++)
+            {
+                offsets[members[i]] = placed[i];
+            }
+
+            arenas.Add((dtype, size));
+        }
+
+        ImmutableArray<PlannedBuffer> buffers = [.. Enumerable.Range(0, bufferTypes.Count)
+            .Select(b => new PlannedBuffer(bufferTypes[b], bufferStart[b], bufferEnd[b], offsets[b]))];
+        return new MemoryPlan(instance.Batch, [.. bufferOf], [.. uses], [.. lastUse], buffers, [.. arenas], unplanned);
     }
 
     private static int? InPlaceCandidate(Graph graph, GraphInstance instance, int n, int[] bufferOf, List<int> bufferEnd)

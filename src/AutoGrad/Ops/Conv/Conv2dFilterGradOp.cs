@@ -47,11 +47,11 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
         ConvGeometry geometry = Settings.Geometry(x.Shape, KernelHeight, KernelWidth);
         if (output.DType == DType.Float32)
         {
-            Convolution.FilterGrad<float>(x.Buffer<float>(), g.Buffer<float>(), output.Buffer<float>(), x.Shape[0], g.Shape[1], geometry);
+            Convolution.FilterGrad<float>(x.AsMemory<float>(), g.AsMemory<float>(), output.AsMemory<float>(), x.Shape[0], g.Shape[1], geometry);
         }
         else
         {
-            Convolution.FilterGrad<double>(x.Buffer<double>(), g.Buffer<double>(), output.Buffer<double>(), x.Shape[0], g.Shape[1], geometry);
+            Convolution.FilterGrad<double>(x.AsMemory<double>(), g.AsMemory<double>(), output.AsMemory<double>(), x.Shape[0], g.Shape[1], geometry);
         }
     }
 

@@ -51,11 +51,11 @@ internal sealed class Conv2dInputGradOp(Conv2dSettings settings, int height, int
         ConvGeometry geometry = Settings.Geometry(output.Shape, w.Shape[2], w.Shape[3]);
         if (output.DType == DType.Float32)
         {
-            Convolution.InputGrad<float>(g.Buffer<float>(), w.Buffer<float>(), output.Buffer<float>(), g.Shape[0], w.Shape[0], geometry);
+            Convolution.InputGrad<float>(g.AsMemory<float>(), w.AsMemory<float>(), output.AsMemory<float>(), g.Shape[0], w.Shape[0], geometry);
         }
         else
         {
-            Convolution.InputGrad<double>(g.Buffer<double>(), w.Buffer<double>(), output.Buffer<double>(), g.Shape[0], w.Shape[0], geometry);
+            Convolution.InputGrad<double>(g.AsMemory<double>(), w.AsMemory<double>(), output.AsMemory<double>(), g.Shape[0], w.Shape[0], geometry);
         }
     }
 

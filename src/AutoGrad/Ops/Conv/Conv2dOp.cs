@@ -47,11 +47,11 @@ namespace AutoGrad.Ops.Conv
             ConvGeometry g = Settings.Geometry(x.Shape, w.Shape[2], w.Shape[3]);
             if (output.DType == DType.Float32)
             {
-                Convolution.Forward<float>(x.Buffer<float>(), w.Buffer<float>(), output.Buffer<float>(), x.Shape[0], w.Shape[0], g);
+                Convolution.Forward<float>(x.AsMemory<float>(), w.AsMemory<float>(), output.AsMemory<float>(), x.Shape[0], w.Shape[0], g);
             }
             else
             {
-                Convolution.Forward<double>(x.Buffer<double>(), w.Buffer<double>(), output.Buffer<double>(), x.Shape[0], w.Shape[0], g);
+                Convolution.Forward<double>(x.AsMemory<double>(), w.AsMemory<double>(), output.AsMemory<double>(), x.Shape[0], w.Shape[0], g);
             }
         }
 

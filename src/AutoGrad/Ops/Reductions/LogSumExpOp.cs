@@ -43,7 +43,7 @@ namespace AutoGrad.Ops.Reductions
             new ReduceSumOp(Axes, keepDims: true).Forward([shifted], sums);
             LogOp.Instance.Forward([sums], sums);
             AddOp.Instance.Forward([sums, shift], sums);
-            Array.Copy(sums.Data, output.Data, output.Size);
+            sums.CopyTo(output);
         }
 
         public override Tensor?[] Backward(GradientContext context)

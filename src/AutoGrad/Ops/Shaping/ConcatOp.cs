@@ -65,7 +65,7 @@ namespace AutoGrad.Ops.Shaping
                 int row = input.Shape[Axis] * inner;
                 for (int o = 0; o < outer; o++)
                 {
-                    System.Array.Copy(input.Data, o * row, output.Data, (o * outRow) + offset, row);
+                    input.CopyTo(o * row, output, (o * outRow) + offset, row);
                 }
 
                 offset += row;

@@ -36,7 +36,7 @@ namespace AutoGrad.Ops.Shaping
             return new TensorType(TargetShape, inputs[0].DType);
         }
 
-        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => System.Array.Copy(inputs[0].Data, output.Data, output.Size);
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => inputs[0].CopyTo(output);
 
         public override Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Reshape(context.InputType(0).Shape)];
 

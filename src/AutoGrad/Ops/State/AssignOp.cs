@@ -38,7 +38,7 @@ namespace AutoGrad.Ops.State
             Tensor target = inputs[0], value = inputs[1];
             if (value.DType == target.DType)
             {
-                Array.Copy(value.Data, target.Data, target.Size);
+                value.CopyTo(target);
             }
             else if (target.DType == DType.Float32)
             {
