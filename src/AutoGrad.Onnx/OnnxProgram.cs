@@ -50,11 +50,6 @@ internal sealed class OnnxProgram
         switch (node.OpType)
         {
             case "Conv":
-                if (Int(node, "group", 1) != 1)
-                {
-                    return "grouped convolution (group ≠ 1)";
-                }
-
                 if (Str(node, "auto_pad", "NOTSET") is not ("NOTSET" or "VALID"))
                 {
                     return "auto_pad SAME_*";
@@ -83,7 +78,7 @@ internal sealed class OnnxProgram
             case "BatchNormalization":
                 return Int(node, "training_mode", 0) != 0 || node.Output.Count > 1 ? "training mode" : null;
             case "Pad":
-                return Str(node, "mode", "constant") != "constant" ? "a mode other than constant" : null;
+                return Str(node, "mode", "constant") is not ("constant" or "reflect" or "edge") ? "a mode other than constant, reflect or edge" : null;
             default:
                 return null;
         }
@@ -169,7 +164,7 @@ internal sealed class OnnxProgram
                 Tensor input = T(x[0]), weight = T(x[1]);
                 long[] strides = Ints(node, "strides") ?? [1, 1], dilations = Ints(node, "dilations") ?? [1, 1], pads = Ints(node, "pads") ?? [0, 0, 0, 0];
                 Tensor? bias = x.Length > 2 && x[2] is not null ? T(x[2]) : null;
-                return input.Conv2D(weight, bias, ((int)strides[0], (int)strides[1]), ((int)pads[0], (int)pads[1]), ((int)dilations[0], (int)dilations[1]));
+                return input.Conv2D(weight, bias, ((int)strides[0], (int)strides[1]), ((int)pads[0], (int)pads[1]), ((int)dilations[0], (int)dilations[1]), (int)Int(node, "group", 1));
             }
 
             case "MaxPool":
@@ -342,7 +337,12 @@ internal sealed class OnnxProgram
                     pairs[i] = ((int)pads[i], (int)pads[input.Rank + i]);
                 }
 
-                return input.Pad(pairs, value);
+                return Str(node, "mode", "constant") switch
+                {
+                    "reflect" => input.Pad(pairs, PaddingMode.Reflect),
+                    "edge" => input.Pad(pairs, PaddingMode.Replicate),
+                    _ => input.Pad(pairs, value),
+                };
             }
 
             case "ReduceMean":
