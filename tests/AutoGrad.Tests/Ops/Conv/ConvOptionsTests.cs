@@ -1,3 +1,4 @@
+using AutoGrad.Differentiation;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.Tests.Ops.Conv;
@@ -45,6 +46,29 @@ public class ConvOptionsTests
 
             Assert.Equal(sum, ys[(((b * o) + f) * oh + i) * ow + j], 1e-10);
         }
+    }
+
+    [Fact]
+    public void Conv2D_GroupsOnABatchLargeEnoughToRunInParallel_EqualsPerGroupConvolutionsAndGradients()
+    {
+        // Big enough that the kernels split images across workers; groups must equal convolving each channel slice alone.
+        var gen = new Generator(21);
+        Tensor x = Tensor.RandN([8, 4, 20, 20], gen, DType.Float64).RequireGrad();
+        Tensor w = Tensor.RandN([8, 2, 3, 3], gen, DType.Float64).RequireGrad();
+        Tensor upstream = Tensor.RandN([8, 8, 10, 10], gen, DType.Float64);
+
+        Tensor grouped = x.Conv2D(w, null, 2, 1, 1, groups: 2);
+        Tensor[] grads = Autodiff.Grad(grouped.Mul(upstream).Sum(), [x, w]);
+
+        Tensor xs = Tensor.FromArray(x.ToArray<double>(), 8, 4, 20, 20).RequireGrad();
+        Tensor ws = Tensor.FromArray(w.ToArray<double>(), 8, 2, 3, 3).RequireGrad();
+        Tensor separate = Tensor.Concat(
+            [xs.Slice(1, 0, 2).Conv2D(ws.Slice(0, 0, 4), stride: 2, padding: 1), xs.Slice(1, 2, 4).Conv2D(ws.Slice(0, 4, 8), stride: 2, padding: 1)], 1);
+        Tensor[] expected = Autodiff.Grad(separate.Mul(upstream).Sum(), [xs, ws]);
+
+        Assert.Equal(separate.ToArray<double>(), grouped.ToArray<double>(), (a, b) => Math.Abs(a - b) < 1e-10);
+        Assert.Equal(expected[0].ToArray<double>(), grads[0].ToArray<double>(), (a, b) => Math.Abs(a - b) < 1e-10);
+        Assert.Equal(expected[1].ToArray<double>(), grads[1].ToArray<double>(), (a, b) => Math.Abs(a - b) < 1e-10);
     }
 
     [Theory]
