@@ -35,7 +35,8 @@ internal sealed partial class OnnxExporter
         ["slice_grad"] = "Pad (step > 1: Unsqueeze, Pad, Reshape, Slice, Pad)", ["gather"] = "GatherElements",
         ["index_select"] = "Gather", ["index_add"] = "ScatterElements(reduction=add)",
         ["scatter_add"] = "ScatterElements(reduction=add)", ["one_hot"] = "OneHot (float64: float32 values + Cast)", ["conv2d"] = "Conv",
-        ["conv2d_input_grad"] = "ConvTranspose", ["conv2d_filter_grad"] = "Conv (on transposed operands) + Slice + Transpose",
+        ["conv2d_input_grad"] = "ConvTranspose", ["conv2d_filter_grad"] = "Conv (on transposed operands) + Slice + Transpose (groups = 1 only)",
+        ["pad_mode"] = "Pad(mode=reflect or edge)",
         ["max_pool2d_indices"] = "MaxPool (when the indices only pick the values, with the gather: one plain MaxPool; otherwise indices output + Mod + Cast)", ["fused_elementwise"] = "its instructions, one op each",
     };
 
@@ -49,6 +50,7 @@ internal sealed partial class OnnxExporter
         ["rmsprop_update"] = StateWriteReason,
         ["adagrad_update"] = StateWriteReason,
         ["nadam_update"] = NotInTrainingStepExport,
+        ["pad_mode_grad"] = "no ONNX op sums a gradient back through reflect or replicate padding (export the forward graph, or use zero padding)",
         ["radam_update"] = NotInTrainingStepExport,
     };
 
@@ -263,8 +265,9 @@ internal sealed partial class OnnxExporter
 
     private static AttributeProto[] MaxPoolAttributes(Op op)
     {
-        long k = Get<int>(op, "kernel_size"), s = Get<int>(op, "stride"), p = Get<int>(op, "padding");
-        return [Attr("kernel_shape", new[] { k, k }), Attr("strides", new[] { s, s }), Attr("pads", new[] { p, p, p, p })];
+        int[] k = Get<int[]>(op, "kernel_size"), s = Get<int[]>(op, "stride"), p = Get<int[]>(op, "padding");
+        return [Attr("kernel_shape", k.Select(v => (long)v)), Attr("strides", s.Select(v => (long)v)),
+            Attr("pads", new long[] { p[0], p[1], p[0], p[1] }), Attr("ceil_mode", Get<bool>(op, "ceil_mode") ? 1 : 0)];
     }
 
     /// <summary>The ONNX name of <paramref name="value"/> as node <paramref name="reader"/> reads it.</summary>
@@ -523,11 +526,23 @@ internal sealed partial class OnnxExporter
             {
                 int[] stride = Get<int[]>(op, "stride"), padding = Get<int[]>(op, "padding"), dilation = Get<int[]>(op, "dilation");
                 return b.Add("Conv", x, Attr("strides", stride.Select(v => (long)v)), Attr("dilations", dilation.Select(v => (long)v)),
-                    Attr("pads", new long[] { padding[0], padding[1], padding[0], padding[1] }));
+                    Attr("pads", new long[] { padding[0], padding[1], padding[0], padding[1] }), Attr("group", Groups(op)));
             }
 
             case "conv2d_input_grad": return ConvInputGrad(op, x, In(0), In(1));
-            case "conv2d_filter_grad": return ConvFilterGrad(op, x, In(0), In(1));
+            case "conv2d_filter_grad":
+                if (Groups(op) != 1)
+                {
+                    throw Error(op, index, "the grouped filter gradient has no ONNX counterpart (its batch/channel swap mixes groups); export with groups = 1");
+                }
+
+                return ConvFilterGrad(op, x, In(0), In(1));
+            case "pad_mode":
+            {
+                long[] pads = [.. Get<int[]>(op, "before").Select(v => (long)v), .. Get<int[]>(op, "after").Select(v => (long)v)];
+                return b.Add("Pad", [x[0], b.Int64(pads)], Attr("mode", Get<string>(op, "mode") == "reflect" ? "reflect" : "edge"));
+            }
+
             case "max_pool2d_indices":
             {
                 TensorSpec input = In(0);
@@ -634,7 +649,7 @@ internal sealed partial class OnnxExporter
         }
 
         return b.Add("ConvTranspose", x, Attr("strides", stride.Select(v => (long)v)), Attr("dilations", dilation.Select(v => (long)v)),
-            Attr("pads", new long[] { padding[0], padding[1], padding[0], padding[1] }), Attr("output_padding", outputPadding));
+            Attr("pads", new long[] { padding[0], padding[1], padding[0], padding[1] }), Attr("output_padding", outputPadding), Attr("group", Groups(op)));
     }
 
     private string ConvFilterGrad(Op op, string[] x, TensorSpec input, TensorSpec g)
@@ -662,6 +677,9 @@ internal sealed partial class OnnxExporter
 
         return b.Add("Transpose", [y], Attr("perm", swap));
     }
+
+    // conv2d and its gradients print groups only when it is not 1.
+    private static long Groups(Op op) => TryGet(op, "groups", out int groups) ? groups : 1;
 
     private static T Get<T>(Op op, string key) => TryGet(op, key, out T value)
         ? value

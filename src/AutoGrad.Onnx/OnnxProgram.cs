@@ -50,11 +50,6 @@ internal sealed class OnnxProgram
         switch (node.OpType)
         {
             case "Conv":
-                if (Int(node, "group", 1) != 1)
-                {
-                    return "grouped convolution (group ≠ 1)";
-                }
-
                 if (Str(node, "auto_pad", "NOTSET") is not ("NOTSET" or "VALID"))
                 {
                     return "auto_pad SAME_*";
@@ -66,24 +61,19 @@ internal sealed class OnnxProgram
                 long[] kernel = Ints(node, "kernel_shape") ?? [];
                 long[] strides = Ints(node, "strides") ?? [1, 1];
                 long[] pads = Ints(node, "pads") ?? [0, 0, 0, 0];
-                if (kernel.Length != 2 || kernel[0] != kernel[1] || strides.Length != 2 || strides[0] != strides[1] || pads.Distinct().Count() > 1)
+                if (kernel.Length != 2 || strides.Length != 2 || pads.Length != 4 || Asymmetric(pads))
                 {
-                    return "a non-square 2-D window, unequal strides or unequal padding";
+                    return "a window that is not 2-D or padding that differs between the two sides of an axis";
                 }
 
-                if (Int(node, "ceil_mode", 0) != 0 || (Ints(node, "dilations") ?? [1, 1]).Any(d => d != 1) || node.Output.Count > 1
-                    || Str(node, "auto_pad", "NOTSET") is not ("NOTSET" or "VALID"))
-                {
-                    return "ceil_mode, dilation, auto_pad SAME_* or the indices output";
-                }
-
-                return node.OpType == "AveragePool" && pads[0] != 0 && Int(node, "count_include_pad", 0) == 0
-                    ? "padding that the average does not count (count_include_pad = 0)"
+                return (Ints(node, "dilations") ?? [1, 1]).Any(d => d != 1) || node.Output.Count > 1
+                    || Str(node, "auto_pad", "NOTSET") is not ("NOTSET" or "VALID")
+                    ? "dilation, auto_pad SAME_* or the indices output"
                     : null;
             case "BatchNormalization":
                 return Int(node, "training_mode", 0) != 0 || node.Output.Count > 1 ? "training mode" : null;
             case "Pad":
-                return Str(node, "mode", "constant") != "constant" ? "a mode other than constant" : null;
+                return Str(node, "mode", "constant") is not ("constant" or "reflect" or "edge") ? "a mode other than constant, reflect or edge" : null;
             default:
                 return null;
         }
@@ -169,16 +159,18 @@ internal sealed class OnnxProgram
                 Tensor input = T(x[0]), weight = T(x[1]);
                 long[] strides = Ints(node, "strides") ?? [1, 1], dilations = Ints(node, "dilations") ?? [1, 1], pads = Ints(node, "pads") ?? [0, 0, 0, 0];
                 Tensor? bias = x.Length > 2 && x[2] is not null ? T(x[2]) : null;
-                return input.Conv2D(weight, bias, ((int)strides[0], (int)strides[1]), ((int)pads[0], (int)pads[1]), ((int)dilations[0], (int)dilations[1]));
+                return input.Conv2D(weight, bias, ((int)strides[0], (int)strides[1]), ((int)pads[0], (int)pads[1]), ((int)dilations[0], (int)dilations[1]), (int)Int(node, "group", 1));
             }
 
             case "MaxPool":
             case "AveragePool":
             {
-                int kernel = (int)Ints(node, "kernel_shape")![0];
-                int stride = (int)(Ints(node, "strides") ?? [1, 1])[0];
-                int pad = (int)(Ints(node, "pads") ?? [0, 0, 0, 0])[0];
-                return node.OpType == "MaxPool" ? T(x[0]).MaxPool2D(kernel, stride, pad) : T(x[0]).AvgPool2D(kernel, stride, pad);
+                long[] kernel = Ints(node, "kernel_shape")!, strides = Ints(node, "strides") ?? [1, 1], pads = Ints(node, "pads") ?? [0, 0, 0, 0];
+                (int, int) window = ((int)kernel[0], (int)kernel[1]), stride = ((int)strides[0], (int)strides[1]), padding = ((int)pads[0], (int)pads[1]);
+                bool ceil = Int(node, "ceil_mode", 0) != 0;
+                return node.OpType == "MaxPool"
+                    ? T(x[0]).MaxPool2D(window, stride, padding, ceil)
+                    : T(x[0]).AvgPool2D(window, stride, padding, ceil, countIncludePad: Int(node, "count_include_pad", 0) != 0);
             }
 
             case "BatchNormalization":
@@ -342,7 +334,12 @@ internal sealed class OnnxProgram
                     pairs[i] = ((int)pads[i], (int)pads[input.Rank + i]);
                 }
 
-                return input.Pad(pairs, value);
+                return Str(node, "mode", "constant") switch
+                {
+                    "reflect" => input.Pad(pairs, PaddingMode.Reflect),
+                    "edge" => input.Pad(pairs, PaddingMode.Replicate),
+                    _ => input.Pad(pairs, value),
+                };
             }
 
             case "ReduceMean":

@@ -113,7 +113,7 @@ public class KernelBenchmarks
                 Im2Col.Unfold<float>(_images.AsSpan(0, Conv.ImageSize), Conv, _columns);
                 return _columns[0];
             case "conv2d":
-                Convolution.Forward<float>(_images, _weight, _output, Batch, OutChannels, Conv);
+                Convolution.Forward<float>(_images, _weight, _output, Batch, OutChannels, 1, Conv);
                 return _output[0];
             default:
                 Pooling.MaxIndices<float>(_images, Batch * Pool.Channels, Pool, _destination);

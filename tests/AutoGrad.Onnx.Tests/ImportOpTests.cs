@@ -42,6 +42,8 @@ public sealed class ImportOpTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static AttributeProto A(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
+    private static AttributeProto A(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
     private static AttributeProto A(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
     private static AttributeProto A(string name, params long[] values)
@@ -111,6 +113,12 @@ public sealed class ImportOpTests(Xunit.Abstractions.ITestOutputHelper output)
         yield return new("MaxPool", [2, 6, 6], 13, () => R(1, 3, 2, 6, 6), _ => [N("MaxPool", ["x"], "y", A("kernel_shape", 2, 2), A("strides", 2, 2))]);
         yield return new("AveragePool", [2, 6, 6], 13, () => R(1, 3, 2, 6, 6),
             _ => [N("AveragePool", ["x"], "y", A("kernel_shape", 3, 3), A("strides", 1, 1), A("pads", 1, 1, 1, 1), A("count_include_pad", 1L))]);
+        yield return new("Conv_group", [4, 6, 5], 13, () => R(1, 3, 4, 6, 5),
+            g => [N("Conv", ["x", F(g, "w", R(2, 6, 2, 3, 2))], "y", A("pads", 1, 0, 1, 0), A("strides", 1, 2), A("group", 2L), A("kernel_shape", 3, 2))]);
+        yield return new("MaxPool_rectangular_ceil", [2, 5, 6], 13, () => R(1, 3, 2, 5, 6),
+            _ => [N("MaxPool", ["x"], "y", A("kernel_shape", 2, 3), A("strides", 2, 2), A("pads", 0, 1, 0, 1), A("ceil_mode", 1L))]);
+        yield return new("AveragePool_ceil_exclude_pad", [2, 6, 5], 13, () => R(1, 3, 2, 6, 5),
+            _ => [N("AveragePool", ["x"], "y", A("kernel_shape", 3, 3), A("strides", 2, 2), A("pads", 1, 1, 1, 1), A("ceil_mode", 1L))]);
         yield return new("BatchNormalization", [3, 4, 4], 15, () => R(1, 3, 3, 4, 4),
             g => [N("BatchNormalization", ["x", F(g, "scale", R(2, 3)), F(g, "bias", R(3, 3)), F(g, "mean", R(4, 3)), F(g, "var", R(5, 3).Abs().Add(0.5))], "y", A("epsilon", 1e-3f))]);
         yield return new("LayerNormalization", [2, 5], 17, () => R(1, 3, 2, 5),
@@ -139,6 +147,8 @@ public sealed class ImportOpTests(Xunit.Abstractions.ITestOutputHelper output)
         });
         yield return new("Pad", [2, 3], 13, () => R(1, 3, 2, 3),
             g => [N("Pad", ["x", I(g, "pads", 0, 1, 0, 0, 2, 1), F(g, "value", Tensor.Scalar(0.5))])]);
+        yield return new("Pad_reflect", [3, 4], 13, () => R(1, 3, 3, 4), g => [N("Pad", ["x", I(g, "pads", 0, 2, 1, 0, 0, 3)], "y", A("mode", "reflect"))]);
+        yield return new("Pad_edge", [3, 4], 13, () => R(1, 3, 3, 4), g => [N("Pad", ["x", I(g, "pads", 0, 1, 0, 0, 2, 2)], "y", A("mode", "edge"))]);
     }
 
     public static TheoryData<ImportCase> All => [.. Cases()];

@@ -121,6 +121,16 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         // A forward max pooling exports as one plain MaxPool; its gradient reads the indices too (MaxPool's indices output, Mod).
         yield return Grad("max_pool2d_grad", x => x.MaxPool2D(3, 2, 1), Randn(12, 2, 2, 7, 7));
         yield return new("avg_pool2d", d => Graph.Trace(x => x.AvgPool2D(2), new TensorSpec([Dim.B, 2, 6, 6], d)), d => [Randn(1, 5, 2, 6, 6).To(d)]);
+        // PyTorch's options: groups (conv and transposed conv), reflect/replicate padding, rectangular ceil-mode pooling.
+        var wg = Randn(13, 6, 2, 3, 2);
+        yield return new("conv2d_groups", d => Graph.Trace(x => x.Conv2D(wg.To(d), null, (1, 2), (1, 0), (1, 1), groups: 2), new TensorSpec([Dim.B, 4, 6, 7], d)), d => [Randn(1, 3, 4, 6, 7).To(d)]);
+        yield return new("conv_transpose2d_groups", d => Graph.Trace(x => x.ConvTranspose2D(wg.To(d), null, (2, 1), (1, 0), (1, 0), 2, (1, 1)), new TensorSpec([Dim.B, 6, 3, 4], d)), d => [Randn(1, 3, 6, 3, 4).To(d)]);
+        yield return Fixed("pad_reflect", x => x.Pad([(0, 0), (0, 0), (2, 1), (1, 3)], PaddingMode.Reflect), Randn(14, 2, 3, 4, 5));
+        yield return Fixed("pad_replicate", x => x.Pad([(0, 0), (1, 0), (0, 2)], PaddingMode.Replicate), Randn(15, 2, 3, 4));
+        yield return new("max_pool2d_rectangular_ceil", d => Graph.Trace(x => x.MaxPool2D((2, 3), (2, 2), (0, 1), ceilMode: true), new TensorSpec([Dim.B, 2, 5, 6], d)), d => [Randn(1, 3, 2, 5, 6).To(d)]);
+        // ceil mode where PyTorch drops a last window that would start in the right padding (rows: 3, not 4).
+        yield return new("max_pool2d_ceil_dropped_window", d => Graph.Trace(x => x.MaxPool2D((2, 2), (2, 2), (1, 1), ceilMode: true), new TensorSpec([Dim.B, 2, 5, 6], d)), d => [Randn(1, 3, 2, 5, 6).To(d)]);
+        yield return new("avg_pool2d_ceil_exclude_pad", d => Graph.Trace(x => x.AvgPool2D(3, 2, 1, ceilMode: true, countIncludePad: false), new TensorSpec([Dim.B, 2, 6, 5], d)), d => [Randn(1, 3, 2, 6, 5).To(d)]);
         yield return new("fused_elementwise", d => Graph.Trace((a, b) => a.Mul(b).Add(1.5).Relu().Tanh().Sub(a), TensorSpec.Batched(d, 4), TensorSpec.Fixed([4], d)).Optimize(),
             d => [Randn(1, 5, 4).To(d), Randn(2, 4).To(d)]);
     }
@@ -151,6 +161,9 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         ["conv2d_grads"] = "Could not find an implementation for Conv(11) node",
         ["conv2d_grads_dilated"] = "Could not find an implementation for Conv(11) node",
         ["avg_pool2d"] = "Could not find an implementation for Conv(11) node", // avg_pool2d is a depthwise conv2d
+        ["conv2d_groups"] = "Could not find an implementation for Conv(11) node",
+        ["avg_pool2d_ceil_exclude_pad"] = "Could not find an implementation for Conv(11) node",
+        ["conv_transpose2d_groups"] = "Could not find an implementation for ConvTranspose(11) node",
     };
 
     [Theory]

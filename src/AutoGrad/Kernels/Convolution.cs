@@ -7,18 +7,21 @@ namespace AutoGrad.Kernels;
 /// <summary>
 /// 2-D convolution (cross-correlation, as in every deep-learning library) over NCHW batches and its two adjoints,
 /// each as im2col/col2im of one image plus one GEMM. Images are split across cores; each worker reuses one pooled
-/// column buffer. Weights are [outC, C, kH, kW], i.e. an outC × (C·kH·kW) matrix.
+/// column buffer. Weights are [outC, C/groups, kH, kW], i.e. an outC × (C/groups·kH·kW) matrix. With groups > 1 the
+/// channels split into that many independent convolutions (PyTorch's <c>groups</c>): group j reads input channels
+/// [j·C/groups, (j + 1)·C/groups) and writes output channels [j·outC/groups, (j + 1)·outC/groups); the geometry
+/// <c>g</c> describes one group (its <see cref="ConvGeometry.Channels"/> is C/groups).
 /// </summary>
 internal static class Convolution
 {
     // Below this many multiply-adds per call, starting workers costs more than it saves.
     private const long ParallelThreshold = 1 << 18;
 
-    /// <summary>y[n] (outC × oH·oW) = W (outC × K) · im2col(x[n]) (K × oH·oW) for every image n.</summary>
-    public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> y, int batch, int outChannels, ConvGeometry g)
+    /// <summary>y[n] (outC × oH·oW) = W (outC × K) · im2col(x[n]) (K × oH·oW) for every image n, per group.</summary>
+    public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> y, int batch, int outChannels, int groups, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int k = g.ColumnRows, l = g.ColumnCount;
+        int k = g.ColumnRows, l = g.ColumnCount, perGroup = outChannels / groups;
         if (l == 0 || batch == 0 || outChannels == 0)
         {
             return;
@@ -26,16 +29,20 @@ internal static class Convolution
 
         ForEachImage<T>(batch, (long)k * l * outChannels, k * l, (n, cols) =>
         {
-            Im2Col.Unfold(x.Span.Slice(n * g.ImageSize, g.ImageSize), g, cols);
-            Gemm.Multiply<T>(weight.Span, k, false, cols, l, false, y.Span.Slice(n * outChannels * l, outChannels * l), l, outChannels, l, k, accumulate: false);
+            for (int j = 0; j < groups; j++)
+            {
+                Im2Col.Unfold(x.Span.Slice(((n * groups) + j) * g.ImageSize, g.ImageSize), g, cols);
+                Gemm.Multiply<T>(weight.Span.Slice(j * perGroup * k, perGroup * k), k, false, cols, l, false,
+                    y.Span.Slice(((n * outChannels) + (j * perGroup)) * l, perGroup * l), l, perGroup, l, k, accumulate: false);
+            }
         });
     }
 
     /// <summary>dx[n] = col2im(Wᵀ (K × outC) · dy[n] (outC × oH·oW)) for every image n: the adjoint of <see cref="Forward{T}"/> in x.</summary>
-    public static void InputGrad<T>(Memory<T> dy, Memory<T> weight, Memory<T> dx, int batch, int outChannels, ConvGeometry g)
+    public static void InputGrad<T>(Memory<T> dy, Memory<T> weight, Memory<T> dx, int batch, int outChannels, int groups, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int k = g.ColumnRows, l = g.ColumnCount;
+        int k = g.ColumnRows, l = g.ColumnCount, perGroup = outChannels / groups;
         if (l == 0 || outChannels == 0 || k == 0)
         {
             dx.Span.Clear();
@@ -44,16 +51,20 @@ internal static class Convolution
 
         ForEachImage<T>(batch, (long)k * l * outChannels, k * l, (n, cols) =>
         {
-            Gemm.Multiply<T>(weight.Span, k, true, dy.Span.Slice(n * outChannels * l, outChannels * l), l, false, cols, l, k, l, outChannels, accumulate: false);
-            Im2Col.Fold<T>(cols, g, dx.Span.Slice(n * g.ImageSize, g.ImageSize));
+            for (int j = 0; j < groups; j++)
+            {
+                Gemm.Multiply<T>(weight.Span.Slice(j * perGroup * k, perGroup * k), k, true, dy.Span.Slice(((n * outChannels) + (j * perGroup)) * l, perGroup * l), l, false,
+                    cols, l, k, l, perGroup, accumulate: false);
+                Im2Col.Fold<T>(cols, g, dx.Span.Slice(((n * groups) + j) * g.ImageSize, g.ImageSize));
+            }
         });
     }
 
-    /// <summary>dW (outC × K) = Σₙ dy[n] (outC × oH·oW) · im2col(x[n])ᵀ: the adjoint of <see cref="Forward{T}"/> in W.</summary>
-    public static void FilterGrad<T>(Memory<T> x, Memory<T> dy, Memory<T> dw, int batch, int outChannels, ConvGeometry g)
+    /// <summary>dW (outC × K) = Σₙ dy[n] (outC × oH·oW) · im2col(x[n])ᵀ per group: the adjoint of <see cref="Forward{T}"/> in W.</summary>
+    public static void FilterGrad<T>(Memory<T> x, Memory<T> dy, Memory<T> dw, int batch, int outChannels, int groups, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int k = g.ColumnRows, l = g.ColumnCount, size = outChannels * k;
+        int k = g.ColumnRows, l = g.ColumnCount, size = outChannels * k, perGroup = outChannels / groups;
         dw.Span.Clear();
         if (l == 0 || k == 0 || outChannels == 0 || batch == 0)
         {
@@ -73,8 +84,12 @@ internal static class Convolution
                 Span<T> target = partial.Span.Slice(worker * size, size);
                 for (int n = worker; n < batch; n += workers)
                 {
-                    Im2Col.Unfold(x.Span.Slice(n * g.ImageSize, g.ImageSize), g, cols);
-                    Gemm.Multiply<T>(dy.Span.Slice(n * outChannels * l, outChannels * l), l, false, cols, l, true, target, k, outChannels, k, l, accumulate: true);
+                    for (int j = 0; j < groups; j++)
+                    {
+                        Im2Col.Unfold(x.Span.Slice(((n * groups) + j) * g.ImageSize, g.ImageSize), g, cols);
+                        Gemm.Multiply<T>(dy.Span.Slice(((n * outChannels) + (j * perGroup)) * l, perGroup * l), l, false, cols, l, true,
+                            target.Slice(j * perGroup * k, perGroup * k), k, perGroup, k, l, accumulate: true);
+                    }
                 }
             }
             finally

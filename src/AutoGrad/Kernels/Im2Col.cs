@@ -5,17 +5,18 @@ namespace AutoGrad.Kernels;
 
 /// <summary>
 /// The geometry of a 2-D convolution or pooling window over one NCHW image: channels, input size, kernel size,
-/// stride, zero padding and dilation per spatial axis, and the resulting output size.
+/// stride, zero padding and dilation per spatial axis, and the resulting output size. <see cref="CeilMode"/> (pooling
+/// only) rounds the output size up instead of down, as PyTorch's <c>ceil_mode</c>.
 /// </summary>
 internal readonly record struct ConvGeometry(
     int Channels, int Height, int Width, int KernelHeight, int KernelWidth,
-    int StrideHeight, int StrideWidth, int PadHeight, int PadWidth, int DilationHeight, int DilationWidth)
+    int StrideHeight, int StrideWidth, int PadHeight, int PadWidth, int DilationHeight, int DilationWidth, bool CeilMode = false)
 {
-    /// <summary>Output rows: ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1.</summary>
-    public int OutHeight => OutExtent(Height, KernelHeight, StrideHeight, PadHeight, DilationHeight);
+    /// <summary>Output rows: ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1 (see <see cref="OutExtent(int, int, int, int, int, bool)"/> for ceil mode).</summary>
+    public int OutHeight => OutExtent(Height, KernelHeight, StrideHeight, PadHeight, DilationHeight, CeilMode);
 
-    /// <summary>Output columns: ⌊(W + 2p − d(k − 1) − 1) / s⌋ + 1.</summary>
-    public int OutWidth => OutExtent(Width, KernelWidth, StrideWidth, PadWidth, DilationWidth);
+    /// <summary>Output columns: ⌊(W + 2p − d(k − 1) − 1) / s⌋ + 1 (see <see cref="OutExtent(int, int, int, int, int, bool)"/> for ceil mode).</summary>
+    public int OutWidth => OutExtent(Width, KernelWidth, StrideWidth, PadWidth, DilationWidth, CeilMode);
 
     /// <summary>Rows of the column matrix: C·kH·kW.</summary>
     public int ColumnRows => Channels * KernelHeight * KernelWidth;
@@ -26,9 +27,22 @@ internal readonly record struct ConvGeometry(
     /// <summary>Elements of one input image, C·H·W.</summary>
     public int ImageSize => Channels * Height * Width;
 
-    /// <summary>The output extent along one axis (may be ≤ 0 when the window does not fit; callers check).</summary>
-    public static int OutExtent(int input, int kernel, int stride, int pad, int dilation) =>
-        (int)Math.Floor((input + (2.0 * pad) - (dilation * (kernel - 1)) - 1) / stride) + 1;
+    /// <summary>
+    /// The output extent along one axis (may be ≤ 0 when the window does not fit; callers check). With
+    /// <paramref name="ceilMode"/> the division rounds up, but, as in PyTorch, a last window that would start in the right
+    /// padding (at or beyond input + pad) is dropped, so every window starts inside the input or the left padding.
+    /// </summary>
+    public static int OutExtent(int input, int kernel, int stride, int pad, int dilation, bool ceilMode = false)
+    {
+        double span = input + (2.0 * pad) - (dilation * (kernel - 1)) - 1;
+        if (!ceilMode)
+        {
+            return (int)Math.Floor(span / stride) + 1;
+        }
+
+        int size = (int)Math.Ceiling(span / stride) + 1;
+        return size > 1 && (long)(size - 1) * stride >= input + pad ? size - 1 : size;
+    }
 }
 
 /// <summary>

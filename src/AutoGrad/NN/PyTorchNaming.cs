@@ -12,12 +12,13 @@ namespace AutoGrad.NN;
 /// </summary>
 /// <remarks>
 /// <para>Module indices follow the PyTorch translation of a <see cref="Sequential"/>: every layer is one module, except that
-/// a <see cref="Dense"/> or <see cref="Conv2D"/> with an activation is two (<c>Linear</c> then the activation), so
+/// a <see cref="Dense"/>, <see cref="Conv2D"/> or <see cref="ConvTranspose2D"/> with an activation is two (<c>Linear</c> then the activation), so
 /// <c>Sequential(Flatten(), Dense(128, "relu"), Dense(10))</c> is <c>Sequential(Flatten(), Linear(784, 128), ReLU(), Linear(128, 10))</c>
 /// with weights <c>1.weight</c> and <c>3.weight</c>. A nested <see cref="Sequential"/> is one module whose weights are
 /// prefixed by its index (<c>2.0.weight</c>); a single mapped layer saved on its own has unprefixed names (<c>weight</c>).</para>
 /// <para>Layouts: <c>Linear.weight</c> is <c>[out, in]</c> (AutoGrad's <c>Dense.Kernel</c> is <c>[in, out]</c>, so it is
-/// transposed); <c>Conv2d.weight</c> <c>[out, in, kh, kw]</c> as in AutoGrad; <c>BatchNorm</c> writes <c>weight</c>,
+/// transposed); <c>Conv2d.weight</c> <c>[out, in/groups, kh, kw]</c> and <c>ConvTranspose2d.weight</c>
+/// <c>[in, out/groups, kh, kw]</c> as in AutoGrad; <c>BatchNorm</c> writes <c>weight</c>,
 /// <c>bias</c>, <c>running_mean</c>, <c>running_var</c> and <c>num_batches_tracked</c> (int64, written as 0, accepted and
 /// ignored on load); <c>LayerNorm</c> <c>weight</c>, <c>bias</c>; <c>Embedding</c> <c>weight</c>.</para>
 /// </remarks>
@@ -174,6 +175,14 @@ internal static class PyTorchNaming
                 }
 
                 return HasActivation(conv.ActivationFunction) ? 2 : 1;
+            case ConvTranspose2D deconv:
+                slots.Add(new(p + "weight", Built(deconv.Kernel), false, owner));
+                if (deconv.UseBias)
+                {
+                    slots.Add(new(p + "bias", Built(deconv.Bias), false, owner));
+                }
+
+                return HasActivation(deconv.ActivationFunction) ? 2 : 1;
             case BatchNorm norm:
                 slots.Add(new(p + "weight", Built(norm.Gamma), false, owner));
                 slots.Add(new(p + "bias", Built(norm.Beta), false, owner));
@@ -195,7 +204,7 @@ internal static class PyTorchNaming
                 if (layer.NamedParameters().Count > 0 || layer.NamedBuffers().Count > 0)
                 {
                     throw new NotSupportedException(
-                        $"{owner} has weights but no PyTorch naming; it covers Dense, Conv2D, BatchNorm, LayerNorm and Embedding in Sequential models. Save with WeightNaming.AutoGrad instead.");
+                        $"{owner} has weights but no PyTorch naming; it covers Dense, Conv2D, ConvTranspose2D, BatchNorm, LayerNorm and Embedding in Sequential models. Save with WeightNaming.AutoGrad instead.");
                 }
 
                 return 1;

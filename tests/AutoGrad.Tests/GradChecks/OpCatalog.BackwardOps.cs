@@ -7,7 +7,7 @@ public static partial class OpCatalog
 {
     /// <summary>
     /// Ops that only appear inside other ops' gradient rules (conv2d_input_grad, conv2d_filter_grad, index_add,
-    /// slice_grad). Each row's function is a first-order gradient taken with createGraph, so the forward run applies the
+    /// pad_mode_grad, slice_grad). Each row's function is a first-order gradient taken with createGraph, so the forward run applies the
     /// backward op and the check differentiates through it.
     /// </summary>
     public static IEnumerable<OpCase> BackwardOps()
@@ -24,6 +24,9 @@ public static partial class OpCatalog
         yield return Row("index_add via index_select backward",
             x => GradOf(x[0].IndexSelect(1, Tensor.FromArray(new double[] { 2, 0, 2 })).Mul(x[1]).Sum(), x[0]),
             g => N(g, [2, 4], [2, 3]));
+        yield return Row("pad_mode_grad via reflect pad backward",
+            x => GradOf(x[0].Pad([(0, 0), (2, 1)], PaddingMode.Reflect).Mul(x[1]).Sum(), x[0]),
+            g => N(g, [2, 4], [2, 7]), MaxOrder: 2);
         yield return Row("slice_grad via slice backward",
             x => GradOf(x[0].Slice(1, 1, 6, 2).Mul(x[1]).Sum(), x[0]),
             g => N(g, [2, 7], [2, 3]));

@@ -12,7 +12,8 @@ public class LayerGradCheckTests
     [
         "dense linear", "dense tanh", "dense sigmoid", "dense softmax", "dense no bias", "dense rank 3",
         "leaky_relu", "elu", "gelu", "relu", "sigmoid", "tanh", "softmax axis 0", "flatten",
-        "conv2d", "conv2d stride padding", "max_pool2d", "avg_pool2d",
+        "conv2d", "conv2d stride padding", "conv2d rectangular same stride 2", "conv2d depthwise reflect", "conv2d groups replicate",
+        "conv_transpose2d", "max_pool2d", "max_pool2d rectangular ceil", "avg_pool2d", "avg_pool2d ceil exclude pad",
         "batch_norm train", "batch_norm eval", "batch_norm 4d", "layer_norm", "dropout eval", "sequential mlp",
     ];
 
@@ -128,7 +129,13 @@ public class LayerGradCheckTests
             "flatten" => (new Flatten(), N(2, 3, 2)),
             "conv2d" => (new Conv2D(2, 3, activation: "tanh"), N(2, 2, 5, 4)),
             "conv2d stride padding" => (new Conv2D(3, 2, stride: 2, padding: 1), N(1, 2, 5, 5)),
+            "conv2d rectangular same stride 2" => (new Conv2D(2, (3, 2), stride: (2, 1), padding: "same", dilation: (1, 2)), N(1, 2, 5, 6)),
+            "conv2d depthwise reflect" => (new Conv2D(4, 3, padding: 1, groups: 2, paddingMode: PaddingMode.Reflect), N(1, 2, 4, 4)),
+            "conv2d groups replicate" => (new Conv2D(2, (2, 3), padding: "same", groups: 2, paddingMode: PaddingMode.Replicate, activation: "tanh"), N(2, 4, 3, 4)),
+            "conv_transpose2d" => (new ConvTranspose2D(3, (3, 2), stride: 2, padding: (1, 0), outputPadding: (1, 0)), N(1, 2, 3, 3)),
             "max_pool2d" => (new MaxPool2D(2), Distinct(2, 1, 4, 4)),
+            "max_pool2d rectangular ceil" => (new MaxPool2D((2, 3), stride: 2, ceilMode: true), Distinct(1, 2, 5, 5)),
+            "avg_pool2d ceil exclude pad" => (new AvgPool2D(3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false), N(1, 2, 6, 5)),
             "avg_pool2d" => (new AvgPool2D(2, stride: 1), N(1, 2, 3, 3)),
             "batch_norm train" => (new BatchNorm(), N(5, 3)),
             "batch_norm eval" => (new BatchNorm().Eval(), N(5, 3)),

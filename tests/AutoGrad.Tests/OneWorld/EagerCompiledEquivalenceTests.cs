@@ -114,7 +114,7 @@ public class EagerCompiledEquivalenceTests
 /// <summary>The layers of the equivalence table, each in a small model ending in 3 outputs.</summary>
 internal static class LayerCases
 {
-    public static readonly string[] Names = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout", "embedding"];
+    public static readonly string[] Names = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "conv_options", "batch_norm", "layer_norm", "dropout", "embedding"];
 
     public static (Layer Model, int[] InputShape, bool Indices) Create(string name) => name switch
     {
@@ -122,6 +122,14 @@ internal static class LayerCases
         "conv2d" => (new Sequential(new Conv2D(2, 3), new Flatten(), new Dense(3)), [1, 5, 5], false),
         "max_pool2d" => (new Sequential(new Conv2D(2, 3), new MaxPool2D(2), new Flatten(), new Dense(3)), [1, 6, 6], false),
         "avg_pool2d" => (new Sequential(new Conv2D(2, 3), new AvgPool2D(2), new Flatten(), new Dense(3)), [1, 6, 6], false),
+        // PyTorch's options together: grouped reflect-padded "same" conv at stride (2, 1), a grouped transposed conv,
+        // rectangular ceil-mode max pooling and average pooling that excludes its padding.
+        "conv_options" => (new Sequential(
+            new Conv2D(4, (3, 2), stride: (2, 1), padding: "same", groups: 2, paddingMode: PaddingMode.Reflect),
+            new ConvTranspose2D(2, 2, stride: 2, groups: 2),
+            new MaxPool2D((2, 3), ceilMode: true),
+            new AvgPool2D(2, stride: 1, padding: 1, ceilMode: true, countIncludePad: false),
+            new Flatten(), new Dense(3)), [2, 6, 6], false),
         "batch_norm" => (new Sequential(new Dense(4), new BatchNorm(), new Dense(3)), [5], false),
         "layer_norm" => (new Sequential(new Dense(4), new LayerNorm(4), new Dense(3)), [5], false),
         "dropout" => (new Sequential(new Dense(8, "relu"), new Dropout(0.3, seed: 5), new Dense(3)), [5], false),

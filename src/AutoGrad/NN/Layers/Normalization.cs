@@ -1,4 +1,3 @@
-using AutoGrad.Differentiation;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Layers;
@@ -70,34 +69,8 @@ public sealed class BatchNorm : Layer, ILazilyBuilt
             throw new ArgumentException($"BatchNorm '{Name}': the input has {channels} channels on axis 1 (shape {input.Shape}) but the layer was built for {Gamma.Shape[0]}.");
         }
 
-        var broadcast = new int[input.Rank];
-        Array.Fill(broadcast, 1);
-        broadcast[1] = channels;
-        int[] axes = [.. Enumerable.Range(0, input.Rank).Where(a => a != 1)];
-
-        Tensor mean, variance;
-        if (Training)
-        {
-            mean = input.Mean(axes, keepDims: true);
-            variance = input.Var(axes, keepDims: true);
-            int count = input.Size / channels;
-            using (Autodiff.NoGrad())
-            {
-                // Ops, not raw writes: a traced training step records these updates and the compiled step performs them.
-                // The unbiased variance's divisor N − 1 comes from the shape at run time (reduce_mean with a correction).
-                Tensor unbiased = input.Var(axes, correction: count > 1 ? 1 : 0);
-                RunningMean!.Assign(RunningMean.Mul(1 - Momentum).Add(mean.Reshape(channels).Mul(Momentum)));
-                RunningVar!.Assign(RunningVar.Mul(1 - Momentum).Add(unbiased.Mul(Momentum)));
-            }
-        }
-        else
-        {
-            mean = RunningMean!.Reshape(broadcast);
-            variance = RunningVar!.Reshape(broadcast);
-        }
-
-        Tensor normalized = (input - mean) / (variance + Epsilon).Sqrt();
-        return (normalized * Gamma.Reshape(broadcast)) + Beta!.Reshape(broadcast);
+        // One implementation: the tensor op updates the running statistics with assign ops when training.
+        return input.BatchNorm(RunningMean, RunningVar, Gamma, Beta, Training, Momentum, Epsilon);
     }
 }
 
@@ -156,20 +129,11 @@ public sealed class LayerNorm : Layer
                 $"LayerNorm '{Name}': the trailing axes of the input {input.Shape} must be {new Shape(normalizedShape)}.");
         }
 
-        int[] axes = [.. Enumerable.Range(input.Rank - n, n)];
-        Tensor mean = input.Mean(axes, keepDims: true);
-        Tensor variance = input.Var(axes, keepDims: true);
-        Tensor y = (input - mean) / (variance + Epsilon).Sqrt();
-        if (Gamma is not null)
+        if (Gamma is not null && Gamma.DType != input.DType)
         {
-            if (Gamma.DType != input.DType)
-            {
-                throw new ArgumentException($"LayerNorm '{Name}': input {input.Type} and parameters {Gamma.Type} differ in dtype; convert the layer with To(DType.{input.DType}).");
-            }
-
-            y = (y * Gamma) + Beta!;
+            throw new ArgumentException($"LayerNorm '{Name}': input {input.Type} and parameters {Gamma.Type} differ in dtype; convert the layer with To(DType.{input.DType}).");
         }
 
-        return y;
+        return input.LayerNorm(normalizedShape, Gamma, Beta, Epsilon);
     }
 }

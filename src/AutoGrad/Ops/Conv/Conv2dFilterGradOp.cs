@@ -5,7 +5,7 @@ namespace AutoGrad.Ops.Conv;
 
 /// <summary>
 /// The gradient of conv2d with respect to its weight: inputs (x [N, C, H, W], g [N, outC, oH, oW]), output
-/// [outC, C, kH, kW] with the kernel size as an attribute; the sum over the batch happens inside the GEMMs.
+/// [outC, C/groups, kH, kW] with the kernel size as an attribute; the sum over the batch happens inside the GEMMs.
 /// It is linear in both inputs, so its rule is: to x, conv2d_input_grad(g, h); to g, conv2d(x, h).
 /// </summary>
 internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeight, int kernelWidth) : Op
@@ -14,7 +14,7 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
 
     /// <summary>The same products as the forward convolution: 2·C·kH·kW per element of the output gradient g.</summary>
     public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) =>
-        new(2L * inputs[1].Shape.Size * inputs[0].Shape[1] * KernelHeight * KernelWidth, DefaultBytes(inputs, output));
+        new(2L * inputs[1].Shape.Size * (inputs[0].Shape[1] / Settings.Groups) * KernelHeight * KernelWidth, DefaultBytes(inputs, output));
 
     public Conv2dSettings Settings { get; } = settings;
 
@@ -31,6 +31,7 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
         Shape x = inputs[0].Shape, g = inputs[1].Shape;
         ShapeChecks.Rank(Name, x, 4, "input (N, C, H, W)");
         ShapeChecks.Rank(Name, g, 4, "output gradient (N, outC, oH, oW)");
+        Settings.CheckGroups(Name, x[1], g[1], x, g);
         ConvGeometry geometry = Settings.CheckedGeometry(Name, x, KernelHeight, KernelWidth);
         if (g[0] != x[0] || g[2] != geometry.OutHeight || g[3] != geometry.OutWidth)
         {
@@ -38,7 +39,7 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
                 $"{Name}: output gradient {g} does not match input {x} and a {KernelHeight}x{KernelWidth} kernel: expected ({x[0]}, outC, {geometry.OutHeight}, {geometry.OutWidth}).");
         }
 
-        return new TensorType(Shape.FromOwned([g[1], x[1], KernelHeight, KernelWidth]), dtype);
+        return new TensorType(Shape.FromOwned([g[1], x[1] / Settings.Groups, KernelHeight, KernelWidth]), dtype);
     }
 
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
@@ -47,11 +48,11 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
         ConvGeometry geometry = Settings.Geometry(x.Shape, KernelHeight, KernelWidth);
         if (output.DType == DType.Float32)
         {
-            Convolution.FilterGrad<float>(x.AsMemory<float>(), g.AsMemory<float>(), output.AsMemory<float>(), x.Shape[0], g.Shape[1], geometry);
+            Convolution.FilterGrad<float>(x.AsMemory<float>(), g.AsMemory<float>(), output.AsMemory<float>(), x.Shape[0], g.Shape[1], Settings.Groups, geometry);
         }
         else
         {
-            Convolution.FilterGrad<double>(x.AsMemory<double>(), g.AsMemory<double>(), output.AsMemory<double>(), x.Shape[0], g.Shape[1], geometry);
+            Convolution.FilterGrad<double>(x.AsMemory<double>(), g.AsMemory<double>(), output.AsMemory<double>(), x.Shape[0], g.Shape[1], Settings.Groups, geometry);
         }
     }
 

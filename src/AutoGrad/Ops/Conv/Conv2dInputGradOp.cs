@@ -5,7 +5,7 @@ namespace AutoGrad.Ops.Conv;
 
 /// <summary>
 /// The gradient of conv2d with respect to its input (a transposed convolution): inputs (g [N, outC, oH, oW],
-/// w [outC, C, kH, kW]), output [N, C, H, W] with H, W given as attributes because strides can drop trailing rows.
+/// w [outC, C/groups, kH, kW]), output [N, C, H, W] with H, W given as attributes because strides can drop trailing rows.
 /// It is linear in both inputs, so its rule is: to g, conv2d(h, w); to w, conv2d_filter_grad(h, g).
 /// </summary>
 internal sealed class Conv2dInputGradOp(Conv2dSettings settings, int height, int width) : Op
@@ -33,8 +33,9 @@ internal sealed class Conv2dInputGradOp(Conv2dSettings settings, int height, int
         DType dtype = ShapeChecks.SameDType(Name, inputs[0], inputs[1]);
         Shape g = inputs[0].Shape, w = inputs[1].Shape;
         ShapeChecks.Rank(Name, g, 4, "output gradient (N, outC, oH, oW)");
-        ShapeChecks.Rank(Name, w, 4, "weight (outC, inC, kH, kW)");
-        Shape x = Shape.FromOwned([g[0], w[1], Height, Width]);
+        ShapeChecks.Rank(Name, w, 4, "weight (outC, inC/groups, kH, kW)");
+        Shape x = Shape.FromOwned([g[0], w[1] * Settings.Groups, Height, Width]);
+        Settings.CheckGroups(Name, x[1], w[0], x, w);
         ConvGeometry geometry = Settings.CheckedGeometry(Name, x, w[2], w[3]);
         if (g[1] != w[0] || g[2] != geometry.OutHeight || g[3] != geometry.OutWidth)
         {
@@ -51,11 +52,11 @@ internal sealed class Conv2dInputGradOp(Conv2dSettings settings, int height, int
         ConvGeometry geometry = Settings.Geometry(output.Shape, w.Shape[2], w.Shape[3]);
         if (output.DType == DType.Float32)
         {
-            Convolution.InputGrad<float>(g.AsMemory<float>(), w.AsMemory<float>(), output.AsMemory<float>(), g.Shape[0], w.Shape[0], geometry);
+            Convolution.InputGrad<float>(g.AsMemory<float>(), w.AsMemory<float>(), output.AsMemory<float>(), g.Shape[0], w.Shape[0], Settings.Groups, geometry);
         }
         else
         {
-            Convolution.InputGrad<double>(g.AsMemory<double>(), w.AsMemory<double>(), output.AsMemory<double>(), g.Shape[0], w.Shape[0], geometry);
+            Convolution.InputGrad<double>(g.AsMemory<double>(), w.AsMemory<double>(), output.AsMemory<double>(), g.Shape[0], w.Shape[0], Settings.Groups, geometry);
         }
     }
 

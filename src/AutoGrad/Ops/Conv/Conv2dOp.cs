@@ -5,7 +5,7 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Ops.Conv
 {
     /// <summary>
-    /// 2-D convolution (cross-correlation) of an NCHW input with a [outC, C, kH, kW] weight, without bias (the public
+    /// 2-D convolution (cross-correlation) of an NCHW input with a [outC, C/groups, kH, kW] weight, without bias (the public
     /// method adds it with a broadcast add). Forward: im2col per image and one GEMM per image.
     /// Gradient: <c>conv2d_input_grad</c>(g, w) for the input and <c>conv2d_filter_grad</c>(x, g) for the weight; the
     /// three ops are each other's adjoints, so every derivative of any order stays within them.
@@ -31,11 +31,14 @@ namespace AutoGrad.Ops.Conv
             Shape x = inputs[0].Shape, w = inputs[1].Shape;
             ShapeChecks.Rank(Name, x, 4, "input (N, C, H, W)");
             ShapeChecks.Rank(Name, w, 4, "weight (outC, inC, kH, kW)");
-            if (x[1] != w[1])
+            if (x[1] != w[1] * Settings.Groups)
             {
+                string expects = Settings.Groups == 1 ? $"{w[1]}" : $"{w[1]}·groups = {w[1] * Settings.Groups}";
                 throw new ArgumentException(
-                    $"{Name}: input {x} has {x[1]} channels but weight {w} expects {w[1]} (weight is [outC, inC, kH, kW], input is [N, C, H, W]).");
+                    $"{Name}: input {x} has {x[1]} channels but weight {w} expects {expects} (weight is [outC, inC/groups, kH, kW], input is [N, C, H, W]).");
             }
+
+            Settings.CheckGroups(Name, x[1], w[0], x, w);
 
             ConvGeometry g = Settings.CheckedGeometry(Name, x, w[2], w[3]);
             return new TensorType(Shape.FromOwned([x[0], w[0], g.OutHeight, g.OutWidth]), dtype);
@@ -47,11 +50,11 @@ namespace AutoGrad.Ops.Conv
             ConvGeometry g = Settings.Geometry(x.Shape, w.Shape[2], w.Shape[3]);
             if (output.DType == DType.Float32)
             {
-                Convolution.Forward<float>(x.AsMemory<float>(), w.AsMemory<float>(), output.AsMemory<float>(), x.Shape[0], w.Shape[0], g);
+                Convolution.Forward<float>(x.AsMemory<float>(), w.AsMemory<float>(), output.AsMemory<float>(), x.Shape[0], w.Shape[0], Settings.Groups, g);
             }
             else
             {
-                Convolution.Forward<double>(x.AsMemory<double>(), w.AsMemory<double>(), output.AsMemory<double>(), x.Shape[0], w.Shape[0], g);
+                Convolution.Forward<double>(x.AsMemory<double>(), w.AsMemory<double>(), output.AsMemory<double>(), x.Shape[0], w.Shape[0], Settings.Groups, g);
             }
         }
 
@@ -73,22 +76,25 @@ namespace AutoGrad.Tensors
     public sealed partial class Tensor
     {
         /// <summary>
-        /// 2-D convolution (cross-correlation, as in PyTorch) of this NCHW input with <paramref name="weight"/>
-        /// [outC, C, kH, kW], plus an optional <paramref name="bias"/> [outC]. Output [N, outC, oH, oW] with
-        /// oH = ⌊(H + 2·padding − dilation·(kH − 1) − 1) / stride⌋ + 1 (likewise oW). Padding is with zeros.
+        /// 2-D convolution (cross-correlation, as in PyTorch's <c>F.conv2d</c>) of this NCHW input [N, C, H, W] with
+        /// <paramref name="weight"/> [outC, C/groups, kH, kW], plus an optional <paramref name="bias"/> [outC]. Output
+        /// [N, outC, oH, oW] with oH = ⌊(H + 2·padding − dilation·(kH − 1) − 1) / stride⌋ + 1 (likewise oW). Padding is
+        /// with zeros (pad first with <c>Pad(padding, PaddingMode.Reflect)</c> for reflect or replicate padding).
+        /// With <paramref name="groups"/> g the channels split into g independent convolutions: output channels
+        /// [j·outC/g, (j + 1)·outC/g) see only input channels [j·C/g, (j + 1)·C/g); g = C is a depthwise convolution.
         /// </summary>
-        /// <exception cref="ArgumentException">Ranks, channels or bias size do not fit, or the kernel does not fit the input; the message names the shapes.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">stride or dilation is not positive, or padding is negative.</exception>
-        public Tensor Conv2D(Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1) =>
-            Conv2D(weight, bias, (stride, stride), (padding, padding), (dilation, dilation));
+        /// <exception cref="ArgumentException">Ranks, channels or bias size do not fit, groups does not divide the channel counts, or the kernel does not fit the padded input; the message names the shapes.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">stride, dilation or groups is not positive, or padding is negative.</exception>
+        public Tensor Conv2D(Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+            Conv2D(weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
 
-        /// <summary>2-D convolution with separate (height, width) stride, padding and dilation; see <see cref="Conv2D(Tensor, Tensor?, int, int, int)"/>.</summary>
-        /// <exception cref="ArgumentException">Ranks, channels or bias size do not fit, or the kernel does not fit the input.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">stride or dilation is not positive, or padding is negative.</exception>
-        public Tensor Conv2D(Tensor weight, Tensor? bias, (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width) dilation)
+        /// <summary>2-D convolution with separate (height, width) stride, padding and dilation; see <see cref="Conv2D(Tensor, Tensor?, int, int, int, int)"/>.</summary>
+        /// <exception cref="ArgumentException">Ranks, channels or bias size do not fit, groups does not divide the channel counts, or the kernel does not fit the input.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">stride, dilation or groups is not positive, or padding is negative.</exception>
+        public Tensor Conv2D(Tensor weight, Tensor? bias, (int Height, int Width) stride, (int Height, int Width) padding, (int Height, int Width) dilation, int groups = 1)
         {
             ArgumentNullException.ThrowIfNull(weight);
-            var settings = new Conv2dSettings(stride, padding, dilation).Validate("conv2d");
+            var settings = new Conv2dSettings(stride, padding, dilation, groups).Validate("conv2d");
             Tensor y = new Conv2dOp(settings).Apply(this, weight);
             if (bias is null)
             {

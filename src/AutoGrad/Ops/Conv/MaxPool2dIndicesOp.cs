@@ -9,18 +9,13 @@ namespace AutoGrad.Ops.Conv
     /// its H×W plane, as a number in the input's dtype. No gradient: max_pool2d differentiates through the gather that
     /// reads these positions, so its gradient is a scatter_add and its second derivative a gather.
     /// </summary>
-    internal sealed class MaxPool2dIndicesOp(int kernelSize, int stride, int padding) : Op
+    internal sealed class MaxPool2dIndicesOp(PoolSettings settings) : Op
     {
         public override string Name => "max_pool2d_indices";
 
-        public int KernelSize { get; } = kernelSize;
+        public PoolSettings Settings { get; } = settings;
 
-        public int Stride { get; } = stride;
-
-        public int Padding { get; } = padding;
-
-        public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
-            [new("kernel_size", KernelSize), new("stride", Stride), new("padding", Padding)];
+        public override IReadOnlyList<KeyValuePair<string, object>> Attributes => Settings.Attributes;
 
         public override bool IsDifferentiable => false;
 
@@ -28,7 +23,7 @@ namespace AutoGrad.Ops.Conv
 
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
         {
-            ConvGeometry g = Geometry(Name, inputs[0].Shape, KernelSize, Stride, Padding);
+            ConvGeometry g = Settings.Geometry(Name, inputs[0].Shape);
             Shape x = inputs[0].Shape;
             return new TensorType(Shape.FromOwned([x[0], x[1], g.OutHeight, g.OutWidth]), inputs[0].DType);
         }
@@ -36,7 +31,7 @@ namespace AutoGrad.Ops.Conv
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
             Shape x = inputs[0].Shape;
-            ConvGeometry g = Geometry(Name, x, KernelSize, Stride, Padding);
+            ConvGeometry g = Settings.Geometry(Name, x);
             if (output.DType == DType.Float32)
             {
                 Pooling.MaxIndices<float>(inputs[0].AsSpan<float>(), x[0] * x[1], g, output.AsSpan<float>());
@@ -48,32 +43,6 @@ namespace AutoGrad.Ops.Conv
         }
 
         public override Tensor?[] Backward(GradientContext context) => throw new InvalidOperationException($"{Name} has no gradient.");
-
-        /// <summary>Checks pooling arguments against an NCHW input and returns the per-plane window geometry.</summary>
-        /// <exception cref="ArgumentException">The input is not 4-D, or the window does not fit.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">Kernel or stride is not positive, or padding is negative or more than half the kernel.</exception>
-        public static ConvGeometry Geometry(string op, Shape x, int kernelSize, int stride, int padding)
-        {
-            ShapeChecks.Rank(op, x, 4, "input (N, C, H, W)");
-            if (kernelSize <= 0 || stride <= 0)
-            {
-                throw new ArgumentOutOfRangeException(null, $"{op}: kernel size {kernelSize} and stride {stride} must be positive.");
-            }
-
-            if (padding < 0 || padding > kernelSize / 2)
-            {
-                // Beyond half the kernel a window could lie entirely in the padding and have no element to pick.
-                throw new ArgumentOutOfRangeException(nameof(padding), padding, $"{op}: padding {padding} must be between 0 and half the kernel size {kernelSize}.");
-            }
-
-            var g = new ConvGeometry(1, x[2], x[3], kernelSize, kernelSize, stride, stride, padding, padding, 1, 1);
-            if (g.OutHeight <= 0 || g.OutWidth <= 0)
-            {
-                throw new ArgumentException($"{op}: a {kernelSize}x{kernelSize} window with padding {padding} does not fit input {x}.");
-            }
-
-            return g;
-        }
     }
 }
 
@@ -89,9 +58,20 @@ namespace AutoGrad.Tensors
         /// </summary>
         /// <exception cref="ArgumentException">The input is not 4-D or the window does not fit.</exception>
         /// <exception cref="ArgumentOutOfRangeException">Kernel or stride is not positive, or padding is negative or more than half the kernel.</exception>
-        public Tensor MaxPool2D(int kernelSize, int? stride = null, int padding = 0)
+        public Tensor MaxPool2D(int kernelSize, int? stride = null, int padding = 0, bool ceilMode = false) =>
+            MaxPool2D((kernelSize, kernelSize), stride is { } s ? (s, s) : null, (padding, padding), ceilMode);
+
+        /// <summary>
+        /// 2-D max pooling with (height, width) window, stride (the window when null) and padding, as PyTorch's
+        /// <c>max_pool2d</c>. Output size per axis: ⌊(L + 2p − k) / s⌋ + 1, or with <paramref name="ceilMode"/>
+        /// ⌈(L + 2p − k) / s⌉ + 1 less one when that last window would start in the right padding (at or beyond L + p).
+        /// A window running past the input reads only the input elements it covers.
+        /// </summary>
+        /// <exception cref="ArgumentException">The input is not 4-D or the window does not fit.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">Kernel or stride is not positive, or padding is negative or more than half the kernel.</exception>
+        public Tensor MaxPool2D((int Height, int Width) kernelSize, (int Height, int Width)? stride, (int Height, int Width) padding, bool ceilMode = false)
         {
-            Tensor indices = new MaxPool2dIndicesOp(kernelSize, stride ?? kernelSize, padding).Apply(this);
+            Tensor indices = new MaxPool2dIndicesOp(new PoolSettings(kernelSize, stride ?? kernelSize, padding, ceilMode)).Apply(this);
             int n = Shape[0], c = Shape[1];
             Shape pooled = indices.Shape;
             return Reshape(n, c, Shape[2] * Shape[3])

@@ -164,6 +164,27 @@ public class NnDocTests
     }
 
     [Fact]
+    public void ConvolutionOptions_Snippet_GivesTheCommentedShapes()
+    {
+        var images = Tensor.RandN([2, 4, 9, 7]);
+        var block = new Sequential(
+            new Conv2D(8, (3, 5), padding: "same", paddingMode: PaddingMode.Reflect),   // [2, 8, 9, 7]
+            new Conv2D(8, 3, stride: 2, padding: 1, groups: 8),                          // depthwise: [2, 8, 5, 4]
+            new MaxPool2D((2, 3), ceilMode: true),                                       // [2, 8, 3, 2]
+            new ConvTranspose2D(4, 3, stride: 2, padding: 1, outputPadding: 1));         // [2, 4, 6, 4]
+        Tensor y = block.Call(images);
+
+        Tensor padded = images.Pad([(0, 0), (0, 0), (2, 2), (1, 1)], PaddingMode.Replicate);   // [2, 4, 13, 9]
+        Tensor normalized = images.LayerNorm([9, 7]);                                          // F.layer_norm
+
+        Assert.Equal(new[] { 2, 4, 6, 4 }, y.Shape.ToArray());
+        Assert.Equal(new[] { 8, 1, 3, 3 }, ((Conv2D)block.Layers[1]).Kernel!.Shape.ToArray());
+        Assert.Equal(new[] { 2, 4, 13, 9 }, padded.Shape.ToArray());
+        Assert.Equal(images.ToArray()[0], padded.ToArray()[0]);   // the corner replicates x[0, 0, 0, 0]
+        Assert.Equal(0.0, normalized.Slice(0, 0, 1).Slice(1, 0, 1).Mean().ItemDouble(), 5);
+    }
+
+    [Fact]
     public void SequenceLayers_Snippet_ReturnsStatesAndFeedsAHead()
     {
         var generator = new Generator(3);

@@ -57,8 +57,8 @@ public class PoolingTests
     }
 
     [Theory]
-    [InlineData(2, 2, 2, "padding 2 must be between 0 and half the kernel size 2")]
-    [InlineData(0, 1, 0, "kernel size 0 and stride 1 must be positive")]
+    [InlineData(2, 2, 2, "padding (2, 2) must be between 0 and half the kernel size (2, 2) on each axis")]
+    [InlineData(0, 1, 0, "kernel size (0, 0) and stride (1, 1) must be positive")]
     public void MaxPool2D_BadArguments_ExplainWhy(int kernel, int stride, int padding, string expected)
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Zeros([1, 1, 4, 4]).MaxPool2D(kernel, stride, padding));
