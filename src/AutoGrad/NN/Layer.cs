@@ -314,7 +314,8 @@ public abstract class Layer
         Checkpoint.Load(this, path, optimizer, naming);
 
     /// <summary>A Keras-like table of the direct sub-layers (name, type, output shape of the last call, parameter count) with totals.
-    /// Before any call the shapes are unknown; call the model once or <see cref="Build"/> it first.</summary>
+    /// Before any call the shapes are unknown; call the model once or <see cref="Build"/> it first. A
+    /// <see cref="Functional.FunctionalModel"/> adds its inputs and Keras' "Connected to" column (<c>dense[0][0]</c>).</summary>
     public string Summary() => ModelSummary.Format(this);
 
     /// <summary>

@@ -53,13 +53,14 @@ public abstract class Model : Layer
     public IReadOnlyList<Metric> Metrics => metrics;
 
     /// <summary>The names of the model's inputs, in order: the keys of the dictionaries <c>Fit</c>, <c>Evaluate</c> and
-    /// <c>Predict</c> take. A model built from layers has one, <c>input</c>; a <see cref="Functional.FunctionalModel"/> has its
-    /// <see cref="Functional.Input"/>s' names.</summary>
-    public virtual IReadOnlyList<string> InputNames => ["input"];
+    /// <c>Predict</c> take. A model built from layers has one, <c>input</c>; a functional model its
+    /// <see cref="Functional.FunctionalModel.InputNames"/>.</summary>
+    internal virtual IReadOnlyList<string> InputKeys => ["input"];
 
     /// <summary>The names of the model's outputs, in order: the keys of per-output losses, weights, metrics and targets, and the
-    /// prefix of per-output logs (<c>digit_loss</c>, <c>digit_accuracy</c>). A model built from layers has one, <c>output</c>.</summary>
-    public virtual IReadOnlyList<string> OutputNames => ["output"];
+    /// prefix of per-output logs (<c>digit_loss</c>, <c>digit_accuracy</c>). A model built from layers has one, <c>output</c>; a
+    /// functional model its <see cref="Functional.FunctionalModel.OutputNames"/>.</summary>
+    internal virtual IReadOnlyList<string> OutputKeys => ["output"];
 
     /// <summary>Where progress and warnings are printed; <see cref="Console.Out"/> by default.</summary>
     /// <exception cref="ArgumentNullException">Set to null (use <see cref="TextWriter.Null"/> to discard the output).</exception>
@@ -92,10 +93,10 @@ public abstract class Model : Layer
     public Model Compile(Optimizer? optimizer, Loss loss, IEnumerable<Metric>? metrics = null, bool jit = false)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        if (OutputNames.Count != 1)
+        if (OutputKeys.Count != 1)
         {
             throw new ArgumentException(
-                $"Compile: the model has {OutputNames.Count} outputs ({string.Join(", ", OutputNames)}); give one loss per output, as a list or a dictionary keyed by output name.",
+                $"Compile: the model has {OutputKeys.Count} outputs ({string.Join(", ", OutputKeys)}); give one loss per output, as a list or a dictionary keyed by output name.",
                 nameof(loss));
         }
 
@@ -109,7 +110,7 @@ public abstract class Model : Layer
     /// unweighted loss as <c>&lt;output&gt;_loss</c>.
     /// </summary>
     /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults.</param>
-    /// <param name="losses">One loss per output, in <see cref="OutputNames"/> order.</param>
+    /// <param name="losses">One loss per output, in <see cref="Functional.FunctionalModel.OutputNames"/> order.</param>
     /// <param name="lossWeights">One weight per output (all 1 when null).</param>
     /// <param name="metrics">Metrics per output name (each instance used for one output only); logged as <c>&lt;output&gt;_&lt;metric&gt;</c>
     /// (just <c>&lt;metric&gt;</c> for a single-output model).</param>
@@ -120,7 +121,7 @@ public abstract class Model : Layer
         IReadOnlyDictionary<string, Metric[]>? metrics = null, bool jit = false)
     {
         ArgumentNullException.ThrowIfNull(losses);
-        var names = OutputNames;
+        var names = OutputKeys;
         if (losses.Count != names.Count)
         {
             throw new ArgumentException($"Compile: the model has {names.Count} output(s) ({string.Join(", ", names)}); {losses.Count} loss(es) were given.", nameof(losses));
@@ -150,7 +151,7 @@ public abstract class Model : Layer
         IReadOnlyDictionary<string, Metric[]>? metrics = null, bool jit = false)
     {
         ArgumentNullException.ThrowIfNull(losses);
-        var names = OutputNames;
+        var names = OutputKeys;
         RequireKnownKeys("Compile", "losses", losses.Keys, names, "output");
         RequireKnownKeys("Compile", "lossWeights", lossWeights?.Keys ?? [], names, "output");
         var ordered = new Loss[names.Count];
@@ -211,7 +212,7 @@ public abstract class Model : Layer
 
     private Metric[][] MetricsByOutput(IReadOnlyDictionary<string, Metric[]>? byName)
     {
-        var names = OutputNames;
+        var names = OutputKeys;
         RequireKnownKeys("Compile", "metrics", byName?.Keys ?? [], names, "output");
         return [.. names.Select(n => byName is not null && byName.TryGetValue(n, out var m) && m is not null ? m : [])];
     }
@@ -261,7 +262,7 @@ public abstract class Model : Layer
 
     /// <summary>
     /// Trains a model with several inputs and/or outputs on in-memory tensors (Keras' <c>fit([x1, x2], [y1, y2])</c>): one
-    /// tensor per input in <see cref="InputNames"/> order and one target per output in <see cref="OutputNames"/> order, all
+    /// tensor per input in <see cref="Functional.FunctionalModel.InputNames"/> order and one target per output in <see cref="Functional.FunctionalModel.OutputNames"/> order, all
     /// with the same number of samples along axis 0. Everything else is as in the single-tensor overload.
     /// </summary>
     /// <exception cref="ArgumentException">The number of inputs or targets does not match the model, the sample counts differ,
@@ -275,15 +276,15 @@ public abstract class Model : Layer
 
     /// <summary>
     /// Trains on inputs and targets keyed by name (Keras' <c>fit({"image": x}, {"digit": y1, "parity": y2})</c>): every
-    /// name in <see cref="InputNames"/> and <see cref="OutputNames"/> must have a tensor. See the array overload.
+    /// name in <see cref="Functional.FunctionalModel.InputNames"/> and <see cref="Functional.FunctionalModel.OutputNames"/> must have a tensor. See the array overload.
     /// </summary>
     /// <exception cref="ArgumentException">An input or output has no tensor, or a key names no input or output (the message
     /// lists the model's names).</exception>
     public History Fit(IReadOnlyDictionary<string, Tensor> x, IReadOnlyDictionary<string, Tensor> y, int epochs = 1, int batchSize = 32,
         bool shuffle = true, double validationSplit = 0, (IReadOnlyDictionary<string, Tensor> X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null,
         IEnumerable<Callback>? callbacks = null, Verbosity verbose = Verbosity.Auto, long? seed = null, CancellationToken cancellationToken = default) =>
-        FitArrays(ByName("Fit", x, InputNames, "input"), ByName("Fit", y, OutputNames, "output"), epochs, batchSize, shuffle, validationSplit,
-            validationData is { } data ? (ByName("Fit", data.X, InputNames, "input"), ByName("Fit", data.Y, OutputNames, "output")) : null,
+        FitArrays(ByName("Fit", x, InputKeys, "input"), ByName("Fit", y, OutputKeys, "output"), epochs, batchSize, shuffle, validationSplit,
+            validationData is { } data ? (ByName("Fit", data.X, InputKeys, "input"), ByName("Fit", data.Y, OutputKeys, "output")) : null,
             callbacks, verbose, seed, cancellationToken);
 
     private History FitArrays(Tensor[] x, Tensor[] y, int epochs, int batchSize, bool shuffle, double validationSplit,
@@ -318,7 +319,7 @@ public abstract class Model : Layer
     }
 
     /// <summary>Trains from a data loader whose batches are (inputs, targets) — for a model with several inputs and outputs,
-    /// (input₁, …, inputₙ, target₁, …, targetₘ) in <see cref="InputNames"/> and <see cref="OutputNames"/> order; see the tensor overload.</summary>
+    /// (input₁, …, inputₙ, target₁, …, targetₘ) in <see cref="Functional.FunctionalModel.InputNames"/> and <see cref="Functional.FunctionalModel.OutputNames"/> order; see the tensor overload.</summary>
     /// <exception cref="NotSupportedException"><see cref="Jit"/> is set for a model with several inputs or outputs (compiled
     /// training takes one input and one target; train it eagerly).</exception>
     public History Fit(DataLoader train, int epochs = 1, DataLoader? validation = null, IEnumerable<Callback>? callbacks = null,
@@ -336,7 +337,7 @@ public abstract class Model : Layer
 
         RequireOptimizerOverThisModel(optimizer);
         RequireJitSupported();
-        int inputCount = InputNames.Count;
+        int inputCount = InputKeys.Count;
         var history = new History();
         var context = new TrainingContext(this, optimizer, epochs, history);
         var callbackList = callbacks?.ToList() ?? [];
@@ -453,7 +454,7 @@ public abstract class Model : Layer
     }
 
     /// <summary>The loss (total and per output) and metrics of a model with several inputs or outputs; tensors in
-    /// <see cref="InputNames"/> and <see cref="OutputNames"/> order.</summary>
+    /// <see cref="Functional.FunctionalModel.InputNames"/> and <see cref="Functional.FunctionalModel.OutputNames"/> order.</summary>
     /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
     /// <exception cref="ArgumentException">The number of inputs or targets does not match the model, or there are no samples.</exception>
     public IReadOnlyDictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32)
@@ -468,7 +469,7 @@ public abstract class Model : Layer
     /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
     /// <exception cref="ArgumentException">A name is missing or names no input or output, or there are no samples.</exception>
     public IReadOnlyDictionary<string, double> Evaluate(IReadOnlyDictionary<string, Tensor> x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32) =>
-        Evaluate(ByName("Evaluate", x, InputNames, "input"), ByName("Evaluate", y, OutputNames, "output"), batchSize);
+        Evaluate(ByName("Evaluate", x, InputKeys, "input"), ByName("Evaluate", y, OutputKeys, "output"), batchSize);
 
     /// <summary>The loss and metrics over a loader's (inputs, targets) batches, in evaluation mode.</summary>
     /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
@@ -515,10 +516,10 @@ public abstract class Model : Layer
     }
 
     /// <summary>
-    /// The outputs of a model with several inputs or outputs for every sample, in <see cref="OutputNames"/> order, computed in
+    /// The outputs of a model with several inputs or outputs for every sample, in <see cref="Functional.FunctionalModel.OutputNames"/> order, computed in
     /// batches in evaluation mode without recording gradients.
     /// </summary>
-    /// <param name="x">One tensor per input, in <see cref="InputNames"/> order.</param>
+    /// <param name="x">One tensor per input, in <see cref="Functional.FunctionalModel.InputNames"/> order.</param>
     /// <param name="batchSize">Samples per forward pass.</param>
     /// <exception cref="ArgumentException">The number of inputs does not match, or a shape does not fit its input.</exception>
     public Tensor[] Predict(Tensor[] x, int batchSize = 32)
@@ -550,9 +551,9 @@ public abstract class Model : Layer
         }
     }
 
-    /// <summary>The outputs for inputs keyed by input name, in <see cref="OutputNames"/> order; see the array overload.</summary>
+    /// <summary>The outputs for inputs keyed by input name, in <see cref="Functional.FunctionalModel.OutputNames"/> order; see the array overload.</summary>
     /// <exception cref="ArgumentException">An input has no tensor, or a key names no input.</exception>
-    public Tensor[] Predict(IReadOnlyDictionary<string, Tensor> x, int batchSize = 32) => Predict(ByName("Predict", x, InputNames, "input"), batchSize);
+    public Tensor[] Predict(IReadOnlyDictionary<string, Tensor> x, int batchSize = 32) => Predict(ByName("Predict", x, InputKeys, "input"), batchSize);
 
     private IReadOnlyDictionary<string, double> EvaluateCore(DataLoader data)
     {
@@ -561,7 +562,7 @@ public abstract class Model : Layer
         ResetMetrics();
         try
         {
-            int inputCount = InputNames.Count;
+            int inputCount = InputKeys.Count;
             var sums = new LossSums(losses.Length);
             using (Autodiff.NoGrad())
             {
@@ -691,23 +692,23 @@ public abstract class Model : Layer
 
     private void RequireBatch(Tensor[] batch)
     {
-        int needed = InputNames.Count + OutputNames.Count;
+        int needed = InputKeys.Count + OutputKeys.Count;
         if (batch.Length < needed)
         {
             throw new ArgumentException(needed == 2
                 ? $"Fit/Evaluate: each batch must be (inputs, targets); the dataset yields {batch.Length} tensor(s)."
-                : $"Fit/Evaluate: each batch must hold the {InputNames.Count} inputs ({string.Join(", ", InputNames)}) and then the {OutputNames.Count} targets ({string.Join(", ", OutputNames)}); the dataset yields {batch.Length} tensor(s).");
+                : $"Fit/Evaluate: each batch must hold the {InputKeys.Count} inputs ({string.Join(", ", InputKeys)}) and then the {OutputKeys.Count} targets ({string.Join(", ", OutputKeys)}); the dataset yields {batch.Length} tensor(s).");
         }
     }
 
     /// <summary>Compiled training traces one input and one target (<see cref="CompiledFitStep"/>).</summary>
     private void RequireJitSupported()
     {
-        if (Jit && (InputNames.Count != 1 || OutputNames.Count != 1 || lossWeights[0] != 1.0))
+        if (Jit && (InputKeys.Count != 1 || OutputKeys.Count != 1 || lossWeights[0] != 1.0))
         {
             throw new NotSupportedException(
-                $"Fit: compiled training (jit) takes one input and one target with loss weight 1; this model has {InputNames.Count} input(s) ({string.Join(", ", InputNames)}) " +
-                $"and {OutputNames.Count} output(s) ({string.Join(", ", OutputNames)}). Compile with jit: false to train it eagerly.");
+                $"Fit: compiled training (jit) takes one input and one target with loss weight 1; this model has {InputKeys.Count} input(s) ({string.Join(", ", InputKeys)}) " +
+                $"and {OutputKeys.Count} output(s) ({string.Join(", ", OutputKeys)}). Compile with jit: false to train it eagerly.");
         }
     }
 
@@ -747,7 +748,7 @@ public abstract class Model : Layer
     {
         logs["loss"] = sums.Mean;
         bool several = losses.Length > 1;
-        var names = OutputNames;
+        var names = OutputKeys;
         if (several)
         {
             for (int i = 0; i < losses.Length; i++)
@@ -785,10 +786,10 @@ public abstract class Model : Layer
     }
 
     /// <summary>Checks one tensor per input.</summary>
-    private Tensor[] Inputs(string method, Tensor[] x) => Counted(method, x, InputNames, "input");
+    private Tensor[] Inputs(string method, Tensor[] x) => Counted(method, x, InputKeys, "input");
 
     /// <summary>Checks one target per output.</summary>
-    private Tensor[] Targets(string method, Tensor[] y) => Counted(method, y, OutputNames, "target");
+    private Tensor[] Targets(string method, Tensor[] y) => Counted(method, y, OutputKeys, "target");
 
     private static Tensor[] Counted(string method, Tensor[] tensors, IReadOnlyList<string> names, string role)
     {

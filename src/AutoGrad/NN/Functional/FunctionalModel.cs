@@ -18,8 +18,8 @@ namespace AutoGrad.NN.Functional;
 /// <see cref="Sequential"/> (<c>dense</c>, <c>dense_1</c>), so its parameters are <c>dense.kernel</c>, … A layer called twice is
 /// one layer with one set of weights; its gradient sums both uses. The layers were built when they were called on the
 /// symbolic inputs, so the model is ready to save, trace or summarize at once.</para>
-/// <para>Calling the model runs the nodes in topological order. Inputs are matched by position (<see cref="Model.InputNames"/>
-/// order) and checked against their <see cref="Input"/>'s example shape; outputs come back in <see cref="Model.OutputNames"/>
+/// <para>Calling the model runs the nodes in topological order. Inputs are matched by position (<see cref="InputNames"/>
+/// order) and checked against their <see cref="Input"/>'s example shape; outputs come back in <see cref="OutputNames"/>
 /// order: an output is named after the layer that produced it (its key in the model), an input passed through after the input.</para>
 /// </remarks>
 public class FunctionalModel : Model, IKeyedLayers
@@ -112,11 +112,16 @@ public class FunctionalModel : Model, IKeyedLayers
     /// <summary>The symbolic outputs, in order.</summary>
     public IReadOnlyList<SymbolicTensor> Outputs => outputs;
 
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> InputNames => inputNames;
+    /// <summary>The inputs' names, in order: given to <see cref="Input.Of(int, string?, DType)"/>, else <c>input</c>, <c>input_1</c>, …
+    /// They key the dictionaries <c>Fit</c>, <c>Evaluate</c> and <c>Predict</c> take and name inputs in errors.</summary>
+    public IReadOnlyList<string> InputNames => inputNames;
 
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> OutputNames
+    /// <summary>
+    /// The outputs' names, in order: the key of the layer that produced each (<c>digit</c>, <c>dense_1</c>), or the input's
+    /// name for an input passed through. They key per-output losses, weights, metrics and targets, and prefix per-output
+    /// logs (<c>digit_loss</c>, <c>digit_accuracy</c>).
+    /// </summary>
+    public IReadOnlyList<string> OutputNames
     {
         get
         {
@@ -129,6 +134,12 @@ public class FunctionalModel : Model, IKeyedLayers
         }
     }
 
+    /// <inheritdoc/>
+    internal override IReadOnlyList<string> InputKeys => InputNames;
+
+    /// <inheritdoc/>
+    internal override IReadOnlyList<string> OutputKeys => OutputNames;
+
     /// <summary>The layer calls in topological order; for the summary.</summary>
     internal IReadOnlyList<FunctionalNode> Nodes => nodes;
 
@@ -136,8 +147,8 @@ public class FunctionalModel : Model, IKeyedLayers
     protected override string DefaultName => "functional";
 
     /// <summary>
-    /// Runs the model on one tensor per input (in <see cref="Model.InputNames"/> order) and returns every output (in
-    /// <see cref="Model.OutputNames"/> order), recording gradients like any call.
+    /// Runs the model on one tensor per input (in <see cref="InputNames"/> order) and returns every output (in
+    /// <see cref="OutputNames"/> order), recording gradients like any call.
     /// </summary>
     /// <exception cref="ArgumentException">The number of tensors differs from the number of inputs, or a tensor's shape does not fit
     /// its input (the message names the input and both shapes).</exception>
@@ -216,7 +227,7 @@ public class FunctionalModel : Model, IKeyedLayers
             if (!fits)
             {
                 throw new ArgumentException(
-                    $"FunctionalModel '{Name}': input '{inputNames[i]}' expects shape {SymbolicTensor.ShapeText(expected)} (a batch of examples of shape {expected}), but was given {actual}.");
+                    $"FunctionalModel '{Name}': input '{inputNames[i]}' expects shape {SymbolicTensor.ShapeText(expected)} (any batch size), but was given {actual}.");
             }
         }
     }
