@@ -256,7 +256,7 @@ public abstract class Model : Layer
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         RequireSamples("Fit", x, y);
-        return FitArrays([x], [y], epochs, batchSize, shuffle, validationSplit,
+        return FitArrays(Inputs("Fit", [x]), Targets("Fit", [y]), epochs, batchSize, shuffle, validationSplit,
             validationData is { } data ? ([data.X], [data.Y]) : null, callbacks, verbose, seed, cancellationToken);
     }
 
@@ -450,7 +450,7 @@ public abstract class Model : Layer
         ArgumentNullException.ThrowIfNull(y);
         RequireCompiled("Evaluate");
         RequireSamples("Evaluate", x, y);
-        return EvaluateCore(new DataLoader(new TensorDataset(x, y), batchSize));
+        return EvaluateCore(new DataLoader(new TensorDataset([.. Inputs("Evaluate", [x]), .. Targets("Evaluate", [y])]), batchSize));
     }
 
     /// <summary>The loss (total and per output) and metrics of a model with several inputs or outputs; tensors in

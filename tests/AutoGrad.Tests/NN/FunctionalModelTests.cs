@@ -203,4 +203,30 @@ public class FunctionalModelTests
         Assert.Equal(["cls", "dense_1", "features"], model.OutputNames);
         Assert.Equal(3, model.CallAll(Tensor.Zeros([4, 2])).Length);
     }
+
+    [Fact]
+    public void NestedModel_AsALayer_NamesWeightsByPathAndComputesTheSame()
+    {
+        Generator.ManualSeed(8);
+        var inner = Input.Of(3);
+        var block = new FunctionalModel(inner, new Dense(3, "tanh").Call(inner) * inner, name: "block");
+        var x = Input.Of(3, name: "x");
+        var model = new FunctionalModel(x, new Dense(1, name: "out").Call(block.Call(block.Call(x))));
+        var data = Tensor.RandN([2, 3], new Generator(9));
+
+        Assert.Equal(["block.dense.kernel", "block.dense.bias", "out.kernel", "out.bias"], model.NamedParameters().Select(p => p.Key));
+        Assert.Equal(model.Layers[1].Call(block.Call(block.Call(data))).ToArray(), model.Call(data).ToArray());
+    }
+
+    [Fact]
+    public void Lambda_OfTwoInputs_AppliesAnyTensorOp()
+    {
+        var a = Input.Of(2);
+        var b = Input.Of(2);
+        var model = new FunctionalModel([a, b], [new Lambda(ts => ts[0] * ts[1].Sigmoid()).Call(a, b)]);
+        var left = Tensor.FromArray(new float[] { 2, -4 }, 1, 2);
+        var right = Tensor.FromArray(new float[] { 0, 0 }, 1, 2);
+        Assert.Equal(new float[] { 1, -2 }, model.CallAll(left, right)[0].ToArray());
+        Assert.Equal(["input", "input_1"], model.InputNames);
+    }
 }

@@ -178,4 +178,15 @@ public class FunctionalTrainingTests
         Assert.Equal(expected[0].ToArray(), actual[0].ToArray());
         Assert.Equal(expected[1].ToArray(), actual[1].ToArray());
     }
+
+    [Fact]
+    public void Fit_OneTargetForTwoOutputs_SaysHowManyAreNeeded()
+    {
+        var x = Input.Of(2, name: "x");
+        var h = new Dense(2).Call(x);
+        var model = new FunctionalModel([x], [new Dense(1, name: "p").Call(h), new Dense(1, name: "q").Call(h)]);
+        model.Compile("sgd", [new MeanSquaredError(), new MeanSquaredError()]);
+        var e = Assert.Throws<ArgumentException>(() => model.Fit(Tensor.Zeros([4, 2]), Tensor.Zeros([4, 1]), verbose: Verbosity.Silent));
+        Assert.Equal("Fit: the model has 2 output(s) (p, q), so it takes 2 target tensor(s); 1 were given.", e.Message);
+    }
 }

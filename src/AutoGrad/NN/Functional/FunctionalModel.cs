@@ -165,7 +165,7 @@ public class FunctionalModel : Model, IKeyedLayers
         Tensor[] results = ForwardAll([input]);
         return results.Length == 1
             ? results[0]
-            : throw new ArgumentException($"FunctionalModel '{Name}' has {results.Length} outputs ({string.Join(", ", OutputNames)}); call CallAll to get all of them.");
+            : throw new ArgumentException($"FunctionalModel '{Name}' has {results.Length} outputs ({string.Join(", ", OutputNames)}); call CallAll (or Predict with an array of inputs) to get all of them.");
     }
 
     /// <inheritdoc/>
