@@ -229,4 +229,16 @@ public class FunctionalModelTests
         Assert.Equal(new float[] { 1, -2 }, model.CallAll(left, right)[0].ToArray());
         Assert.Equal(["input", "input_1"], model.InputNames);
     }
+
+    [Fact]
+    public void Gradient_MultiplyAverageConcatenate_MatchesFiniteDifferences()
+    {
+        Generator.ManualSeed(12);
+        var x = Input.Of(3);
+        var gate = new Dense(3, "sigmoid").Call(x);
+        var mixed = new Average().Call(new Multiply().Call(x, gate), new Dense(3).Call(x));
+        var model = new FunctionalModel(x, new Dense(2).Call(new Concatenate().Call(mixed, x)));
+        var result = LayerGradCheck.Check(model, Tensor.RandN([2, 3], new Generator(13)));
+        Assert.True(result.Passed, result.Message);
+    }
 }
