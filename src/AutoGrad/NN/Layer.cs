@@ -96,6 +96,31 @@ public abstract class Layer
     public Tensor Call(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return CallCore([input])[0];
+    }
+
+    /// <summary>
+    /// The forward pass over any number of inputs and outputs. By default one input goes through <see cref="Forward"/>;
+    /// merge layers, lambdas and functional models override it.
+    /// </summary>
+    internal virtual Tensor[] ForwardAll(IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count != 1)
+        {
+            throw new ArgumentException($"{GetType().Name} '{Name}' takes one input; it was called with {inputs.Count}.");
+        }
+
+        return [Forward(inputs[0])];
+    }
+
+    /// <summary>What every Call runs: discovery around the outermost call, <see cref="ForwardAll"/>, and the shapes recorded.</summary>
+    internal Tensor[] CallCore(IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count == 0)
+        {
+            throw new ArgumentException($"{GetType().Name} '{Name}' was called with no inputs.");
+        }
+
         bool outermost = callDepth == 0;
         if (outermost)
         {
@@ -106,10 +131,10 @@ public abstract class Layer
         }
 
         callDepth++;
-        Tensor output;
+        Tensor[] outputs;
         try
         {
-            output = Forward(input);
+            outputs = ForwardAll(inputs);
         }
         finally
         {
@@ -120,15 +145,15 @@ public abstract class Layer
             }
         }
 
-        InputShape = input.Shape;
-        OutputShape = output.Shape;
+        InputShape = inputs[0].Shape;
+        OutputShape = outputs[0].Shape;
         if (outermost)
         {
             // A custom layer that created tensors without calling MarkBuilt is still discovered (and named) here.
             Top().Current();
         }
 
-        return output;
+        return outputs;
     }
 
     /// <summary>Switches this layer and all sub-layers to training (true) or evaluation (false) mode.</summary>
@@ -289,7 +314,8 @@ public abstract class Layer
         Checkpoint.Load(this, path, optimizer, naming);
 
     /// <summary>A Keras-like table of the direct sub-layers (name, type, output shape of the last call, parameter count) with totals.
-    /// Before any call the shapes are unknown; call the model once or <see cref="Build"/> it first.</summary>
+    /// Before any call the shapes are unknown; call the model once or <see cref="Build"/> it first. A
+    /// <see cref="Functional.FunctionalModel"/> adds its inputs and Keras' "Connected to" column (<c>dense[0][0]</c>).</summary>
     public string Summary() => ModelSummary.Format(this);
 
     /// <summary>

@@ -14,7 +14,7 @@ namespace AutoGrad.NN;
 /// <remarks>
 /// <para>The field list (with a compiled getter per field) is computed once per type. A scan also records a
 /// <see cref="Watch"/> for every slot it read — each field, each list and dictionary, each <see cref="Sequential"/>'s
-/// layer list — so a layer can later tell, by comparing references through those compiled getters and without any
+/// (or functional model's) layer list — so a layer can later tell, by comparing references through those compiled getters and without any
 /// reflection, whether the structure it cached is still the structure in its fields.</para>
 /// <para>A field whose value hides tensors that require grad, or layers, in a
 /// container that cannot be enumerated in a stable order (a tuple, a set, a plain object) is an error rather than a
@@ -58,14 +58,13 @@ internal static class LayerMembers
 
     private static void CollectInto(Layer layer, string prefix, List<Found> result, List<Watch> watches, HashSet<object> seen)
     {
-        if (layer is Sequential sequential)
+        if (layer is IKeyedLayers container)
         {
-            watches.Add(new SequentialWatch(sequential));
-            var keyed = sequential.KeyedLayers();
+            watches.Add(new KeyedLayersWatch(container));
+            var keyed = container.KeyedLayers();
             for (int i = 0; i < keyed.Count; i++)
             {
-                int index = i;
-                AddLayer(layer, keyed[i].Value, prefix + keyed[i].Key, v => sequential.ReplaceAt(index, (Layer)v), result, watches, seen);
+                AddLayer(layer, keyed[i].Value, prefix + keyed[i].Key, container.Replacer(i), result, watches, seen);
             }
         }
 
@@ -412,23 +411,23 @@ internal static class LayerMembers
         }
     }
 
-    /// <summary>A <see cref="Sequential"/>'s layers and their explicit names, which decide its keys (<c>dense_1</c>).</summary>
-    private sealed class SequentialWatch : Watch
+    /// <summary>A <see cref="Sequential"/>'s (or functional model's) layers and their explicit names, which decide its keys (<c>dense_1</c>).</summary>
+    private sealed class KeyedLayersWatch : Watch
     {
-        private readonly Sequential sequential;
+        private readonly IKeyedLayers container;
         private readonly Layer[] layers;
         private readonly string?[] names;
 
-        public SequentialWatch(Sequential sequential)
+        public KeyedLayersWatch(IKeyedLayers container)
         {
-            this.sequential = sequential;
-            layers = [.. sequential.Layers];
+            this.container = container;
+            layers = [.. container.Layers];
             names = [.. layers.Select(l => l.ExplicitName)];
         }
 
         public override bool Changed()
         {
-            var current = sequential.Layers;
+            var current = container.Layers;
             if (current.Count != layers.Length)
             {
                 return true;

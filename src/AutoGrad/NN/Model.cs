@@ -12,7 +12,7 @@ namespace AutoGrad.NN;
 /// <summary>
 /// A layer that can be trained Keras-style: <see cref="Compile(Optimizer?, Loss, Metric[])"/>, then
 /// <see cref="Fit(Tensor, Tensor, int, int, bool, double, ValueTuple{Tensor, Tensor}?, IEnumerable{Callback}?, Verbosity, long?, CancellationToken)"/>,
-/// <see cref="Evaluate(Tensor, Tensor, int)"/> and <see cref="Predict"/>. Subclass it for custom models (fields holding layers are
+/// <see cref="Evaluate(Tensor, Tensor, int)"/> and <see cref="Predict(Tensor, int)"/>. Subclass it for custom models (fields holding layers are
 /// discovered like any layer's); models can contain other models.
 /// </summary>
 public abstract class Model : Layer
@@ -21,8 +21,15 @@ public abstract class Model : Layer
     private TextWriter progressOutput = Console.Out;
     private CompiledFitStep? compiledStep;
 
-    /// <summary>The loss a prediction-kind warning was printed for (once per loss given to Compile).</summary>
-    private Loss? warnedLoss;
+    /// <summary>One loss per output (one for a single-output model), with its weight in the total.</summary>
+    private Loss[] losses = [];
+    private double[] lossWeights = [];
+
+    /// <summary>The metrics of each output; for a single-output model, <see cref="metrics"/>.</summary>
+    private Metric[][] outputMetrics = [];
+
+    /// <summary>The losses a prediction-kind warning was printed for (once per loss given to Compile).</summary>
+    private readonly List<Loss> warnedLosses = [];
 
     /// <summary>Creates a model with an optional name.</summary>
     protected Model(string? name = null)
@@ -33,11 +40,27 @@ public abstract class Model : Layer
     /// <summary>The optimizer given to <see cref="Compile(Optimizer?, Loss, Metric[])"/>, or null before.</summary>
     public Optimizer? Optimizer { get; private set; }
 
-    /// <summary>The loss given to Compile, or null before.</summary>
+    /// <summary>The loss given to Compile, or null before (and for a model compiled with one loss per output: see <see cref="Losses"/>).</summary>
     public Loss? Loss { get; private set; }
 
-    /// <summary>The metrics given to Compile.</summary>
+    /// <summary>The loss of each output, in output order (one entry for a single-output model); empty before Compile.</summary>
+    public IReadOnlyList<Loss> Losses => losses;
+
+    /// <summary>The weight of each output's loss in the total that is minimized (1 unless given to Compile).</summary>
+    public IReadOnlyList<double> LossWeights => lossWeights;
+
+    /// <summary>The metrics given to Compile (for a multi-output model, every output's, in output order).</summary>
     public IReadOnlyList<Metric> Metrics => metrics;
+
+    /// <summary>The names of the model's inputs, in order: the keys of the dictionaries <c>Fit</c>, <c>Evaluate</c> and
+    /// <c>Predict</c> take. A model built from layers has one, <c>input</c>; a functional model its
+    /// <see cref="Functional.FunctionalModel.InputNames"/>.</summary>
+    internal virtual IReadOnlyList<string> InputKeys => ["input"];
+
+    /// <summary>The names of the model's outputs, in order: the keys of per-output losses, weights, metrics and targets, and the
+    /// prefix of per-output logs (<c>digit_loss</c>, <c>digit_accuracy</c>). A model built from layers has one, <c>output</c>; a
+    /// functional model its <see cref="Functional.FunctionalModel.OutputNames"/>.</summary>
+    internal virtual IReadOnlyList<string> OutputKeys => ["output"];
 
     /// <summary>Where progress and warnings are printed; <see cref="Console.Out"/> by default.</summary>
     /// <exception cref="ArgumentNullException">Set to null (use <see cref="TextWriter.Null"/> to discard the output).</exception>
@@ -69,12 +92,129 @@ public abstract class Model : Layer
     /// eager ops. Weights, optimizer state, callbacks, metrics and checkpoints behave exactly as in eager training.</param>
     public Model Compile(Optimizer? optimizer, Loss loss, IEnumerable<Metric>? metrics = null, bool jit = false)
     {
+        ArgumentNullException.ThrowIfNull(loss);
+        if (OutputKeys.Count != 1)
+        {
+            throw new ArgumentException(
+                $"Compile: the model has {OutputKeys.Count} outputs ({string.Join(", ", OutputKeys)}); give one loss per output, as a list or a dictionary keyed by output name.",
+                nameof(loss));
+        }
+
+        Metric[] given = metrics?.ToArray() ?? [];
+        return SetCompiled(optimizer, [loss], [1.0], [given], jit);
+    }
+
+    /// <summary>
+    /// Sets one loss per output (Keras' <c>loss=[...]</c>) for a model with several outputs: training minimizes
+    /// <c>Σᵢ lossWeights[i] · losses[i](prediction[i], target[i])</c>, and logs report the total as <c>loss</c> and each output's
+    /// unweighted loss as <c>&lt;output&gt;_loss</c>.
+    /// </summary>
+    /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults.</param>
+    /// <param name="losses">One loss per output, in <see cref="Functional.FunctionalModel.OutputNames"/> order.</param>
+    /// <param name="lossWeights">One weight per output (all 1 when null).</param>
+    /// <param name="metrics">Metrics per output name (each instance used for one output only); logged as <c>&lt;output&gt;_&lt;metric&gt;</c>
+    /// (just <c>&lt;metric&gt;</c> for a single-output model).</param>
+    /// <param name="jit">Compiled training; supported for one input and one output with weight 1 only (see <see cref="Fit(DataLoader, int, DataLoader?, IEnumerable{Callback}?, Verbosity, CancellationToken)"/>).</param>
+    /// <exception cref="ArgumentException">The counts do not match the outputs, a weight is negative or not finite, a key names no
+    /// output, or one metric instance is given for two outputs.</exception>
+    public Model Compile(Optimizer? optimizer, IReadOnlyList<Loss> losses, IReadOnlyList<double>? lossWeights = null,
+        IReadOnlyDictionary<string, Metric[]>? metrics = null, bool jit = false)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        var names = OutputKeys;
+        if (losses.Count != names.Count)
+        {
+            throw new ArgumentException($"Compile: the model has {names.Count} output(s) ({string.Join(", ", names)}); {losses.Count} loss(es) were given.", nameof(losses));
+        }
+
+        if (lossWeights is not null && lossWeights.Count != names.Count)
+        {
+            throw new ArgumentException($"Compile: the model has {names.Count} output(s) ({string.Join(", ", names)}); {lossWeights.Count} loss weight(s) were given.", nameof(lossWeights));
+        }
+
+        for (int i = 0; i < losses.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(losses[i], $"{nameof(losses)}[{i}]");
+        }
+
+        return SetCompiled(optimizer, [.. losses], lossWeights?.ToArray() ?? [.. names.Select(_ => 1.0)], MetricsByOutput(metrics), jit);
+    }
+
+    /// <summary>Sets one loss per output by output name (Keras' <c>loss={...}</c>); see the list overload.</summary>
+    /// <param name="optimizer">The optimizer; when null, <see cref="RmsProp"/> over this model with its defaults.</param>
+    /// <param name="losses">A loss for every output name.</param>
+    /// <param name="lossWeights">Weights by output name; an output not named weighs 1.</param>
+    /// <param name="metrics">Metrics per output name.</param>
+    /// <param name="jit">Compiled training (one input and one output only).</param>
+    /// <exception cref="ArgumentException">An output has no loss, or a key names no output (the message lists the outputs).</exception>
+    public Model Compile(Optimizer? optimizer, IReadOnlyDictionary<string, Loss> losses, IReadOnlyDictionary<string, double>? lossWeights = null,
+        IReadOnlyDictionary<string, Metric[]>? metrics = null, bool jit = false)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        var names = OutputKeys;
+        RequireKnownKeys("Compile", "losses", losses.Keys, names, "output");
+        RequireKnownKeys("Compile", "lossWeights", lossWeights?.Keys ?? [], names, "output");
+        var ordered = new Loss[names.Count];
+        var weights = new double[names.Count];
+        for (int i = 0; i < names.Count; i++)
+        {
+            ordered[i] = losses.TryGetValue(names[i], out var loss) && loss is not null
+                ? loss
+                : throw new ArgumentException($"Compile: output '{names[i]}' has no loss; losses must name every output ({string.Join(", ", names)}).", nameof(losses));
+            weights[i] = lossWeights is not null && lossWeights.TryGetValue(names[i], out double w) ? w : 1.0;
+        }
+
+        return SetCompiled(optimizer, ordered, weights, MetricsByOutput(metrics), jit);
+    }
+
+    /// <summary>Per-output losses with an optimizer by name; see <see cref="Compile(Optimizer?, IReadOnlyList{Loss}, IReadOnlyList{double}?, IReadOnlyDictionary{string, Metric[]}?, bool)"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown optimizer name, or the losses do not fit the outputs.</exception>
+    public Model Compile(string optimizer, IReadOnlyList<Loss> losses, IReadOnlyList<double>? lossWeights = null,
+        IReadOnlyDictionary<string, Metric[]>? metrics = null, bool jit = false) =>
+        Compile(CreateOptimizer(optimizer), losses, lossWeights, metrics, jit);
+
+    /// <summary>Per-output losses by output name with an optimizer by name; see <see cref="Compile(Optimizer?, IReadOnlyDictionary{string, Loss}, IReadOnlyDictionary{string, double}?, IReadOnlyDictionary{string, Metric[]}?, bool)"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown optimizer name, or the losses do not fit the outputs.</exception>
+    public Model Compile(string optimizer, IReadOnlyDictionary<string, Loss> losses, IReadOnlyDictionary<string, double>? lossWeights = null,
+        IReadOnlyDictionary<string, Metric[]>? metrics = null, bool jit = false) =>
+        Compile(CreateOptimizer(optimizer), losses, lossWeights, metrics, jit);
+
+    private Model SetCompiled(Optimizer? optimizer, Loss[] losses, double[] weights, Metric[][] metricsPerOutput, bool jit)
+    {
+        foreach (double w in weights)
+        {
+            if (!double.IsFinite(w) || w < 0)
+            {
+                throw new ArgumentException($"Compile: loss weights must be finite and non-negative; got {w}.", nameof(weights));
+            }
+        }
+
+        var used = new HashSet<Metric>(ReferenceEqualityComparer.Instance);
+        foreach (var metric in metricsPerOutput.SelectMany(m => m))
+        {
+            if (!used.Add(metric))
+            {
+                throw new ArgumentException(
+                    $"Compile: the same {metric.GetType().Name} instance is given for two outputs; a metric accumulates one output's predictions, so give each output its own (e.g. by name: \"accuracy\").");
+            }
+        }
+
         Optimizer = optimizer ?? new RmsProp(this);
-        Loss = loss ?? throw new ArgumentNullException(nameof(loss));
-        this.metrics = metrics?.ToArray() ?? [];
+        this.losses = losses;
+        lossWeights = weights;
+        Loss = losses.Length == 1 ? losses[0] : null;
+        outputMetrics = metricsPerOutput;
+        metrics = [.. metricsPerOutput.SelectMany(m => m)];
         Jit = jit;
         compiledStep = null;
         return this;
+    }
+
+    private Metric[][] MetricsByOutput(IReadOnlyDictionary<string, Metric[]>? byName)
+    {
+        var names = OutputKeys;
+        RequireKnownKeys("Compile", "metrics", byName?.Keys ?? [], names, "output");
+        return [.. names.Select(n => byName is not null && byName.TryGetValue(n, out var m) && m is not null ? m : [])];
     }
 
     /// <summary>Compile with an optimizer by name (see <see cref="Compile(string, Loss, Metric[])"/>), optionally compiled training.</summary>
@@ -116,17 +256,52 @@ public abstract class Model : Layer
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         RequireSamples("Fit", x, y);
+        return FitArrays(Inputs("Fit", [x]), Targets("Fit", [y]), epochs, batchSize, shuffle, validationSplit,
+            validationData is { } data ? ([data.X], [data.Y]) : null, callbacks, verbose, seed, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains a model with several inputs and/or outputs on in-memory tensors (Keras' <c>fit([x1, x2], [y1, y2])</c>): one
+    /// tensor per input in <see cref="Functional.FunctionalModel.InputNames"/> order and one target per output in <see cref="Functional.FunctionalModel.OutputNames"/> order, all
+    /// with the same number of samples along axis 0. Everything else is as in the single-tensor overload.
+    /// </summary>
+    /// <exception cref="ArgumentException">The number of inputs or targets does not match the model, the sample counts differ,
+    /// or there are no samples.</exception>
+    /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    public History Fit(Tensor[] x, Tensor[] y, int epochs = 1, int batchSize = 32, bool shuffle = true, double validationSplit = 0,
+        (Tensor[] X, Tensor[] Y)? validationData = null, IEnumerable<Callback>? callbacks = null, Verbosity verbose = Verbosity.Auto,
+        long? seed = null, CancellationToken cancellationToken = default) =>
+        FitArrays(Inputs("Fit", x), Targets("Fit", y), epochs, batchSize, shuffle, validationSplit,
+            validationData is { } data ? (Inputs("Fit", data.X), Targets("Fit", data.Y)) : null, callbacks, verbose, seed, cancellationToken);
+
+    /// <summary>
+    /// Trains on inputs and targets keyed by name (Keras' <c>fit({"image": x}, {"digit": y1, "parity": y2})</c>): every
+    /// name in <see cref="Functional.FunctionalModel.InputNames"/> and <see cref="Functional.FunctionalModel.OutputNames"/> must have a tensor. See the array overload.
+    /// </summary>
+    /// <exception cref="ArgumentException">An input or output has no tensor, or a key names no input or output (the message
+    /// lists the model's names).</exception>
+    public History Fit(IReadOnlyDictionary<string, Tensor> x, IReadOnlyDictionary<string, Tensor> y, int epochs = 1, int batchSize = 32,
+        bool shuffle = true, double validationSplit = 0, (IReadOnlyDictionary<string, Tensor> X, IReadOnlyDictionary<string, Tensor> Y)? validationData = null,
+        IEnumerable<Callback>? callbacks = null, Verbosity verbose = Verbosity.Auto, long? seed = null, CancellationToken cancellationToken = default) =>
+        FitArrays(ByName("Fit", x, InputKeys, "input"), ByName("Fit", y, OutputKeys, "output"), epochs, batchSize, shuffle, validationSplit,
+            validationData is { } data ? (ByName("Fit", data.X, InputKeys, "input"), ByName("Fit", data.Y, OutputKeys, "output")) : null,
+            callbacks, verbose, seed, cancellationToken);
+
+    private History FitArrays(Tensor[] x, Tensor[] y, int epochs, int batchSize, bool shuffle, double validationSplit,
+        (Tensor[] X, Tensor[] Y)? validationData, IEnumerable<Callback>? callbacks, Verbosity verbose, long? seed, CancellationToken cancellationToken)
+    {
+        RequireSamples("Fit", x[0], y[0]);
         if (!(validationSplit is >= 0 and < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, $"Fit: validationSplit must be in [0, 1); got {validationSplit}.");
         }
 
-        var all = new TensorDataset(x, y);
+        var all = new TensorDataset([.. x, .. y]);
         TensorDataset train = all;
         DataLoader? validation = null;
         if (validationData is { } data)
         {
-            validation = new DataLoader(new TensorDataset(data.X, data.Y), batchSize);
+            validation = new DataLoader(new TensorDataset([.. data.X, .. data.Y]), batchSize);
         }
         else if (validationSplit > 0)
         {
@@ -143,13 +318,17 @@ public abstract class Model : Layer
         return Fit(new DataLoader(train, batchSize, shuffle, seed: seed), epochs, validation, callbacks, verbose, cancellationToken);
     }
 
-    /// <summary>Trains from a data loader whose batches are (inputs, targets); see the tensor overload.</summary>
+    /// <summary>Trains from a data loader whose batches are (inputs, targets) — for a model with several inputs and outputs,
+    /// (input₁, …, inputₙ, target₁, …, targetₘ) in <see cref="Functional.FunctionalModel.InputNames"/> and <see cref="Functional.FunctionalModel.OutputNames"/> order; see the tensor overload.</summary>
+    /// <exception cref="NotSupportedException"><see cref="Jit"/> is set for a model with several inputs or outputs (compiled
+    /// training takes one input and one target; train it eagerly).</exception>
     public History Fit(DataLoader train, int epochs = 1, DataLoader? validation = null, IEnumerable<Callback>? callbacks = null,
         Verbosity verbose = Verbosity.Auto, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         var (optimizer, loss) = RequireCompiled("Fit");
+        loss ??= losses[0];
         RequireBatches("Fit", train, "training");
         if (validation is not null)
         {
@@ -157,6 +336,8 @@ public abstract class Model : Layer
         }
 
         RequireOptimizerOverThisModel(optimizer);
+        RequireJitSupported();
+        int inputCount = InputKeys.Count;
         var history = new History();
         var context = new TrainingContext(this, optimizer, epochs, history);
         var callbackList = callbacks?.ToList() ?? [];
@@ -180,26 +361,27 @@ public abstract class Model : Layer
                 progress.EpochBegin();
                 Train();
                 ResetMetrics();
-                double lossSum = 0;
-                long seen = 0;
+                var sums = new LossSums(losses.Length);
                 int batchIndex = 0, batches = train.Count;
                 var running = new Dictionary<string, double>(StringComparer.Ordinal);
                 foreach (var batch in train)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     RequireBatch(batch);
-                    Tensor prediction;
+                    Tensor[] targets = batch[inputCount..(inputCount + losses.Length)];
+                    Tensor[] predictions;
                     double batchLoss;
                     if (Jit)
                     {
                         compiledStep = CompiledFitStep.For(compiledStep, this, optimizer, loss, batch[0], batch[1]);
-                        (batchLoss, prediction) = compiledStep.Run(batch[0], batch[1]);
+                        (batchLoss, Tensor prediction) = compiledStep.Run(batch[0], batch[1]);
+                        predictions = [prediction];
                     }
                     else
                     {
                         optimizer.ZeroGrad();
-                        prediction = Call(batch[0]);
-                        Tensor lossValue = loss.Compute(prediction, batch[1]);
+                        predictions = CallCore(batch[..inputCount]);
+                        Tensor lossValue = TotalLoss(predictions, targets, sums.Batch);
                         lossValue.Backward();
                         optimizer.Step();
                         batchLoss = lossValue.ItemDouble();
@@ -207,13 +389,14 @@ public abstract class Model : Layer
 
                     if (batchIndex == 0 && epoch == 1)
                     {
-                        WarnOnPredictionKind(loss, prediction);
+                        for (int i = 0; i < losses.Length; i++)
+                        {
+                            WarnOnPredictionKind(losses[i], predictions[i]);
+                        }
                     }
 
-                    int count = batch[0].Shape[0];
-                    lossSum += batchLoss * count;
-                    seen += count;
-                    UpdateMetrics(prediction, batch[1]);
+                    sums.Add(batchLoss, batch[0].Shape[0]);
+                    UpdateMetrics(predictions, targets);
                     batchIndex++;
                     foreach (var callback in callbackList)
                     {
@@ -222,17 +405,16 @@ public abstract class Model : Layer
 
                     if (progress.Mode == Verbosity.ProgressBar)
                     {
-                        running["loss"] = lossSum / seen;
-                        AddMetrics(running, string.Empty);
+                        AddLogs(running, sums);
                         progress.BatchEnd(epoch, batchIndex, batches, running);
                     }
                 }
 
-                var logs = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = seen == 0 ? 0 : lossSum / seen };
-                AddMetrics(logs, string.Empty);
+                var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+                AddLogs(logs, sums);
                 if (validation is not null)
                 {
-                    foreach (var (key, value) in EvaluateCore(validation, loss))
+                    foreach (var (key, value) in EvaluateCore(validation))
                     {
                         logs["val_" + key] = value;
                     }
@@ -266,10 +448,28 @@ public abstract class Model : Layer
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        var (_, loss) = RequireCompiled("Evaluate");
+        RequireCompiled("Evaluate");
         RequireSamples("Evaluate", x, y);
-        return EvaluateCore(new DataLoader(new TensorDataset(x, y), batchSize), loss);
+        return EvaluateCore(new DataLoader(new TensorDataset([.. Inputs("Evaluate", [x]), .. Targets("Evaluate", [y])]), batchSize));
     }
+
+    /// <summary>The loss (total and per output) and metrics of a model with several inputs or outputs; tensors in
+    /// <see cref="Functional.FunctionalModel.InputNames"/> and <see cref="Functional.FunctionalModel.OutputNames"/> order.</summary>
+    /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    /// <exception cref="ArgumentException">The number of inputs or targets does not match the model, or there are no samples.</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(Tensor[] x, Tensor[] y, int batchSize = 32)
+    {
+        RequireCompiled("Evaluate");
+        Tensor[] inputs = Inputs("Evaluate", x), targets = Targets("Evaluate", y);
+        RequireSamples("Evaluate", inputs[0], targets[0]);
+        return EvaluateCore(new DataLoader(new TensorDataset([.. inputs, .. targets]), batchSize));
+    }
+
+    /// <summary>The loss and metrics on inputs and targets keyed by input and output name.</summary>
+    /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
+    /// <exception cref="ArgumentException">A name is missing or names no input or output, or there are no samples.</exception>
+    public IReadOnlyDictionary<string, double> Evaluate(IReadOnlyDictionary<string, Tensor> x, IReadOnlyDictionary<string, Tensor> y, int batchSize = 32) =>
+        Evaluate(ByName("Evaluate", x, InputKeys, "input"), ByName("Evaluate", y, OutputKeys, "output"), batchSize);
 
     /// <summary>The loss and metrics over a loader's (inputs, targets) batches, in evaluation mode.</summary>
     /// <exception cref="InvalidOperationException">The model was not compiled.</exception>
@@ -277,9 +477,9 @@ public abstract class Model : Layer
     public IReadOnlyDictionary<string, double> Evaluate(DataLoader data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var (_, loss) = RequireCompiled("Evaluate");
+        RequireCompiled("Evaluate");
         RequireBatches("Evaluate", data, "evaluation");
-        return EvaluateCore(data, loss);
+        return EvaluateCore(data);
     }
 
     /// <summary>
@@ -315,30 +515,69 @@ public abstract class Model : Layer
         }
     }
 
-    private IReadOnlyDictionary<string, double> EvaluateCore(DataLoader data, Loss loss)
+    /// <summary>
+    /// The outputs of a model with several inputs or outputs for every sample, in <see cref="Functional.FunctionalModel.OutputNames"/> order, computed in
+    /// batches in evaluation mode without recording gradients.
+    /// </summary>
+    /// <param name="x">One tensor per input, in <see cref="Functional.FunctionalModel.InputNames"/> order.</param>
+    /// <param name="batchSize">Samples per forward pass.</param>
+    /// <exception cref="ArgumentException">The number of inputs does not match, or a shape does not fit its input.</exception>
+    public Tensor[] Predict(Tensor[] x, int batchSize = 32)
+    {
+        Tensor[] inputs = Inputs("Predict", x);
+        bool wasTraining = Training;
+        Eval();
+        try
+        {
+            using (Autodiff.NoGrad())
+            {
+                if (inputs[0].Rank > 0 && inputs[0].Shape[0] == 0)
+                {
+                    return CallCore(inputs);
+                }
+
+                var parts = new List<Tensor[]>();
+                foreach (var batch in new DataLoader(new TensorDataset(inputs), batchSize))
+                {
+                    parts.Add(CallCore(batch));
+                }
+
+                return [.. Enumerable.Range(0, parts[0].Length).Select(o => ConcatRows([.. parts.Select(p => p[o])], inputs[0].Shape[0]))];
+            }
+        }
+        finally
+        {
+            Train(wasTraining);
+        }
+    }
+
+    /// <summary>The outputs for inputs keyed by input name, in <see cref="Functional.FunctionalModel.OutputNames"/> order; see the array overload.</summary>
+    /// <exception cref="ArgumentException">An input has no tensor, or a key names no input.</exception>
+    public Tensor[] Predict(IReadOnlyDictionary<string, Tensor> x, int batchSize = 32) => Predict(ByName("Predict", x, InputKeys, "input"), batchSize);
+
+    private IReadOnlyDictionary<string, double> EvaluateCore(DataLoader data)
     {
         bool wasTraining = Training;
         Eval();
         ResetMetrics();
         try
         {
-            double lossSum = 0;
-            long seen = 0;
+            int inputCount = InputKeys.Count;
+            var sums = new LossSums(losses.Length);
             using (Autodiff.NoGrad())
             {
                 foreach (var batch in data)
                 {
                     RequireBatch(batch);
-                    Tensor prediction = Call(batch[0]);
-                    int count = batch[0].Shape[0];
-                    lossSum += loss.Compute(prediction, batch[1]).ItemDouble() * count;
-                    seen += count;
-                    UpdateMetrics(prediction, batch[1]);
+                    Tensor[] targets = batch[inputCount..(inputCount + losses.Length)];
+                    Tensor[] predictions = CallCore(batch[..inputCount]);
+                    sums.Add(TotalLoss(predictions, targets, sums.Batch).ItemDouble(), batch[0].Shape[0]);
+                    UpdateMetrics(predictions, targets);
                 }
             }
 
-            var logs = new Dictionary<string, double>(StringComparer.Ordinal) { ["loss"] = seen == 0 ? 0 : lossSum / seen };
-            AddMetrics(logs, string.Empty);
+            var logs = new Dictionary<string, double>(StringComparer.Ordinal);
+            AddLogs(logs, sums);
             return logs;
         }
         finally
@@ -370,12 +609,12 @@ public abstract class Model : Layer
     /// <summary>Prints, once per loss, a warning when probabilities feed a logits loss or logits a probability loss.</summary>
     private void WarnOnPredictionKind(Loss loss, Tensor prediction)
     {
-        if (ReferenceEquals(warnedLoss, loss) || loss.CheckPrediction(prediction) is not { } warning)
+        if (warnedLosses.Any(w => ReferenceEquals(w, loss)) || loss.CheckPrediction(prediction) is not { } warning)
         {
             return;
         }
 
-        warnedLoss = loss;
+        warnedLosses.Add(loss);
         ProgressOutput.WriteLine($"Warning: {warning}");
     }
 
@@ -451,18 +690,81 @@ public abstract class Model : Layer
         optimizer.ClearStateExcept(own);
     }
 
-    private static void RequireBatch(Tensor[] batch)
+    private void RequireBatch(Tensor[] batch)
     {
-        if (batch.Length < 2)
+        int needed = InputKeys.Count + OutputKeys.Count;
+        if (batch.Length < needed)
         {
-            throw new ArgumentException($"Fit/Evaluate: each batch must be (inputs, targets); the dataset yields {batch.Length} tensor(s).");
+            throw new ArgumentException(needed == 2
+                ? $"Fit/Evaluate: each batch must be (inputs, targets); the dataset yields {batch.Length} tensor(s)."
+                : $"Fit/Evaluate: each batch must hold the {InputKeys.Count} inputs ({string.Join(", ", InputKeys)}) and then the {OutputKeys.Count} targets ({string.Join(", ", OutputKeys)}); the dataset yields {batch.Length} tensor(s).");
         }
     }
 
-    private (Optimizer Optimizer, Loss Loss) RequireCompiled(string method) =>
-        Optimizer is not null && Loss is not null
+    /// <summary>Compiled training traces one input and one target (<see cref="CompiledFitStep"/>).</summary>
+    private void RequireJitSupported()
+    {
+        if (Jit && (InputKeys.Count != 1 || OutputKeys.Count != 1 || lossWeights[0] != 1.0))
+        {
+            throw new NotSupportedException(
+                $"Fit: compiled training (jit) takes one input and one target with loss weight 1; this model has {InputKeys.Count} input(s) ({string.Join(", ", InputKeys)}) " +
+                $"and {OutputKeys.Count} output(s) ({string.Join(", ", OutputKeys)}). Compile with jit: false to train it eagerly.");
+        }
+    }
+
+    private (Optimizer Optimizer, Loss? Loss) RequireCompiled(string method) =>
+        Optimizer is not null && losses.Length > 0
             ? (Optimizer, Loss)
             : throw new InvalidOperationException($"{method}: the model is not compiled; call Compile(optimizer, loss, metrics) first.");
+
+    /// <summary>Σᵢ wᵢ·lossᵢ; the one loss itself (not multiplied by 1) for a single output, so its graph is unchanged.
+    /// Each output's unweighted loss is written to <paramref name="perOutput"/>.</summary>
+    private Tensor TotalLoss(Tensor[] predictions, Tensor[] targets, double[] perOutput)
+    {
+        if (predictions.Length != losses.Length)
+        {
+            throw new InvalidOperationException($"Fit/Evaluate: the model produced {predictions.Length} output(s) but was compiled with {losses.Length} loss(es).");
+        }
+
+        if (losses.Length == 1 && lossWeights[0] == 1.0)
+        {
+            return losses[0].Compute(predictions[0], targets[0]);
+        }
+
+        Tensor? total = null;
+        for (int i = 0; i < losses.Length; i++)
+        {
+            Tensor value = losses[i].Compute(predictions[i], targets[i]);
+            perOutput[i] = value.ItemDouble();
+            Tensor weighted = value * lossWeights[i];
+            total = total is null ? weighted : total + weighted;
+        }
+
+        return total!;
+    }
+
+    /// <summary>Writes <c>loss</c>, each output's <c>&lt;output&gt;_loss</c> (several outputs only) and the metrics.</summary>
+    private void AddLogs(Dictionary<string, double> logs, LossSums sums)
+    {
+        logs["loss"] = sums.Mean;
+        bool several = losses.Length > 1;
+        var names = OutputKeys;
+        if (several)
+        {
+            for (int i = 0; i < losses.Length; i++)
+            {
+                logs[names[i] + "_loss"] = sums.OutputMean(i);
+            }
+        }
+
+        for (int i = 0; i < outputMetrics.Length; i++)
+        {
+            foreach (var metric in outputMetrics[i])
+            {
+                logs[(several ? names[i] + "_" : string.Empty) + metric.Name] = metric.Result();
+            }
+        }
+    }
 
     private void ResetMetrics()
     {
@@ -472,20 +774,84 @@ public abstract class Model : Layer
         }
     }
 
-    private void UpdateMetrics(Tensor prediction, Tensor target)
+    private void UpdateMetrics(Tensor[] predictions, Tensor[] targets)
     {
-        foreach (var metric in metrics)
+        for (int i = 0; i < outputMetrics.Length; i++)
         {
-            metric.Update(prediction, target);
+            foreach (var metric in outputMetrics[i])
+            {
+                metric.Update(predictions[i], targets[i]);
+            }
         }
     }
 
-    private void AddMetrics(Dictionary<string, double> logs, string prefix)
+    /// <summary>Checks one tensor per input.</summary>
+    private Tensor[] Inputs(string method, Tensor[] x) => Counted(method, x, InputKeys, "input");
+
+    /// <summary>Checks one target per output.</summary>
+    private Tensor[] Targets(string method, Tensor[] y) => Counted(method, y, OutputKeys, "target");
+
+    private static Tensor[] Counted(string method, Tensor[] tensors, IReadOnlyList<string> names, string role)
     {
-        foreach (var metric in metrics)
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Length != names.Count)
         {
-            logs[prefix + metric.Name] = metric.Result();
+            throw new ArgumentException(
+                $"{method}: the model has {names.Count} {(role == "input" ? "input" : "output")}(s) ({string.Join(", ", names)}), so it takes {names.Count} {role} tensor(s); {tensors.Length} were given.");
         }
+
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(tensors[i], $"{role} '{names[i]}'");
+        }
+
+        return tensors;
+    }
+
+    /// <summary>The tensors of a dictionary in the model's order of <paramref name="names"/>; unknown or missing keys throw.</summary>
+    private static Tensor[] ByName(string method, IReadOnlyDictionary<string, Tensor> byName, IReadOnlyList<string> names, string role)
+    {
+        ArgumentNullException.ThrowIfNull(byName);
+        RequireKnownKeys(method, role + "s", byName.Keys, names, role);
+        return [.. names.Select(n => byName.TryGetValue(n, out var t) && t is not null
+            ? t
+            : throw new ArgumentException($"{method}: no tensor for {role} '{n}'; the model's {role}s are {string.Join(", ", names)}."))];
+    }
+
+    private static void RequireKnownKeys(string method, string what, IEnumerable<string> keys, IReadOnlyList<string> names, string role)
+    {
+        foreach (string key in keys)
+        {
+            if (!names.Contains(key))
+            {
+                throw new ArgumentException($"{method}: '{key}' in {what} names no {role} of this model; its {role}s are {string.Join(", ", names)}.");
+            }
+        }
+    }
+
+    /// <summary>Sample-weighted sums of the total and per-output batch losses over an epoch.</summary>
+    private sealed class LossSums(int outputs)
+    {
+        private readonly double[] outputSums = new double[outputs];
+        private double total;
+        private long seen;
+
+        /// <summary>Filled by <see cref="TotalLoss"/> with the current batch's per-output losses.</summary>
+        public double[] Batch { get; } = new double[outputs];
+
+        public double Mean => seen == 0 ? 0 : total / seen;
+
+        public void Add(double batchLoss, int count)
+        {
+            total += batchLoss * count;
+            seen += count;
+            for (int i = 0; i < outputSums.Length; i++)
+            {
+                outputSums[i] += Batch[i] * count;
+            }
+        }
+
+        public double OutputMean(int index) => seen == 0 ? 0 : outputSums[index] / seen;
     }
 
     private Optimizer CreateOptimizer(string name) => name.ToLowerInvariant() switch

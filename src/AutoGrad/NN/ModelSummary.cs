@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AutoGrad.NN.Functional;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN;
@@ -9,6 +10,11 @@ internal static class ModelSummary
 {
     public static string Format(Layer model)
     {
+        if (model is FunctionalModel functional)
+        {
+            return FormatFunctional(functional);
+        }
+
         var rows = new List<(string Layer, string Shape, string Params)>();
         foreach (var (name, child) in model.NamedChildren())
         {
@@ -31,6 +37,79 @@ internal static class ModelSummary
         foreach (var (layer, shape, parameters) in rows)
         {
             sb.Append(layer.PadRight(w0)).Append(shape.PadRight(w1)).Append(parameters.PadLeft(w2)).Append('\n');
+        }
+
+        sb.Append('=', width).Append('\n');
+        sb.Append("Total params: ").Append(Count(total + buffers)).Append('\n');
+        sb.Append("Trainable params: ").Append(Count(total)).Append('\n');
+        sb.Append("Non-trainable params: ").Append(Count(buffers)).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Keras' functional summary: a row per input (<c>InputLayer</c>) and per distinct layer, in the order the graph first
+    /// uses them, with the output shape inferred when the layer was called on symbolic tensors, its parameters (a shared
+    /// layer's once) and the tensors it was called on as <c>layer[call][output]</c> — every call of a shared layer listed.
+    /// </summary>
+    private static string FormatFunctional(FunctionalModel model)
+    {
+        var keys = new Dictionary<Layer, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (key, child) in model.NamedChildren())
+        {
+            keys[child] = key;
+        }
+
+        var inputNames = model.InputNames;
+        var callIndex = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
+        var calls = new Dictionary<Layer, int>(ReferenceEqualityComparer.Instance);
+        foreach (var node in model.Nodes)
+        {
+            calls[node.Layer] = calls.TryGetValue(node.Layer, out int n) ? n + 1 : 1;
+            callIndex[node] = calls[node.Layer] - 1;
+        }
+
+        string Ref(SymbolicTensor t)
+        {
+            if (t.Node is { } node)
+            {
+                return $"{keys[node.Layer]}[{callIndex[node]}][{t.OutputIndex}]";
+            }
+
+            int i = model.Inputs.ToList().FindIndex(x => ReferenceEquals(x, t));
+            return $"{inputNames[i]}[0][0]";
+        }
+
+        var rows = new List<string[]>();
+        for (int i = 0; i < model.Inputs.Count; i++)
+        {
+            rows.Add([$"{inputNames[i]} (InputLayer)", SymbolicTensor.ShapeText(model.Inputs[i].ExampleShape), "0", "-"]);
+        }
+
+        foreach (var layer in model.Layers)
+        {
+            var nodes = model.Nodes.Where(n => ReferenceEquals(n.Layer, layer)).ToList();
+            var shapes = nodes.SelectMany(n => n.Outputs).Select(o => SymbolicTensor.ShapeText(o.ExampleShape)).Distinct().ToList();
+            rows.Add([$"{keys[layer]} ({layer.GetType().Name})", string.Join(", ", shapes), Count(layer.ParameterCount),
+                string.Join(", ", nodes.SelectMany(n => n.Inputs).Select(Ref))]);
+        }
+
+        string[] header = ["Layer (type)", "Output Shape", "Param #", "Connected to"];
+        int[] widths = [.. Enumerable.Range(0, 4).Select(c => Math.Max(header[c].Length, rows.Max(r => r[c].Length)) + (c < 3 ? 2 : 0))];
+        int width = widths.Sum();
+        var sb = new StringBuilder();
+        void Row(string[] cells) =>
+            sb.Append(cells[0].PadRight(widths[0])).Append(cells[1].PadRight(widths[1]))
+              .Append(cells[2].PadLeft(widths[2] - 2)).Append("  ").Append(cells[3]).Append('\n');
+
+        long total = model.ParameterCount;
+        long buffers = model.NamedBuffers().Sum(b => (long)b.Value.Size);
+        sb.Append("Model: \"").Append(model.Name).Append("\"\n");
+        sb.Append('=', width).Append('\n');
+        Row(header);
+        sb.Append('=', width).Append('\n');
+        foreach (var row in rows)
+        {
+            Row(row);
         }
 
         sb.Append('=', width).Append('\n');

@@ -7,7 +7,7 @@ namespace AutoGrad.NN;
 /// <c>dense</c>, the next <c>dense_1</c>, and so on (a layer given an explicit name keeps it), so parameter names
 /// are <c>dense.kernel</c>, <c>dense_1.bias</c>, whatever else the program has built.
 /// </summary>
-public class Sequential : Model
+public class Sequential : Model, IKeyedLayers
 {
     [NotTracked]
     private readonly List<Layer> layers = [];
@@ -57,34 +57,13 @@ public class Sequential : Model
     }
 
     /// <summary>The layers with their per-model keys (<c>dense</c>, <c>dense_1</c>, …).</summary>
-    internal IReadOnlyList<KeyValuePair<string, Layer>> KeyedLayers()
-    {
-        var used = new Dictionary<string, int>(StringComparer.Ordinal);
-        var result = new List<KeyValuePair<string, Layer>>(layers.Count);
-        foreach (var layer in layers)
-        {
-            string baseName = layer.Name;
-            string key = baseName;
-            if (used.TryGetValue(baseName, out int count))
-            {
-                do
-                {
-                    key = $"{baseName}_{count++}";
-                }
-                while (used.ContainsKey(key));
-                used[baseName] = count;
-            }
-            else
-            {
-                used[baseName] = 1;
-            }
+    internal IReadOnlyList<KeyValuePair<string, Layer>> KeyedLayers() => IKeyedLayers.Keys(layers);
 
-            used.TryAdd(key, 1);
-            result.Add(KeyValuePair.Create(key, layer));
-        }
+    /// <inheritdoc/>
+    IReadOnlyList<KeyValuePair<string, Layer>> IKeyedLayers.KeyedLayers() => KeyedLayers();
 
-        return result;
-    }
+    /// <inheritdoc/>
+    Action<object>? IKeyedLayers.Replacer(int index) => v => ReplaceAt(index, (Layer)v);
 
     internal void ReplaceAt(int index, Layer layer)
     {

@@ -1,8 +1,10 @@
 using AutoGrad.Data;
 using AutoGrad.NN;
 using AutoGrad.NN.Callbacks;
+using AutoGrad.NN.Functional;
 using AutoGrad.NN.Layers;
 using AutoGrad.NN.Losses;
+using AutoGrad.NN.Metrics;
 using AutoGrad.NN.Optimizers;
 using AutoGrad.NN.Schedules;
 using AutoGrad.NN.Training;
@@ -66,6 +68,75 @@ public class NnDocTests
         History history = jitModel.Fit(x, y, epochs: 30, batchSize: 16, seed: 2, verbose: Verbosity.Silent);
         Assert.True(jitModel.Jit);
         Assert.True(history["loss"][^1] < history["loss"][0] * 0.7, $"{history["loss"][0]} -> {history["loss"][^1]}");
+    }
+
+    /// <summary>The first <paramref name="n"/> MNIST test images in [0, 1], their labels, and 1 for an odd digit.</summary>
+    private static (Tensor Images, Tensor Digits, Tensor Odd) MnistSlice(int n)
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "AutoGrad.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("No AutoGrad.sln above the test binaries.");
+        }
+
+        MnistSplit split = MnistFiles.LoadTest(Path.Combine(root, "examples", "Mnist", "data"));
+        var pixels = new float[n * split.PixelsPerImage];
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = split.Images[i] / 255f;
+        }
+
+        float[] labels = [.. split.Labels.Take(n).Select(l => (float)l)];
+        return (Tensor.FromArray(pixels, n, split.PixelsPerImage), Tensor.FromArray(labels, n), Tensor.FromArray([.. labels.Select(l => l % 2)], n, 1));
+    }
+
+    [Fact]
+    public void FunctionalApi_DigitAndParityHeads_LossFallsOnMnist()
+    {
+        var (images, digits, odd) = MnistSlice(512);
+        var (history, summary, predictions) = OnFreshThread(() =>
+        {
+
+        var image = Input.Of(784, name: "image");
+        var trunk = new Dense(64, "relu").Call(image);
+        var digit = new Dense(10, name: "digit").Call(trunk);        // logits of the ten classes
+        var parity = new Dense(1, name: "parity").Call(trunk);       // logit of "the digit is odd"
+        var model = new FunctionalModel([image], [digit, parity], name: "digit_parity");
+
+        model.Compile(new Adam(model, learningRate: 0.003),
+            new Dictionary<string, Loss> { ["digit"] = new CrossEntropy(), ["parity"] = new BinaryCrossEntropyWithLogits() },
+            lossWeights: new Dictionary<string, double> { ["parity"] = 0.5 },
+            metrics: new Dictionary<string, Metric[]> { ["digit"] = ["accuracy"] });
+        History history = model.Fit(
+            new Dictionary<string, Tensor> { ["image"] = images },
+            new Dictionary<string, Tensor> { ["digit"] = digits, ["parity"] = odd },
+            epochs: 3, batchSize: 64, verbose: Verbosity.Silent);
+        Tensor[] predictions = model.Predict([images]);             // [N, 10] and [N, 1], in OutputNames order
+
+            return (history, model.Summary(), predictions);
+        });
+
+        Assert.Equal(["loss", "digit_loss", "parity_loss", "digit_accuracy"], history.Keys);
+        Assert.True(history["loss"][^1] < 0.7 * history["loss"][0], $"loss {history["loss"][0]} -> {history["loss"][^1]}");
+        Assert.True(history["parity_loss"][^1] < history["parity_loss"][0]);
+        Assert.Equal([512, 10], predictions[0].Shape.ToArray());
+        Assert.Equal([512, 1], predictions[1].Shape.ToArray());
+
+        // The summary shown in docs/nn.md (parameters by hand: 784·64 + 64, 64·10 + 10, 64 + 1).
+        Assert.Equal(
+            "Model: \"digit_parity\"\n" +
+            "=======================================================\n" +
+            "Layer (type)        Output Shape  Param #  Connected to\n" +
+            "=======================================================\n" +
+            "image (InputLayer)  (None, 784)         0  -\n" +
+            "dense (Dense)       (None, 64)     50,240  image[0][0]\n" +
+            "digit (Dense)       (None, 10)        650  dense[0][0]\n" +
+            "parity (Dense)      (None, 1)          65  dense[0][0]\n" +
+            "=======================================================\n" +
+            "Total params: 50,955\n" +
+            "Trainable params: 50,955\n" +
+            "Non-trainable params: 0\n",
+            summary);
     }
 
     [Fact]
