@@ -61,13 +61,29 @@ public sealed partial class Tensor
 
     internal void FillUnchecked(double value)
     {
-        if (DType == DType.Float32)
+        switch (DType)
         {
-            AsSpan<float>().Fill((float)value);
-        }
-        else
-        {
-            AsSpan<double>().Fill(value);
+            case DType.Float32:
+                AsSpan<float>().Fill((float)value);
+                break;
+            case DType.Float64:
+                AsSpan<double>().Fill(value);
+                break;
+            default:
+                // Converted once as an element write converts it (truncation for integers, "not zero" for bool).
+                if (Size > 0)
+                {
+                    SetFlat(0, value);
+                    switch (storage.Data)
+                    {
+                        case long[] l: System.Array.Fill(l, l[0]); break;
+                        case int[] n: System.Array.Fill(n, n[0]); break;
+                        case bool[] flags: System.Array.Fill(flags, flags[0]); break;
+                        case byte[] bytes: System.Array.Fill(bytes, bytes[0]); break;
+                    }
+                }
+
+                break;
         }
     }
 

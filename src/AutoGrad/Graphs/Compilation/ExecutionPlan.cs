@@ -18,7 +18,7 @@ internal sealed class ExecutionPlan
     {
         GraphInstance instance = GraphInstance.Create(graph, batch);
         Memory = MemoryPlanner.Plan(graph, instance);
-        Array[] buffers = [.. Memory.BufferTypes.Select(t => t.DType == DType.Float32 ? (Array)new float[t.Shape.Size] : new double[t.Shape.Size])];
+        Array[] buffers = [.. Memory.BufferTypes.Select(t => t.DType.Allocate(t.Shape.Size))];
         var values = new Tensor[graph.Nodes.Length];
         for (int n = 0; n < values.Length; n++)
         {

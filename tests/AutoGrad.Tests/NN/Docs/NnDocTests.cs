@@ -62,7 +62,8 @@ public class NnDocTests
 
         var generator = new Generator(1);
         Tensor x = Tensor.RandN([64, 4], generator);
-        Tensor y = x.Sum(1).Greater(0.0).Add(x.Slice(1, 0, 1).Reshape(64).Greater(0.5));
+        // Classes 0, 1, 2 as Int64 labels (bool + bool would be a logical or, as in PyTorch).
+        Tensor y = x.Sum(1).Greater(0.0).To(DType.Int64).Add(x.Slice(1, 0, 1).Reshape(64).Greater(0.5).To(DType.Int64));
         History history = jitModel.Fit(x, y, epochs: 30, batchSize: 16, seed: 2, verbose: Verbosity.Silent);
         Assert.True(jitModel.Jit);
         Assert.True(history["loss"][^1] < history["loss"][0] * 0.7, $"{history["loss"][0]} -> {history["loss"][^1]}");
