@@ -131,7 +131,8 @@ public sealed partial class Tensor
         switch (storage.Data)
         {
             case bool[] flags:
-                return i => flags[i] ? "True" : "False";
+                // NumPy reserves the width of "False" even when every value is true: [ True  True].
+                return i => flags[i] ? " True" : "False";
             case long[] or int[] or byte[]:
                 // Exact: read as long, not through double (an int64 above 2^53 keeps its last digits).
                 long[] wide = Kernels.Cast.ToInt64(storage.Data);
