@@ -8,11 +8,11 @@ public static class Spirals
     /// <summary>Makes <paramref name="count"/> points, alternating between the two spirals, with a little noise.</summary>
     /// <param name="count">The number of points (even).</param>
     /// <param name="generator">The source of noise, for repeatable data.</param>
-    /// <returns>Points <c>[count, 2]</c> and their classes <c>[count]</c> (0 or 1).</returns>
+    /// <returns>Points <c>[count, 2]</c> and their Int64 classes <c>[count]</c> (0 or 1).</returns>
     public static (Tensor Points, Tensor Labels) Make(int count, Generator generator)
     {
         var points = new float[count * 2];
-        var labels = new float[count];
+        var labels = new long[count];
         for (int i = 0; i < count; i++)
         {
             int spiral = i % 2;

@@ -29,16 +29,16 @@ public static class MnistTensors
         return asPlanes ? Tensor.FromArray(data, n, 1, split.Rows, split.Cols) : Tensor.FromArray(data, n, pixels);
     }
 
-    /// <summary>The labels of the same range as a float32 tensor <c>[count]</c> of class indices 0–9.</summary>
+    /// <summary>The labels of the same range as an Int64 tensor <c>[count]</c> of class indices 0–9.</summary>
     /// <param name="split">The training or test part.</param>
     /// <param name="start">The first label.</param>
     /// <param name="count">How many labels; <see langword="null"/> for all from <paramref name="start"/> on.</param>
-    /// <returns>A new float32 tensor of exact integers.</returns>
+    /// <returns>A new Int64 tensor.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside the split.</exception>
     public static Tensor Labels(MnistSplit split, int start = 0, int? count = null)
     {
         int n = CheckRange(split, start, count);
-        var data = new float[n];
+        var data = new long[n];
         for (int i = 0; i < n; i++)
         {
             data[i] = split.Labels[start + i];

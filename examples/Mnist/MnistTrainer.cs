@@ -145,7 +145,7 @@ public static class MnistTrainer
     {
         using (Autodiff.NoGrad())
         {
-            return scores.ArgMax(1).ToArray().Select(v => (int)v).ToArray();
+            return scores.ArgMax(1).ToArray<int>();
         }
     }
 

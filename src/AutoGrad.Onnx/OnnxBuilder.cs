@@ -118,17 +118,31 @@ internal sealed class OnnxBuilder(GraphProto graph)
         return pieces.Count == 1 ? pieces[0] : Add("Concat", pieces, Attr("axis", 0));
     }
 
-    public static int ElementType(DType dtype) => dtype == DType.Float64
-        ? (int)TensorProto.Types.DataType.Double
-        : (int)TensorProto.Types.DataType.Float;
+    public static int ElementType(DType dtype) => dtype switch
+    {
+        DType.Float64 => (int)TensorProto.Types.DataType.Double,
+        DType.Int64 => (int)TensorProto.Types.DataType.Int64,
+        DType.Int32 => (int)TensorProto.Types.DataType.Int32,
+        DType.Bool => (int)TensorProto.Types.DataType.Bool,
+        DType.UInt8 => (int)TensorProto.Types.DataType.Uint8,
+        _ => (int)TensorProto.Types.DataType.Float,
+    };
 
     public static TensorProto ToTensorProto(string name, Tensor value)
     {
         var tensor = new TensorProto { Name = name, DataType = ElementType(value.DType) };
         tensor.Dims.AddRange(value.Shape.ToArray().Select(d => (long)d));
-        tensor.RawData = value.DType == DType.Float64
-            ? ByteString.CopyFrom(MemoryMarshal.AsBytes(value.ToArray<double>().AsSpan()))
-            : ByteString.CopyFrom(MemoryMarshal.AsBytes(value.ToArray<float>().AsSpan()));
+
+        // raw_data is little-endian, one byte per bool (as .NET stores bool), like the platforms .NET runs on.
+        tensor.RawData = value.DType switch
+        {
+            DType.Float64 => ByteString.CopyFrom(MemoryMarshal.AsBytes(value.ToArray<double>().AsSpan())),
+            DType.Int64 => ByteString.CopyFrom(MemoryMarshal.AsBytes(value.ToArray<long>().AsSpan())),
+            DType.Int32 => ByteString.CopyFrom(MemoryMarshal.AsBytes(value.ToArray<int>().AsSpan())),
+            DType.Bool => ByteString.CopyFrom(MemoryMarshal.AsBytes(value.ToArray<bool>().AsSpan())),
+            DType.UInt8 => ByteString.CopyFrom(value.ToArray<byte>()),
+            _ => ByteString.CopyFrom(MemoryMarshal.AsBytes(value.ToArray<float>().AsSpan())),
+        };
         return tensor;
     }
 

@@ -26,18 +26,18 @@ internal sealed partial class OnnxExporter
         ["exp"] = "Exp", ["log"] = "Log", ["sqrt"] = "Sqrt", ["rsqrt"] = "Reciprocal(Sqrt)", ["relu"] = "Relu", ["tanh"] = "Tanh",
         ["sigmoid"] = "Sigmoid", ["softplus"] = "Softplus", ["sign"] = "Sign", ["leaky_relu"] = "LeakyRelu (float64 with a slope float32 rounds: Where(Greater, x, Mul))", ["elu"] = "Elu",
         ["clamp"] = "Clip", ["maximum"] = "Max", ["minimum"] = "Min", ["flush_subnormal"] = "Where(Less(Abs))",
-        ["greater"] = "Cast(Greater)", ["greater_equal"] = "Cast(GreaterOrEqual)", ["less"] = "Cast(Less)",
+        ["greater"] = "Greater", ["greater_equal"] = "GreaterOrEqual", ["less"] = "Less",
         ["less_equal"] = "Cast(LessOrEqual)", ["equal"] = "Cast(Equal)", ["not_equal"] = "Cast(Not(Equal))",
-        ["where"] = "Where(Cast)", ["matmul"] = "MatMul (transposed 2-D operands: Gemm; batched: Transpose + MatMul)", ["reduce_sum"] = "ReduceSum", ["reduce_max"] = "ReduceMax",
+        ["where"] = "Where", ["matmul"] = "MatMul (transposed 2-D operands: Gemm; batched: Transpose + MatMul)", ["reduce_sum"] = "ReduceSum", ["reduce_max"] = "ReduceMax",
         ["reduce_min"] = "ReduceMin", ["reduce_mean"] = "ReduceMean (correction c > 0: ReduceSum / (N − c))", ["logsumexp"] = "ReduceLogSumExp", ["softmax"] = "Softmax", ["log_softmax"] = "LogSoftmax",
-        ["argmax"] = "Cast(ArgMax)", ["argmin"] = "Cast(ArgMin)", ["reshape"] = "Reshape", ["broadcast_to"] = "Expand",
+        ["argmax"] = "ArgMax", ["argmin"] = "ArgMin", ["cast"] = "Cast", ["reshape"] = "Reshape", ["broadcast_to"] = "Expand",
         ["permute"] = "Transpose", ["concat"] = "Concat", ["pad"] = "Pad", ["slice"] = "Slice",
         ["slice_grad"] = "Pad (step > 1: Unsqueeze, Pad, Reshape, Slice, Pad)", ["gather"] = "GatherElements",
         ["index_select"] = "Gather", ["index_add"] = "ScatterElements(reduction=add)",
         ["scatter_add"] = "ScatterElements(reduction=add)", ["one_hot"] = "OneHot (float64: float32 values + Cast)", ["conv2d"] = "Conv",
         ["conv2d_input_grad"] = "ConvTranspose", ["conv2d_filter_grad"] = "Conv (on transposed operands) + Slice + Transpose (groups = 1 only)",
         ["pad_mode"] = "Pad(mode=reflect or edge)",
-        ["max_pool2d_indices"] = "MaxPool (when the indices only pick the values, with the gather: one plain MaxPool; otherwise indices output + Mod + Cast)", ["fused_elementwise"] = "its instructions, one op each",
+        ["max_pool2d_indices"] = "MaxPool (when the indices only pick the values, with the gather: one plain MaxPool; otherwise indices output + Mod)", ["fused_elementwise"] = "its instructions, one op each",
     };
 
     /// <summary>Ops that exist in AutoGrad but cannot be exported, with the reason given in the error.</summary>
@@ -402,14 +402,15 @@ internal sealed partial class OnnxExporter
                 return b.Add("Where", [tiny, b.Filled(0, dtype, Shape.Scalar), x[0]]);
             }
 
-            case "greater": return b.Add("Cast", [b.Add("Greater", x)], Attr("to", to));
-            case "greater_equal": return b.Add("Cast", [b.Add("GreaterOrEqual", x)], Attr("to", to));
-            case "less": return b.Add("Cast", [b.Add("Less", x)], Attr("to", to));
-            case "less_equal": return b.Add("Cast", [b.Add("LessOrEqual", x)], Attr("to", to));
-            case "equal": return b.Add("Cast", [b.Add("Equal", x)], Attr("to", to));
-            case "not_equal": return b.Add("Cast", [b.Add("Not", [b.Add("Equal", x)])], Attr("to", to));
-            case "where":
-                return b.Add("Where", [b.Add("Cast", [x[0]], Attr("to", (int)TensorProto.Types.DataType.Bool)), x[1], x[2]]);
+            // Comparisons give bool in AutoGrad as in ONNX; where's condition is bool.
+            case "greater": return b.Add("Greater", x);
+            case "greater_equal": return b.Add("GreaterOrEqual", x);
+            case "less": return b.Add("Less", x);
+            case "less_equal": return b.Add("LessOrEqual", x);
+            case "equal": return b.Add("Equal", x);
+            case "not_equal": return b.Add("Not", [b.Add("Equal", x)]);
+            case "where": return b.Add("Where", x);
+            case "cast": return b.Add("Cast", x, Attr("to", to));
             case "fused_elementwise": return Fused(op, x, dtype, index);
         }
 
@@ -477,9 +478,9 @@ internal sealed partial class OnnxExporter
             case "argmax":
             case "argmin":
             {
-                string arg = b.Add(op.Name == "argmax" ? "ArgMax" : "ArgMin", x,
+                // int64 in both AutoGrad and ONNX.
+                return b.Add(op.Name == "argmax" ? "ArgMax" : "ArgMin", x,
                     Attr("axis", Get<int>(op, "axis")), Attr("keepdims", Get<bool>(op, "keep_dims") ? 1 : 0));
-                return b.Add("Cast", [arg], Attr("to", to));
             }
 
             case "reshape": return b.Add("Reshape", [x[0], ShapeOf(node.Type.Dims)]);
@@ -550,8 +551,7 @@ internal sealed partial class OnnxExporter
 
                 // ONNX indexes the whole (N, C, H, W) tensor; AutoGrad indexes within each (H, W) plane.
                 long plane = (long)input.Dims[2].Value * input.Dims[3].Value;
-                string within = b.Add("Mod", [pooled[1], b.Int64([plane], scalar: true)]);
-                return b.Add("Cast", [within], Attr("to", to));
+                return b.Add("Mod", [pooled[1], b.Int64([plane], scalar: true)]);
             }
         }
 

@@ -261,8 +261,8 @@ internal sealed class OnnxProgram
                 Tensor input = T(x[0]);
                 int axis = Axis(axisAttr, input.Rank);
                 long extent = input.Shape[axis];
-                double[] flat = [.. indices.Data.Select(i => (double)(i < 0 ? i + extent : i))];
-                Tensor selected = input.IndexSelect(axis, Tensor.FromArray(flat, flat.Length).To(input.DType));
+                long[] flat = [.. indices.Data.Select(i => i < 0 ? i + extent : i)];
+                Tensor selected = input.IndexSelect(axis, Tensor.FromArray(flat, flat.Length));
                 int[] dims = [.. input.Shape.ToArray()[..axis], .. indices.Shape, .. input.Shape.ToArray()[(axis + 1)..]];
                 return selected.Reshape(dims);
             }
@@ -314,7 +314,11 @@ internal sealed class OnnxProgram
                 {
                     (int)TensorProto.Types.DataType.Float => T(x[0]).To(DType.Float32),
                     (int)TensorProto.Types.DataType.Double => T(x[0]).To(DType.Float64),
-                    _ => throw new InvalidOperationException($"Cast of a float tensor to {OnnxTensors.TypeName((int)to)} is not supported."),
+                    (int)TensorProto.Types.DataType.Int64 => T(x[0]).To(DType.Int64),
+                    (int)TensorProto.Types.DataType.Int32 => T(x[0]).To(DType.Int32),
+                    (int)TensorProto.Types.DataType.Bool => T(x[0]).To(DType.Bool),
+                    (int)TensorProto.Types.DataType.Uint8 => T(x[0]).To(DType.UInt8),
+                    _ => throw new InvalidOperationException($"Cast of a tensor to {OnnxTensors.TypeName((int)to)} is not supported."),
                 };
             }
 

@@ -19,7 +19,8 @@ public class KernelBenchmarks
     private static readonly ConvGeometry Pool = new(8, 28, 28, 2, 2, 2, 2, 0, 0, 1, 1);
     private float[] _x = [];
     private float[] _y = [];
-    private float[] _condition = [];
+    private bool[] _condition = [];
+    private long[] _indices = [];
     private float[] _destination = [];
     private float[] _images = [];
     private float[] _weight = [];
@@ -37,7 +38,8 @@ public class KernelBenchmarks
         var generator = new Generator(13);
         _x = Tensor.Uniform([Length], -1, 1, generator).ToArray<float>();
         _y = Tensor.Uniform([Length], -1, 1, generator).ToArray<float>();
-        _condition = Tensor.RandInt(0, 2, [Length], generator).ToArray<float>();
+        _condition = Tensor.RandInt(0, 2, [Length], generator).ToArray<bool>();
+        _indices = new long[Length];
         _destination = new float[Length];
         _images = Tensor.Uniform([Batch * Conv.ImageSize], -1, 1, generator).ToArray<float>();
         _weight = Tensor.Uniform([OutChannels * Conv.ColumnRows], -1, 1, generator).ToArray<float>();
@@ -62,7 +64,7 @@ public class KernelBenchmarks
             case "where":
                 for (int i = 0; i < d.Length; i++)
                 {
-                    d[i] = _condition[i] != 0 ? x[i] : y[i];
+                    d[i] = _condition[i] ? x[i] : y[i];
                 }
 
                 return d[0];
@@ -107,8 +109,8 @@ public class KernelBenchmarks
                 Select.Where<float>(_condition, _x, _y, _destination);
                 return _destination[0];
             case "argmax":
-                ArgReduce.Axis<float>(true, _x, _destination.AsSpan(0, 1024), 1024, 1024, 1);
-                return _destination[0];
+                ArgReduce.Axis<float>(true, _x, _indices.AsSpan(0, 1024), 1024, 1024, 1);
+                return _indices[0];
             case "im2col":
                 Im2Col.Unfold<float>(_images.AsSpan(0, Conv.ImageSize), Conv, _columns);
                 return _columns[0];
@@ -116,8 +118,8 @@ public class KernelBenchmarks
                 Convolution.Forward<float>(_images, _weight, _output, Batch, OutChannels, 1, Conv);
                 return _output[0];
             default:
-                Pooling.MaxIndices<float>(_images, Batch * Pool.Channels, Pool, _destination);
-                return _destination[0];
+                Pooling.MaxIndices<float>(_images, Batch * Pool.Channels, Pool, _indices);
+                return _indices[0];
         }
     }
 

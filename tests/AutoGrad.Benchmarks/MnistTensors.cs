@@ -59,20 +59,7 @@ public sealed class MnistTensors
         }
 
         MnistSplit train = MnistFiles.LoadTrain(directory);
-        var pixels = new float[train.Count * train.PixelsPerImage];
-        for (int i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = train.Images[i] / 255f;
-        }
-
-        var classes = new float[train.Count];
-        for (int i = 0; i < classes.Length; i++)
-        {
-            classes[i] = train.Labels[i];
-        }
-
-        return new MnistTensors(Tensor.FromArray(pixels, train.Count, train.PixelsPerImage),
-            Tensor.FromArray(classes, train.Count).OneHot(10), real: true);
+        return new MnistTensors(train.ImagesTensor(), train.LabelsTensor().OneHot(10), real: true);
     }
 
     private static string? FindDataDirectory()

@@ -22,7 +22,7 @@ public sealed class ModelExportTests(ITestOutputHelper output)
         return name switch
         {
             "xor" => (new Sequential(new Dense(3, "tanh", inputSize: 2), new Dense(1, "sigmoid", inputSize: 3)), TensorSpec.Batched(2), 1,
-                (n, g) => Tensor.RandInt(0, 2, [n, 2], g)),
+                (n, g) => Tensor.RandInt(0, 2, [n, 2], g, DType.Float32)),
             "mnist_mlp" => (MnistModels.Create(MnistModels.Mlp), TensorSpec.Batched(784), 10, (n, g) => Tensor.Rand([n, 784], g)),
             // The CustomLayer example's Highway layer between two dense layers, classifying points of the plane.
             "custom_layer" => (new Sequential(new Dense(8, "tanh", inputSize: 2), new AutoGrad.Examples.CustomLayer.Highway(8), new Dense(2, inputSize: 8)),
@@ -37,7 +37,7 @@ public sealed class ModelExportTests(ITestOutputHelper output)
         : prediction.LogSoftmax(1).Mul(target).Sum([1]).Neg().Mean();
 
     private static Tensor Targets(int n, int classes, Generator g) =>
-        classes == 1 ? Tensor.RandInt(0, 2, [n, 1], g) : Tensor.RandInt(0, classes, [n], g).OneHot(classes);
+        classes == 1 ? Tensor.RandInt(0, 2, [n, 1], g, DType.Float32) : Tensor.RandInt(0, classes, [n], g).OneHot(classes);
 
     [Theory]
     [MemberData(nameof(Models))]

@@ -25,9 +25,15 @@ internal static class Ort
         for (int i = 0; i < inputs.Length; i++)
         {
             int[] dims = inputs[i].Shape.ToArray();
-            feeds.Add(inputs[i].DType == DType.Float64
-                ? NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<double>(inputs[i].ToArray<double>(), dims))
-                : NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<float>(inputs[i].ToArray<float>(), dims)));
+            feeds.Add(inputs[i].DType switch
+            {
+                DType.Float64 => NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<double>(inputs[i].ToArray<double>(), dims)),
+                DType.Int64 => NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<long>(inputs[i].ToArray<long>(), dims)),
+                DType.Int32 => NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<int>(inputs[i].ToArray<int>(), dims)),
+                DType.Bool => NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<bool>(inputs[i].ToArray<bool>(), dims)),
+                DType.UInt8 => NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<byte>(inputs[i].ToArray<byte>(), dims)),
+                _ => NamedOnnxValue.CreateFromTensor(names[i], new DenseTensor<float>(inputs[i].ToArray<float>(), dims)),
+            });
         }
 
         using var results = session.Run(feeds);
@@ -37,6 +43,22 @@ internal static class Ort
             if (result.Value is DenseTensor<double> d)
             {
                 outputs.Add(d.Dimensions.Length == 0 ? Tensor.Scalar(d.GetValue(0), DType.Float64) : Tensor.FromArray(d.ToArray(), [.. d.Dimensions.ToArray()]));
+            }
+            else if (result.Value is DenseTensor<long> l)
+            {
+                outputs.Add(Tensor.FromArray(l.ToArray(), [.. l.Dimensions.ToArray()]));
+            }
+            else if (result.Value is DenseTensor<int> n)
+            {
+                outputs.Add(Tensor.FromArray(n.ToArray(), [.. n.Dimensions.ToArray()]));
+            }
+            else if (result.Value is DenseTensor<bool> b)
+            {
+                outputs.Add(Tensor.FromArray(b.ToArray(), [.. b.Dimensions.ToArray()]));
+            }
+            else if (result.Value is DenseTensor<byte> u)
+            {
+                outputs.Add(Tensor.FromArray(u.ToArray(), [.. u.Dimensions.ToArray()]));
             }
             else
             {
@@ -52,6 +74,8 @@ internal static class Ort
     public static double MaxRelativeError(Tensor actual, Tensor expected)
     {
         Assert.Equal(expected.Shape, actual.Shape);
+        // Integer and bool results must match in dtype too (ONNX's int64 ArgMax, bool comparisons).
+        Assert.Equal(expected.DType, actual.DType);
         double[] a = actual.ToArray<double>(), e = expected.ToArray<double>();
         double worst = 0;
         for (int i = 0; i < a.Length; i++)

@@ -35,7 +35,7 @@ internal static class PyTorchModels
         return MnistFiles.Load(directory);
     }
 
-    /// <summary>Images [n, 28, 28] scaled to [0, 1] (PyTorch's preprocessing) and labels [n] as class indices.</summary>
+    /// <summary>Images [n, 28, 28] scaled to [0, 1] (PyTorch's preprocessing) and Int64 labels [n] as class indices.</summary>
     public static (Tensor Images, Tensor Labels) Tensors(MnistSplit split, int? limit = null)
     {
         int n = limit ?? split.Count;
@@ -45,7 +45,7 @@ internal static class PyTorchModels
             pixels[i] = split.Images[i] / 255f;
         }
 
-        var labels = new float[n];
+        var labels = new long[n];
         for (int i = 0; i < n; i++)
         {
             labels[i] = split.Labels[i];

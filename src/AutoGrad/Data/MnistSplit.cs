@@ -24,9 +24,18 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Row
         return Images.AsMemory(index * PixelsPerImage, PixelsPerImage);
     }
 
-    /// <summary>The images as a float32 tensor <c>[Count, Rows·Cols]</c> scaled to [0, 1], ready for a model.</summary>
-    public Tensors.Tensor ImagesTensor()
+    /// <summary>
+    /// The images as a float32 tensor <c>[Count, Rows·Cols]</c> scaled to [0, 1], ready for a model; with
+    /// <paramref name="raw"/>, the pixels as they are in the file, a <see cref="Tensors.DType.UInt8"/> tensor of 0–255.
+    /// </summary>
+    /// <param name="raw">Whether to return the unscaled U8 pixels.</param>
+    public Tensors.Tensor ImagesTensor(bool raw = false)
     {
+        if (raw)
+        {
+            return Tensors.Tensor.FromArray(Images, Count, PixelsPerImage);
+        }
+
         var pixels = new float[Count * PixelsPerImage];
         for (int i = 0; i < pixels.Length; i++)
         {
@@ -36,10 +45,10 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Row
         return Tensors.Tensor.FromArray(pixels, Count, PixelsPerImage);
     }
 
-    /// <summary>The labels as a float32 tensor <c>[Count]</c> of class indices 0–9 (what <c>CrossEntropy</c> takes).</summary>
+    /// <summary>The labels as an <see cref="Tensors.DType.Int64"/> tensor <c>[Count]</c> of class indices 0–9 (what <c>CrossEntropy</c> and accuracy take).</summary>
     public Tensors.Tensor LabelsTensor()
     {
-        var labels = new float[Count];
+        var labels = new long[Count];
         for (int i = 0; i < labels.Length; i++)
         {
             labels[i] = Labels[i];

@@ -74,6 +74,11 @@ public static class AnomalyMode
 
     private static bool IsFinite(Tensor t)
     {
+        if (!t.DType.IsFloatingPoint())
+        {
+            return true; // integers and bools cannot be NaN or infinite
+        }
+
         if (t.DType == DType.Float32)
         {
             var span = t.AsSpan<float>();

@@ -10,15 +10,15 @@ internal static class ArgReduce
     /// Writes, for every (outer, inner) position, the index along the axis of the extreme value as an exact integer
     /// in <typeparamref name="T"/>. Ties go to the first occurrence, as in NumPy; a NaN counts as the extreme.
     /// </summary>
-    public static void Axis<T>(bool max, ReadOnlySpan<T> x, Span<T> destination, int outer, int n, int inner)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    public static void Axis<T>(bool max, ReadOnlySpan<T> x, Span<long> destination, int outer, int n, int inner)
+        where T : unmanaged, INumber<T>
     {
         if (inner == 1)
         {
             for (int o = 0; o < outer; o++)
             {
                 ReadOnlySpan<T> row = x.Slice(o * n, n);
-                destination[o] = T.CreateTruncating(max ? TensorPrimitives.IndexOfMax(row) : TensorPrimitives.IndexOfMin(row));
+                destination[o] = max ? TensorPrimitives.IndexOfMax(row) : TensorPrimitives.IndexOfMin(row);
             }
 
             return;
@@ -27,7 +27,7 @@ internal static class ArgReduce
         for (int o = 0; o < outer; o++)
         {
             ReadOnlySpan<T> block = x.Slice(o * n * inner, n * inner);
-            Span<T> result = destination.Slice(o * inner, inner);
+            Span<long> result = destination.Slice(o * inner, inner);
             for (int i = 0; i < inner; i++)
             {
                 T best = block[i];
@@ -42,7 +42,7 @@ internal static class ArgReduce
                     }
                 }
 
-                result[i] = T.CreateTruncating(bestIndex);
+                result[i] = bestIndex;
             }
         }
     }

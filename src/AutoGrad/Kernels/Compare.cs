@@ -47,6 +47,29 @@ internal static class Compare
         }
     }
 
+    /// <summary>
+    /// destination[i] = x[i] ⋈ y[i] as bool, for any numeric element type; an operand of length 1 stands for every
+    /// element (IEEE semantics: NaN compares false except for "not equal").
+    /// </summary>
+    public static void ToBool<T>(Comparison kind, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<bool> destination)
+        where T : unmanaged, INumber<T>
+    {
+        bool xScalar = x.Length == 1, yScalar = y.Length == 1;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            T a = x[xScalar ? 0 : i], b = y[yScalar ? 0 : i];
+            destination[i] = kind switch
+            {
+                Comparison.Greater => a > b,
+                Comparison.GreaterEqual => a >= b,
+                Comparison.Less => a < b,
+                Comparison.LessEqual => a <= b,
+                Comparison.Equal => a == b,
+                _ => a != b,
+            };
+        }
+    }
+
     private static void Drive<TOperator, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         where TOperator : IComparisonOperator
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -6,11 +6,11 @@ namespace AutoGrad.Kernels;
 internal static class Pooling
 {
     /// <summary>
-    /// For each window of each C×H×W plane, the flat index (row·W + column) of its largest element, written as a
-    /// number into <paramref name="destination"/> (planes × oH × oW). Padding positions are never chosen, so
+    /// For each window of each C×H×W plane, the flat index (row·W + column) of its largest element, written as an
+    /// int64 into <paramref name="destination"/> (planes × oH × oW). Padding positions are never chosen, so
     /// padding behaves as −∞. Ties go to the first element in row-major window order; a NaN wins, so NaN propagates.
     /// </summary>
-    public static void MaxIndices<T>(ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> destination)
+    public static void MaxIndices<T>(ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<long> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
@@ -41,7 +41,7 @@ internal static class Pooling
                         }
                     }
 
-                    destination[o] = T.CreateTruncating(best);
+                    destination[o] = best;
                 }
             }
         }

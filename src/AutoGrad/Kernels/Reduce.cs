@@ -16,7 +16,7 @@ internal static class Reduce
 {
     /// <summary>Reduces axis <c>n</c> of <paramref name="x"/> viewed as (outer, n, inner) into <paramref name="destination"/> (outer, inner).</summary>
     public static void Axis<T>(ReduceKind kind, ReadOnlySpan<T> x, Span<T> destination, int outer, int n, int inner)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where T : unmanaged, INumber<T>
     {
         if (n == 0)
         {

@@ -32,15 +32,15 @@ internal static class Select
     }
 
     /// <summary>
-    /// destination[i] = condition[i] != 0 ? x[i] : y[i]. A true select rather than y + c·(x − y), so an infinite or NaN
+    /// destination[i] = condition[i] ? x[i] : y[i]. A true select rather than y + c·(x − y), so an infinite or NaN
     /// value in the branch not taken never leaks into the result (the usual reason to call where).
     /// </summary>
-    public static void Where<T>(ReadOnlySpan<T> condition, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    public static void Where<T>(ReadOnlySpan<bool> condition, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
+        where T : unmanaged
     {
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = condition[i] != T.Zero ? x[i] : y[i];
+            destination[i] = condition[i] ? x[i] : y[i];
         }
     }
 }

@@ -259,28 +259,16 @@ internal static class Checkpoint
 
     private static SafeTensorEntry ToEntry(string name, Tensor tensor)
     {
-        long[] shape = [.. tensor.Shape.ToArray().Select(d => (long)d)];
-        return tensor.DType == DType.Float32
-            ? SafeTensorEntry.FromSingles(name, shape, tensor.AsSpan<float>())
-            : SafeTensorEntry.FromDoubles(name, shape, tensor.AsSpan<double>());
+        return SafeTensorEntry.FromTensor(name, tensor);
     }
 
     private static bool TypeOf(SafeTensorEntry entry, out TensorType type, out string? problem)
     {
         type = default;
         problem = null;
-        DType dtype;
-        if (entry.DType == SafeTensorDTypes.F32)
+        if (SafeTensorEntry.TensorDTypeOf(entry.DType) is not { } dtype)
         {
-            dtype = DType.Float32;
-        }
-        else if (entry.DType == SafeTensorDTypes.F64)
-        {
-            dtype = DType.Float64;
-        }
-        else
-        {
-            problem = $"'{entry.Name}': dtype {entry.DType} is not supported (only F32 and F64)";
+            problem = $"'{entry.Name}': dtype {entry.DType} is not supported (only F32, F64, I64, I32, BOOL and U8)";
             return false;
         }
 
@@ -296,6 +284,5 @@ internal static class Checkpoint
 
     private static Tensor FromEntry(SafeTensorEntry entry, Shape shape) => FromEntryFlat(entry).Reshape(shape);
 
-    private static Tensor FromEntryFlat(SafeTensorEntry entry) =>
-        entry.DType == SafeTensorDTypes.F32 ? Tensor.FromArray(entry.ToSingles()) : Tensor.FromArray(entry.ToDoubles());
+    private static Tensor FromEntryFlat(SafeTensorEntry entry) => entry.ToTensor().Reshape(-1);
 }

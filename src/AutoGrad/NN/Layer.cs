@@ -324,7 +324,7 @@ public abstract class Layer
     /// mode (so batch-norm statistics and dropout are untouched) with no gradients recorded.
     /// </summary>
     /// <param name="exampleShape">The shape of one example, without the batch axis (e.g. <c>[784]</c> or <c>[1, 28, 28]</c>).</param>
-    /// <param name="dtype">The dtype of the parameters to create.</param>
+    /// <param name="dtype">The dtype of the zeros fed in, which lazily built parameters follow; <see cref="DType.Int64"/> for a model that starts with an <c>Embedding</c>.</param>
     /// <returns>This layer, for chaining (<c>model.Build([784]).Summary()</c>).</returns>
     public Layer Build(Shape exampleShape, DType dtype = DType.Float32)
     {

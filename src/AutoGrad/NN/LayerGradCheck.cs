@@ -12,13 +12,13 @@ public static class LayerGradCheck
 {
     /// <summary>Runs the check and returns the worst element.</summary>
     /// <param name="layer">The layer; it is converted to float64 in place.</param>
-    /// <param name="input">A sample input (converted to float64).</param>
+    /// <param name="input">A sample input (converted to float64 when it is floating point; integer inputs such as embedding indices stay as they are).</param>
     /// <param name="checkInput">Whether to check the input's gradient too (false for integer inputs such as embedding indices).</param>
     /// <param name="options">GradCheck settings.</param>
     public static GradCheckResult Check(Layer layer, Tensor input, bool checkInput = true, GradCheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        Tensor x = input.To(DType.Float64);
+        Tensor x = input.DType.IsFloatingPoint() ? input.To(DType.Float64) : input;
 
         // Eager parameters are converted first, then lazy ones are built by a call in float64.
         layer.To(DType.Float64);

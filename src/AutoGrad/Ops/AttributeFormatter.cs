@@ -16,6 +16,7 @@ public static class AttributeFormatter
         int i => i.ToString(CultureInfo.InvariantCulture),
         long l => l.ToString(CultureInfo.InvariantCulture),
         Shape s => s.ToString(),
+        DType t => t.ShortName(),
         int[] a => a.Length == 1 ? $"({a[0]},)" : "(" + string.Join(",", a) + ")",
         System.Collections.IEnumerable e and not string => "(" + string.Join(",", e.Cast<object?>().Select(Format)) + ")",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

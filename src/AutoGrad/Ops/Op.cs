@@ -24,6 +24,25 @@ public abstract class Op
     public virtual bool IsDifferentiable => true;
 
     /// <summary>
+    /// Whether input <paramref name="input"/> may have <paramref name="dtype"/>. By default ops take floating-point
+    /// tensors only, and the dispatcher refuses an integer or boolean input with a message naming the op and the dtype;
+    /// ops defined on integers (arithmetic, comparisons, shaping, indices) accept more.
+    /// </summary>
+    /// <param name="input">The input's position.</param>
+    /// <param name="dtype">Its dtype.</param>
+    protected internal virtual bool AcceptsDType(int input, DType dtype) => dtype.IsFloatingPoint();
+
+    /// <summary>
+    /// The position from which on the inputs are brought to one dtype before the op runs, by
+    /// <see cref="DTypeExtensions.Promote"/> (PyTorch's type promotion), with explicit <c>cast</c> ops that graphs show;
+    /// null (the default) when the op takes its inputs as they are.
+    /// </summary>
+    internal virtual int? PromotedFrom => null;
+
+    /// <summary>Whether promotion also turns integer and boolean operands into float32 (true division, as PyTorch's <c>/</c>).</summary>
+    internal virtual bool PromotesToFloat => false;
+
+    /// <summary>
     /// True when <see cref="Forward"/> writes every element of its output whatever the input values and shapes
     /// (empty and rank-0 included): the eager dispatcher then allocates the output without zeroing it. Leave it false
     /// for a forward that accumulates into its output or skips elements.

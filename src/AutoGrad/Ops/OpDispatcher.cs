@@ -46,6 +46,22 @@ internal static class OpDispatcher
 
     public static Tensor Apply(Op op, ReadOnlySpan<Tensor> inputs)
     {
+        if (op.PromotedFrom is int first)
+        {
+            inputs = Promote(op, inputs, first);
+        }
+
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            DType dtype = inputs[i].DType;
+            if (!op.AcceptsDType(i, dtype))
+            {
+                throw new ArgumentException(
+                    $"{op.Name}: input {i} is {inputs[i].Type}, but {op.Name} is not defined for {dtype.ShortName()} tensors" +
+                    (dtype.IsFloatingPoint() ? "." : "; convert it first, e.g. x.To(DType.Float32)."));
+            }
+        }
+
         TypeBuffer buffer = default;
         Span<TensorType> types = inputs.Length <= 4 ? ((Span<TensorType>)buffer)[..inputs.Length] : new TensorType[inputs.Length];
         bool anyRequiresGrad = false;
@@ -109,7 +125,8 @@ internal static class OpDispatcher
             AnomalyMode.CheckForward(op.Name, output);
         }
 
-        if (anyRequiresGrad && op.IsDifferentiable && GradMode.IsEnabled)
+        // Integer and boolean results carry no gradient (a cast to i64, an argmax), as in PyTorch.
+        if (anyRequiresGrad && op.IsDifferentiable && GradMode.IsEnabled && type.DType.IsFloatingPoint())
         {
             output.gradFn = new Node(op, inputs, output, types.ToArray());
         }
@@ -119,6 +136,38 @@ internal static class OpDispatcher
     }
 
     /// <summary>A state write into a tensor that requires grad while gradients are recorded would go undifferentiated.</summary>
+    /// <summary>Brings inputs[first..] to their promoted dtype with recorded casts; the span itself when they already agree.</summary>
+    private static ReadOnlySpan<Tensor> Promote(Op op, ReadOnlySpan<Tensor> inputs, int first)
+    {
+        TensorType common = inputs[first].Type;
+        for (int i = first + 1; i < inputs.Length; i++)
+        {
+            // Only whether an operand is 0-D matters to promotion, so the higher-rank shape stands for the operands so far.
+            Shape shape = common.Shape.Rank >= inputs[i].Shape.Rank ? common.Shape : inputs[i].Shape;
+            common = new TensorType(shape, DTypeExtensions.Promote(common, inputs[i].Type));
+        }
+
+        DType target = op.PromotesToFloat && !common.DType.IsFloatingPoint() ? DType.Float32 : common.DType;
+        bool same = true;
+        for (int i = first; i < inputs.Length; i++)
+        {
+            same &= inputs[i].DType == target;
+        }
+
+        if (same)
+        {
+            return inputs;
+        }
+
+        var promoted = inputs.ToArray();
+        for (int i = first; i < promoted.Length; i++)
+        {
+            promoted[i] = promoted[i].To(target);
+        }
+
+        return promoted;
+    }
+
     private static void CheckWritable(Op op, ReadOnlySpan<Tensor> inputs)
     {
         foreach (int i in op.WrittenInputs)

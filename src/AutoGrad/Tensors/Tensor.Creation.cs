@@ -12,6 +12,22 @@ public sealed partial class Tensor
     public static Tensor FromArray(double[] data, params int[] shape) =>
         new((double[])data.Clone(), shape.Length == 0 ? new Shape(data.Length) : new Shape(shape));
 
+    /// <summary>An <see cref="DType.Int64"/> tensor over a copy of flat row-major data (1-D when no shape is given), as <c>torch.tensor([1, 2])</c> gives int64.</summary>
+    /// <exception cref="ArgumentException">The data length does not match the shape.</exception>
+    public static Tensor FromArray(long[] data, params int[] shape) => Copy(data, shape);
+
+    /// <summary>An <see cref="DType.Int32"/> tensor over a copy of flat row-major data (1-D when no shape is given).</summary>
+    /// <exception cref="ArgumentException">The data length does not match the shape.</exception>
+    public static Tensor FromArray(int[] data, params int[] shape) => Copy(data, shape);
+
+    /// <summary>A <see cref="DType.Bool"/> tensor over a copy of flat row-major data (1-D when no shape is given).</summary>
+    /// <exception cref="ArgumentException">The data length does not match the shape.</exception>
+    public static Tensor FromArray(bool[] data, params int[] shape) => Copy(data, shape);
+
+    /// <summary>A <see cref="DType.UInt8"/> tensor over a copy of flat row-major data (1-D when no shape is given), e.g. raw pixels.</summary>
+    /// <exception cref="ArgumentException">The data length does not match the shape.</exception>
+    public static Tensor FromArray(byte[] data, params int[] shape) => Copy(data, shape);
+
     /// <summary>A 2-D float32 tensor from a rectangular array.</summary>
     public static Tensor FromArray(float[,] data) => From2D(data, DType.Float32);
 
@@ -25,6 +41,12 @@ public sealed partial class Tensor
     /// <summary>A 2-D float64 tensor from a jagged array whose rows all have the same length.</summary>
     /// <exception cref="ArgumentException">The rows differ in length.</exception>
     public static Tensor FromArray(double[][] rows) => FromJagged(rows, DType.Float64);
+
+    private static Tensor Copy<T>(T[] data, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new((T[])data.Clone(), shape.Length == 0 ? new Shape(data.Length) : new Shape(shape));
+    }
 
     /// <summary>A 0-D (scalar) tensor.</summary>
     public static Tensor Scalar(double value, DType dtype = DType.Float32) => Full(Shape.Scalar, value, dtype);
@@ -49,8 +71,31 @@ public sealed partial class Tensor
     /// <summary>Ones with this tensor's shape and dtype.</summary>
     public Tensor OnesLike() => Full(Shape, 1.0, DType);
 
-    /// <summary>A 0-D constant of this tensor's dtype; how scalars enter binary ops.</summary>
-    internal Tensor ScalarLike(double value) => Scalar(value, DType);
+    /// <summary>
+    /// A 0-D constant for a C# <c>double</c> operand of a binary op: of this tensor's dtype when it is floating point, else
+    /// float32, so that, as in PyTorch, an integer tensor times 0.5 is a float tensor (never a silently truncated 0).
+    /// </summary>
+    internal Tensor ScalarLike(double value) => Scalar(value, DType.IsFloatingPoint() ? DType : DType.Float32);
+
+    /// <summary>A 0-D constant for a C# integer operand: of this tensor's dtype unless it is bool (then int64).</summary>
+    internal Tensor ScalarLike(long value) => Scalar(value, DType == DType.Bool ? DType.Int64 : DType);
+
+    /// <summary>
+    /// A 0-D constant to compare with: a whole <paramref name="value"/> compares in this tensor's integer dtype (exact);
+    /// otherwise as <see cref="ScalarLike(double)"/>. The result of a comparison is bool either way.
+    /// </summary>
+    internal Tensor ComparandLike(double value)
+    {
+        // Every whole double in [min, max] converts to the dtype exactly (2^63 itself does not fit an int64).
+        (double min, double max) = DType switch
+        {
+            DType.Int64 => (-9223372036854775808.0, 9223372036854774784.0),
+            DType.Int32 => (int.MinValue, int.MaxValue),
+            DType.UInt8 => (0, 255),
+            _ => (1, 0),
+        };
+        return double.IsInteger(value) && value >= min && value <= max ? Scalar(value, DType) : ScalarLike(value);
+    }
 
     /// <summary>Values start, start+step, … below stop (like <c>numpy.arange</c>).</summary>
     /// <exception cref="ArgumentException">step is zero.</exception>
@@ -135,9 +180,9 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>Uniform integers in [low, high), stored exactly in a float tensor.</summary>
+    /// <summary>Uniform integers in [low, high), <see cref="DType.Int64"/> by default as <c>torch.randint</c>.</summary>
     /// <exception cref="ArgumentException">high is not above low.</exception>
-    public static Tensor RandInt(long low, long high, Shape shape, Generator? generator = null, DType dtype = DType.Float32)
+    public static Tensor RandInt(long low, long high, Shape shape, Generator? generator = null, DType dtype = DType.Int64)
     {
         generator ??= Generator.Default;
         var t = new Tensor(shape, dtype);
@@ -147,17 +192,6 @@ public sealed partial class Tensor
         }
 
         return t;
-    }
-
-    /// <summary>A copy converted to another dtype (this tensor itself when it already has it). Not differentiable across dtypes.</summary>
-    public Tensor To(DType dtype)
-    {
-        if (dtype == DType)
-        {
-            return this;
-        }
-
-        return dtype == DType.Float32 ? new Tensor(ToArray<float>(), Shape) : new Tensor(ToArray<double>(), Shape);
     }
 
     private static Tensor From2D<T>(T[,] data, DType dtype)

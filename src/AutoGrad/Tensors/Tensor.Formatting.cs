@@ -11,9 +11,9 @@ public sealed partial class Tensor
     private const int EdgeItems = 3;
 
     /// <summary>
-    /// Prints like NumPy: nested brackets, values right-aligned to a common width, whole numbers as <c>1.</c>, and
-    /// summarized with <c>...</c> when the tensor has more than <see cref="PrintThreshold"/> elements. Same text on every
-    /// machine (invariant culture).
+    /// Prints like NumPy: nested brackets, values right-aligned to a common width, whole floating-point numbers as
+    /// <c>1.</c>, integers as <c>1</c>, booleans as <c>True</c>/<c>False</c>, and summarized with <c>...</c> when the
+    /// tensor has more than <see cref="PrintThreshold"/> elements. Same text on every machine (invariant culture).
     /// </summary>
     public override string ToString()
     {
@@ -23,13 +23,13 @@ public sealed partial class Tensor
         }
 
         bool summarize = Size > PrintThreshold;
-        var shown = new List<double>();
+        var shown = new List<int>();
         Collect(0, 0, summarize, shown);
-        Func<double, string> format = ChooseFormat(shown);
+        Func<int, string> format = ChooseFormat(shown);
         int width = 0;
-        foreach (double v in shown)
+        foreach (int i in shown)
         {
-            width = Math.Max(width, format(v).Length);
+            width = Math.Max(width, format(i).Length);
         }
 
         var sb = new StringBuilder();
@@ -37,11 +37,11 @@ public sealed partial class Tensor
         return sb.ToString();
     }
 
-    private void Collect(int axis, int offset, bool summarize, List<double> values)
+    private void Collect(int axis, int offset, bool summarize, List<int> positions)
     {
         if (axis == Rank)
         {
-            values.Add(GetFlat(offset));
+            positions.Add(offset);
             return;
         }
 
@@ -51,16 +51,16 @@ public sealed partial class Tensor
         {
             if (i >= 0)
             {
-                Collect(axis + 1, offset + (i * stride), summarize, values);
+                Collect(axis + 1, offset + (i * stride), summarize, positions);
             }
         }
     }
 
-    private void Write(StringBuilder sb, int axis, int offset, bool summarize, Func<double, string> format, int width)
+    private void Write(StringBuilder sb, int axis, int offset, bool summarize, Func<int, string> format, int width)
     {
         if (axis == Rank)
         {
-            sb.Append(format(GetFlat(offset)).PadLeft(width));
+            sb.Append(format(offset).PadLeft(width));
             return;
         }
 
@@ -125,7 +125,31 @@ public sealed partial class Tensor
         }
     }
 
-    private static Func<double, string> ChooseFormat(List<double> values)
+    /// <summary>How the element at a flat position prints, chosen once from the elements shown.</summary>
+    private Func<int, string> ChooseFormat(List<int> positions)
+    {
+        switch (ReadElements())
+        {
+            case bool[] flags:
+                // NumPy reserves the width of "False" even when every value is true: [ True  True].
+                return i => flags[i] ? " True" : "False";
+            case long[] or int[] or byte[]:
+                // Exact: read as long, not through double (an int64 above 2^53 keeps its last digits).
+                long[] wide = Kernels.Cast.ToInt64(this);
+                return i => wide[i].ToString(CultureInfo.InvariantCulture);
+        }
+
+        var values = new List<double>(positions.Count);
+        foreach (int i in positions)
+        {
+            values.Add(GetFlat(i));
+        }
+
+        Func<double, string> format = ChooseFloatFormat(values);
+        return i => format(GetFlat(i));
+    }
+
+    private static Func<double, string> ChooseFloatFormat(List<double> values)
     {
         var inv = CultureInfo.InvariantCulture;
         bool allIntegers = true;

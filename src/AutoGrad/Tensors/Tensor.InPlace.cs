@@ -61,13 +61,29 @@ public sealed partial class Tensor
 
     internal void FillUnchecked(double value)
     {
-        if (DType == DType.Float32)
+        switch (DType)
         {
-            AsSpan<float>().Fill((float)value);
-        }
-        else
-        {
-            AsSpan<double>().Fill(value);
+            case DType.Float32:
+                AsSpan<float>().Fill((float)value);
+                break;
+            case DType.Float64:
+                AsSpan<double>().Fill(value);
+                break;
+            default:
+                // Converted once as an element write converts it (truncation for integers, "not zero" for bool).
+                if (Size > 0)
+                {
+                    SetFlat(0, value);
+                    switch (DType)
+                    {
+                        case DType.Int64: AsSpan<long>().Fill(AsSpan<long>()[0]); break;
+                        case DType.Int32: AsSpan<int>().Fill(AsSpan<int>()[0]); break;
+                        case DType.Bool: AsSpan<bool>().Fill(AsSpan<bool>()[0]); break;
+                        default: AsSpan<byte>().Fill(AsSpan<byte>()[0]); break;
+                    }
+                }
+
+                break;
         }
     }
 

@@ -11,6 +11,12 @@ public sealed partial class Tensor
     /// <summary>Adds a scalar.</summary>
     public static Tensor operator +(double a, Tensor b) => b.Add(a);
 
+    /// <summary><see cref="Tensor.Add(long)"/>: an integer operand keeps an integer tensor's dtype.</summary>
+    public static Tensor operator +(Tensor a, long b) => a.Add(b);
+
+    /// <summary><see cref="Tensor.Add(long)"/> with the integer on the left.</summary>
+    public static Tensor operator +(long a, Tensor b) => b.Add(a);
+
     /// <summary>Elementwise difference with broadcasting.</summary>
     public static Tensor operator -(Tensor a, Tensor b) => a.Sub(b);
 
@@ -20,6 +26,12 @@ public sealed partial class Tensor
     /// <summary>A scalar minus each element.</summary>
     public static Tensor operator -(double a, Tensor b) => b.RSub(a);
 
+    /// <summary><see cref="Tensor.Sub(long)"/>: an integer operand keeps an integer tensor's dtype.</summary>
+    public static Tensor operator -(Tensor a, long b) => a.Sub(b);
+
+    /// <summary><see cref="Tensor.Sub(long)"/> with the integer on the left.</summary>
+    public static Tensor operator -(long a, Tensor b) => b.RSub(a);
+
     /// <summary>Elementwise product with broadcasting.</summary>
     public static Tensor operator *(Tensor a, Tensor b) => a.Mul(b);
 
@@ -28,6 +40,12 @@ public sealed partial class Tensor
 
     /// <summary>Multiplies by a scalar.</summary>
     public static Tensor operator *(double a, Tensor b) => b.Mul(a);
+
+    /// <summary><see cref="Tensor.Mul(long)"/>: an integer operand keeps an integer tensor's dtype.</summary>
+    public static Tensor operator *(Tensor a, long b) => a.Mul(b);
+
+    /// <summary><see cref="Tensor.Mul(long)"/> with the integer on the left.</summary>
+    public static Tensor operator *(long a, Tensor b) => b.Mul(a);
 
     /// <summary>Elementwise quotient with broadcasting.</summary>
     public static Tensor operator /(Tensor a, Tensor b) => a.Div(b);

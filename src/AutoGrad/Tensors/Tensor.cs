@@ -1,12 +1,13 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using AutoGrad.Differentiation;
 
 namespace AutoGrad.Tensors;
 
 /// <summary>
-/// A dense, row-major, n-dimensional array of <see cref="DType.Float32"/> or <see cref="DType.Float64"/> numbers that
-/// records the operations applied to it so that gradients can be derived automatically.
+/// A dense, row-major, n-dimensional array of numbers (floating point by default; integer or boolean, see
+/// <see cref="Tensors.DType"/>) that records the operations applied to it so that gradients can be derived automatically.
 /// </summary>
 /// <remarks>
 /// Tensors are ordinary managed objects: nothing needs disposing. Operations never modify their inputs; the few
@@ -41,7 +42,7 @@ public sealed partial class Tensor
     {
         Shape = shape;
         DType = dtype;
-        storage = new TensorStorage(dtype == DType.Float32 ? new float[shape.Size] : new double[shape.Size]);
+        storage = new TensorStorage(dtype.Allocate(shape.Size));
     }
 
     /// <summary>Allocates a tensor whose contents are unspecified (not zeroed) when <paramref name="uninitialized"/>.</summary>
@@ -50,20 +51,15 @@ public sealed partial class Tensor
     {
         Shape = type.Shape;
         DType = type.DType;
-        int size = Shape.Size;
-        storage = new TensorStorage(!uninitialized ? (DType == DType.Float32 ? new float[size] : new double[size])
-            : DType == DType.Float32 ? GC.AllocateUninitializedArray<float>(size) : GC.AllocateUninitializedArray<double>(size));
+        storage = new TensorStorage(DType.Allocate(Shape.Size, uninitialized));
     }
 
-    /// <summary>Wraps an owned <c>float[]</c> or <c>double[]</c> whose length matches the shape.</summary>
+    /// <summary>Wraps an owned element array (<c>float[]</c>, <c>double[]</c>, <c>long[]</c>, <c>int[]</c>, <c>bool[]</c> or <c>byte[]</c>) whose length matches the shape.</summary>
     internal Tensor(Array data, Shape shape)
     {
-        DType = data switch
-        {
-            float[] => DType.Float32,
-            double[] => DType.Float64,
-            _ => throw new ArgumentException($"Tensor data must be float[] or double[], got {data.GetType().Name}."),
-        };
+        DType = data.GetType().GetElementType() is { } element && data.Rank == 1
+            ? DTypeExtensions.Of(element)
+            : throw new ArgumentException($"Tensor data must be a one-dimensional element array, got {data.GetType().Name}.");
         if (data.Length != shape.Size)
         {
             throw new ArgumentException($"Data of length {data.Length} does not fit shape {shape} ({shape.Size} elements).");
@@ -110,14 +106,22 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs you differentiate by);
-    /// results of operations on such tensors require gradients automatically.
+    /// results of operations on such tensors require gradients automatically. Only floating-point tensors can.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Turning it off on a non-leaf (use <see cref="Detach"/>).</exception>
+    /// <exception cref="InvalidOperationException">Turning it off on a non-leaf (use <see cref="Detach"/>), or turning it on
+    /// for an integer or boolean tensor (gradients are only defined for floating point, as in PyTorch).</exception>
     public bool RequiresGrad
     {
         get => requiresGrad || gradFn is not null;
         set
         {
+            if (value && !DType.IsFloatingPoint())
+            {
+                throw new InvalidOperationException(
+                    $"Only floating-point tensors can require gradients; this one ('{Name ?? "unnamed"}') is {Type}. " +
+                    "Convert it first (x.To(DType.Float32)) if it should be differentiated.");
+            }
+
             if (gradFn is not null && !value)
             {
                 throw new InvalidOperationException(
@@ -182,12 +186,29 @@ public sealed partial class Tensor
     internal Span<T> AsSpan<T>()
         where T : unmanaged
     {
-        if (typeof(T) == typeof(float) ? DType != DType.Float32 : DType != DType.Float64)
+        if (typeof(T) != DType.ClrType())
         {
             throw new InvalidOperationException($"Tensor of dtype {DType} read as {typeof(T).Name}.");
         }
 
         return new Span<T>(Unsafe.As<T[]>(storage.Data), storage.Offset, storage.Length);
+    }
+
+    /// <summary>
+    /// The element buffer reinterpreted as raw units of the same size (<c>byte</c>, <c>int</c> or <c>long</c>), for
+    /// kernels that only move elements (permute, slice, broadcast, gather): one instantiation serves every dtype of that
+    /// size, and moving bits never changes a value.
+    /// </summary>
+    internal Span<T> Raw<T>()
+        where T : unmanaged
+    {
+        if (Unsafe.SizeOf<T>() != DType.ElementSize())
+        {
+            throw new InvalidOperationException($"Tensor of dtype {DType} moved as {typeof(T).Name}.");
+        }
+
+        ref byte start = ref MemoryMarshal.GetArrayDataReference(storage.Data);
+        return MemoryMarshal.CreateSpan(ref Unsafe.Add(ref Unsafe.As<byte, T>(ref start), storage.Offset), Size);
     }
 
     /// <summary>The elements as memory of <typeparamref name="T"/> (for kernels that hand slices to worker threads).</summary>
@@ -208,12 +229,35 @@ public sealed partial class Tensor
     /// <summary>Sets every element to zero (no version bump: for outputs a kernel is about to write).</summary>
     internal void ClearElements() => Array.Clear(storage.Data, storage.Offset, storage.Length);
 
+    /// <summary>
+    /// The elements as an array of their own element type, for the integer paths that compute on whole arrays: the
+    /// storage array itself when the tensor spans all of it (do not write to it), else a copy of the tensor's slice.
+    /// </summary>
+    internal Array ReadElements()
+    {
+        if (storage.Offset == 0 && storage.Length == storage.Data.Length)
+        {
+            return storage.Data;
+        }
+
+        Array copy = Array.CreateInstance(storage.Data.GetType().GetElementType()!, Size);
+        Array.Copy(storage.Data, storage.Offset, copy, 0, Size);
+        return copy;
+    }
+
+    /// <summary>Copies <paramref name="values"/> (an array of this tensor's element type and size) into the elements.</summary>
+    internal void WriteElements(Array values) => Array.Copy(values, 0, storage.Data, storage.Offset, Size);
+
     /// <summary>Copies the values, in row-major order, converting to float32 if needed.</summary>
     public float[] ToArray() => ToArray<float>();
 
-    /// <summary>Copies the values, in row-major order, converting to <typeparamref name="T"/> (float or double) if needed.</summary>
+    /// <summary>
+    /// Copies the values, in row-major order, converting to <typeparamref name="T"/> (float, double, long, int, bool or
+    /// byte) if needed: floating point to integer truncates toward zero, anything to bool is "not zero".
+    /// </summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not an element type.</exception>
     public T[] ToArray<T>()
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where T : unmanaged
     {
         CheckConcrete("ToArray");
         if (storage.Data is T[])
@@ -222,24 +266,18 @@ public sealed partial class Tensor
         }
 
         var result = new T[Size];
-        if (storage.Data is float[])
-        {
-            ReadOnlySpan<float> f = AsSpan<float>();
-            for (int i = 0; i < f.Length; i++)
-            {
-                result[i] = T.CreateTruncating(f[i]);
-            }
-        }
-        else
-        {
-            ReadOnlySpan<double> d = AsSpan<double>();
-            for (int i = 0; i < d.Length; i++)
-            {
-                result[i] = T.CreateTruncating(d[i]);
-            }
-        }
-
+        _ = DTypeExtensions.Of<T>();
+        Kernels.Cast.Convert(ReadElements(), result);
         return result;
+    }
+
+    /// <summary>The single value of a one-element tensor, converted to <typeparamref name="T"/> as <see cref="ToArray{T}"/> does (e.g. <c>labels[0].Item&lt;long&gt;()</c>).</summary>
+    /// <exception cref="InvalidOperationException">The tensor has more than one element.</exception>
+    public T Item<T>()
+        where T : unmanaged
+    {
+        CheckSingle();
+        return ToArray<T>()[0];
     }
 
     /// <summary>The single value of a one-element tensor, as float.</summary>
@@ -250,14 +288,18 @@ public sealed partial class Tensor
     /// <exception cref="InvalidOperationException">The tensor has more than one element.</exception>
     public double ItemDouble()
     {
+        CheckSingle();
+        return GetFlat(0);
+    }
+
+    private void CheckSingle()
+    {
         if (Size != 1)
         {
             throw new InvalidOperationException($"Item() needs a tensor with exactly one element; this one has shape {Shape} ({Size} elements).");
         }
 
         CheckConcrete("Item");
-
-        return GetFlat(0);
     }
 
     /// <summary>Reads or writes one element by its full index (negative indices count from the end). Writing is an in-place change.</summary>
@@ -292,17 +334,38 @@ public sealed partial class Tensor
         }
     }
 
-    internal double GetFlat(int i) => storage.Data is float[] f ? f[storage.Offset + i] : ((double[])storage.Data)[storage.Offset + i];
+    /// <summary>One element as a double (exact for every dtype except integers beyond 2^53).</summary>
+    internal double GetFlat(int i) => GetFlatAt(storage.Offset + i);
 
-    internal void SetFlat(int i, double value)
+    private double GetFlatAt(int i) => storage.Data switch
     {
-        if (storage.Data is float[] f)
+        float[] f => f[i],
+        double[] d => d[i],
+        long[] l => l[i],
+        int[] n => n[i],
+        bool[] b => b[i] ? 1 : 0,
+        _ => ((byte[])storage.Data)[i],
+    };
+
+    /// <summary>Writes one element, converting as a cast does (truncation toward zero for integers, "not zero" for bool).</summary>
+    internal void SetFlat(int index, double value)
+    {
+        int i = storage.Offset + index;
+        switch (storage.Data)
         {
-            f[storage.Offset + i] = (float)value;
-        }
-        else
-        {
-            ((double[])storage.Data)[storage.Offset + i] = value;
+            case float[] f: f[i] = (float)value; break;
+            case double[] d: d[i] = value; break;
+            case bool[] b: b[i] = value != 0; break;
+            default:
+                long wide = double.IsNaN(value) ? 0 : long.CreateSaturating(value);
+                switch (storage.Data)
+                {
+                    case long[] l: l[i] = wide; break;
+                    case int[] n: n[i] = unchecked((int)wide); break;
+                    default: ((byte[])storage.Data)[i] = unchecked((byte)wide); break;
+                }
+
+                break;
         }
     }
 

@@ -22,7 +22,7 @@ public static partial class OpCatalog
             x => GradOf(x[0].Conv2D(x[1], dilation: 2).Mul(x[2]).Sum(), x[1]),
             g => N(g, [2, 2, 6, 5], [3, 2, 2, 2], [2, 3, 4, 3]));
         yield return Row("index_add via index_select backward",
-            x => GradOf(x[0].IndexSelect(1, Tensor.FromArray(new double[] { 2, 0, 2 })).Mul(x[1]).Sum(), x[0]),
+            x => GradOf(x[0].IndexSelect(1, Tensor.FromArray(new long[] { 2, 0, 2 })).Mul(x[1]).Sum(), x[0]),
             g => N(g, [2, 4], [2, 3]));
         yield return Row("pad_mode_grad via reflect pad backward",
             x => GradOf(x[0].Pad([(0, 0), (2, 1)], PaddingMode.Reflect).Mul(x[1]).Sum(), x[0]),

@@ -74,13 +74,27 @@ public static partial class OpCatalog
         }
 
         // where's condition is a constant: as an input it would be perturbed across 0 by the finite differences.
-        var condition23 = Tensor.FromArray(new double[] { 1, 0, 1, 0, 0, 1 }, 2, 3);
-        var condition21 = Tensor.FromArray(new double[] { 1, 0 }, 2, 1);
+        var condition23 = Tensor.FromArray(new[] { true, false, true, false, false, true }, 2, 3);
+        var condition21 = Tensor.FromArray(new[] { true, false }, 2, 1);
         yield return new("where", "all (2,3)", x => Tensor.Where(condition23, x[0], x[1]), [Normal(s), Normal(s)], 2);
         yield return new("where", "condition (2,1), a (3,), b (2,3)", x => Tensor.Where(condition21, x[0], x[1]), [Normal([3]), Normal(s)], 2);
         yield return new("where", "condition (2,3), a (), b (2,1)", x => Tensor.Where(condition23, x[0], x[1]), [Normal([]), Normal([2, 1])], 2);
         yield return new("where", "condition from a comparison", x => Tensor.Where(x[0].Greater(0.0), x[0].Exp(), x[0].Mul(x[1])),
             [AwayFromZero(s), Normal(s)], 2);
+
+        // Type promotion: a bool or integer operand is cast to the float operand's dtype and held constant.
+        var counts = Tensor.FromArray(new long[] { 3, -1, 0, 2, 5, -4 }, 2, 3);
+        yield return new("mul", "by a bool mask (promoted)", x => x[0].Mul(condition23), [Normal(s)], 2);
+        yield return new("mul", "by an int64 tensor (promoted)", x => x[0].Mul(counts), [Normal(s)], 2);
+        yield return new("add", "int64 row plus float (promoted)", x => Tensor.FromArray(new long[] { 1, 2, 3 }).Add(x[0]).Square(), [Normal(s)], 2);
+        yield return new("sub", "float minus int32 column (promoted)", x => x[0].Sub(Tensor.FromArray(new[] { 7, -2 }, 2, 1)).Square(), [Normal(s)], 2);
+        yield return new("div", "float by an int64 tensor (promoted)", x => x[0].Div(counts.Add(10)), [Normal(s)], 2);
+
+        // cast between float64 and float32 passes the gradient back converted; inputs of size ~1e-4 keep float32's
+        // rounding in the middle below the tolerance of central differences.
+        yield return new("cast", "f64 to f32 and back", x => x[0].To(DType.Float32).To(DType.Float64),
+            [new InputSpec(s, "normal × 1e-4", (shape, g) => Tensor.RandN(shape, g, DType.Float64).Mul(1e-4))], 1,
+            new Tolerance(1e-5, 1e-3, "float32 rounding of inputs near 1e-4 (ulp 1.5e-11) over a 2e-6 central step stays below 1e-5"));
     }
 }
 

@@ -96,7 +96,7 @@ public class AttentionTests(ITestOutputHelper output)
         Tensor kv = Tensor.RandN([1, 3, Embed], generator, DType.Float64).RequireGrad();
         MultiHeadAttention mha = CreateFloat64(2, seed: 7);
         // Query 0 may attend to nothing; query 1 to keys 0 and 2.
-        Tensor mask = Tensor.FromArray(new double[] { 0, 0, 0, 1, 0, 1 }, 2, 3);
+        Tensor mask = Tensor.FromArray(new[] { false, false, false, true, false, true }, 2, 3);
 
         (Tensor output, Tensor weights) = mha.CallWithWeights(q, kv, kv, mask);
         output.Sum().Backward();
@@ -119,7 +119,7 @@ public class AttentionTests(ITestOutputHelper output)
         Tensor q = Tensor.RandN([Batch, Tq, Embed], generator);
         Tensor k = Tensor.RandN([Batch, Tk, Embed], generator);
         Tensor v = Tensor.RandN([Batch, Tk, Embed], generator);
-        Tensor padding = Tensor.FromArray(new float[] { 1, 1, 0, 0, 1, 0, 1, 0 }, Batch, Tk);
+        Tensor padding = Tensor.FromArray(new[] { true, true, false, false, true, false, true, false }, Batch, Tk);
         // Replace every masked key and value with large noise.
         Tensor noise = Tensor.RandN([Batch, Tk, Embed], generator) * 1000.0;
         Tensor keep = padding.Reshape(Batch, Tk, 1);

@@ -12,6 +12,9 @@ public class CrossEntropyOptionTests
     private static readonly double[] Weights = [0.5, 2.0, 1.0, 3.0];
     private static readonly double[] Labels = [1, -100, 3, 0, 1];
 
+    /// <summary>Class labels as the Int64 tensor the loss takes.</summary>
+    private static Tensor LabelTensor(double[] labels, int n) => Tensor.FromArray(labels.Select(v => (long)v).ToArray(), n);
+
     private static double[] Logits() => [.. Enumerable.Range(0, N * C).Select(i => Math.Sin(i * 1.3) * 2)];
 
     /// <summary>PyTorch's definition, written out: per-sample −Σ_c w_c·t_c·(x_c − logsumexp x); mean divides by Σ w_{y_n} over kept samples.</summary>
@@ -69,7 +72,7 @@ public class CrossEntropyOptionTests
         double[] logits = Logits();
         double[] labels = ignore ? Labels : [1, 2, 3, 0, 1];
         var loss = new CrossEntropy(smoothing, reduction, weight: weighted ? Tensor.FromArray(Weights, C) : null, ignoreIndex: ignore ? -100 : null);
-        double[] actual = loss.Compute(Tensor.FromArray(logits, N, C), Tensor.FromArray(labels, N)).ToArray<double>();
+        double[] actual = loss.Compute(Tensor.FromArray(logits, N, C), LabelTensor(labels, N)).ToArray<double>();
         double[] expected = Reference(logits, labels, weighted ? Weights : null, ignore ? -100 : null, smoothing, reduction);
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
@@ -84,7 +87,7 @@ public class CrossEntropyOptionTests
         // Two samples, zero logits over 2 classes: each −log p = ln 2. Labels 0 and 1, weights 1 and 3:
         // PyTorch's mean is (1·ln 2 + 3·ln 2) / (1 + 3) = ln 2, while a plain mean of the weighted losses would be 2·ln 2.
         var loss = new CrossEntropy(weight: Tensor.FromArray(new double[] { 1, 3 }, 2));
-        double value = loss.Compute(Tensor.Zeros([2, 2], DType.Float64), Tensor.FromArray(new double[] { 0, 1 }, 2)).ToArray<double>()[0];
+        double value = loss.Compute(Tensor.Zeros([2, 2], DType.Float64), Tensor.FromArray(new long[] { 0, 1 }, 2)).ToArray<double>()[0];
         Assert.Equal(Math.Log(2), value, 14);
     }
 
@@ -94,7 +97,7 @@ public class CrossEntropyOptionTests
         double[] logits = Logits();
         double[] labels = [1, 2, 1, 0, 3];
         var loss = new CrossEntropy(ignoreIndex: 1);
-        double actual = loss.Compute(Tensor.FromArray(logits, N, C), Tensor.FromArray(labels, N)).ToArray<double>()[0];
+        double actual = loss.Compute(Tensor.FromArray(logits, N, C), LabelTensor(labels, N)).ToArray<double>()[0];
         Assert.Equal(Reference(logits, labels, null, 1, 0, Reduction.Mean)[0], actual, 12);
     }
 
@@ -102,7 +105,7 @@ public class CrossEntropyOptionTests
     public void CrossEntropy_EverySampleIgnored_MeanIsNaN()
     {
         var loss = new CrossEntropy(ignoreIndex: -100);
-        double value = loss.Compute(Tensor.Zeros([2, 3], DType.Float64), Tensor.FromArray(new double[] { -100, -100 }, 2)).ToArray<double>()[0];
+        double value = loss.Compute(Tensor.Zeros([2, 3], DType.Float64), Tensor.FromArray(new long[] { -100, -100 }, 2)).ToArray<double>()[0];
         Assert.True(double.IsNaN(value));
     }
 
@@ -110,7 +113,7 @@ public class CrossEntropyOptionTests
     public void CrossEntropy_IgnoredSample_GetsExactlyZeroGradient()
     {
         var logits = Tensor.FromArray(Logits(), N, C).RequireGrad();
-        new CrossEntropy(weight: Tensor.FromArray(Weights, C), ignoreIndex: -100).Compute(logits, Tensor.FromArray(Labels, N)).Backward();
+        new CrossEntropy(weight: Tensor.FromArray(Weights, C), ignoreIndex: -100).Compute(logits, LabelTensor(Labels, N)).Backward();
         double[] grad = logits.Grad!.ToArray<double>();
         Assert.All(grad[C..(2 * C)], g => Assert.Equal(0.0, g));
         Assert.Contains(grad[..C], g => g != 0);
@@ -123,7 +126,7 @@ public class CrossEntropyOptionTests
     public void CrossEntropy_Options_GradCheckToSecondOrder(double smoothing, bool fromLogits)
     {
         var loss = new CrossEntropy(smoothing, fromLogits: fromLogits, weight: Tensor.FromArray(Weights, C), ignoreIndex: -100);
-        var labels = Tensor.FromArray(Labels, N);
+        var labels = LabelTensor(Labels, N);
         Tensor prediction = fromLogits
             ? Tensor.FromArray(Logits(), N, C)
             : Tensor.FromArray(Logits(), N, C).Softmax(-1);
@@ -147,10 +150,10 @@ public class CrossEntropyOptionTests
     public void CrossEntropy_Options_TraceAtSymbolicBatchAndRunLikeEager()
     {
         var loss = new CrossEntropy(weight: Tensor.FromArray(new float[] { 0.5f, 2, 1, 3 }, C), ignoreIndex: -100);
-        Graph graph = Graph.Trace((p, t) => loss.Compute(p, t), TensorSpec.Batched(C), TensorSpec.Batched());
+        Graph graph = Graph.Trace((p, t) => loss.Compute(p, t), TensorSpec.Batched(C), TensorSpec.Batched(DType.Int64));
         Assert.Contains("one_hot", graph.ToString());
         var logits = Tensor.FromArray(Logits().Select(v => (float)v).ToArray(), N, C);
-        var labels = Tensor.FromArray(Labels.Select(v => (float)v).ToArray(), N);
+        var labels = LabelTensor(Labels, N);
         float eager = loss.Compute(logits, labels).ToArray()[0], traced = graph.Run(logits, labels)[0].ToArray()[0];
         Assert.Equal(eager, traced, 1e-6f);
         Assert.Equal(Reference(Logits(), Labels, Weights, -100, 0, Reduction.Mean)[0], traced, 1e-5);
@@ -161,10 +164,10 @@ public class CrossEntropyOptionTests
     {
         Assert.Contains("must be a [C] vector", Assert.Throws<ArgumentException>(() => new CrossEntropy(weight: Tensor.Ones([2, 2]))).Message);
         var error = Assert.Throws<ArgumentException>(() =>
-            new CrossEntropy(weight: Tensor.Ones([3])).Compute(Tensor.Zeros([2, 4]), Tensor.FromArray(new float[] { 0, 1 }, 2)));
+            new CrossEntropy(weight: Tensor.Ones([3])).Compute(Tensor.Zeros([2, 4]), Tensor.FromArray(new long[] { 0, 1 }, 2)));
         Assert.Contains("the class weights have shape (3,) but the prediction (2, 4) has 4 classes", error.Message);
         var label = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new CrossEntropy(ignoreIndex: -100).Compute(Tensor.Zeros([2, 4]), Tensor.FromArray(new float[] { -1, 1 }, 2)));
-        Assert.Contains("label -1 of sample 0 is not an integer class in [0, 4)", label.Message);
+            new CrossEntropy(ignoreIndex: -100).Compute(Tensor.Zeros([2, 4]), Tensor.FromArray(new long[] { -1, 1 }, 2)));
+        Assert.Contains("label -1 of sample 0 is not a class in [0, 4)", label.Message);
     }
 }

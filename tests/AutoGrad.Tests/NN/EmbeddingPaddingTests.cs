@@ -11,7 +11,7 @@ namespace AutoGrad.Tests.NN;
 public class EmbeddingPaddingTests
 {
     private const int Count = 5, Dim = 3, Padding = 2;
-    private static readonly double[] Indices = [2, 0, 4, 2, 1, 2];
+    private static readonly long[] Indices = [2, 0, 4, 2, 1, 2];
 
     private static double[,] Table() => new double[,] { { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 }, { -1, -2, -3 }, { 0.5, 0.25, 0.125 } };
 
@@ -101,7 +101,7 @@ public class EmbeddingPaddingTests
     {
         Generator.ManualSeed(3);
         var model = new Sequential(new Embedding(Count, Dim, paddingIdx: 0), new Flatten(), new Dense(1));
-        var x = Tensor.FromArray(new float[,] { { 0, 1, 2 }, { 3, 0, 4 }, { 1, 1, 0 }, { 2, 3, 4 } });
+        var x = Tensor.FromArray(new long[] { 0, 1, 2, 3, 0, 4, 1, 1, 0, 2, 3, 4 }, 4, 3);
         var y = Tensor.FromArray(new float[] { 1, -1, 0.5f, 2 }, 4, 1);
         model.Call(x);
         var embedding = (Embedding)model.Layers[0];

@@ -7,7 +7,7 @@ namespace AutoGrad.Tests.NN;
 public class KerasLossFromLogitsTests
 {
     private static readonly Tensor Probabilities = Tensor.FromArray(new double[,] { { 0.7, 0.2, 0.1 }, { 0.1, 0.3, 0.6 } });
-    private static readonly Tensor Labels = Tensor.FromArray(new double[] { 0, 2 });
+    private static readonly Tensor Labels = Tensor.FromArray(new long[] { 0, 2 });
     private static readonly double Expected = -(Math.Log(0.7) + Math.Log(0.6)) / 2;
 
     [Theory]

@@ -12,7 +12,7 @@ public class KerasLossNameTests
 {
     // Softmax rows and their labels: the Keras loss is −mean log p[label].
     private static readonly Tensor Probabilities = Tensor.FromArray(new double[,] { { 0.7, 0.2, 0.1 }, { 0.1, 0.3, 0.6 } });
-    private static readonly Tensor Labels = Tensor.FromArray(new double[] { 0, 2 });
+    private static readonly Tensor Labels = Tensor.FromArray(new long[] { 0, 2 });
     private static readonly double Expected = -(Math.Log(0.7) + Math.Log(0.6)) / 2;
 
     [Theory]
@@ -29,7 +29,7 @@ public class KerasLossNameTests
     public void Fit_SoftmaxOutputIntoALogitsLoss_WarnsOnce()
     {
         var x = Tensor.RandN([8, 4], new Generator(3));
-        var y = Tensor.FromArray(new float[] { 0, 1, 2, 0, 1, 2, 0, 1 });
+        var y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
         var model = new Sequential(new Dense(3, "softmax", kernelInitializer: new GlorotUniform(4), inputSize: 4));
         var output = new StringWriter();
         model.ProgressOutput = output;
@@ -47,7 +47,7 @@ public class KerasLossNameTests
     {
         // A compiled step records no tape, so the warning comes from the values: rows in [0, 1] summing to 1.
         var x = Tensor.RandN([8, 4], new Generator(3));
-        var y = Tensor.FromArray(new float[] { 0, 1, 2, 0, 1, 2, 0, 1 });
+        var y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
         var model = new Sequential(new Dense(3, "softmax", kernelInitializer: new GlorotUniform(4), inputSize: 4));
         var output = new StringWriter();
         model.ProgressOutput = output;
@@ -62,7 +62,7 @@ public class KerasLossNameTests
     public void Fit_LogitsIntoAProbabilityLoss_WarnsOnce()
     {
         var x = Tensor.RandN([8, 4], new Generator(3)) * 5;
-        var y = Tensor.FromArray(new float[] { 0, 1, 2, 0, 1, 2, 0, 1 });
+        var y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
         var model = new Sequential(new Dense(3, kernelInitializer: new GlorotUniform(4), inputSize: 4));
         var output = new StringWriter();
         model.ProgressOutput = output;
@@ -78,7 +78,7 @@ public class KerasLossNameTests
     public void Fit_MatchingOutputAndLoss_DoesNotWarn()
     {
         var x = Tensor.RandN([8, 4], new Generator(3));
-        var y = Tensor.FromArray(new float[] { 0, 1, 2, 0, 1, 2, 0, 1 });
+        var y = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1, 2, 0, 1 });
         var model = new Sequential(new Dense(3, "softmax", kernelInitializer: new GlorotUniform(4), inputSize: 4));
         var output = new StringWriter();
         model.ProgressOutput = output;

@@ -31,7 +31,7 @@ public class LayerGradCheckTests
     public void LayerGradCheck_Embedding_ChecksTheTableOnly()
     {
         var embedding = new Embedding(5, 3);
-        var indices = Tensor.FromArray(new double[] { 4, 0, 4, 2 }, 2, 2);
+        var indices = Tensor.FromArray(new long[] { 4, 0, 4, 2 }, 2, 2);
         var result = LayerGradCheck.Check(embedding, indices, checkInput: false);
         Assert.True(result.Passed, result.Message);
         Assert.Equal(new[] { 2, 2, 3 }, embedding.Call(indices).Shape.ToArray());
@@ -46,9 +46,11 @@ public class LayerGradCheckTests
             embedding.Weight.Assign(Tensor.FromArray(new double[,] { { 0, 1 }, { 2, 3 }, { 4, 5 } }));
         }
 
-        Assert.Equal(new[] { 4.0, 5, 0, 1 }, embedding.Call(Tensor.FromArray(new double[] { 2, 0 })).ToArray<double>());
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => embedding.Call(Tensor.FromArray(new double[] { 3 })));
-        Assert.Contains("Embedding 'embedding': index 3 at flat position 0 is not an integer in [0, 3).", error.Message);
+        Assert.Equal(new[] { 4.0, 5, 0, 1 }, embedding.Call(Tensor.FromArray(new long[] { 2, 0 })).ToArray<double>());
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => embedding.Call(Tensor.FromArray(new long[] { 3 })));
+        Assert.Contains("Embedding 'embedding': index 3 at flat position 0 is not in [0, 3).", error.Message);
+        var floats = Assert.Throws<ArgumentException>(() => embedding.Call(Tensor.FromArray(new double[] { 1 })));
+        Assert.StartsWith("Embedding 'embedding': the indices are f64[1], but indices must be an Int64 or Int32 tensor", floats.Message);
     }
 
     [Fact]

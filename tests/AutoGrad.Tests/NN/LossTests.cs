@@ -8,6 +8,9 @@ public class LossTests
 {
     private static Tensor T(params double[] values) => Tensor.FromArray(values);
 
+    /// <summary>Int64 class labels.</summary>
+    private static Tensor L(params long[] values) => Tensor.FromArray(values);
+
     private static Tensor M(double[,] values) => Tensor.FromArray(values);
 
     public static TheoryData<string, double> KnownValues() => new()
@@ -79,7 +82,7 @@ public class LossTests
     public void CrossEntropy_IntegerLabels_MatchesKnownPyTorchValue()
     {
         // torch.nn.functional.cross_entropy(tensor([[1., 2, 3], [1, 0, -1]]), tensor([2, 0])) = 0.4076
-        var value = new CrossEntropy().Compute(M(new double[,] { { 1, 2, 3 }, { 1, 0, -1 } }), T(2, 0)).ItemDouble();
+        var value = new CrossEntropy().Compute(M(new double[,] { { 1, 2, 3 }, { 1, 0, -1 } }), L(2, 0)).ItemDouble();
         Assert.Equal(0.40760596444438024, value, 12);
     }
 
@@ -88,7 +91,7 @@ public class LossTests
     {
         var logits = M(new double[,] { { 1, 2, 3 }, { 1, 0, -1 } });
         var oneHot = M(new double[,] { { 0, 0, 1 }, { 1, 0, 0 } });
-        Assert.Equal(new CrossEntropy().Compute(logits, T(2, 0)).ItemDouble(), new CrossEntropy().Compute(logits, oneHot).ItemDouble(), 14);
+        Assert.Equal(new CrossEntropy().Compute(logits, L(2, 0)).ItemDouble(), new CrossEntropy().Compute(logits, oneHot).ItemDouble(), 14);
     }
 
     [Fact]
@@ -103,14 +106,14 @@ public class LossTests
     public void CrossEntropy_LabelSmoothing_MatchesKnownPyTorchValue()
     {
         // cross_entropy(..., label_smoothing=0.2) = 0.6076
-        var value = new CrossEntropy(labelSmoothing: 0.2).Compute(M(new double[,] { { 1, 2, 3 }, { 1, 0, -1 } }), T(2, 0)).ItemDouble();
+        var value = new CrossEntropy(labelSmoothing: 0.2).Compute(M(new double[,] { { 1, 2, 3 }, { 1, 0, -1 } }), L(2, 0)).ItemDouble();
         Assert.Equal(0.6076059644443802, value, 12);
     }
 
     [Fact]
     public void CrossEntropy_HugeLogits_StaysFinite()
     {
-        var value = new CrossEntropy().Compute(M(new double[,] { { 1000, 0 } }), T(1)).ItemDouble();
+        var value = new CrossEntropy().Compute(M(new double[,] { { 1000, 0 } }), L(1)).ItemDouble();
         Assert.Equal(1000.0, value, 9);
     }
 
@@ -118,7 +121,7 @@ public class LossTests
     public void CrossEntropy_Gradient_IsSoftmaxMinusOneHotOverBatch()
     {
         var logits = M(new double[,] { { 1, 2, 3 } }).RequireGrad();
-        new CrossEntropy().Compute(logits, T(2)).Backward();
+        new CrossEntropy().Compute(logits, L(2)).Backward();
         double z = Math.Exp(1) + Math.Exp(2) + Math.Exp(3);
         var expected = new[] { Math.Exp(1) / z, Math.Exp(2) / z, (Math.Exp(3) / z) - 1 };
         var actual = logits.Grad!.ToArray<double>();
@@ -132,7 +135,7 @@ public class LossTests
     public void NllLoss_LogProbabilities_PicksNegatedLabelEntries()
     {
         var logProbabilities = M(new double[,] { { -0.1, -2.5 }, { -1.2, -0.4 } });
-        Assert.Equal((0.1 + 0.4) / 2, new NllLoss().Compute(logProbabilities, T(0, 1)).ItemDouble(), 12);
+        Assert.Equal((0.1 + 0.4) / 2, new NllLoss().Compute(logProbabilities, L(0, 1)).ItemDouble(), 12);
     }
 
     [Theory]
@@ -159,8 +162,30 @@ public class LossTests
     [Fact]
     public void CrossEntropy_LabelOutOfRange_NamesLabelAndClassCount()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropy().Compute(Tensor.Zeros([2, 3]), T(0, 3)));
-        Assert.Contains("cross_entropy: label 3 of sample 1 is not an integer class in [0, 3)", error.Message);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropy().Compute(Tensor.Zeros([2, 3]), L(0, 3)));
+        Assert.Contains("cross_entropy: label 3 of sample 1 is not a class in [0, 3)", error.Message);
+    }
+
+    [Theory]
+    [InlineData("cross_entropy")]
+    [InlineData("nll")]
+    public void ClassLosses_FloatLabels_RefusedWithTheConversion(string loss)
+    {
+        Loss l = loss == "nll" ? new NllLoss() : new CrossEntropy();
+        var error = Assert.Throws<ArgumentException>(() => l.Compute(Tensor.Zeros([2, 3]), T(0, 2)));
+        Assert.Equal(
+            $"{loss}: the labels are f32[2], but labels must be an Int64 or Int32 tensor (as in PyTorch). " +
+            "Convert whole-number floats with labels.To(DType.Int64), or take labels from ArgMax, which is already Int64.",
+            error.Message);
+    }
+
+    [Fact]
+    public void CrossEntropy_Int32AndInt64Labels_GiveTheSameLoss()
+    {
+        var logits = M(new double[,] { { 1, 2, 3 }, { 1, 0, -1 } });
+        Assert.Equal(
+            new CrossEntropy().Compute(logits, L(2, 0)).ItemDouble(),
+            new CrossEntropy().Compute(logits, Tensor.FromArray(new[] { 2, 0 })).ItemDouble());
     }
 
     public static TheoryData<string> DifferentiableLosses() => ["mse", "mae", "huber", "bce", "bce_with_logits"];
@@ -180,6 +205,6 @@ public class LossTests
     public void CrossEntropy_GradCheckWithSmoothing_MatchesFiniteDifferences()
     {
         var logits = Tensor.RandN([3, 4], new Generator(3), DType.Float64);
-        GradCheck.Assert(x => new CrossEntropy(0.1).Compute(x[0], T(0, 3, 1)), [logits]);
+        GradCheck.Assert(x => new CrossEntropy(0.1).Compute(x[0], L(0, 3, 1)), [logits]);
     }
 }

@@ -7,6 +7,8 @@ public class MetricTests
 {
     private static Tensor T(params double[] values) => Tensor.FromArray(values);
 
+    private static Tensor L(params long[] values) => Tensor.FromArray(values);
+
     [Fact]
     public void BinaryAccuracy_ThresholdAtHalf_CountsMatches()
     {
@@ -19,8 +21,8 @@ public class MetricTests
     public void CategoricalAccuracy_LabelsAndOneHot_AgreeAcrossBatches()
     {
         var labels = new CategoricalAccuracy();
-        labels.Update(Tensor.FromArray(new double[,] { { 0.1, 0.7, 0.2 }, { 0.8, 0.1, 0.1 } }), T(1, 2));
-        labels.Update(Tensor.FromArray(new double[,] { { 0.0, 0.0, 1.0 } }), T(2));
+        labels.Update(Tensor.FromArray(new double[,] { { 0.1, 0.7, 0.2 }, { 0.8, 0.1, 0.1 } }), L(1, 2));
+        labels.Update(Tensor.FromArray(new double[,] { { 0.0, 0.0, 1.0 } }), L(2));
         Assert.Equal(2.0 / 3, labels.Result(), 12);
 
         var oneHot = new CategoricalAccuracy();
@@ -35,7 +37,7 @@ public class MetricTests
         metric.Update(Tensor.FromArray(new double[] { 0.9, 0.2 }, 2, 1), Tensor.FromArray(new double[] { 1, 1 }, 2, 1));
         Assert.Equal(0.5, metric.Result());
         metric.Reset();
-        metric.Update(Tensor.FromArray(new double[,] { { 0.2, 0.8 }, { 0.6, 0.4 } }), T(1, 0));
+        metric.Update(Tensor.FromArray(new double[,] { { 0.2, 0.8 }, { 0.6, 0.4 } }), L(1, 0));
         Assert.Equal(1.0, metric.Result());
     }
 

@@ -153,7 +153,7 @@ public class TrainingTests
         var model = new Sequential(new Dense(3, "relu", kernelInitializer: new GlorotUniform(5)), new Dropout(0.9), new Dense(2, kernelInitializer: new GlorotUniform(6)));
         model.Compile("sgd", new CrossEntropy(), "accuracy");
         var x = Tensor.RandN([7, 4], new Generator(8));
-        var labels = Tensor.FromArray(new float[] { 0, 1, 1, 0, 1, 0, 0 });
+        var labels = Tensor.FromArray(new long[] { 0, 1, 1, 0, 1, 0, 0 });
 
         var predicted = model.Predict(x, batchSize: 3);
         Assert.Equal(new[] { 7, 2 }, predicted.Shape.ToArray());

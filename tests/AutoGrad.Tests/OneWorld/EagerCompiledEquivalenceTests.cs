@@ -87,7 +87,7 @@ public class EagerCompiledEquivalenceTests
             data.Add((x, Tensor.RandN([batch, 3], generator)));
         }
 
-        model.Build(new Shape(inputShape));
+        model.Build(new Shape(inputShape), indices ? DType.Int64 : DType.Float32);
         return (model, OptimizerCases.Create(optimizer, model), data);
     }
 

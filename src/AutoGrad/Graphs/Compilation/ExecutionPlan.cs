@@ -20,10 +20,10 @@ internal sealed class ExecutionPlan
         Memory = MemoryPlanner.Plan(graph, instance);
         // One array per dtype holds every intermediate value at its planned offset; outputs get arrays of their own, so
         // the tensors returned to the caller are never overwritten by a later step of the same run.
-        var arenas = Memory.Arenas.ToDictionary(a => a.DType, a => Allocate(a.DType, checked((int)(a.Bytes / a.DType.ElementSize()))));
+        var arenas = Memory.Arenas.ToDictionary(a => a.DType, a => a.DType.Allocate(checked((int)(a.Bytes / a.DType.ElementSize()))));
         (Array Data, int Offset)[] buffers = [.. Memory.Buffers.Select(b => b.InArena
             ? (arenas[b.Type.DType], checked((int)(b.Offset / b.Type.DType.ElementSize())))
-            : (Allocate(b.Type.DType, b.Type.Shape.Size), 0))];
+            : (b.Type.DType.Allocate(b.Type.Shape.Size), 0))];
         var values = new Tensor[graph.Nodes.Length];
         for (int n = 0; n < values.Length; n++)
         {
@@ -72,7 +72,6 @@ internal sealed class ExecutionPlan
 
     public MemoryPlan Memory { get; }
 
-    private static Array Allocate(DType dtype, int length) => dtype == DType.Float32 ? new float[length] : new double[length];
 
     /// <summary>Runs every step on the inputs; the returned array is reused by the next call.</summary>
     public Tensor[] Execute(ReadOnlySpan<Tensor> inputs)

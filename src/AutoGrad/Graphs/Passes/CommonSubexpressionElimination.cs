@@ -93,8 +93,11 @@ internal static class CommonSubexpressionElimination
             return false;
         }
 
-        return a.Value.DType == DType.Float32
-            ? a.Value.AsSpan<float>().SequenceEqual(b.Value.AsSpan<float>())
-            : a.Value.AsSpan<double>().SequenceEqual(b.Value.AsSpan<double>());
+        return a.Value.DType switch
+        {
+            DType.Float32 => a.Value.AsSpan<float>().SequenceEqual(b.Value.AsSpan<float>()),
+            DType.Float64 => a.Value.AsSpan<double>().SequenceEqual(b.Value.AsSpan<double>()),
+            _ => a.Value.ToArray<long>().AsSpan().SequenceEqual(b.Value.ToArray<long>()),
+        };
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using AutoGrad.Tensors;
 
 namespace AutoGrad.Graphs.Passes;
 
@@ -38,7 +39,8 @@ internal static class ElementwiseFusion
         {
             root[n] = n;
             GraphNode node = graph.Nodes[n];
-            if (!FusedElementwiseOp.IsFusable(node.Op, node.Inputs.Length))
+            // Fused kernels compute in floating point; integer arithmetic and comparisons (bool results) run on their own.
+            if (!FusedElementwiseOp.IsFusable(node.Op, node.Inputs.Length) || !node.Type.DType.IsFloatingPoint())
             {
                 continue;
             }

@@ -5,7 +5,7 @@ using AutoGrad.Tensors;
 namespace AutoGrad.NN.Layers;
 
 /// <summary>
-/// A lookup table: maps integer indices (stored in a float tensor, any shape) to rows of a
+/// A lookup table: maps Int64 or Int32 indices (any shape; float indices are refused with a hint to convert) to rows of a
 /// <c>[numEmbeddings, embeddingDim]</c> weight, giving shape <c>indices.Shape + [embeddingDim]</c>. Initialized N(0, 1) like PyTorch.
 /// With <c>paddingIdx</c> (PyTorch's <c>padding_idx</c>) that row starts at zeros and never receives a gradient, so
 /// training leaves it as it is: the output at padding positions is the row's current value, but the gradient reaching
@@ -52,21 +52,23 @@ public sealed class Embedding : Layer
     /// <summary>The padding row (normalized to [0, numEmbeddings)), or null.</summary>
     public int? PaddingIdx { get; }
 
-    /// <summary>1 where <paramref name="indices"/> differs from the padding index, else 0.</summary>
+    /// <summary>True where <paramref name="indices"/> differs from the padding index.</summary>
     private static Tensor PaddingMask(Tensor indices, int padding) => indices.NotEqual(padding);
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         int count = Weight.Shape[0];
+        Ops.Indexing.IndexValues.CheckDType($"Embedding '{Name}'", input.Type);
+
         // In a trace the indices have no values yet; index_select's kernel checks them when the graph runs.
         for (int i = 0; i < (input.IsAbstract ? 0 : input.Size); i++)
         {
             double index = input.GetFlat(i);
-            if (index < 0 || index >= count || index != Math.Floor(index))
+            if (index < 0 || index >= count)
             {
                 throw new ArgumentOutOfRangeException(nameof(input),
-                    $"Embedding '{Name}': index {index} at flat position {i} is not an integer in [0, {count}).");
+                    $"Embedding '{Name}': index {index} at flat position {i} is not in [0, {count}).");
             }
         }
 

@@ -16,10 +16,12 @@ namespace AutoGrad.NN.Layers;
 /// PyTorch's module as it is.
 /// </summary>
 /// <remarks>
-/// <para><b>Masks.</b> A mask holds 1 (non-zero) where a query may attend to a key and 0 where it may not. <c>mask</c>
+/// <para><b>Masks.</b> A mask is a bool tensor, true where a query may attend to a key and false where it may not (Keras'
+/// convention; a numeric 0/1 mask still works, any non-zero value meaning "may attend"). <c>mask</c>
 /// broadcasts to <c>[B, heads, Tq, Tk]</c>: rank 2 is <c>[Tq, Tk]</c> (shared by the batch, e.g. causal), rank 3
 /// <c>[B, Tq, Tk]</c>, rank 4 as is (e.g. a padding mask <c>[B, 1, 1, Tk]</c>). <c>keyPaddingMask</c> is <c>[B, Tk]</c>
-/// (PyTorch's <c>key_padding_mask</c>, but with 1 = keep). <c>causal: true</c> adds the mask "key j ≤ query i". All
+/// (PyTorch's <c>key_padding_mask</c>, but with true = keep: PyTorch's masks mean the opposite, true = ignore, so pass
+/// <c>pytorchMask.Equal(0)</c>, i.e. the logical not, when porting). <c>causal: true</c> adds the mask "key j ≤ query i". All
 /// given masks combine (a key must be allowed by each). Masked scores are replaced by −∞ before the softmax
 /// (<c>where</c>, not an added large negative), so a masked key gets exactly zero weight whatever the scores, and no
 /// gradient. A query row whose keys are all masked gets all-zero weights — so its output is the output bias
@@ -138,8 +140,8 @@ public sealed class MultiHeadAttention : Layer
     /// <param name="query">Queries <c>[B, Tq, E]</c>.</param>
     /// <param name="key">Keys <c>[B, Tk, E]</c>.</param>
     /// <param name="value">Values <c>[B, Tk, E]</c>.</param>
-    /// <param name="mask">1 = may attend, 0 = masked; broadcasts to <c>[B, heads, Tq, Tk]</c> (rank 2 is <c>[Tq, Tk]</c>, rank 3 <c>[B, Tq, Tk]</c>).</param>
-    /// <param name="keyPaddingMask"><c>[B, Tk]</c>, 1 = a real key, 0 = padding.</param>
+    /// <param name="mask">Bool, true = may attend, false = masked (or numeric, non-zero = may attend); broadcasts to <c>[B, heads, Tq, Tk]</c> (rank 2 is <c>[Tq, Tk]</c>, rank 3 <c>[B, Tq, Tk]</c>).</param>
+    /// <param name="keyPaddingMask"><c>[B, Tk]</c>, bool: true = a real key, false = padding (or numeric, non-zero = real).</param>
     /// <returns>The output <c>[B, Tq, E]</c>.</returns>
     /// <exception cref="ArgumentException">A shape or dtype is wrong; the message names the tensor and the expected shape.</exception>
     public Tensor Call(Tensor query, Tensor key, Tensor value, Tensor? mask = null, Tensor? keyPaddingMask = null) =>
@@ -178,7 +180,7 @@ public sealed class MultiHeadAttention : Layer
         }
 
         int batch = query.Shape[0], tq = query.Shape[1], tk = key.Shape[1], e = EmbedDim;
-        Tensor? allowed = AttentionMask.Combine($"MultiHeadAttention '{Name}'", query.DType, batch, tq, tk, mask, keyPaddingMask, Causal);
+        Tensor? allowed = AttentionMask.Combine($"MultiHeadAttention '{Name}'", batch, tq, tk, mask, keyPaddingMask, Causal);
 
         // PyTorch scales q before the product; the same order keeps float32 results closest to it.
         Tensor q = SplitHeads(Project(query, 0), batch, tq) * (1.0 / Math.Sqrt(HeadDim));

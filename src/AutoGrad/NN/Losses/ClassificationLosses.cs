@@ -240,6 +240,9 @@ internal static class ClassTargets
                 $"{loss}: the target must be integer labels [{prediction.Shape[0]}] or class probabilities {prediction.Shape}, got shape {target.Shape}.");
         }
 
+        // Labels are Int64 or Int32, as in PyTorch (a float label of 16,777,217 would already be wrong in float32).
+        Ops.Indexing.IndexValues.CheckDType(loss, target.Type, "labels");
+
         // Checked here for a clear message in eager mode; in a trace the labels have no values yet, and one_hot's
         // kernel checks them when the graph runs.
         for (int i = 0; i < (target.IsAbstract ? 0 : target.Size); i++)
@@ -250,22 +253,22 @@ internal static class ClassTargets
                 continue;
             }
 
-            if (label < 0 || label >= classes || label != Math.Floor(label))
+            if (label < 0 || label >= classes)
             {
                 throw new ArgumentOutOfRangeException(nameof(target),
-                    $"{loss}: label {label} of sample {i} is not an integer class in [0, {classes}).");
+                    $"{loss}: label {label} of sample {i} is not a class in [0, {classes}).");
             }
         }
 
         Tensor flat = target.Reshape(target.Shape[0]);
         if (ignoreIndex is not { } ignored)
         {
-            return flat.OneHot(classes);
+            return flat.OneHot(classes, prediction.DType);
         }
 
         // Ignored labels (often −100) are outside [0, C): zero them before one_hot, then zero their rows.
         Tensor mask = flat.NotEqual(ignored);
-        keep = mask.Reshape(-1, 1);
-        return (flat * mask).OneHot(classes) * keep;
+        keep = mask.Reshape(-1, 1).To(prediction.DType);
+        return (flat * mask).OneHot(classes, prediction.DType) * keep;
     }
 }

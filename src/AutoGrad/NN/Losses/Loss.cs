@@ -37,7 +37,10 @@ public abstract class Loss
     {
         ArgumentNullException.ThrowIfNull(prediction);
         ArgumentNullException.ThrowIfNull(target);
-        var (unreduced, denominator) = UnreducedWithDenominator(prediction, target.DType == prediction.DType ? target : target.To(prediction.DType));
+        // A float target is brought to the prediction's precision; integer class labels stay integers (the class losses
+        // require Int64/Int32 labels, and elsewhere type promotion turns an integer target into floats).
+        bool convert = target.DType.IsFloatingPoint() && target.DType != prediction.DType;
+        var (unreduced, denominator) = UnreducedWithDenominator(prediction, convert ? target.To(prediction.DType) : target);
         return Reduction switch
         {
             Reduction.Mean => denominator is null ? unreduced.Mean() : unreduced.Sum() / denominator,

@@ -142,9 +142,15 @@ public sealed class CategoricalAccuracy : RatioMetric
             throw new ArgumentException($"{Name}: the target {target.Shape} is neither {samples} labels nor one-hot rows like the prediction {prediction.Shape}.");
         }
 
+        if (!oneHot)
+        {
+            Ops.Indexing.IndexValues.CheckDType(Name, target.Type, "labels");
+        }
+
+        // ArgMax gives Int64 class indices, compared exactly with the Int64/Int32 labels.
         Tensor predicted = prediction.Reshape(samples, classes).ArgMax(-1);
         Tensor actual = oneHot ? target.Reshape(samples, classes).ArgMax(-1) : target.Reshape(samples);
-        return (predicted.Equal(actual.To(predicted.DType)).Sum().ItemDouble(), samples);
+        return (predicted.Equal(actual).Sum().ItemDouble(), samples);
     }
 }
 

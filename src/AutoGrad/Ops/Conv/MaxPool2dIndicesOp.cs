@@ -6,7 +6,7 @@ namespace AutoGrad.Ops.Conv
 {
     /// <summary>
     /// For each max-pooling window of an NCHW input, the flat position (row·W + column) of its largest element within
-    /// its H×W plane, as a number in the input's dtype. No gradient: max_pool2d differentiates through the gather that
+    /// its H×W plane, as an int64 index. No gradient: max_pool2d differentiates through the gather that
     /// reads these positions, so its gradient is a scatter_add and its second derivative a gather.
     /// </summary>
     internal sealed class MaxPool2dIndicesOp(PoolSettings settings) : Op
@@ -25,20 +25,20 @@ namespace AutoGrad.Ops.Conv
         {
             ConvGeometry g = Settings.Geometry(Name, inputs[0].Shape);
             Shape x = inputs[0].Shape;
-            return new TensorType(Shape.FromOwned([x[0], x[1], g.OutHeight, g.OutWidth]), inputs[0].DType);
+            return new TensorType(Shape.FromOwned([x[0], x[1], g.OutHeight, g.OutWidth]), DType.Int64);
         }
 
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
             Shape x = inputs[0].Shape;
             ConvGeometry g = Settings.Geometry(Name, x);
-            if (output.DType == DType.Float32)
+            if (inputs[0].DType == DType.Float32)
             {
-                Pooling.MaxIndices<float>(inputs[0].AsSpan<float>(), x[0] * x[1], g, output.AsSpan<float>());
+                Pooling.MaxIndices<float>(inputs[0].AsSpan<float>(), x[0] * x[1], g, output.AsSpan<long>());
             }
             else
             {
-                Pooling.MaxIndices<double>(inputs[0].AsSpan<double>(), x[0] * x[1], g, output.AsSpan<double>());
+                Pooling.MaxIndices<double>(inputs[0].AsSpan<double>(), x[0] * x[1], g, output.AsSpan<long>());
             }
         }
 

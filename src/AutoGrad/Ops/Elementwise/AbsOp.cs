@@ -10,6 +10,10 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "abs";
 
+        internal override bool IsDefinedOnIntegers => true;
+
+        internal override long IntegerFunction(long x) => Math.Abs(x);
+
         public override SavedValues Saves => SavedValues.Input0;
 
         public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Mul(context.Input(0).Sign())];

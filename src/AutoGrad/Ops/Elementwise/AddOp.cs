@@ -16,6 +16,13 @@ namespace AutoGrad.Ops.Elementwise
 
         public override SavedValues Saves => SavedValues.None;
 
+        internal override bool IsDefinedOnIntegers => true;
+
+        /// <summary>On bool: logical or (PyTorch's bool + bool).</summary>
+        internal override bool IsDefinedOnBool => true;
+
+        internal override long IntegerFunction(long x, long y) => unchecked(x + y);
+
         public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad, context.OutputGrad];
 
         protected override void VectorVector<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Add(x, y, destination);
@@ -36,5 +43,8 @@ namespace AutoGrad.Tensors
 
         /// <summary>Adds a scalar to every element.</summary>
         public Tensor Add(double scalar) => AddOp.Instance.Apply(this, ScalarLike(scalar));
+
+        /// <summary>Adds an integer to every element, keeping an integer tensor's dtype (a float tensor stays float).</summary>
+        public Tensor Add(long scalar) => AddOp.Instance.Apply(this, ScalarLike(scalar));
     }
 }

@@ -6,12 +6,30 @@ namespace AutoGrad.Ops.Elementwise;
 
 /// <summary>
 /// Base for elementwise ops on two operands with NumPy broadcasting. Subclasses give three span kernels
-/// (vector-vector, vector-scalar, scalar-vector); the broadcast walk feeds them whole contiguous chunks.
+/// (vector-vector, vector-scalar, scalar-vector); the broadcast walk feeds them whole contiguous chunks. The operands
+/// are first brought to one dtype by PyTorch's type promotion (<see cref="DTypeExtensions.Promote"/>); ops defined on
+/// integers also give <see cref="IntegerFunction"/>.
 /// </summary>
 public abstract class BinaryElementwiseOp : Op
 {
     /// <summary>True: the broadcasting driver hands every output element to one of the three kernels.</summary>
     protected internal override bool ForwardWritesEveryElement => true;
+
+    /// <summary>Both operands are promoted to one dtype before the op runs.</summary>
+    internal override int? PromotedFrom => 0;
+
+    /// <summary>Whether the op is defined on integer tensors (then it gives <see cref="IntegerFunction"/>).</summary>
+    internal virtual bool IsDefinedOnIntegers => false;
+
+    /// <summary>Whether the op is defined on boolean tensors too (computed on 0/1 and narrowed back to "not zero").</summary>
+    internal virtual bool IsDefinedOnBool => false;
+
+    /// <inheritdoc/>
+    protected internal override bool AcceptsDType(int input, DType dtype) =>
+        dtype.IsFloatingPoint() || (dtype.IsInteger() ? IsDefinedOnIntegers : IsDefinedOnBool);
+
+    /// <summary>The op on one pair of 64-bit integers (booleans as 0/1); the result is narrowed to the output dtype.</summary>
+    internal virtual long IntegerFunction(long x, long y) => throw new NotSupportedException($"{Name} is not defined on integers.");
 
     /// <inheritdoc/>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
@@ -39,7 +57,11 @@ public abstract class BinaryElementwiseOp : Op
 
     private void Run(Tensor a, Tensor b, Tensor output, BroadcastWalk? walk, int[]? scratch)
     {
-        if (output.DType == DType.Float32)
+        if (!a.DType.IsFloatingPoint() || output.DType != a.DType)
+        {
+            RunWithoutFloatKernels(a, b, output);
+        }
+        else if (output.DType == DType.Float32)
         {
             Run<float>(a, b, output, walk, scratch);
         }
@@ -47,6 +69,37 @@ public abstract class BinaryElementwiseOp : Op
         {
             Run<double>(a, b, output, walk, scratch);
         }
+    }
+
+    /// <summary>
+    /// The path for integer and boolean operands (and for ops whose output dtype differs from the operands'):
+    /// computes <see cref="IntegerFunction"/> in 64-bit integers over the broadcast operands and narrows the result.
+    /// </summary>
+    private protected virtual void RunWithoutFloatKernels(Tensor a, Tensor b, Tensor output)
+    {
+        ReadOnlySpan<long> x = Expanded<long>(Cast.ToInt64(a), a.Shape, output.Shape);
+        ReadOnlySpan<long> y = Expanded<long>(Cast.ToInt64(b), b.Shape, output.Shape);
+        var result = new long[output.Size];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = IntegerFunction(x[x.Length == 1 ? 0 : i], y[y.Length == 1 ? 0 : i]);
+        }
+
+        Cast.Convert(result, output);
+    }
+
+    /// <summary>The operand itself when it has the output's size or is a single element, else broadcast to the output shape (a new array); the loops index a single element as such.</summary>
+    private protected static ReadOnlySpan<T> Expanded<T>(ReadOnlySpan<T> x, Shape from, Shape to)
+        where T : unmanaged
+    {
+        if (x.Length == to.Size || x.Length == 1)
+        {
+            return x;
+        }
+
+        var expanded = new T[to.Size];
+        Select.Expand<T>(x, from, expanded, to);
+        return expanded;
     }
 
     /// <summary>destination[i] = f(x[i], y[i]).</summary>

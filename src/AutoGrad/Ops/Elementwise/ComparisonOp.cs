@@ -1,11 +1,13 @@
+using System.Diagnostics;
 using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>
-    /// Elementwise comparisons with broadcasting, giving 1 where the relation holds and 0 elsewhere in the operands'
-    /// dtype, so a mask multiplies a gradient directly. Piecewise constant: no gradient, and the result never requires grad.
+    /// Elementwise comparisons with broadcasting, giving a <see cref="Tensors.DType.Bool"/> tensor (as PyTorch and NumPy
+    /// do). The operands are first promoted to one dtype, so an integer tensor compares with a float one in floating
+    /// point; a bool mask multiplies a float gradient through the same promotion. Piecewise constant: no gradient.
     /// </summary>
     internal sealed class ComparisonOp : BinaryElementwiseOp
     {
@@ -31,13 +33,37 @@ namespace AutoGrad.Ops.Elementwise
 
         public override SavedValues Saves => SavedValues.None;
 
+        internal override bool IsDefinedOnIntegers => true;
+
+        internal override bool IsDefinedOnBool => true;
+
+        public override Tensors.TensorType InferType(ReadOnlySpan<Tensors.TensorType> inputs) => base.InferType(inputs) with { DType = Tensors.DType.Bool };
+
         public override Tensors.Tensor?[] Backward(GradientContext context) => [null, null];
 
-        protected override void VectorVector<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => Compare.Run(kind, x, y, destination);
+        private protected override void RunWithoutFloatKernels(Tensors.Tensor a, Tensors.Tensor b, Tensors.Tensor output)
+        {
+            Span<bool> destination = output.AsSpan<bool>();
+            switch (a.DType)
+            {
+                case Tensors.DType.Float32:
+                    Compare.ToBool(kind, Expanded(a.AsSpan<float>(), a.Shape, output.Shape), Expanded(b.AsSpan<float>(), b.Shape, output.Shape), destination);
+                    break;
+                case Tensors.DType.Float64:
+                    Compare.ToBool(kind, Expanded(a.AsSpan<double>(), a.Shape, output.Shape), Expanded(b.AsSpan<double>(), b.Shape, output.Shape), destination);
+                    break;
+                default:
+                    Compare.ToBool(kind, Expanded<long>(Cast.ToInt64(a), a.Shape, output.Shape), Expanded<long>(Cast.ToInt64(b), b.Shape, output.Shape), destination);
+                    break;
+            }
+        }
 
-        protected override void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination) => Compare.Run(kind, x, [y], destination);
+        // The float kernels of the base class are never reached: the output (bool) differs from the operands' dtype.
+        protected override void VectorVector<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) => throw new UnreachableException();
 
-        protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => Compare.Run(kind, [x], y, destination);
+        protected override void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination) => throw new UnreachableException();
+
+        protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => throw new UnreachableException();
     }
 }
 
@@ -45,46 +71,46 @@ namespace AutoGrad.Tensors
 {
     public sealed partial class Tensor
     {
-        /// <summary>1 where this &gt; other, else 0 (NumPy broadcasting, this tensor's dtype, no gradient; NaN compares false).</summary>
-        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        /// <summary>True where this &gt; other, as a <see cref="DType.Bool"/> tensor (NumPy broadcasting, type promotion, no gradient; NaN compares false).</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Greater(Tensor other) => ComparisonOp.Greater.Apply(this, other);
 
-        /// <summary>1 where this &gt; a scalar, else 0 (no gradient).</summary>
-        public Tensor Greater(double other) => ComparisonOp.Greater.Apply(this, ScalarLike(other));
+        /// <summary>True where this &gt; a scalar (a bool tensor; an integer tensor compares exactly with a whole number).</summary>
+        public Tensor Greater(double other) => ComparisonOp.Greater.Apply(this, ComparandLike(other));
 
-        /// <summary>1 where this ≥ other, else 0 (NumPy broadcasting, no gradient; NaN compares false).</summary>
-        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        /// <summary>True where this ≥ other, as a <see cref="DType.Bool"/> tensor (NumPy broadcasting, type promotion, no gradient; NaN compares false).</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor GreaterEqual(Tensor other) => ComparisonOp.GreaterEqual.Apply(this, other);
 
-        /// <summary>1 where this ≥ a scalar, else 0 (no gradient).</summary>
-        public Tensor GreaterEqual(double other) => ComparisonOp.GreaterEqual.Apply(this, ScalarLike(other));
+        /// <summary>True where this ≥ a scalar (a bool tensor).</summary>
+        public Tensor GreaterEqual(double other) => ComparisonOp.GreaterEqual.Apply(this, ComparandLike(other));
 
-        /// <summary>1 where this &lt; other, else 0 (NumPy broadcasting, no gradient; NaN compares false).</summary>
-        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        /// <summary>True where this &lt; other, as a <see cref="DType.Bool"/> tensor (NumPy broadcasting, type promotion, no gradient; NaN compares false).</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Less(Tensor other) => ComparisonOp.Less.Apply(this, other);
 
-        /// <summary>1 where this &lt; a scalar, else 0 (no gradient).</summary>
-        public Tensor Less(double other) => ComparisonOp.Less.Apply(this, ScalarLike(other));
+        /// <summary>True where this &lt; a scalar (a bool tensor).</summary>
+        public Tensor Less(double other) => ComparisonOp.Less.Apply(this, ComparandLike(other));
 
-        /// <summary>1 where this ≤ other, else 0 (NumPy broadcasting, no gradient; NaN compares false).</summary>
-        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        /// <summary>True where this ≤ other, as a <see cref="DType.Bool"/> tensor (NumPy broadcasting, type promotion, no gradient; NaN compares false).</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor LessEqual(Tensor other) => ComparisonOp.LessEqual.Apply(this, other);
 
-        /// <summary>1 where this ≤ a scalar, else 0 (no gradient).</summary>
-        public Tensor LessEqual(double other) => ComparisonOp.LessEqual.Apply(this, ScalarLike(other));
+        /// <summary>True where this ≤ a scalar (a bool tensor).</summary>
+        public Tensor LessEqual(double other) => ComparisonOp.LessEqual.Apply(this, ComparandLike(other));
 
-        /// <summary>1 where this = other, else 0 (NumPy broadcasting, no gradient; NaN equals nothing).</summary>
-        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        /// <summary>True where this = other, as a <see cref="DType.Bool"/> tensor (NumPy broadcasting, type promotion, no gradient; NaN equals nothing).</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor Equal(Tensor other) => ComparisonOp.Equal.Apply(this, other);
 
-        /// <summary>1 where this equals a scalar, else 0 (no gradient).</summary>
-        public Tensor Equal(double other) => ComparisonOp.Equal.Apply(this, ScalarLike(other));
+        /// <summary>True where this equals a scalar (a bool tensor).</summary>
+        public Tensor Equal(double other) => ComparisonOp.Equal.Apply(this, ComparandLike(other));
 
-        /// <summary>1 where this ≠ other, else 0 (NumPy broadcasting, no gradient; NaN differs from everything).</summary>
-        /// <exception cref="ArgumentException">The shapes do not broadcast or the dtypes differ.</exception>
+        /// <summary>True where this ≠ other, as a <see cref="DType.Bool"/> tensor (NumPy broadcasting, type promotion, no gradient; NaN differs from everything).</summary>
+        /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
         public Tensor NotEqual(Tensor other) => ComparisonOp.NotEqual.Apply(this, other);
 
-        /// <summary>1 where this differs from a scalar, else 0 (no gradient).</summary>
-        public Tensor NotEqual(double other) => ComparisonOp.NotEqual.Apply(this, ScalarLike(other));
+        /// <summary>True where this differs from a scalar (a bool tensor).</summary>
+        public Tensor NotEqual(double other) => ComparisonOp.NotEqual.Apply(this, ComparandLike(other));
     }
 }

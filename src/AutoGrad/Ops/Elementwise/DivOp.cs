@@ -10,6 +10,9 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "div";
 
+        /// <summary>True division, as PyTorch's <c>/</c>: integer operands become float32.</summary>
+        internal override bool PromotesToFloat => true;
+
         public override double? RightIdentity => 1;
 
         public override SavedValues Saves => SavedValues.Input1 | SavedValues.Output;

@@ -20,7 +20,8 @@ namespace AutoGrad.Ops.Elementwise
 
         public override Tensors.Tensor?[] Backward(GradientContext context)
         {
-            var positive = context.Input(0).Greater(0.0);
+            var x = context.Input(0);
+            var positive = x.Greater(0.0).To(x.DType);
             // [x > 0] + [x ≤ 0]·(y + α): written with y so the second derivative (α·eˣ on the left) flows through the output.
             var slope = positive.Add(positive.RSub(1.0).Mul(context.Output.Add(Alpha)));
             return [context.OutputGrad.Mul(slope)];

@@ -19,14 +19,19 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => IsMaximum ? "maximum" : "minimum";
 
+        internal override bool IsDefinedOnIntegers => true;
+
+        internal override long IntegerFunction(long x, long y) => IsMaximum ? Math.Max(x, y) : Math.Min(x, y);
+
         public override Tensors.Tensor?[] Backward(GradientContext context)
         {
             var g = context.OutputGrad;
             var a = context.Input(0);
             var b = context.Input(1);
-            var halfAtTies = a.Equal(b).Mul(0.5);
-            var aWins = IsMaximum ? a.Greater(b) : a.Less(b);
-            var bWins = IsMaximum ? a.Less(b) : a.Greater(b);
+            // The masks are bool; brought to the gradient's dtype so the arithmetic stays in it.
+            var halfAtTies = a.Equal(b).To(g.DType).Mul(0.5);
+            var aWins = (IsMaximum ? a.Greater(b) : a.Less(b)).To(g.DType);
+            var bWins = (IsMaximum ? a.Less(b) : a.Greater(b)).To(g.DType);
             return
             [
                 context.NeedsGrad(0) ? g.Mul(aWins.Add(halfAtTies)) : null,

@@ -17,7 +17,8 @@ namespace AutoGrad.Ops.Elementwise
         public override Tensors.Tensor?[] Backward(GradientContext context)
         {
             // slope + (1 − slope)·[x > 0]: 1 on the positive side, slope elsewhere.
-            var positive = context.Input(0).Greater(0.0);
+            var x = context.Input(0);
+            var positive = x.Greater(0.0).To(x.DType);
             return [context.OutputGrad.Mul(positive.Mul(1.0 - NegativeSlope).Add(NegativeSlope))];
         }
 

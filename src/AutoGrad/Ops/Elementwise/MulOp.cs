@@ -10,6 +10,13 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "mul";
 
+        internal override bool IsDefinedOnIntegers => true;
+
+        /// <summary>On bool: logical and (PyTorch's bool * bool).</summary>
+        internal override bool IsDefinedOnBool => true;
+
+        internal override long IntegerFunction(long x, long y) => unchecked(x * y);
+
         public override double? RightIdentity => 1;
 
         public override double? LeftIdentity => 1;
@@ -42,5 +49,8 @@ namespace AutoGrad.Tensors
 
         /// <summary>Multiplies every element by a scalar.</summary>
         public Tensor Mul(double scalar) => MulOp.Instance.Apply(this, ScalarLike(scalar));
+
+        /// <summary>Multiplies every element by an integer, keeping an integer tensor's dtype (a float tensor stays float).</summary>
+        public Tensor Mul(long scalar) => MulOp.Instance.Apply(this, ScalarLike(scalar));
     }
 }

@@ -10,6 +10,10 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "neg";
 
+        internal override bool IsDefinedOnIntegers => true;
+
+        internal override long IntegerFunction(long x) => unchecked(-x);
+
         public override bool IsInvolution => true;
 
         public override SavedValues Saves => SavedValues.None;

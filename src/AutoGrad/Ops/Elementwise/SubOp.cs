@@ -10,6 +10,11 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "sub";
 
+        /// <summary>On integers (not on bool, where PyTorch refuses subtraction too).</summary>
+        internal override bool IsDefinedOnIntegers => true;
+
+        internal override long IntegerFunction(long x, long y) => unchecked(x - y);
+
         public override double? RightIdentity => 0;
 
         public override SavedValues Saves => SavedValues.None;
@@ -36,7 +41,13 @@ namespace AutoGrad.Tensors
         /// <summary>Subtracts a scalar from every element.</summary>
         public Tensor Sub(double scalar) => SubOp.Instance.Apply(this, ScalarLike(scalar));
 
+        /// <summary>Subtracts an integer from every element, keeping an integer tensor's dtype (a float tensor stays float).</summary>
+        public Tensor Sub(long scalar) => SubOp.Instance.Apply(this, ScalarLike(scalar));
+
         /// <summary>scalar − this, elementwise.</summary>
         public Tensor RSub(double scalar) => SubOp.Instance.Apply(ScalarLike(scalar), this);
+
+        /// <summary>An integer minus every element, keeping an integer tensor's dtype (a float tensor stays float).</summary>
+        public Tensor RSub(long scalar) => SubOp.Instance.Apply(ScalarLike(scalar), this);
     }
 }

@@ -12,10 +12,31 @@ public abstract class UnaryElementwiseOp : Op
     /// <inheritdoc/>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => inputs[0];
 
+    /// <summary>Whether the op is defined on integer tensors (then it gives <see cref="IntegerFunction"/>); never on bool.</summary>
+    internal virtual bool IsDefinedOnIntegers => false;
+
+    /// <inheritdoc/>
+    protected internal override bool AcceptsDType(int input, DType dtype) => dtype.IsFloatingPoint() || (dtype.IsInteger() && IsDefinedOnIntegers);
+
+    /// <summary>The op on one 64-bit integer; the result is narrowed to the output dtype.</summary>
+    internal virtual long IntegerFunction(long x) => throw new NotSupportedException($"{Name} is not defined on integers.");
+
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
     {
-        if (output.DType == DType.Float32)
+        if (!output.DType.IsFloatingPoint())
+        {
+            // Integers: computed in 64 bits and narrowed, so one definition serves i64, i32 and u8.
+            long[] x = Kernels.Cast.ToInt64(inputs[0]);
+            var result = new long[output.Size];
+            for (int i = 0; i < result.Length; i++)
+            {
+                result[i] = IntegerFunction(x[i]);
+            }
+
+            Kernels.Cast.Convert(result, output);
+        }
+        else if (output.DType == DType.Float32)
         {
             Compute<float>(inputs[0].AsSpan<float>(), output.AsSpan<float>());
         }

@@ -6,7 +6,7 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>
-    /// where(condition, a, b): a where condition ≠ 0, else b, broadcasting all three together. Gradient: where(c, g, 0)
+    /// where(condition, a, b): a where the bool condition is true, else b, broadcasting all three together. Gradient: where(c, g, 0)
     /// to a and where(c, 0, g) to b — a select, not g·mask, so a NaN or ∞ gradient from the branch not taken stays out —
     /// and none to the condition.
     /// </summary>
@@ -18,8 +18,21 @@ namespace AutoGrad.Ops.Elementwise
 
         public override SavedValues Saves => SavedValues.Input0;
 
+        /// <summary>The two value operands are promoted to one dtype (PyTorch's type promotion).</summary>
+        internal override int? PromotedFrom => 1;
+
+        /// <summary>The condition is checked in <see cref="InferType"/> (it must be bool); the values may have any dtype.</summary>
+        protected internal override bool AcceptsDType(int input, DType dtype) => true;
+
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
         {
+            if (inputs[0].DType != DType.Bool)
+            {
+                throw new ArgumentException(
+                    $"{Name}: the condition is {inputs[0]}, but it must be a bool tensor (as in PyTorch). " +
+                    "Convert a 0/1 mask with mask.To(DType.Bool) or mask.NotEqual(0); comparisons (Greater, Equal, ...) already give bool.");
+            }
+
             DType dtype = ShapeChecks.SameDType(Name, inputs[1], inputs[2]);
             Shape values = ShapeChecks.Broadcast(Name, inputs[1].Shape, inputs[2].Shape);
             Shape shape;
@@ -39,15 +52,15 @@ namespace AutoGrad.Ops.Elementwise
 
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
-            // The condition may have any dtype (a mask from another computation); bring it to the values' dtype first.
-            Tensor condition = inputs[0].To(output.DType);
-            if (output.DType == DType.Float32)
+            Tensor condition = inputs[0];
+            switch (output.DType)
             {
-                Run<float>(condition, inputs[1], inputs[2], output);
-            }
-            else
-            {
-                Run<double>(condition, inputs[1], inputs[2], output);
+                case DType.Float32: Run<float>(condition, inputs[1], inputs[2], output); break;
+                case DType.Float64: Run<double>(condition, inputs[1], inputs[2], output); break;
+                case DType.Int64: Run<long>(condition, inputs[1], inputs[2], output); break;
+                case DType.Int32: Run<int>(condition, inputs[1], inputs[2], output); break;
+                case DType.Bool: Run<bool>(condition, inputs[1], inputs[2], output); break;
+                default: Run<byte>(condition, inputs[1], inputs[2], output); break;
             }
         }
 
@@ -65,17 +78,17 @@ namespace AutoGrad.Ops.Elementwise
         }
 
         private static void Run<T>(Tensor condition, Tensor a, Tensor b, Tensor output)
-            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+            where T : unmanaged
         {
             Shape shape = output.Shape;
-            ReadOnlySpan<T> c = Expanded<T>(condition, shape);
+            ReadOnlySpan<bool> c = Expanded<bool>(condition, shape);
             ReadOnlySpan<T> x = Expanded<T>(a, shape);
             ReadOnlySpan<T> y = Expanded<T>(b, shape);
             Select.Where(c, x, y, output.AsSpan<T>());
         }
 
         private static ReadOnlySpan<T> Expanded<T>(Tensor t, Shape shape)
-            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+            where T : unmanaged
         {
             if (t.Shape == shape)
             {
@@ -94,11 +107,12 @@ namespace AutoGrad.Tensors
     public sealed partial class Tensor
     {
         /// <summary>
-        /// Picks <paramref name="a"/> where <paramref name="condition"/> is non-zero and <paramref name="b"/> elsewhere,
+        /// Picks <paramref name="a"/> where the bool <paramref name="condition"/> is true and <paramref name="b"/> elsewhere,
         /// broadcasting all three (NumPy <c>where</c>). Gradients flow to a and b only where each was picked; the
-        /// condition (of any dtype) gets none.
+        /// condition gets none. <paramref name="a"/> and <paramref name="b"/> are promoted to one dtype.
         /// </summary>
-        /// <exception cref="ArgumentException">The shapes do not broadcast, or a and b differ in dtype.</exception>
+        /// <exception cref="ArgumentException">The shapes do not broadcast, or the condition is not bool (convert a 0/1 mask
+        /// with <c>mask.To(DType.Bool)</c> or <c>mask.NotEqual(0)</c>).</exception>
         public static Tensor Where(Tensor condition, Tensor a, Tensor b) => WhereOp.Instance.Apply(condition, a, b);
     }
 }

@@ -19,10 +19,14 @@ namespace AutoGrad.Ops.Indexing
 
         public override SavedValues Saves => SavedValues.Input1;
 
+        /// <summary>The values may have any dtype (they are moved, not computed on); the indices are checked in <see cref="InferType"/>.</summary>
+        protected internal override bool AcceptsDType(int input, DType dtype) => true;
+
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
         {
             Shape x = inputs[0].Shape, index = inputs[1].Shape;
             CheckIndexShape(Name, index, x, Axis, "input");
+            IndexValues.CheckDType(Name, inputs[1]);
             return new TensorType(index, inputs[0].DType);
         }
 
@@ -30,13 +34,11 @@ namespace AutoGrad.Ops.Indexing
         {
             Tensor x = inputs[0];
             int[] index = IndexValues.Read(Name, inputs[1], Axis, x.Shape[Axis]);
-            if (output.DType == DType.Float32)
+            switch (output.DType.ElementSize())
             {
-                Kernels.Indexing.Gather<float>(x.AsSpan<float>(), x.Shape.Dimensions, index, output.Shape.Dimensions, Axis, output.AsSpan<float>());
-            }
-            else
-            {
-                Kernels.Indexing.Gather<double>(x.AsSpan<double>(), x.Shape.Dimensions, index, output.Shape.Dimensions, Axis, output.AsSpan<double>());
+                case 1: Kernels.Indexing.Gather<byte>(x.Raw<byte>(), x.Shape.Dimensions, index, output.Shape.Dimensions, Axis, output.Raw<byte>()); break;
+                case 4: Kernels.Indexing.Gather<int>(x.Raw<int>(), x.Shape.Dimensions, index, output.Shape.Dimensions, Axis, output.Raw<int>()); break;
+                default: Kernels.Indexing.Gather<long>(x.Raw<long>(), x.Shape.Dimensions, index, output.Shape.Dimensions, Axis, output.Raw<long>()); break;
             }
         }
 
@@ -68,10 +70,10 @@ namespace AutoGrad.Tensors
     {
         /// <summary>
         /// Picks one element along <paramref name="axis"/> for every position of <paramref name="indices"/> (PyTorch's
-        /// <c>gather</c>): result[p] = this[p with p[axis] = indices[p]]. The indices are a float tensor holding whole
-        /// numbers (as ArgMax returns them), of this tensor's rank and no larger on the other axes.
+        /// <c>gather</c>): result[p] = this[p with p[axis] = indices[p]]. The indices are an Int64 or Int32 tensor (as
+        /// ArgMax returns them), of this tensor's rank and no larger on the other axes.
         /// </summary>
-        /// <exception cref="ArgumentException">The index shape does not fit, or an index is not a whole number.</exception>
+        /// <exception cref="ArgumentException">The index shape does not fit, or the indices are not Int64/Int32.</exception>
         /// <exception cref="IndexOutOfRangeException">An index is outside the axis; the message names the index and the axis size.</exception>
         public Tensor Gather(int axis, Tensor indices)
         {

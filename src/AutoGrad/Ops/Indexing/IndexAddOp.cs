@@ -18,11 +18,15 @@ internal sealed class IndexAddOp(int axis, int extent) : Op
 
     public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis), new("extent", Extent)];
 
+    /// <summary>Input 0 holds the indices (checked in <see cref="InferType"/>); the source is floating point.</summary>
+    protected internal override bool AcceptsDType(int input, DType dtype) => input == 0 || dtype.IsFloatingPoint();
+
     public override SavedValues Saves => SavedValues.Input0;
 
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
     {
         Shape index = inputs[0].Shape, source = inputs[1].Shape;
+        IndexValues.CheckDType(Name, inputs[0]);
         ShapeChecks.Rank(Name, index, 1, "indices");
         ShapeChecks.Axis(Name, Axis, source.Rank);
         if (source[Axis] != index[0])

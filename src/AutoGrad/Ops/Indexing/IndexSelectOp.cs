@@ -18,11 +18,15 @@ namespace AutoGrad.Ops.Indexing
 
         public override SavedValues Saves => SavedValues.Input1;
 
+        /// <summary>The values may have any dtype (they are moved, not computed on); the indices are checked in <see cref="InferType"/>.</summary>
+        protected internal override bool AcceptsDType(int input, DType dtype) => true;
+
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
         {
             Shape x = inputs[0].Shape, index = inputs[1].Shape;
             ShapeChecks.Axis(Name, Axis, x.Rank);
             ShapeChecks.Rank(Name, index, 1, "indices");
+            IndexValues.CheckDType(Name, inputs[1]);
             return new TensorType(x.With(Axis, index[0]), inputs[0].DType);
         }
 
@@ -31,13 +35,11 @@ namespace AutoGrad.Ops.Indexing
             Tensor x = inputs[0];
             int[] index = IndexValues.Read(Name, inputs[1], Axis, x.Shape[Axis]);
             (int outer, int inner) = Layout.Blocks(x.Shape.Dimensions, Axis);
-            if (output.DType == DType.Float32)
+            switch (output.DType.ElementSize())
             {
-                Kernels.Indexing.Select<float>(x.AsSpan<float>(), index, output.AsSpan<float>(), outer, x.Shape[Axis], inner);
-            }
-            else
-            {
-                Kernels.Indexing.Select<double>(x.AsSpan<double>(), index, output.AsSpan<double>(), outer, x.Shape[Axis], inner);
+                case 1: Kernels.Indexing.Select<byte>(x.Raw<byte>(), index, output.Raw<byte>(), outer, x.Shape[Axis], inner); break;
+                case 4: Kernels.Indexing.Select<int>(x.Raw<int>(), index, output.Raw<int>(), outer, x.Shape[Axis], inner); break;
+                default: Kernels.Indexing.Select<long>(x.Raw<long>(), index, output.Raw<long>(), outer, x.Shape[Axis], inner); break;
             }
         }
 
@@ -52,9 +54,9 @@ namespace AutoGrad.Tensors
     {
         /// <summary>
         /// The slices at the listed positions along <paramref name="axis"/>, in order (repeats allowed); the axis size
-        /// becomes the number of indices. <paramref name="indices"/> is a 1-D float tensor of whole numbers.
+        /// becomes the number of indices. <paramref name="indices"/> is a 1-D Int64 or Int32 tensor; this tensor may have any dtype.
         /// </summary>
-        /// <exception cref="ArgumentException">The indices are not 1-D, or an index is not a whole number.</exception>
+        /// <exception cref="ArgumentException">The indices are not 1-D, or not Int64/Int32 (the message says how to convert).</exception>
         /// <exception cref="IndexOutOfRangeException">An index is outside the axis; the message names the index and the axis size.</exception>
         public Tensor IndexSelect(int axis, Tensor indices)
         {

@@ -3,48 +3,63 @@ using AutoGrad.Tensors;
 
 namespace AutoGrad.Ops.Indexing;
 
-/// <summary>
-/// Reads index tensors (float tensors holding exact integers, as ArgMax returns them) into validated <c>int</c>
-/// arrays, with errors naming the op, the offending index and the axis size.
-/// </summary>
+/// <summary>The checks every op that takes indices or class labels shares: their dtype (integer) and range.</summary>
 internal static class IndexValues
 {
-    /// <summary>Converts and range-checks every index against [0, <paramref name="size"/>).</summary>
-    /// <exception cref="ArgumentException">An index is not a whole number.</exception>
-    /// <exception cref="IndexOutOfRangeException">An index is outside [0, size); the message names it, the axis and its size.</exception>
+    /// <summary>Whether <paramref name="dtype"/> can hold indices: <see cref="DType.Int64"/> or <see cref="DType.Int32"/> (as PyTorch).</summary>
+    public static bool IsIndexDType(DType dtype) => dtype is DType.Int64 or DType.Int32;
+
+    /// <summary>Refuses indices or labels that are not Int64/Int32, saying how to convert them.</summary>
+    /// <exception cref="ArgumentException">The dtype is not an index dtype.</exception>
+    public static void CheckDType(string op, TensorType indices, string what = "indices")
+    {
+        if (!IsIndexDType(indices.DType))
+        {
+            string variable = what == "labels" ? "labels" : "indices";
+            throw new ArgumentException(
+                $"{op}: the {what} are {indices}, but {what} must be an Int64 or Int32 tensor (as in PyTorch). " +
+                (indices.DType.IsFloatingPoint()
+                    ? $"Convert whole-number floats with {variable}.To(DType.Int64), or take {variable} from ArgMax, which is already Int64."
+                    : $"Convert them with {variable}.To(DType.Int64)."));
+        }
+    }
+
+    /// <summary>The indices as ints, checked to lie in [0, size) of the given axis.</summary>
     public static int[] Read(string op, Tensor indices, int axis, int size) => Read(op, indices, size, $"axis {axis} of size {size}");
 
-    /// <summary>Converts and range-checks every index against [0, <paramref name="size"/>); <paramref name="range"/> describes that range in errors.</summary>
-    /// <exception cref="ArgumentException">An index is not a whole number.</exception>
-    /// <exception cref="IndexOutOfRangeException">An index is outside [0, size).</exception>
-    public static int[] Read(string op, Tensor indices, int size, string range) =>
-        indices.DType == DType.Float32 ? Read<float>(op, indices, indices.AsSpan<float>(), size, range) : Read<double>(op, indices, indices.AsSpan<double>(), size, range);
-
-    private static int[] Read<T>(string op, Tensor indices, ReadOnlySpan<T> values, int size, string range)
-        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    /// <summary>The indices as ints, checked to lie in [0, size); <paramref name="range"/> names what they index in the message.</summary>
+    /// <exception cref="IndexOutOfRangeException">An index is negative or not below <paramref name="size"/>.</exception>
+    public static int[] Read(string op, Tensor indices, int size, string range)
     {
-        var result = new int[values.Length];
-        T upper = T.CreateTruncating(size);
-        for (int i = 0; i < result.Length; i++)
+        CheckDType(op, indices.Type);
+        var result = new int[indices.Size];
+        if (indices.Data is int[] narrow)
         {
-            T v = values[i];
-            if (v >= T.Zero && v < upper && T.IsInteger(v))
+            for (int i = 0; i < result.Length; i++)
             {
-                result[i] = int.CreateTruncating(v);
-                continue;
+                result[i] = Checked(op, indices, i, narrow[i], size, range);
             }
-
-            double d = double.CreateTruncating(v);
-            if (!T.IsInteger(v))
+        }
+        else
+        {
+            var wide = (long[])indices.Data;
+            for (int i = 0; i < result.Length; i++)
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{op}: index {d} at flat position {i} of the indices {indices.Shape} is not a whole number; indices must hold exact integers."));
+                result[i] = Checked(op, indices, i, wide[i], size, range);
             }
-
-            throw new IndexOutOfRangeException(string.Create(CultureInfo.InvariantCulture,
-                $"{op}: index {d} at flat position {i} of the indices {indices.Shape} is out of range for {range} (valid: 0..{size - 1})."));
         }
 
         return result;
+    }
+
+    private static int Checked(string op, Tensor indices, int position, long value, int size, string range)
+    {
+        if ((ulong)value < (ulong)size)
+        {
+            return (int)value;
+        }
+
+        throw new IndexOutOfRangeException(string.Create(CultureInfo.InvariantCulture,
+            $"{op}: index {value} at flat position {position} of the indices {indices.Shape} is out of range for {range} (valid: 0..{size - 1})."));
     }
 }

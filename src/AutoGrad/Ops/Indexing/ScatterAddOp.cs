@@ -24,11 +24,15 @@ namespace AutoGrad.Ops.Indexing
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis), new("shape", TargetShape)];
 
+        /// <summary>Input 0 holds the indices (checked in <see cref="InferType"/>); the source is floating point.</summary>
+        protected internal override bool AcceptsDType(int input, DType dtype) => input == 0 || dtype.IsFloatingPoint();
+
         public override SavedValues Saves => SavedValues.Input0;
 
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
         {
             Shape index = inputs[0].Shape, source = inputs[1].Shape;
+            IndexValues.CheckDType(Name, inputs[0]);
             if (index != source)
             {
                 throw new ArgumentException($"{Name}: indices of shape {index} and source of shape {source} must have equal shapes.");
@@ -64,10 +68,10 @@ namespace AutoGrad.Tensors
         /// <summary>
         /// This tensor plus <paramref name="source"/> scattered along <paramref name="axis"/>: source[p] is added at
         /// (p with p[axis] = indices[p]); repeated indices accumulate (PyTorch's out-of-place <c>scatter_add</c>).
-        /// <paramref name="indices"/> (whole numbers in a float tensor) and <paramref name="source"/> have equal shapes,
+        /// <paramref name="indices"/> (an Int64 or Int32 tensor) and <paramref name="source"/> have equal shapes,
         /// of this tensor's rank and no larger on the other axes. Differentiable in this tensor and in the source.
         /// </summary>
-        /// <exception cref="ArgumentException">The shapes do not fit, or an index is not a whole number.</exception>
+        /// <exception cref="ArgumentException">The shapes do not fit, or the indices are not Int64/Int32.</exception>
         /// <exception cref="IndexOutOfRangeException">An index is outside the axis; the message names the index and the axis size.</exception>
         public Tensor ScatterAdd(int axis, Tensor indices, Tensor source)
         {

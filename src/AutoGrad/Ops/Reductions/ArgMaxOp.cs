@@ -5,7 +5,7 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Ops.Reductions
 {
     /// <summary>
-    /// Index of the maximum along one axis, as exact integers in the input's dtype; the first index wins at ties (NumPy).
+    /// Index of the maximum along one axis, as an <see cref="DType.Int64"/> tensor (PyTorch); the first index wins at ties (NumPy).
     /// Integer-valued and piecewise constant: no gradient.
     /// </summary>
     internal sealed class ArgMaxOp(int axis, bool keepDims) : Op
@@ -22,6 +22,8 @@ namespace AutoGrad.Ops.Reductions
 
         public override SavedValues Saves => SavedValues.None;
 
+        protected internal override bool AcceptsDType(int input, DType dtype) => dtype != DType.Bool;
+
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => InferArgType(Name, Axis, KeepDims, inputs[0]);
 
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => RunArg(max: true, Axis, inputs[0], output);
@@ -37,20 +39,19 @@ namespace AutoGrad.Ops.Reductions
                 throw new ArgumentException($"{name}: axis {axis} of shape {input.Shape} has size 0, so there is no extreme element to index.");
             }
 
-            return new TensorType(ReductionOp.ReducedShape(input.Shape, [normalized], keepDims), input.DType);
+            return new TensorType(ReductionOp.ReducedShape(input.Shape, [normalized], keepDims), DType.Int64);
         }
 
         /// <summary>Runs the arg-reduction kernel over the axis.</summary>
         internal static void RunArg(bool max, int axis, Tensor input, Tensor output)
         {
             var (outer, n, inner) = AxisView.Of(input.Shape, axis);
-            if (input.DType == DType.Float32)
+            Span<long> indices = output.AsSpan<long>();
+            switch (input.DType)
             {
-                ArgReduce.Axis(max, input.AsSpan<float>(), output.AsSpan<float>(), outer, n, inner);
-            }
-            else
-            {
-                ArgReduce.Axis(max, input.AsSpan<double>(), output.AsSpan<double>(), outer, n, inner);
+                case DType.Float32: ArgReduce.Axis<float>(max, input.AsSpan<float>(), indices, outer, n, inner); break;
+                case DType.Float64: ArgReduce.Axis<double>(max, input.AsSpan<double>(), indices, outer, n, inner); break;
+                default: ArgReduce.Axis<long>(max, Cast.ToInt64(input), indices, outer, n, inner); break;
             }
         }
     }
@@ -61,7 +62,7 @@ namespace AutoGrad.Tensors
     public sealed partial class Tensor
     {
         /// <summary>
-        /// Index of the largest element along <paramref name="axis"/>, stored exactly in a tensor of this dtype (first index
+        /// Index of the largest element along <paramref name="axis"/>, as an <see cref="DType.Int64"/> tensor (first index
         /// at ties; a NaN counts as largest). Never requires grad.
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>

@@ -3,7 +3,7 @@ using AutoGrad.Tensors;
 
 namespace AutoGrad.Ops.Reductions
 {
-    /// <summary>Index of the minimum along one axis, as exact integers in the input's dtype; first index at ties. No gradient.</summary>
+    /// <summary>Index of the minimum along one axis, as an <see cref="DType.Int64"/> tensor; first index at ties. No gradient.</summary>
     internal sealed class ArgMinOp(int axis, bool keepDims) : Op
     {
         public override string Name => "argmin";
@@ -18,6 +18,8 @@ namespace AutoGrad.Ops.Reductions
 
         public override SavedValues Saves => SavedValues.None;
 
+        protected internal override bool AcceptsDType(int input, DType dtype) => dtype != DType.Bool;
+
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => ArgMaxOp.InferArgType(Name, Axis, KeepDims, inputs[0]);
 
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => ArgMaxOp.RunArg(max: false, Axis, inputs[0], output);
@@ -31,7 +33,7 @@ namespace AutoGrad.Tensors
     public sealed partial class Tensor
     {
         /// <summary>
-        /// Index of the smallest element along <paramref name="axis"/>, stored exactly in a tensor of this dtype (first index
+        /// Index of the smallest element along <paramref name="axis"/>, as an <see cref="DType.Int64"/> tensor (first index
         /// at ties; a NaN counts as smallest). Never requires grad.
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>

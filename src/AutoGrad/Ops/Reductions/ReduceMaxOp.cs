@@ -17,6 +17,8 @@ namespace AutoGrad.Ops.Reductions
 
         internal override ReduceKind Kind => ReduceKind.Max;
 
+        internal override bool IsDefinedOnIntegers => true;
+
         public override Tensor?[] Backward(GradientContext context) => [ExtremumGradient(this, context)];
 
         /// <summary>The tie-splitting rule shared by reduce_max and reduce_min.</summary>
@@ -24,7 +26,7 @@ namespace AutoGrad.Ops.Reductions
         {
             Shape kept = ReducedShape(context.InputType(0).Shape, op.Axes, keepDims: true);
             Tensor extremum = op.KeepDims ? context.Output : context.Output.Reshape(kept);
-            Tensor hits = context.Input(0).Equal(extremum);
+            Tensor hits = context.Input(0).Equal(extremum).To(context.OutputGrad.DType);
             Tensor g = op.KeepDims ? context.OutputGrad : context.OutputGrad.Reshape(kept);
             return g.Mul(hits.Div(hits.Sum(op.Axes, keepDims: true)));
         }

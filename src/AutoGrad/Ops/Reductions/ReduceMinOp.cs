@@ -13,6 +13,8 @@ namespace AutoGrad.Ops.Reductions
 
         internal override ReduceKind Kind => ReduceKind.Min;
 
+        internal override bool IsDefinedOnIntegers => true;
+
         public override Tensor?[] Backward(GradientContext context) => [ReduceMaxOp.ExtremumGradient(this, context)];
     }
 }

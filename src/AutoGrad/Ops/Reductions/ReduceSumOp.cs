@@ -13,6 +13,8 @@ namespace AutoGrad.Ops.Reductions
 
         internal override ReduceKind Kind => ReduceKind.Sum;
 
+        internal override bool IsDefinedOnIntegers => true;
+
         public override Tensor?[] Backward(GradientContext context) =>
             [GradientWithKeptDims(context).BroadcastTo(context.InputType(0).Shape)];
     }

@@ -42,8 +42,22 @@ public abstract class ReductionOp : Op
             ShapeChecks.Axis(Name, axis, input.Rank);
         }
 
-        return new TensorType(ReducedShape(input, Axes, KeepDims), inputs[0].DType);
+        DType dtype = inputs[0].DType;
+
+        // As in PyTorch, an integer or boolean sum is int64 (a count of trues, a total that does not wrap at 2^31).
+        if (!dtype.IsFloatingPoint() && Kind == ReduceKind.Sum)
+        {
+            dtype = DType.Int64;
+        }
+
+        return new TensorType(ReducedShape(input, Axes, KeepDims), dtype);
     }
+
+    /// <summary>Whether the reduction is defined on integer and boolean tensors (sum, max and min are; mean and logsumexp are not).</summary>
+    internal virtual bool IsDefinedOnIntegers => false;
+
+    /// <inheritdoc/>
+    protected internal override bool AcceptsDType(int input, DType dtype) => dtype.IsFloatingPoint() || IsDefinedOnIntegers;
 
     /// <summary>The shape after reducing <paramref name="axes"/>.</summary>
     public static Shape ReducedShape(Shape input, int[] axes, bool keepDims)
@@ -67,13 +81,21 @@ public abstract class ReductionOp : Op
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
     {
+        Tensor input = inputs[0];
         if (output.DType == DType.Float32)
         {
-            Run<float>(inputs[0], output);
+            Run<float>(input.AsSpan<float>(), input.Shape, output.AsSpan<float>());
+        }
+        else if (output.DType == DType.Float64)
+        {
+            Run<double>(input.AsSpan<double>(), input.Shape, output.AsSpan<double>());
         }
         else
         {
-            Run<double>(inputs[0], output);
+            // Integers and bools: reduced in 64 bits and narrowed back (max/min keep the input's dtype, sum is int64).
+            var result = new long[output.Size];
+            Run<long>(Cast.ToInt64(input), input.Shape, result);
+            Cast.Convert(result, output);
         }
     }
 
@@ -81,14 +103,12 @@ public abstract class ReductionOp : Op
     protected Tensor GradientWithKeptDims(GradientContext context) =>
         KeepDims ? context.OutputGrad : context.OutputGrad.Reshape(ReducedShape(context.InputType(0).Shape, Axes, keepDims: true));
 
-    private void Run<T>(Tensor input, Tensor output)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    private void Run<T>(ReadOnlySpan<T> source, Shape shape, Span<T> output)
+        where T : unmanaged, INumber<T>
     {
-        ReadOnlySpan<T> source = input.AsSpan<T>();
         if (Axes.Length > 0 && Axes[^1] - Axes[0] == Axes.Length - 1)
         {
             // A run of adjacent axes is one (outer, n, inner) reduction: one kernel call, nothing allocated.
-            Shape shape = input.Shape;
             int outerSize = 1, extent = 1, innerSize = 1;
             for (int i = 0; i < shape.Rank; i++)
             {
@@ -106,15 +126,15 @@ public abstract class ReductionOp : Op
                 }
             }
 
-            Reduce.Axis(Kind, source, output.AsSpan<T>(), outerSize, extent, innerSize);
+            Reduce.Axis(Kind, source, output, outerSize, extent, innerSize);
             return;
         }
 
         // Otherwise reduce one axis at a time, highest first, so each step is a contiguous (outer, n, inner) reduction.
-        int[] dims = input.Shape.ToArray();
+        int[] dims = shape.ToArray();
         if (Axes.Length == 0)
         {
-            source.CopyTo(output.AsSpan<T>());
+            source.CopyTo(output);
             return;
         }
 
@@ -132,7 +152,7 @@ public abstract class ReductionOp : Op
                 inner *= dims[i];
             }
 
-            Span<T> destination = k == 0 ? output.AsSpan<T>() : new T[outer * inner];
+            Span<T> destination = k == 0 ? output : new T[outer * inner];
             Reduce.Axis(Kind, source, destination, outer, dims[axis], inner);
             dims[axis] = 1;
             source = destination;

@@ -26,6 +26,9 @@ namespace AutoGrad.Ops.Shaping
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("shape", TargetShape)];
 
+        /// <summary>Moves elements of any dtype (integers, bools) unchanged.</summary>
+        protected internal override bool AcceptsDType(int input, DType dtype) => true;
+
         public override SavedValues Saves => SavedValues.None;
 
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
@@ -43,23 +46,21 @@ namespace AutoGrad.Ops.Shaping
 
         private static void Run(Tensor input, Tensor output, BroadcastWalk walk, int[]? scratch)
         {
-            if (output.DType == DType.Float32)
+            switch (output.DType.ElementSize())
             {
-                Expand<float>(input, output, walk, scratch);
-            }
-            else
-            {
-                Expand<double>(input, output, walk, scratch);
+                case 1: Expand<byte>(input, output, walk, scratch); break;
+                case 4: Expand<int>(input, output, walk, scratch); break;
+                default: Expand<long>(input, output, walk, scratch); break;
             }
         }
 
         public override Tensor?[] Backward(GradientContext context) => [context.OutputGrad.SumTo(context.InputType(0).Shape)];
 
         private static void Expand<T>(Tensor input, Tensor output, BroadcastWalk walk, int[]? scratch)
-            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+            where T : unmanaged
         {
-            ReadOnlySpan<T> x = input.AsSpan<T>();
-            Span<T> d = output.AsSpan<T>();
+            ReadOnlySpan<T> x = input.Raw<T>();
+            Span<T> d = output.Raw<T>();
             var cursor = scratch is null ? walk.Start() : walk.Start(scratch);
             for (int c = 0, offset = 0; c < walk.Count; c++, offset += walk.Chunk, cursor.Next())
             {

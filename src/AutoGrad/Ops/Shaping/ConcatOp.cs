@@ -16,6 +16,9 @@ namespace AutoGrad.Ops.Shaping
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis)];
 
+        /// <summary>Moves elements of any dtype (integers, bools) unchanged.</summary>
+        protected internal override bool AcceptsDType(int input, DType dtype) => true;
+
         public override SavedValues Saves => SavedValues.None;
 
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)

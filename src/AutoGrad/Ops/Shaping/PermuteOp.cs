@@ -22,6 +22,9 @@ namespace AutoGrad.Ops.Shaping
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axes", Axes)];
 
+        /// <summary>Moves elements of any dtype (integers, bools) unchanged.</summary>
+        protected internal override bool AcceptsDType(int input, DType dtype) => true;
+
         public override SavedValues Saves => SavedValues.None;
 
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
@@ -43,13 +46,12 @@ namespace AutoGrad.Ops.Shaping
 
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
-            if (output.DType == DType.Float32)
+            Tensor x = inputs[0];
+            switch (output.DType.ElementSize())
             {
-                Layout.Permute<float>(inputs[0].AsSpan<float>(), inputs[0].Shape.Dimensions, Axes, output.AsSpan<float>());
-            }
-            else
-            {
-                Layout.Permute<double>(inputs[0].AsSpan<double>(), inputs[0].Shape.Dimensions, Axes, output.AsSpan<double>());
+                case 1: Layout.Permute<byte>(x.Raw<byte>(), x.Shape.Dimensions, Axes, output.Raw<byte>()); break;
+                case 4: Layout.Permute<int>(x.Raw<int>(), x.Shape.Dimensions, Axes, output.Raw<int>()); break;
+                default: Layout.Permute<long>(x.Raw<long>(), x.Shape.Dimensions, Axes, output.Raw<long>()); break;
             }
         }
 

@@ -26,6 +26,9 @@ namespace AutoGrad.Ops.Shaping
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
             [new("axis", Axis), new("start", Start), new("stop", Stop), new("step", Step)];
 
+        /// <summary>Moves elements of any dtype (integers, bools) unchanged.</summary>
+        protected internal override bool AcceptsDType(int input, DType dtype) => true;
+
         public override SavedValues Saves => SavedValues.None;
 
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
@@ -44,13 +47,12 @@ namespace AutoGrad.Ops.Shaping
         {
             Shape input = inputs[0].Shape;
             (int outer, int inner) = Layout.Blocks(input.Dimensions, Axis);
-            if (output.DType == DType.Float32)
+            Tensor x = inputs[0];
+            switch (output.DType.ElementSize())
             {
-                Layout.StridedSelect<float>(inputs[0].AsSpan<float>(), output.AsSpan<float>(), outer, input[Axis], inner, Start, Step, Count);
-            }
-            else
-            {
-                Layout.StridedSelect<double>(inputs[0].AsSpan<double>(), output.AsSpan<double>(), outer, input[Axis], inner, Start, Step, Count);
+                case 1: Layout.StridedSelect<byte>(x.Raw<byte>(), output.Raw<byte>(), outer, input[Axis], inner, Start, Step, Count); break;
+                case 4: Layout.StridedSelect<int>(x.Raw<int>(), output.Raw<int>(), outer, input[Axis], inner, Start, Step, Count); break;
+                default: Layout.StridedSelect<long>(x.Raw<long>(), output.Raw<long>(), outer, input[Axis], inner, Start, Step, Count); break;
             }
         }
 

@@ -111,9 +111,9 @@ public class CompiledGraphTests
     public void Run_OpThatWritesOnlySomeElements_SeesAZeroedBufferOnEveryRunLikeEager()
     {
         // one_hot writes only the ones: a reused planned buffer must be cleared, or last run's ones stay.
-        Graph graph = Graph.Trace((Tensor labels) => labels.OneHot(4).Mul(2.0), TensorSpec.Batched());
+        Graph graph = Graph.Trace((Tensor labels) => labels.OneHot(4).Mul(2.0), TensorSpec.Batched(DType.Int64));
         CompiledGraph compiled = graph.Compile();
-        foreach (float[] labels in new[] { new float[] { 0, 1, 2 }, [3, 3, 0] })
+        foreach (long[] labels in new[] { new long[] { 0, 1, 2 }, [3, 3, 0] })
         {
             Tensor input = Tensor.FromArray(labels);
             Assert.Equal(input.OneHot(4).Mul(2.0).ToArray(), compiled.Run(input)[0].ToArray());

@@ -57,6 +57,28 @@ public class NnDocTests
     }
 
     [Fact]
+    public void IntegerAndBooleanTensors_Snippet_GivesTheDocumentedDTypesAndValues()
+    {
+        Tensor labels = Tensor.FromArray(new long[] { 2, 0, 1 });          // Int64, as torch.tensor([2, 0, 1])
+        Tensor logits = Tensor.FromArray(new float[] { 1, 2, 3, 3, 1, 0, 0, 4, 1 }, 3, 3);
+        Tensor loss = new CrossEntropy().Compute(logits, labels);
+        Tensor predicted = logits.ArgMax(1);                               // Int64: [2 0 1]
+        Tensor correct = predicted.Equal(labels);                          // Bool:  [ True  True  True]
+        long hits = correct.Sum().Item<long>();                            // a bool sum is Int64: 3
+        Tensor kept = Tensor.Where(logits.Greater(1.5), logits, Tensor.Scalar(0.0)); // where takes a Bool mask
+        Tensor scaled = labels * 0.5;                                      // Int64 × double → Float32 [1 0 0.5]
+
+        Assert.Equal(DType.Float32, loss.DType);
+        Assert.Equal("[2 0 1]", predicted.ToString());
+        Assert.Equal(DType.Bool, correct.DType);
+        Assert.Equal("[ True  True  True]", correct.ToString());
+        Assert.Equal(3, hits);
+        Assert.Equal(new float[] { 0, 2, 3, 3, 0, 0, 0, 4, 0 }, kept.ToArray());
+        Assert.Equal(DType.Float32, scaled.DType);
+        Assert.Equal(new[] { 1f, 0, 0.5f }, scaled.ToArray());
+    }
+
+    [Fact]
     public void JitCompile_Snippet_TrainsThroughTheCompiledStep()
     {
         var jitModel = new Sequential(new Dense(16, "relu"), new Dense(3));
@@ -64,7 +86,8 @@ public class NnDocTests
 
         var generator = new Generator(1);
         Tensor x = Tensor.RandN([64, 4], generator);
-        Tensor y = x.Sum(1).Greater(0.0).Add(x.Slice(1, 0, 1).Reshape(64).Greater(0.5));
+        // Classes 0, 1, 2 as Int64 labels (bool + bool would be a logical or, as in PyTorch).
+        Tensor y = x.Sum(1).Greater(0.0).To(DType.Int64).Add(x.Slice(1, 0, 1).Reshape(64).Greater(0.5).To(DType.Int64));
         History history = jitModel.Fit(x, y, epochs: 30, batchSize: 16, seed: 2, verbose: Verbosity.Silent);
         Assert.True(jitModel.Jit);
         Assert.True(history["loss"][^1] < history["loss"][0] * 0.7, $"{history["loss"][0]} -> {history["loss"][^1]}");

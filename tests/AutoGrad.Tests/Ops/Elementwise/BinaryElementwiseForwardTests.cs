@@ -38,21 +38,43 @@ public class BinaryElementwiseForwardTests
     [Theory]
     [InlineData(DType.Float32)]
     [InlineData(DType.Float64)]
+    [InlineData(DType.Int64)]
+    [InlineData(DType.Int32)]
+    [InlineData(DType.UInt8)]
     public void Where_ConditionColumnValuesRowAndScalar_BroadcastsAllThree(DType dtype)
     {
-        var condition = Tensor.FromArray(new[] { 1.0, 0.0 }, 2, 1);
+        var condition = Tensor.FromArray(new[] { true, false }, 2, 1);
         var a = Tensor.FromArray(new[] { 10.0, 20.0, 30.0 }).To(dtype);
         var b = Tensor.Scalar(-1.0, dtype);
         Tensor picked = Tensor.Where(condition, a, b);
         Assert.Equal(new[] { 2, 3 }, picked.Shape.ToArray());
         Assert.Equal(dtype, picked.DType);
-        Assert.Equal(new[] { 10.0, 20, 30, -1, -1, -1 }, picked.ToArray<double>());
+        double minusOne = dtype == DType.UInt8 ? 255 : -1;
+        Assert.Equal(new[] { 10.0, 20, 30, minusOne, minusOne, minusOne }, picked.ToArray<double>());
+    }
+
+    [Fact]
+    public void Where_FloatMask_RefusedWithTheConversion()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Tensor.Where(Tensor.Ones([2]), Tensor.Ones([2]), Tensor.Zeros([2])));
+        Assert.Equal(
+            "where: the condition is f32[2], but it must be a bool tensor (as in PyTorch). Convert a 0/1 mask with mask.To(DType.Bool) " +
+            "or mask.NotEqual(0); comparisons (Greater, Equal, ...) already give bool.",
+            error.Message);
+    }
+
+    [Fact]
+    public void Where_IntAndFloatValues_PromoteToFloat()
+    {
+        Tensor picked = Tensor.Where(Tensor.FromArray(new[] { true, false }), Tensor.FromArray(new long[] { 7, 8 }), Tensor.FromArray(new[] { 0.5f, 1.5f }));
+        Assert.Equal(DType.Float32, picked.DType);
+        Assert.Equal(new[] { 7f, 1.5f }, picked.ToArray());
     }
 
     [Fact]
     public void Where_InfinityInBranchNotTaken_DoesNotLeak()
     {
-        var condition = Tensor.FromArray(new[] { 1.0, 0.0 });
+        var condition = Tensor.FromArray(new[] { true, false });
         var a = Tensor.FromArray(new[] { 1.0, double.PositiveInfinity });
         var b = Tensor.FromArray(new[] { double.NaN, 2.0 });
         Assert.Equal(new[] { 1.0, 2.0 }, Tensor.Where(condition, a, b).ToArray<double>());
@@ -61,7 +83,7 @@ public class BinaryElementwiseForwardTests
     [Fact]
     public void Where_GradientOfEachBranch_FlowsOnlyWherePicked()
     {
-        var condition = Tensor.FromArray(new[] { 1.0, 0.0, 1.0 });
+        var condition = Tensor.FromArray(new[] { true, false, true });
         var a = Tensor.FromArray(new[] { 1.0, 2.0, 3.0 }).RequireGrad();
         var b = Tensor.Scalar(5.0, DType.Float64).RequireGrad();
         var grads = AutoGrad.Differentiation.Autodiff.Grad(Tensor.Where(condition, a, b).Sum(), [a, b]);

@@ -7,13 +7,21 @@ public class ComparisonTests
     private static readonly double[] Left = [1, 2, 3, double.NaN, -0.0];
     private static readonly double[] Right = [2, 2, 2, 1, 0.0];
 
-    public static TheoryData<string, DType> Cases()
+    private static readonly string[] Ops = ["greater", "greater_equal", "less", "less_equal", "equal", "not_equal"];
+
+    public static TheoryData<string, DType> Cases() => Combine([DType.Float32, DType.Float64]);
+
+    public static TheoryData<string, DType> AllNumericCases() => Combine([DType.Float32, DType.Float64, DType.Int64, DType.Int32, DType.UInt8]);
+
+    private static TheoryData<string, DType> Combine(DType[] dtypes)
     {
         var data = new TheoryData<string, DType>();
-        foreach (string op in new[] { "greater", "greater_equal", "less", "less_equal", "equal", "not_equal" })
+        foreach (string op in Ops)
         {
-            data.Add(op, DType.Float32);
-            data.Add(op, DType.Float64);
+            foreach (DType dtype in dtypes)
+            {
+                data.Add(op, dtype);
+            }
         }
 
         return data;
@@ -36,13 +44,13 @@ public class ComparisonTests
             _ => [1, 0, 1, 1, 0],
         };
         Assert.Equal(expected, mask.ToArray<double>());
-        Assert.Equal(dtype, mask.DType);
+        Assert.Equal(DType.Bool, mask.DType);
         Assert.False(mask.RequiresGrad);
         Assert.Null(mask.GradFn);
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(AllNumericCases))]
     public void Compare_EveryLengthUpTo260_MatchesScalarReference(string op, DType dtype)
     {
         var generator = new Generator(3);
@@ -51,8 +59,9 @@ public class ComparisonTests
             // Small integers so that equal pairs are frequent; the scalar right operand exercises the broadcast path.
             Tensor a = Tensor.RandInt(-2, 3, [length], generator, dtype);
             Tensor b = Tensor.RandInt(-2, 3, [length], generator, dtype);
-            double scalar = generator.NextInt(-2, 3);
+            double scalar = Tensor.Scalar(generator.NextInt(-2, 3), dtype).ItemDouble();   // as the dtype holds it (u8 wraps)
             double[] x = a.ToArray<double>(), y = b.ToArray<double>();
+            Assert.Equal(DType.Bool, Apply(op, a, b).DType);
             double[] vectorVector = Apply(op, a, b).ToArray<double>();
             double[] vectorScalar = Apply(op, a, Tensor.Scalar(scalar, dtype)).ToArray<double>();
             double[] scalarVector = Apply(op, Tensor.Scalar(scalar, dtype), b).ToArray<double>();
@@ -101,4 +110,22 @@ public class ComparisonTests
         "equal" => x == y,
         _ => x != y,
     }) ? 1.0 : 0.0;
+
+    [Fact]
+    public void Compare_IntegerWithFloat_PromotesToFloat()
+    {
+        // 2 < 2.5 only holds when the int64 operand is promoted to float, not when 2.5 is truncated to 2.
+        Tensor mask = Tensor.FromArray(new long[] { 2, 3 }).Less(Tensor.FromArray(new[] { 2.5, 2.5 }));
+        Assert.Equal(new[] { true, false }, mask.ToArray<bool>());
+        Assert.Equal(new[] { true, false }, Tensor.FromArray(new long[] { 2, 3 }).Less(2.5).ToArray<bool>());
+    }
+
+    [Fact]
+    public void Compare_Int64BeyondFloatPrecision_IsExact()
+    {
+        // 2^53 + 1 and 2^53 are equal as doubles; compared as int64 (a whole scalar keeps the integer dtype) they differ.
+        long big = (1L << 53) + 1;
+        Assert.Equal(new[] { false, true }, Tensor.FromArray(new[] { big, big - 1 }).Equal(9007199254740992.0).ToArray<bool>());
+        Assert.Equal(new[] { true, false }, Tensor.FromArray(new[] { big, big - 1 }).Equal(Tensor.FromArray(new[] { big, big })).ToArray<bool>());
+    }
 }
