@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using AutoGrad.Tensors;
+using Tensor = AutoGrad.Tensors.Tensor;
 
 namespace AutoGrad.Kernels;
 

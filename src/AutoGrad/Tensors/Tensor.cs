@@ -69,11 +69,13 @@ public sealed partial class Tensor
         storage = new TensorStorage(data);
     }
 
-    /// <summary>Wraps <c>shape.Size</c> elements of a <c>float[]</c> or <c>double[]</c> from <paramref name="offset"/> on (a slice of a compiled graph's arena).</summary>
+    /// <summary>Wraps <c>shape.Size</c> elements of an element array from <paramref name="offset"/> on (a slice of a compiled graph's arena).</summary>
     internal Tensor(Array data, int offset, Shape shape)
     {
-        DType = data is float[] ? DType.Float32 : DType.Float64;
-        if (data is not (float[] or double[]) || (uint)offset > (uint)data.Length || data.Length - offset < shape.Size)
+        DType = data.GetType().GetElementType() is { } element && data.Rank == 1
+            ? DTypeExtensions.Of(element)
+            : throw new ArgumentException($"Tensor data must be a one-dimensional element array, got {data.GetType().Name}.");
+        if ((uint)offset > (uint)data.Length || data.Length - offset < shape.Size)
         {
             throw new ArgumentException($"Elements {offset}..{offset + shape.Size} of a {data.GetType().Name} of length {data.Length} cannot hold shape {shape}.");
         }

@@ -33,8 +33,9 @@ internal static class IndexValues
     {
         CheckDType(op, indices.Type);
         var result = new int[indices.Size];
-        if (indices.Data is int[] narrow)
+        if (indices.DType == DType.Int32)
         {
+            ReadOnlySpan<int> narrow = indices.AsSpan<int>();
             for (int i = 0; i < result.Length; i++)
             {
                 result[i] = Checked(op, indices, i, narrow[i], size, range);
@@ -42,7 +43,7 @@ internal static class IndexValues
         }
         else
         {
-            var wide = (long[])indices.Data;
+            ReadOnlySpan<long> wide = indices.AsSpan<long>();
             for (int i = 0; i < result.Length; i++)
             {
                 result[i] = Checked(op, indices, i, wide[i], size, range);

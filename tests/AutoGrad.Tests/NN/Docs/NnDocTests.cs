@@ -109,8 +109,8 @@ public class NnDocTests
             pixels[i] = split.Images[i] / 255f;
         }
 
-        float[] labels = [.. split.Labels.Take(n).Select(l => (float)l)];
-        return (Tensor.FromArray(pixels, n, split.PixelsPerImage), Tensor.FromArray(labels, n), Tensor.FromArray([.. labels.Select(l => l % 2)], n, 1));
+        long[] labels = [.. split.Labels.Take(n).Select(l => (long)l)];
+        return (Tensor.FromArray(pixels, n, split.PixelsPerImage), Tensor.FromArray(labels, n), Tensor.FromArray([.. labels.Select(l => (float)(l % 2))], n, 1));
     }
 
     [Fact]
