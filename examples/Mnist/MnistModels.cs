@@ -51,7 +51,7 @@ public static class MnistModels
     /// overshooting while the layer norms' inputs are still settling.
     /// </summary>
     public static MnistModelSpec Transformer { get; } =
-        new("transformer", "28 rows as 28 tokens, Dense(64), positions, 2 encoder blocks (4 heads, MLP 128), mean, Dense(10), Adam, warm-up, cosine decay", Epochs: 6, BatchSize: 128, LearningRate: 2e-3, WarmupSteps: 200);
+        new("transformer", "28 rows as 28 tokens, Dense(64), positions, 2 encoder blocks (4 heads, MLP 128), mean, Dense(10), Adam, warm-up, cosine decay", Epochs: 4, BatchSize: 128, LearningRate: 2e-3, WarmupSteps: 200);
 
     /// <summary>Every model, in the order <c>--help</c> lists them.</summary>
     public static IReadOnlyList<MnistModelSpec> All { get; } = [Tutorial, TanhMse, Mlp, Cnn, Lstm, Transformer];
