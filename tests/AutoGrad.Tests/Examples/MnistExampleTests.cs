@@ -46,10 +46,11 @@ public sealed class MnistExampleTests
     [Fact]
     public void Transformer_Builds_AndOneAdamStepOnATinyBatchLowersTheLoss()
     {
+        // Random "images" keep the test from paying for decompressing MNIST: one step on any fixed batch must lower its loss.
         Generator.ManualSeed(5);
         Sequential model = MnistModels.Create(MnistModels.Transformer);
-        Tensor x = MnistTensors.Images(Shipped.Value.Train, 0, 16);
-        Tensor y = MnistTensors.Labels(Shipped.Value.Train, 0, 16);
+        Tensor x = Tensor.Rand([8, 784]);
+        Tensor y = Tensor.FromArray([0f, 1, 2, 3, 4, 5, 6, 7], 8);
         var loss = new CrossEntropy();
         var adam = new Adam(model, MnistModels.Transformer.LearningRate);
 
@@ -60,7 +61,7 @@ public sealed class MnistExampleTests
         double after;
         using (Autodiff.NoGrad())
         {
-            Assert.Equal([16, 10], model.Call(x).Shape.ToArray());
+            Assert.Equal([8, 10], model.Call(x).Shape.ToArray());
             after = loss.Compute(model.Call(x), y).ItemDouble();
         }
 
