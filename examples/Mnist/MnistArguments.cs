@@ -43,7 +43,7 @@ public sealed record MnistArguments(
     private static readonly Option<string> ModelOption = CommandLine.Value(
         "--model",
         "NAME",
-        $"{string.Join(" | ", MnistModels.Names)}{string.Concat(MnistModels.All.Select(m => $"\n  {m.Name,-9} {m.Description}"))}",
+        $"{string.Join(" | ", MnistModels.Names)}{string.Concat(MnistModels.All.Select(m => $"\n  {m.Name,-11} {m.Description}"))}",
         (option, value) => ParseModel(CommandLine.NonEmpty(option, value)),
         MnistModels.Default);
 

@@ -48,12 +48,16 @@ public static class MnistTrainer
 
         Sequential model = MnistModels.Create(spec);
         Loss loss = oneHot ? new MeanSquaredError() : new CrossEntropy();
-        Optimizer optimizer = spec.Name is "mlp" or "cnn" or "lstm" ? new Adam(model, rate) : new Sgd(model, rate);
+        Optimizer optimizer = spec.Name is "mlp" or "cnn" or "lstm" or "transformer" ? new Adam(model, rate) : new Sgd(model, rate);
         if (optimizer is Adam)
         {
             // Annealing the step to zero over the run settles the weights: worth a few tenths of a percent of test accuracy.
             int stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
-            optimizer.Schedule = new CosineDecay(rate, epochs * stepsPerEpoch);
+            int totalSteps = epochs * stepsPerEpoch;
+            int warmup = Math.Min(spec.WarmupSteps, totalSteps / 2);
+            optimizer.Schedule = warmup > 0
+                ? new WarmUp(new CosineDecay(rate, totalSteps - warmup), warmup)
+                : new CosineDecay(rate, totalSteps);
         }
         // jit: every mini-batch runs one compiled graph holding the forward pass, the gradient and Adam's own update ops.
         model.Compile(optimizer, loss, ["accuracy"], jit: arguments.Execution == "jit");

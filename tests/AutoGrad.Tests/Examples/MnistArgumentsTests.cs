@@ -22,7 +22,19 @@ public sealed class MnistArgumentsTests
     }
 
     [Theory]
-    [InlineData(new[] { "--model", "resnet" }, "Unknown model 'resnet'; choose one of tutorial, tanh-mse, mlp, cnn, lstm.")]
+    [InlineData("lstm")]
+    [InlineData("transformer")]
+    public void Parse_SequenceModel_SelectsItsSpec(string name)
+    {
+        MnistArguments parsed = MnistArguments.Parse(["--model", name, "--execution", "jit"]);
+
+        Assert.Equal(name, parsed.Model);
+        Assert.Equal("jit", parsed.Execution);
+        Assert.Equal(name, MnistModels.Get(parsed.Model).Name);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--model", "resnet" }, "Unknown model 'resnet'; choose one of tutorial, tanh-mse, mlp, cnn, lstm, transformer.")]
     [InlineData(new[] { "--epochs", "0" }, "Option --epochs needs a positive whole number, not '0'.")]
     [InlineData(new[] { "--epochs" }, "Option --epochs needs a value.")]
     [InlineData(new[] { "--lr", "fast" }, "Option --lr needs a positive number, not 'fast'.")]

@@ -1,5 +1,10 @@
 using AutoGrad.Data;
 using AutoGrad.Examples.Mnist;
+using AutoGrad.Differentiation;
+using AutoGrad.NN;
+using AutoGrad.NN.Losses;
+using AutoGrad.NN.Optimizers;
+using AutoGrad.Tensors;
 using AutoGrad.Tests.IO;
 
 namespace AutoGrad.Tests.Examples;
@@ -36,6 +41,35 @@ public sealed class MnistExampleTests
         MnistRunResult result = MnistTrainer.Train(MnistModels.Get(model), arguments, Shipped.Value, TextWriter.Null, saveWeights: false);
 
         Assert.True(result.Confusion.Accuracy > minimumAccuracy, $"{model}: test accuracy {result.Confusion.Accuracy:P2}");
+    }
+
+    [Fact]
+    public void Transformer_Builds_AndOneAdamStepOnATinyBatchLowersTheLoss()
+    {
+        // Random "images" keep the test from paying for decompressing MNIST: one step on any fixed batch must lower its loss.
+        Generator.ManualSeed(5);
+        Sequential model = MnistModels.Create(MnistModels.Transformer);
+        Tensor x = Tensor.Rand([8, 784]);
+        Tensor y = Tensor.FromArray([0f, 1, 2, 3, 4, 5, 6, 7], 8);
+        var loss = new CrossEntropy();
+        var adam = new Adam(model, MnistModels.Transformer.LearningRate);
+
+        Tensor before = loss.Compute(model.Call(x), y);
+        adam.ZeroGrad();
+        before.Backward();
+        adam.Step();
+        double after;
+        using (Autodiff.NoGrad())
+        {
+            Assert.Equal([8, 10], model.Call(x).Shape.ToArray());
+            after = loss.Compute(model.Call(x), y).ItemDouble();
+        }
+
+        // Dense(28→64) 28·64 + 64; position table 28·64; per block: in_proj 3·64·64 + 3·64, out_proj 64·64 + 64,
+        // MLP 64·128 + 128 and 128·64 + 64, two layer norms 2·(64 + 64); Dense(64→10) 64·10 + 10.
+        int perBlock = (3 * 64 * 64) + (3 * 64) + (64 * 64) + 64 + (64 * 128) + 128 + (128 * 64) + 64 + (2 * 128);
+        Assert.Equal((28 * 64) + 64 + (28 * 64) + (2 * perBlock) + (64 * 10) + 10, model.Parameters().Sum(p => p.Size));
+        Assert.True(after < before.ItemDouble() - 0.01, $"loss {before.ItemDouble():F4} → {after:F4}");
     }
 
     [Fact]
