@@ -13,6 +13,10 @@ namespace AutoGrad.Ops.Conv
     {
         public override string Name => "max_pool2d_indices";
 
+        // Windows never cross images (axis 0) or channels (axis 1).
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            BatchDependence.FromFirstInput(inputs, a => a <= 1 ? a : null);
+
         public int KernelSize { get; } = kernelSize;
 
         public int Stride { get; } = stride;

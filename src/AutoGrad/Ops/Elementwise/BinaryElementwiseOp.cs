@@ -13,6 +13,10 @@ public abstract class BinaryElementwiseOp : Op
     /// <summary>True: the broadcasting driver hands every output element to one of the three kernels.</summary>
     protected internal override bool ForwardWritesEveryElement => true;
 
+    /// <summary>Elementwise with broadcasting: example j of the output reads example j of each per-example operand.</summary>
+    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+        BatchDependence.Elementwise(inputs, inputTypes, output);
+
     /// <inheritdoc/>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
     {

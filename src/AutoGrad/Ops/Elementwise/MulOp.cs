@@ -10,6 +10,10 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "mul";
 
+        // Linear: sums and means over the batch stay what they are (see BatchDependence), which lets a loss be split by rows.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<Tensors.TensorType> inputTypes, Tensors.TensorType output) =>
+            BatchDependence.Scaling(inputs, inputTypes, output, divides: false);
+
         public override double? RightIdentity => 1;
 
         public override double? LeftIdentity => 1;

@@ -10,6 +10,10 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "neg";
 
+        // Linear: the negation of a sum or mean over the batch is still one.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<Tensors.TensorType> inputTypes, Tensors.TensorType output) =>
+            inputs[0].IsAggregate ? inputs[0] : BatchDependence.Elementwise(inputs, inputTypes, output);
+
         public override bool IsInvolution => true;
 
         public override SavedValues Saves => SavedValues.None;

@@ -12,6 +12,10 @@ public abstract class UnaryElementwiseOp : Op
     /// <inheritdoc/>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => inputs[0];
 
+    /// <summary>Elementwise: example j of the output is computed from example j of the input.</summary>
+    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+        BatchDependence.Elementwise(inputs, inputTypes, output);
+
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
     {

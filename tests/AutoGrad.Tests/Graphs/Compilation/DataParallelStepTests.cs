@@ -1,0 +1,226 @@
+using AutoGrad.Graphs;
+using AutoGrad.Graphs.Compilation;
+using AutoGrad.NN;
+using AutoGrad.NN.Layers;
+using AutoGrad.NN.Losses;
+using AutoGrad.NN.Optimizers;
+using AutoGrad.Tensors;
+using AutoGrad.Tests.OneWorld;
+
+namespace AutoGrad.Tests.Graphs.Compilation;
+
+/// <summary>
+/// The data-parallel split of a compiled training step: proved valid from the graph, exact up to rounding against the
+/// unsplit step (odd and changing batch sizes included), refused for batch statistics and random ops, and independent of
+/// the thread count.
+/// </summary>
+public class DataParallelStepTests
+{
+    private static readonly int[] BatchSizes = [7, 9, 6, 3];
+
+    public static TheoryData<string, string> SplittableCases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string layer in new[] { "dense", "conv2d", "max_pool2d", "avg_pool2d", "layer_norm" })
+        {
+            foreach (string optimizer in new[] { "sgd_momentum_nesterov_decay", "adam_clip" })
+            {
+                data.Add(layer, optimizer);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SplittableCases))]
+    public void SplitSteps_MatchUnsplitSteps_InFloat64(string layer, string optimizer)
+    {
+        var (splitModel, splitLosses, splitStep) = Train(layer, optimizer, DataParallel.On);
+        var (wholeModel, wholeLosses, wholeStep) = Train(layer, optimizer, DataParallel.Off);
+
+        Assert.True(splitStep.IsBatchSplittable, splitStep.NotSplittableReason);
+        Assert.True(splitStep.SplitsBatch(7));
+        Assert.False(wholeStep.SplitsBatch(7));
+        for (int i = 0; i < splitLosses.Count; i++)
+        {
+            Assert.True(Math.Abs(splitLosses[i] - wholeLosses[i]) <= 1e-9 * Math.Max(1, Math.Abs(wholeLosses[i])), $"step {i}: {splitLosses[i]} vs {wholeLosses[i]}");
+        }
+
+        foreach (var (name, value) in wholeModel.StateDict())
+        {
+            double error = splitModel.StateDict()[name].MaxRelativeError(value);
+            Assert.True(error <= 1e-6, $"{name}: relative error {error}");
+        }
+
+        // Training moved the weights, so agreement is not the trivial kind.
+        var (fresh, _, _) = Build(layer, optimizer);
+        Assert.NotEqual(fresh.Parameters()[^1].ToArray<double>(), splitModel.Parameters()[^1].ToArray<double>());
+    }
+
+    [Theory]
+    [InlineData("batch_norm", "writes state")]
+    [InlineData("dropout", "random")]
+    public void RowMixingOrRandomModels_AreNotSplit_AndTrainExactlyAsUnsplit(string layer, string why)
+    {
+        var (autoModel, autoLosses, autoStep) = Train(layer, "adam_clip", DataParallel.Auto);
+        var (wholeModel, wholeLosses, _) = Train(layer, "adam_clip", DataParallel.Off);
+
+        Assert.False(autoStep.IsBatchSplittable);
+        Assert.Contains(why, autoStep.NotSplittableReason);
+        Assert.False(autoStep.SplitsBatch(1 << 20));
+        Assert.Equal(wholeLosses, autoLosses);
+        foreach (var (name, value) in wholeModel.StateDict())
+        {
+            Assert.Equal(value.ToArray<double>(), autoModel.StateDict()[name].ToArray<double>());
+        }
+
+        var (model, optimizerInstance, data) = Build(layer, "adam_clip");
+        var loss = new MeanSquaredError();
+        var error = Assert.Throws<InvalidOperationException>(() => CompiledTrainingStep.Create(
+            (x, y) => loss.Compute(model.Call(x), y), Spec(data[0].X), Spec(data[0].Y), optimizerInstance, DataParallel.On));
+        Assert.Contains(why, error.Message);
+    }
+
+    [Fact]
+    public void Analysis_FollowsTheLossStructure()
+    {
+        var w = Tensor.RandN([4, 3], new Generator(1), DType.Float64);
+        w.Name = "w";
+        w.RequiresGrad = true;
+        var spec = TensorSpec.Batched(DType.Float64, 4);
+        var target = TensorSpec.Batched(DType.Float64, 3);
+        CompiledTrainingStep StepOf(Func<Tensor, Tensor, Tensor> f) => CompiledTrainingStep.Create(f, spec, target, new Sgd([w], 0.1));
+
+        // A mean plus a shared penalty: the halves' weights n_i/B sum to one, so the penalty is counted once.
+        Assert.True(StepOf((x, y) => (x.MatMul(w) - y).Square().Mean() + w.Square().Sum()).IsBatchSplittable);
+        // A sum plus a shared penalty would count the penalty once per half.
+        Assert.False(StepOf((x, y) => (x.MatMul(w) - y).Square().Sum() + w.Square().Sum()).IsBatchSplittable);
+        Assert.True(StepOf((x, y) => (x.MatMul(w) - y).Square().Sum() * 0.5).IsBatchSplittable);
+        // A softmax along the batch axis, a max over it, and a product of two means all mix the examples.
+        Assert.False(StepOf((x, y) => (x.MatMul(w).Softmax(0) * y).Sum()).IsBatchSplittable);
+        Assert.False(StepOf((x, y) => (x.MatMul(w) - y).Max([0]).Sum()).IsBatchSplittable);
+        Assert.False(StepOf((x, y) => x.MatMul(w).Mean() * y.Mean()).IsBatchSplittable);
+        // xᵀ·y contracts over the examples.
+        Assert.False(StepOf((x, y) => x.MatMul(y, transposeThis: true, transposeOther: false).MatMul(w.Transpose()).Sum()).IsBatchSplittable);
+    }
+
+    [Fact]
+    public void SumLoss_WithUnequalHalves_GivesTheUnsplitGradient()
+    {
+        double[] Run(DataParallel mode)
+        {
+            var w = Tensor.RandN([4, 3], new Generator(1), DType.Float64);
+            w.Name = "w";
+            w.RequiresGrad = true;
+            var step = CompiledTrainingStep.Create((x, y) => (x.MatMul(w).Tanh() - y).Square().Sum(),
+                TensorSpec.Batched(DType.Float64, 4), TensorSpec.Batched(DType.Float64, 3), new Sgd([w], 0.01), mode);
+            Tensor x = Tensor.RandN([5, 4], new Generator(2), DType.Float64), y = Tensor.RandN([5, 3], new Generator(3), DType.Float64);
+            double loss = step.Step(x, y);
+            return [loss, .. w.ToArray<double>()];
+        }
+
+        double[] split = Run(DataParallel.On), whole = Run(DataParallel.Off);
+        for (int i = 0; i < whole.Length; i++)
+        {
+            Assert.True(Math.Abs(split[i] - whole[i]) <= 1e-12 * Math.Max(1, Math.Abs(whole[i])), $"{i}: {split[i]} vs {whole[i]}");
+        }
+    }
+
+    [Fact]
+    public void Auto_SplitsOnlyLargeEnoughSteps_ByFlopsNotThreads()
+    {
+        var model = new Sequential(new Dense(128, "relu"), new Dense(10));
+        model.Build(new Shape(784));
+        var loss = new CrossEntropy();
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(model));
+
+        // Forward 2·(784·128 + 128·10) flops per example, backward about twice that (the input gradient is not needed).
+        double forward = 2.0 * ((784 * 128) + (128 * 10));
+        Assert.InRange(step.FlopsPerExample, 2 * forward, 3.2 * forward);
+        int smallest = (int)Math.Ceiling(CompiledTrainingStep.SplitThresholdFlops / step.FlopsPerExample);
+        Assert.True(step.SplitsBatch(Math.Max(2, smallest)));
+        Assert.False(step.SplitsBatch(smallest - 1));
+        Assert.True(step.SplitsBatch(64));
+    }
+
+    [Fact]
+    public void SplitStep_AfterWarmUp_AllocatesNothing()
+    {
+        var (model, optimizer, data) = Build("dense", "adam_clip");
+        var loss = new MeanSquaredError();
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), Spec(data[0].X), Spec(data[0].Y), optimizer, DataParallel.On);
+        for (int i = 0; i < 3; i++)
+        {
+            step.Step(data[0].X, data[0].Y);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            step.Step(data[0].X, data[0].Y);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    internal static (Layer Model, List<double> Losses, CompiledTrainingStep Step) Train(string layer, string optimizer, DataParallel mode)
+    {
+        var (model, optimizerInstance, data) = Build(layer, optimizer);
+        var loss = new MeanSquaredError();
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), Spec(data[0].X), Spec(data[0].Y), optimizerInstance, mode);
+        var losses = data.Select(batch => step.Step(batch.X, batch.Y)).ToList();
+        return (model, losses, step);
+    }
+
+    internal static (Layer Model, Optimizer Optimizer, List<(Tensor X, Tensor Y)> Data) Build(string layer, string optimizer)
+    {
+        Generator.ManualSeed(11);
+        var (model, inputShape, indices) = LayerCases.Create(layer);
+        var generator = new Generator(5);
+        var data = new List<(Tensor, Tensor)>();
+        foreach (int batch in BatchSizes)
+        {
+            Tensor x = indices
+                ? Tensor.RandInt(0, 10, [batch, .. inputShape], generator, DType.Float64)
+                : Tensor.RandN([batch, .. inputShape], generator, DType.Float64);
+            data.Add((x, Tensor.RandN([batch, 3], generator, DType.Float64)));
+        }
+
+        // Layers with eagerly created parameters (LayerNorm) are converted first; the others are built in float64.
+        model.To(DType.Float64);
+        model.Build(new Shape(inputShape), DType.Float64);
+        return (model, OptimizerCases.Create(optimizer, model), data);
+    }
+
+    internal static TensorSpec Spec(Tensor t) => new([Dim.B, .. t.Shape.ToArray()[1..].Select(Dim.Fixed)], t.DType);
+}
+
+/// <summary>The split step with one worker thread and with two: the same code in the same order, so the same bits.</summary>
+[Collection(nameof(SettingsCollection))]
+public class DataParallelThreadCountTests
+{
+    [Theory]
+    [InlineData("dense")]
+    [InlineData("conv2d")]
+    public void SplitStep_OneAndTwoThreads_AreBitIdentical(string layer)
+    {
+        int before = Settings.NumThreads;
+        try
+        {
+            Settings.NumThreads = 1;
+            var (one, oneLosses, _) = DataParallelStepTests.Train(layer, "adam_clip", DataParallel.On);
+            Settings.NumThreads = 2;
+            var (two, twoLosses, _) = DataParallelStepTests.Train(layer, "adam_clip", DataParallel.On);
+            Assert.Equal(oneLosses, twoLosses);
+            foreach (var (name, value) in one.StateDict())
+            {
+                Assert.Equal(value.ToArray<double>(), two.StateDict()[name].ToArray<double>());
+            }
+        }
+        finally
+        {
+            Settings.NumThreads = before;
+        }
+    }
+}
