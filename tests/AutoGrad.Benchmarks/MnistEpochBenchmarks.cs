@@ -13,7 +13,8 @@ namespace AutoGrad.Benchmarks;
 /// <summary>
 /// One epoch (60,000 samples, in order) of the 784-128(ReLU)-10 MLP with cross-entropy on logits and Adam (lr 1e-3):
 /// the eager NN API (ZeroGrad, forward, Backward, Step) as baseline, and the same step traced and compiled with
-/// <see cref="CompiledTrainingStep"/>. Real MNIST when examples/Mnist/data is present (else synthetic data).
+/// <see cref="CompiledTrainingStep"/> — as it chooses by default (at these sizes: the batch split across two cores,
+/// <see cref="DataParallel.Auto"/>) and forced whole (<see cref="DataParallel.Off"/>). Real MNIST when examples/Mnist/data is present (else synthetic data).
 /// </summary>
 public class MnistEpochBenchmarks
 {
@@ -25,6 +26,7 @@ public class MnistEpochBenchmarks
     private Adam _optimizer = null!;
     private readonly CrossEntropy _loss = new();
     private CompiledTrainingStep _compiled = null!;
+    private CompiledTrainingStep _compiledWhole = null!;
     private Sequential _fitModel = null!;
 
     /// <summary>Samples per step.</summary>
@@ -51,6 +53,13 @@ public class MnistEpochBenchmarks
         _compiled.Step(_inputs[0], _targets[0]);
         _compiled.Step(_inputs[^1], _targets[^1]);
 
+        var wholeModel = new Sequential(new Dense(128, "relu"), new Dense(10));
+        wholeModel.Call(_inputs[0]);
+        _compiledWhole = CompiledTrainingStep.Create((x, y) => loss.Compute(wholeModel.Call(x), y),
+            TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(wholeModel.Parameters(), 1e-3), DataParallel.Off);
+        _compiledWhole.Step(_inputs[0], _targets[0]);
+        _compiledWhole.Step(_inputs[^1], _targets[^1]);
+
         _fitModel = new Sequential(new Dense(128, "relu"), new Dense(10));
         _fitModel.Build(new Shape(784));
         _fitModel.Compile(new Adam(_fitModel, 1e-3), new CrossEntropy(), jit: true);
@@ -70,13 +79,23 @@ public class MnistEpochBenchmarks
         }
     }
 
-    /// <summary>The compiled training step.</summary>
+    /// <summary>The compiled training step as it chooses (the batch split across two cores at these sizes).</summary>
     [Benchmark]
     public void Compiled()
     {
         for (int b = 0; b < _inputs.Length; b++)
         {
             _compiled.Step(_inputs[b], _targets[b]);
+        }
+    }
+
+    /// <summary>The compiled training step forced to run each batch whole (<see cref="DataParallel.Off"/>).</summary>
+    [Benchmark]
+    public void CompiledWhole()
+    {
+        for (int b = 0; b < _inputs.Length; b++)
+        {
+            _compiledWhole.Step(_inputs[b], _targets[b]);
         }
     }
 

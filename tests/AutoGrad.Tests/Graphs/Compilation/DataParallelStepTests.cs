@@ -106,6 +106,35 @@ public class DataParallelStepTests
     }
 
     [Fact]
+    public void GroupNormAndIntegerLabelCrossEntropy_AreSplittable_AndMatchTheUnsplitStep()
+    {
+        (Layer Model, double Loss) Run(DataParallel mode)
+        {
+            Generator.ManualSeed(3);
+            var model = new Sequential(new Conv2D(4, 3), new GroupNorm(2, 4), new Flatten(), new Dense(5));
+            model.To(DType.Float64);
+            model.Build(new Shape(1, 6, 6), DType.Float64);
+            var loss = new CrossEntropy();
+            var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y),
+                TensorSpec.Batched(DType.Float64, 1, 6, 6), TensorSpec.Batched(DType.Float64), new Adam(model, 0.01), mode);
+            Assert.True(mode == DataParallel.Off || step.IsBatchSplittable, step.NotSplittableReason);
+            Tensor x = Tensor.RandN([5, 1, 6, 6], new Generator(4), DType.Float64);
+            Tensor labels = Tensor.RandInt(0, 5, [5], new Generator(6), DType.Float64);
+            double first = step.Step(x, labels);
+            step.Step(x, labels);
+            return (model, first);
+        }
+
+        var (split, splitLoss) = Run(DataParallel.On);
+        var (whole, wholeLoss) = Run(DataParallel.Off);
+        Assert.True(Math.Abs(splitLoss - wholeLoss) <= 1e-9 * Math.Abs(wholeLoss), $"{splitLoss} vs {wholeLoss}");
+        foreach (var (name, value) in whole.StateDict())
+        {
+            Assert.True(split.StateDict()[name].MaxRelativeError(value) <= 1e-6, name);
+        }
+    }
+
+    [Fact]
     public void SumLoss_WithUnequalHalves_GivesTheUnsplitGradient()
     {
         double[] Run(DataParallel mode)
