@@ -134,11 +134,12 @@ public sealed class CompiledTrainingStep
         }
 
         IReadOnlyList<Tensor> outputs;
-        if (analysis is { IsSplittable: true } && SplitsBatch(Graph.InferBatch([input, target], "CompiledTrainingStep.Step")))
+        int batch;
+        if (analysis is { IsSplittable: true } && SplitsBatch(batch = Graph.InferBatch([input, target], "CompiledTrainingStep.Step")))
         {
             split ??= new DataParallelStep(halfGraph!, TraceUpdate(), rowOutputs, analysis.LossRole);
             Optimizer.BeginStep();
-            outputs = split.Run(input, target);
+            outputs = split.Run(input, target, batch);
         }
         else
         {

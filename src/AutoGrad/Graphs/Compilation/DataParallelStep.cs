@@ -38,9 +38,8 @@ internal sealed class DataParallelStep : IParallelBody
 
     /// <summary>One step on a batch of at least two examples: the outputs (loss, then per-example outputs) are this step's
     /// buffers, valid until the next run.</summary>
-    public IReadOnlyList<Tensor> Run(Tensor x, Tensor y)
+    public IReadOnlyList<Tensor> Run(Tensor x, Tensor y, int batch)
     {
-        int batch = x.Shape[0];
         if (!buffers.TryGetValue(batch, out BatchBuffers? b))
         {
             b = new BatchBuffers(batch, halves[0].Graph, rowOutputs);
@@ -86,9 +85,19 @@ internal sealed class DataParallelStep : IParallelBody
     {
         BatchBuffers b = current!;
         int start = index == 0 ? 0 : b.Rows[0];
-        CopyRows(input!, start, b.Inputs[index], 0, b.Rows[index]);
-        CopyRows(target!, start, b.Targets[index], 0, b.Rows[index]);
-        b.HalfOutputs[index] = halves[index].Run(b.Inputs[index], b.Targets[index]);
+        // An input without a batch axis (shared by every example) goes to both halves whole.
+        Tensor x = b.Inputs[index] ?? input!, y = b.Targets[index] ?? target!;
+        if (b.Inputs[index] is not null)
+        {
+            CopyRows(input!, start, x, 0, b.Rows[index]);
+        }
+
+        if (b.Targets[index] is not null)
+        {
+            CopyRows(target!, start, y, 0, b.Rows[index]);
+        }
+
+        b.HalfOutputs[index] = halves[index].Run(x, y);
     }
 
     private static void CopyRows(Tensor source, int sourceRow, Tensor destination, int destinationRow, int rows)
@@ -119,8 +128,8 @@ internal sealed class DataParallelStep : IParallelBody
         public BatchBuffers(int batch, Graph half, int rowOutputs)
         {
             Rows = [(batch + 1) / 2, batch / 2];
-            Inputs = [.. Rows.Select(n => new Tensor(half.Inputs[0].Type.Resolve(n)))];
-            Targets = [.. Rows.Select(n => new Tensor(half.Inputs[1].Type.Resolve(n)))];
+            Inputs = [.. Rows.Select(n => HalfBuffer(half.Inputs[0].Type, n))];
+            Targets = [.. Rows.Select(n => HalfBuffer(half.Inputs[1].Type, n))];
             Outputs = new Tensor[1 + rowOutputs];
             Outputs[0] = new Tensor(new TensorType(Shape.Scalar, half.TypeOf(half.Outputs[0]).DType));
             for (int o = 1; o <= rowOutputs; o++)
@@ -131,12 +140,15 @@ internal sealed class DataParallelStep : IParallelBody
 
         public int[] Rows { get; }
 
-        public Tensor[] Inputs { get; }
+        /// <summary>Each half's rows of the input, or null where the input has no batch axis.</summary>
+        public Tensor?[] Inputs { get; }
 
-        public Tensor[] Targets { get; }
+        public Tensor?[] Targets { get; }
 
         public IReadOnlyList<Tensor>?[] HalfOutputs { get; } = new IReadOnlyList<Tensor>?[2];
 
         public Tensor[] Outputs { get; }
+
+        private static Tensor? HalfBuffer(TensorSpec spec, int rows) => spec.IsSymbolic ? new Tensor(spec.Resolve(rows)) : null;
     }
 }

@@ -157,6 +157,28 @@ public class DataParallelStepTests
     }
 
     [Fact]
+    public void TargetWithoutBatchAxis_GoesWholeToBothHalves()
+    {
+        double[] Run(DataParallel mode)
+        {
+            var w = Tensor.RandN([4, 3], new Generator(1), DType.Float64);
+            w.Name = "w";
+            w.RequiresGrad = true;
+            var step = CompiledTrainingStep.Create((x, t) => (x.MatMul(w) - t).Square().Mean(),
+                TensorSpec.Batched(DType.Float64, 4), TensorSpec.Fixed(new Shape(3), DType.Float64), new Adam([w], 0.01), mode);
+            Tensor x = Tensor.RandN([7, 4], new Generator(2), DType.Float64), t = Tensor.RandN([3], new Generator(3), DType.Float64);
+            double loss = step.Step(x, t);
+            return [loss, step.Step(x, t), .. w.ToArray<double>()];
+        }
+
+        double[] split = Run(DataParallel.On), whole = Run(DataParallel.Off);
+        for (int i = 0; i < whole.Length; i++)
+        {
+            Assert.True(Math.Abs(split[i] - whole[i]) <= 1e-9 * Math.Max(1, Math.Abs(whole[i])), $"{i}: {split[i]} vs {whole[i]}");
+        }
+    }
+
+    [Fact]
     public void Auto_SplitsOnlyLargeEnoughSteps_ByFlopsNotThreads()
     {
         var model = new Sequential(new Dense(128, "relu"), new Dense(10));
