@@ -179,20 +179,33 @@ public class DataParallelStepTests
     }
 
     [Fact]
-    public void Auto_SplitsOnlyLargeEnoughSteps_ByFlopsNotThreads()
+    public void Auto_SplitsByWorkPerStepAndPerWeight_NotByThreads()
     {
-        var model = new Sequential(new Dense(128, "relu"), new Dense(10));
-        model.Build(new Shape(784));
+        var mlp = new Sequential(new Dense(128, "relu"), new Dense(10));
+        mlp.Build(new Shape(784));
         var loss = new CrossEntropy();
-        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(model));
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(mlp.Call(x), y), TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(mlp));
 
         // Forward 2·(784·128 + 128·10) flops per example, backward about twice that (the input gradient is not needed).
         double forward = 2.0 * ((784 * 128) + (128 * 10));
         Assert.InRange(step.FlopsPerExample, 2 * forward, 3.2 * forward);
-        int smallest = (int)Math.Ceiling(CompiledTrainingStep.SplitThresholdFlops / step.FlopsPerExample);
-        Assert.True(step.SplitsBatch(Math.Max(2, smallest)));
+        // A dense layer uses each weight a few times per example: it splits only once the batch amortizes each half's
+        // per-weight cost (101,770 weights).
+        int smallest = (int)Math.Ceiling(CompiledTrainingStep.SplitFlopsPerParameter * 101_770 / step.FlopsPerExample);
+        Assert.False(step.SplitsBatch(64));
         Assert.False(step.SplitsBatch(smallest - 1));
-        Assert.True(step.SplitsBatch(64));
+        Assert.True(step.SplitsBatch(smallest));
+
+        // A convolution reuses each weight over every position: a small CNN splits from small batches.
+        var cnn = new Sequential(new Conv2D(8, 3), new MaxPool2D(2), new Conv2D(16, 3), new MaxPool2D(2), new Flatten(), new Dense(10));
+        cnn.Build(new Shape(1, 28, 28));
+        var cnnStep = CompiledTrainingStep.Create((x, y) => loss.Compute(cnn.Call(x), y), TensorSpec.Batched(1, 28, 28), TensorSpec.Batched(10), new Adam(cnn));
+        long weights = cnn.Parameters().Sum(p => (long)p.Size);
+        double needed = Math.Max(CompiledTrainingStep.SplitThresholdFlops, CompiledTrainingStep.SplitFlopsPerParameter * weights);
+        int cnnSmallest = (int)Math.Ceiling(needed / cnnStep.FlopsPerExample);
+        Assert.True(cnnSmallest < 16, $"{cnnSmallest}");
+        Assert.False(cnnStep.SplitsBatch(cnnSmallest - 1));
+        Assert.True(cnnStep.SplitsBatch(Math.Max(2, cnnSmallest)));
     }
 
     [Fact]
