@@ -88,7 +88,7 @@ public abstract class Model : Layer
     /// <summary>
     /// With <see cref="Jit"/>, whether the compiled step splits each batch across two cores (see
     /// <see cref="Graphs.Compilation.CompiledTrainingStep"/>): <c>Auto</c> (the default) when the loss is proved splittable
-    /// and the batch is large enough, <c>Off</c> never, <c>On</c> always (the first batch throws when the loss cannot be split).
+    /// and the step does enough work per batch and per weight, <c>Off</c> never, <c>On</c> always (the first batch throws when the loss cannot be split).
     /// </summary>
     public Graphs.Compilation.DataParallel DataParallel { get; set; }
 

@@ -24,7 +24,8 @@ namespace AutoGrad.Graphs.Compilation;
 /// batch axis is symbolic, and every op's batching rule (<see cref="Op.BatchRule"/>) must show that examples stay apart
 /// until the loss sums or averages them, with no random op (dropout) and no state write (BatchNorm's running statistics)
 /// in the loss. Whether a batch is split depends only on that proof, the <see cref="DataParallel"/> option and
-/// <see cref="FlopsPerExample"/> × batch size against <see cref="SplitThresholdFlops"/> — never on the thread count — so a
+/// <see cref="FlopsPerExample"/> × batch size against <see cref="SplitThresholdFlops"/> and
+/// <see cref="SplitFlopsPerParameter"/> × trained weights — never on the thread count — so a
 /// seed gives the same numbers on any machine: with one thread the halves run one after the other.
 /// </para>
 /// </remarks>

@@ -10,7 +10,8 @@ public enum DataParallel
     /// <summary>
     /// Split when the step's loss is proved splittable (a sum or mean over the examples of per-example terms, no random
     /// or state-writing op) and the step's work, <see cref="CompiledTrainingStep.FlopsPerExample"/> × batch size, is at
-    /// least <see cref="CompiledTrainingStep.SplitThresholdFlops"/>.
+    /// least <see cref="CompiledTrainingStep.SplitThresholdFlops"/> and at least
+    /// <see cref="CompiledTrainingStep.SplitFlopsPerParameter"/> per trained weight.
     /// </summary>
     Auto,
 
