@@ -42,6 +42,20 @@ internal sealed class BatchSplitAnalysis
     /// gradients (which are not analysed: they follow from the loss).</summary>
     public static BatchSplitAnalysis Analyze(Graph graph, int rowOutputs)
     {
+        try
+        {
+            return AnalyzeAtProbeSizes(graph, rowOutputs);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // The graph's symbolic shapes do not hold at the probe batch sizes: it cannot be proved splittable, and the
+            // unsplit step (traced and checked separately) is unaffected.
+            return new BatchSplitAnalysis($"the graph cannot be instantiated at other batch sizes ({ex.Message})", BatchRole.Shared, 0);
+        }
+    }
+
+    private static BatchSplitAnalysis AnalyzeAtProbeSizes(Graph graph, int rowOutputs)
+    {
         double flopsPerRow = (Flops(graph, ProbeBatch2) - Flops(graph, ProbeBatch1)) / (double)(ProbeBatch2 - ProbeBatch1);
         string? reason = Check(graph, rowOutputs, ProbeBatch1, out BatchRole role);
         if (reason is null)
