@@ -13,7 +13,9 @@ namespace AutoGrad.Benchmarks;
 /// <summary>
 /// One epoch (60,000 samples, in order) of the 784-128(ReLU)-10 MLP with cross-entropy on logits and Adam (lr 1e-3):
 /// the eager NN API (ZeroGrad, forward, Backward, Step) as baseline, and the same step traced and compiled with
-/// <see cref="CompiledTrainingStep"/>. Real MNIST when examples/Mnist/data is present (else synthetic data).
+/// <see cref="CompiledTrainingStep"/> — as it chooses by default (<see cref="DataParallel.Auto"/>: whole at these sizes,
+/// where the MLP does too little work per weight) and with each batch split across the two cores
+/// (<see cref="DataParallel.On"/>). Real MNIST when examples/Mnist/data is present (else synthetic data).
 /// </summary>
 public class MnistEpochBenchmarks
 {
@@ -25,6 +27,7 @@ public class MnistEpochBenchmarks
     private Adam _optimizer = null!;
     private readonly CrossEntropy _loss = new();
     private CompiledTrainingStep _compiled = null!;
+    private CompiledTrainingStep _compiledSplit = null!;
     private Sequential _fitModel = null!;
 
     /// <summary>Samples per step.</summary>
@@ -51,6 +54,13 @@ public class MnistEpochBenchmarks
         _compiled.Step(_inputs[0], _targets[0]);
         _compiled.Step(_inputs[^1], _targets[^1]);
 
+        var splitModel = new Sequential(new Dense(128, "relu"), new Dense(10));
+        splitModel.Call(_inputs[0]);
+        _compiledSplit = CompiledTrainingStep.Create((x, y) => loss.Compute(splitModel.Call(x), y),
+            TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(splitModel.Parameters(), 1e-3), DataParallel.On);
+        _compiledSplit.Step(_inputs[0], _targets[0]);
+        _compiledSplit.Step(_inputs[^1], _targets[^1]);
+
         _fitModel = new Sequential(new Dense(128, "relu"), new Dense(10));
         _fitModel.Build(new Shape(784));
         _fitModel.Compile(new Adam(_fitModel, 1e-3), new CrossEntropy(), jit: true);
@@ -70,13 +80,23 @@ public class MnistEpochBenchmarks
         }
     }
 
-    /// <summary>The compiled training step.</summary>
+    /// <summary>The compiled training step as it chooses (<see cref="DataParallel.Auto"/>).</summary>
     [Benchmark]
     public void Compiled()
     {
         for (int b = 0; b < _inputs.Length; b++)
         {
             _compiled.Step(_inputs[b], _targets[b]);
+        }
+    }
+
+    /// <summary>The compiled training step with every batch split across the two cores (<see cref="DataParallel.On"/>).</summary>
+    [Benchmark]
+    public void CompiledSplit()
+    {
+        for (int b = 0; b < _inputs.Length; b++)
+        {
+            _compiledSplit.Step(_inputs[b], _targets[b]);
         }
     }
 

@@ -226,6 +226,13 @@ public abstract class Model : Layer
     public bool Jit { get; set; }
 
     /// <summary>
+    /// With <see cref="Jit"/>, whether the compiled step splits each batch across two cores (see
+    /// <see cref="Graphs.Compilation.CompiledTrainingStep"/>): <c>Auto</c> (the default) when the loss is proved splittable
+    /// and the step does enough work per batch and per weight, <c>Off</c> never, <c>On</c> always (the first batch throws when the loss cannot be split).
+    /// </summary>
+    public Graphs.Compilation.DataParallel DataParallel { get; set; }
+
+    /// <summary>
     /// Compile with an optimizer by name and its default settings over this model's parameters: <c>adam</c>
     /// (learning rate 0.001), <c>adamw</c>, <c>sgd</c> (0.01), <c>rmsprop</c> (0.01), <c>adagrad</c> (0.01).
     /// </summary>

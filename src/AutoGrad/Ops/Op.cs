@@ -112,6 +112,73 @@ public abstract class Op
         return bytes;
     }
 
+    /// <summary>
+    /// The op's batching rule: given how each input depends on the examples of a batch (at least one is not
+    /// <see cref="BatchRole.Shared"/>), how the output does — or null when the output mixes examples (a statistic over the
+    /// batch axis, a softmax along it) or the op does not say. Null, the default, is always safe: the data-parallel split
+    /// of a compiled training step (which reads this to prove that a batch's loss is the weighted sum of its halves'
+    /// losses) is then simply not used. <see cref="BatchDependence"/> has the rules of elementwise, additive and scaling
+    /// ops ready to return.
+    /// </summary>
+    /// <param name="inputs">How each input depends on the batch.</param>
+    /// <param name="inputTypes">The input types at some batch size.</param>
+    /// <param name="output">The output type at that batch size.</param>
+    public virtual BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output)
+    {
+        // Views declared by traits need no rule of their own: a permutation moves the examples' axis, a broadcast shifts
+        // it, and a reshape keeps example j's block of elements together when the examples' axis survives with every
+        // axis before it holding as many elements as before.
+        if (inputs.Length != 1 || inputs[0].Role != BatchRole.Rows)
+        {
+            return null;
+        }
+
+        int axis = inputs[0].Axis;
+        Shape shape = inputTypes[0].Shape;
+        if (AxisPermutation is { } permutation)
+        {
+            for (int i = 0; i < permutation.Count; i++)
+            {
+                if (permutation[i] == axis)
+                {
+                    return inputs[0].WithAxis(i);
+                }
+            }
+
+            return null;
+        }
+
+        if (IsBroadcast)
+        {
+            return BatchDependence.Elementwise(inputs, inputTypes, output);
+        }
+
+        if (ReinterpretsInput)
+        {
+            // Example j owns a contiguous block of every run of the axes from the examples' axis on; an output axis with
+            // the same elements before it and a whole multiple of B along it splits those runs into the same blocks.
+            int batch = shape[axis] / inputs[0].Factor;
+            long before = 1;
+            for (int i = 0; i < axis; i++)
+            {
+                before *= shape[i];
+            }
+
+            long outputBefore = 1;
+            for (int i = 0; i < output.Shape.Rank; i++)
+            {
+                if (outputBefore == before && output.Shape[i] % batch == 0 && output.Shape[i] > 0)
+                {
+                    return BatchDependence.Rows(i, output.Shape[i] / batch);
+                }
+
+                outputBefore *= output.Shape[i];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Which values the gradient rule needs; only those are kept alive by the tape.</summary>
     public virtual SavedValues Saves => SavedValues.AllInputs;
 

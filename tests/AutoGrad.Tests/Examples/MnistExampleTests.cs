@@ -50,7 +50,7 @@ public sealed class MnistExampleTests
         Generator.ManualSeed(5);
         Sequential model = MnistModels.Create(MnistModels.Transformer);
         Tensor x = Tensor.Rand([8, 784]);
-        Tensor y = Tensor.FromArray([0f, 1, 2, 3, 4, 5, 6, 7], 8);
+        Tensor y = Tensor.FromArray(new long[] { 0, 1, 2, 3, 4, 5, 6, 7 }, 8);
         var loss = new CrossEntropy();
         var adam = new Adam(model, MnistModels.Transformer.LearningRate);
 

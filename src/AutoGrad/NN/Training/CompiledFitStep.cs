@@ -9,7 +9,8 @@ namespace AutoGrad.NN.Training;
 /// <summary>
 /// What <c>Fit</c> runs per batch with <c>jit: true</c>: a <see cref="CompiledTrainingStep"/> of the model's forward,
 /// the loss and the optimizer's update, which also returns the predictions for the metrics. It is traced again only
-/// when the per-example input or target type, the optimizer or the loss changes (batch sizes share one graph).
+/// when the per-example input or target type, the optimizer, the loss or <see cref="Model.DataParallel"/> changes (batch
+/// sizes share one graph).
 /// </summary>
 internal sealed class CompiledFitStep
 {
@@ -18,6 +19,7 @@ internal sealed class CompiledFitStep
     private readonly Loss loss;
     private readonly TensorSpec input;
     private readonly TensorSpec target;
+    private readonly DataParallel dataParallel;
 
     private CompiledFitStep(Model model, Optimizer optimizer, Loss loss, TensorSpec input, TensorSpec target, Tensor example)
     {
@@ -28,20 +30,21 @@ internal sealed class CompiledFitStep
         this.loss = loss;
         this.input = input;
         this.target = target;
+        dataParallel = model.DataParallel;
         step = CompiledTrainingStep.Create(
             (x, y) =>
             {
                 Tensor prediction = model.Call(x);
                 return [loss.Compute(prediction, y), prediction];
             },
-            input, target, optimizer);
+            input, target, optimizer, dataParallel);
     }
 
     /// <summary>The step for this batch: <paramref name="current"/> when it still fits, else a newly traced one.</summary>
     public static CompiledFitStep For(CompiledFitStep? current, Model model, Optimizer optimizer, Loss loss, Tensor x, Tensor y)
     {
         // Matched against the traced specs without building new ones: this runs for every batch.
-        if (current is not null && ReferenceEquals(current.optimizer, optimizer) && ReferenceEquals(current.loss, loss)
+        if (current is not null && ReferenceEquals(current.optimizer, optimizer) && ReferenceEquals(current.loss, loss) && current.dataParallel == model.DataParallel
             && current.input.MatchBatch(x.Type) > 0 && current.target.MatchBatch(y.Type) > 0)
         {
             return current;

@@ -14,6 +14,10 @@ namespace AutoGrad.Ops.Conv
     {
         public override string Name => "conv2d";
 
+        // Each image of the batch (axis 0) is convolved on its own with the shared filters.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            BatchDependence.FromFirstInput(inputs, a => a == 0 ? 0 : null);
+
         /// <summary>2·C·kH·kW per output element: every output is a dot product over the input channels and the window.</summary>
         public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
         {

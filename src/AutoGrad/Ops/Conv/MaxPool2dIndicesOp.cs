@@ -15,6 +15,10 @@ namespace AutoGrad.Ops.Conv
 
         public PoolSettings Settings { get; } = settings;
 
+        // Windows never cross images (axis 0) or channels (axis 1).
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            BatchDependence.FromFirstInput(inputs, a => a <= 1 ? a : null);
+
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => Settings.Attributes;
 
         public override bool IsDifferentiable => false;

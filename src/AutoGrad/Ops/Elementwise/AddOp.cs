@@ -10,6 +10,10 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "add";
 
+        // Linear: sums and means over the batch stay what they are (see BatchDependence), which lets a loss be split by rows.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<Tensors.TensorType> inputTypes, Tensors.TensorType output) =>
+            BatchDependence.Additive(inputs, inputTypes, output);
+
         public override double? RightIdentity => 0;
 
         public override double? LeftIdentity => 0;

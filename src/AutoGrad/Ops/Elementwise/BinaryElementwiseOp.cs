@@ -31,6 +31,10 @@ public abstract class BinaryElementwiseOp : Op
     /// <summary>The op on one pair of 64-bit integers (booleans as 0/1); the result is narrowed to the output dtype.</summary>
     internal virtual long IntegerFunction(long x, long y) => throw new NotSupportedException($"{Name} is not defined on integers.");
 
+    /// <summary>Elementwise with broadcasting: example j of the output reads example j of each per-example operand.</summary>
+    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+        BatchDependence.Elementwise(inputs, inputTypes, output);
+
     /// <inheritdoc/>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
     {

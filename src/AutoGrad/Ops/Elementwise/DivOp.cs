@@ -13,6 +13,10 @@ namespace AutoGrad.Ops.Elementwise
         /// <summary>True division, as PyTorch's <c>/</c>: integer operands become float32.</summary>
         internal override bool PromotesToFloat => true;
 
+        // Linear: sums and means over the batch stay what they are (see BatchDependence), which lets a loss be split by rows.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<Tensors.TensorType> inputTypes, Tensors.TensorType output) =>
+            BatchDependence.Scaling(inputs, inputTypes, output, divides: true);
+
         public override double? RightIdentity => 1;
 
         public override SavedValues Saves => SavedValues.Input1 | SavedValues.Output;

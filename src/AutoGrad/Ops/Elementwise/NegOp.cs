@@ -14,6 +14,10 @@ namespace AutoGrad.Ops.Elementwise
 
         internal override long IntegerFunction(long x) => unchecked(-x);
 
+        // Linear: the negation of a sum or mean over the batch is still one.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<Tensors.TensorType> inputTypes, Tensors.TensorType output) =>
+            inputs[0].IsAggregate ? inputs[0] : BatchDependence.Elementwise(inputs, inputTypes, output);
+
         public override bool IsInvolution => true;
 
         public override SavedValues Saves => SavedValues.None;

@@ -21,6 +21,10 @@ public abstract class UnaryElementwiseOp : Op
     /// <summary>The op on one 64-bit integer; the result is narrowed to the output dtype.</summary>
     internal virtual long IntegerFunction(long x) => throw new NotSupportedException($"{Name} is not defined on integers.");
 
+    /// <summary>Elementwise: example j of the output is computed from example j of the input.</summary>
+    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+        BatchDependence.Elementwise(inputs, inputTypes, output);
+
     /// <inheritdoc/>
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
     {

@@ -16,6 +16,9 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "where";
 
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            BatchDependence.Elementwise(inputs, inputTypes, output);
+
         public override SavedValues Saves => SavedValues.Input0;
 
         /// <summary>The two value operands are promoted to one dtype (PyTorch's type promotion).</summary>

@@ -13,6 +13,10 @@ namespace AutoGrad.Ops.Indexing
     {
         public override string Name => "gather";
 
+        // Example j's indices read example j's values along another axis; indices alone would read other examples' rows.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            inputs[0].Role == BatchRole.Rows && inputs[1] == inputs[0] && inputs[0].Axis != Axis ? inputs[0] : null;
+
         public int Axis { get; } = axis;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis)];

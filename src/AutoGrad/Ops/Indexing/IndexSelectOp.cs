@@ -12,6 +12,18 @@ namespace AutoGrad.Ops.Indexing
     {
         public override string Name => "index_select";
 
+        // A shared table looked up by per-example indices (an embedding) gives per-example rows along the selected axis;
+        // per-example values selected along another axis by shared indices stay per example.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output)
+        {
+            if (inputs[0].Role == BatchRole.Shared && inputs[1].Role == BatchRole.Rows)
+            {
+                return inputs[1].WithAxis(Axis);
+            }
+
+            return inputs[1].Role == BatchRole.Shared ? BatchDependence.FromFirstInput(inputs, a => a == Axis ? null : a) : null;
+        }
+
         public int Axis { get; } = axis;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis)];

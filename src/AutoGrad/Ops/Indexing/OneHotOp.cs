@@ -8,6 +8,10 @@ namespace AutoGrad.Ops.Indexing
     {
         public override string Name => "one_hot";
 
+        // Each index becomes its own one-hot row: the examples keep their axis.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            BatchDependence.FromFirstInput(inputs, a => a);
+
         public int Classes { get; } = classes;
 
         public DType DType { get; } = dtype;

@@ -16,6 +16,50 @@ namespace AutoGrad.Ops.Linear
 
         public override string Name => "matmul";
 
+        /// <summary>
+        /// Examples along a batch axis of the product, the rows of A or the columns of B stay apart; along the contracted
+        /// axis they are summed together, which a split by examples cannot reproduce.
+        /// </summary>
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output)
+        {
+            int rank = output.Shape.Rank;
+            int? a = ProductAxis(inputs[0], inputTypes[0].Shape.Rank, rank, TransposeA ? -1 : -2, rank - 2);
+            int? b = ProductAxis(inputs[1], inputTypes[1].Shape.Rank, rank, TransposeB ? -2 : -1, rank - 1);
+            if (a is not int axisA || b is not int axisB)
+            {
+                return null;
+            }
+
+            if (axisA >= 0 && axisB >= 0)
+            {
+                // Both carry the examples: only along the same batch axis of a batched product.
+                return axisA == axisB && axisA < rank - 2 && inputs[0].Factor == inputs[1].Factor ? inputs[0].WithAxis(axisA) : null;
+            }
+
+            return axisA >= 0 ? inputs[0].WithAxis(axisA) : inputs[1].WithAxis(axisB);
+        }
+
+        /// <summary>The output axis an operand's examples land on (−1 for a shared operand), or null when they are contracted.</summary>
+        private static int? ProductAxis(BatchDependence operand, int operandRank, int outputRank, int freeAxisFromEnd, int outputFreeAxis)
+        {
+            if (operand.Role == BatchRole.Shared)
+            {
+                return -1;
+            }
+
+            if (operand.Role != BatchRole.Rows)
+            {
+                return null;
+            }
+
+            if (operand.Axis < operandRank - 2)
+            {
+                return operand.Axis + (outputRank - operandRank);
+            }
+
+            return operand.Axis == operandRank + freeAxisFromEnd ? outputFreeAxis : null;
+        }
+
         /// <summary>2·m·n·k per product (one multiply and one add per term), times the batch of products.</summary>
         public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
         {

@@ -14,6 +14,9 @@ namespace AutoGrad.Ops.Reductions
     {
         public override string Name => "reduce_mean";
 
+        // With a correction the divisor is N − c, not proportional to the batch: not a weighted mean of the parts.
+        internal override BatchRole? LinearOverBatch => Correction == 0 ? BatchRole.MeanOverBatch : null;
+
         public int Correction { get; } = correction;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [.. base.Attributes, new("correction", Correction)];

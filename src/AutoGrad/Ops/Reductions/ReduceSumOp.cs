@@ -9,6 +9,8 @@ namespace AutoGrad.Ops.Reductions
     {
         public override string Name => "reduce_sum";
 
+        internal override BatchRole? LinearOverBatch => BatchRole.SumOverBatch;
+
         public override SavedValues Saves => SavedValues.None;
 
         internal override ReduceKind Kind => ReduceKind.Sum;

@@ -30,6 +30,35 @@ public abstract class ReductionOp : Op
     public override IReadOnlyList<KeyValuePair<string, object>> Attributes =>
         [new("axes", Axes), new("keep_dims", KeepDims)];
 
+    /// <summary>For a reduction that is linear in its input (sum, mean without correction), what reducing over the examples
+    /// makes of them; null for the others (max, min, log-sum-exp, corrected means), which are then never split.</summary>
+    internal virtual BatchRole? LinearOverBatch => null;
+
+    /// <summary>
+    /// Reducing other axes keeps the examples apart (their axis renumbered); reducing theirs is a sum or mean over the
+    /// batch when the reduction is linear (<see cref="LinearOverBatch"/>), as is a linear reduction of such an aggregate.
+    /// </summary>
+    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output)
+    {
+        BatchDependence input = inputs[0];
+        if (input.IsAggregate)
+        {
+            return LinearOverBatch is null ? null : input;
+        }
+
+        if (input.Role != BatchRole.Rows)
+        {
+            return null;
+        }
+
+        if (Array.IndexOf(Axes, input.Axis) >= 0)
+        {
+            return LinearOverBatch is BatchRole role ? new BatchDependence(role) : null;
+        }
+
+        return input.WithAxis(KeepDims ? input.Axis : input.Axis - Axes.Count(a => a < input.Axis));
+    }
+
     /// <summary>One operation per input element: each is combined into its output once.</summary>
     public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) => new(inputs[0].Shape.Size, DefaultBytes(inputs, output));
 

@@ -17,6 +17,10 @@ namespace AutoGrad.Ops.Reductions
 
         public override string Name => Log ? "log_softmax" : "softmax";
 
+        // Examples along any axis but the normalized one stay separate.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            BatchDependence.FromFirstInput(inputs, a => a == Axis ? null : a);
+
         public bool Log { get; } = log;
 
         /// <inheritdoc/>

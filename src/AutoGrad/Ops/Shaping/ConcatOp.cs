@@ -12,6 +12,13 @@ namespace AutoGrad.Ops.Shaping
     {
         public override string Name => "concat";
 
+        // Joining along another axis keeps example j's pieces together; joining along the examples' axis mixes them.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output)
+        {
+            BatchDependence? rule = BatchDependence.Elementwise(inputs, inputTypes, output);
+            return rule is { Axis: int a } && a != Axis && inputTypes[0].Shape.Rank == output.Shape.Rank ? rule : null;
+        }
+
         public int Axis { get; } = axis;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => [new("axis", Axis)];

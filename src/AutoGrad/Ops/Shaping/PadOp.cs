@@ -13,6 +13,10 @@ namespace AutoGrad.Ops.Shaping
     {
         public override string Name => "pad";
 
+        // Padding another axis keeps the examples apart; padding the examples' axis adds rows that belong to none.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            BatchDependence.FromFirstInput(inputs, a => Before[a] == 0 && After[a] == 0 ? a : null);
+
         public int[] Before { get; } = before;
 
         public int[] After { get; } = after;

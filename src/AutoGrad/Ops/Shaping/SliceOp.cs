@@ -12,6 +12,10 @@ namespace AutoGrad.Ops.Shaping
     {
         public override string Name => "slice";
 
+        // Slicing another axis keeps the examples apart; slicing the examples' axis picks some of them.
+        public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+            BatchDependence.FromFirstInput(inputs, a => a == Axis ? null : a);
+
         public int Axis { get; } = axis;
 
         public int Start { get; } = start;
