@@ -1,3 +1,4 @@
+using System.Numerics;
 using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
@@ -7,7 +8,7 @@ namespace AutoGrad.Ops.Elementwise
     /// Elementwise comparisons with broadcasting, giving 1 where the relation holds and 0 elsewhere in the operands'
     /// dtype, so a mask multiplies a gradient directly. Piecewise constant: no gradient, and the result never requires grad.
     /// </summary>
-    internal sealed class ComparisonOp : BinaryElementwiseOp
+    internal sealed class ComparisonOp : BinaryElementwiseOp, ILaneOp
     {
         public static readonly ComparisonOp Greater = new(Comparison.Greater, "greater");
         public static readonly ComparisonOp GreaterEqual = new(Comparison.GreaterEqual, "greater_equal");
@@ -38,6 +39,71 @@ namespace AutoGrad.Ops.Elementwise
         protected override void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination) => Compare.Run(kind, x, [y], destination);
 
         protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => Compare.Run(kind, [x], y, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => kind switch
+        {
+            Comparison.Greater => LaneStep.Binary<T, GreaterLane<T>>(default),
+            Comparison.GreaterEqual => LaneStep.Binary<T, GreaterEqualLane<T>>(default),
+            Comparison.Less => LaneStep.Binary<T, LessLane<T>>(default),
+            Comparison.LessEqual => LaneStep.Binary<T, LessEqualLane<T>>(default),
+            Comparison.Equal => LaneStep.Binary<T, EqualLane<T>>(default),
+            _ => LaneStep.Binary<T, NotEqualLane<T>>(default),
+        };
+
+        // The 0/1 masks of Kernels.Compare, per element: NaN compares false except under not_equal.
+        private static T Mask<T>(bool holds)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T> => holds ? T.One : T.Zero;
+
+        private static Vector<T> Mask<T>(Vector<T> holds)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T> => Vector.ConditionalSelect(holds, Vector<T>.One, Vector<T>.Zero);
+
+        private readonly struct GreaterLane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => Mask<T>(x > y);
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => Mask(Vector.GreaterThan(x, y));
+        }
+
+        private readonly struct GreaterEqualLane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => Mask<T>(x >= y);
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => Mask(Vector.GreaterThanOrEqual(x, y));
+        }
+
+        private readonly struct LessLane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => Mask<T>(y > x);
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => Mask(Vector.GreaterThan(y, x));
+        }
+
+        private readonly struct LessEqualLane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => Mask<T>(y >= x);
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => Mask(Vector.GreaterThanOrEqual(y, x));
+        }
+
+        private readonly struct EqualLane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => Mask<T>(x == y);
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => Mask(Vector.Equals(x, y));
+        }
+
+        private readonly struct NotEqualLane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => Mask<T>(x != y);
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => Mask(~Vector.Equals(x, y));
+        }
     }
 }
 

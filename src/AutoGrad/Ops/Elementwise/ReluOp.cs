@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
@@ -7,7 +9,7 @@ namespace AutoGrad.Ops.Elementwise
     /// max(x, 0). A primitive rather than maximum(x, 0), whose tie rule would give ½ at 0. Gradient: g·(y &gt; 0), so
     /// relu'(0) = 0 (PyTorch's choice); the mask is a recorded comparison without gradient, so relu'' is 0, not an error.
     /// </summary>
-    internal sealed class ReluOp : UnaryElementwiseOp
+    internal sealed class ReluOp : UnaryElementwiseOp, ILaneOp
     {
         public static readonly ReluOp Instance = new();
 
@@ -19,6 +21,16 @@ namespace AutoGrad.Ops.Elementwise
         public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Mul(context.Output.Greater(0.0))];
 
         protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Max(x, T.Zero, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.Unary<T, Lane<T>>(default);
+
+        private readonly struct Lane<T> : IUnaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x) => T.Max(x, T.Zero);
+
+            public Vector<T> Invoke(Vector<T> x) => Vector.Max(x, Vector<T>.Zero);
+        }
     }
 }
 
