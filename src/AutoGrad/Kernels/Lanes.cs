@@ -20,6 +20,19 @@ internal interface IUnaryLane<T>
     Vector<T> Invoke(Vector<T> x);
 }
 
+/// <summary>
+/// A unary lane that also has a span form (a TensorPrimitives routine), which its loop uses for whole blocks: for the
+/// transcendental functions TensorPrimitives runs at the widest vector the machine has (<c>Vector512</c> where
+/// accelerated, while <see cref="Vector{T}"/> stays 256 bits wide), which matters more than keeping the block in
+/// registers for a compute-bound function.
+/// </summary>
+internal interface IUnarySpanLane<T> : IUnaryLane<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>destination[i] = f(x[i]) (the spans may be the same).</summary>
+    void Invoke(ReadOnlySpan<T> x, Span<T> destination);
+}
+
 /// <summary>A binary elementwise function given per element and per <see cref="Vector{T}"/>; see <see cref="IUnaryLane{T}"/>.</summary>
 internal interface IBinaryLane<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -61,6 +74,11 @@ internal static class LaneStep
     public static LaneStep<T> Unary<T, TLane>(TLane lane)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TLane : struct, IUnaryLane<T> => new UnaryLaneStep<T, TLane>(lane);
+
+    /// <summary>The step running a unary lane's span form over each block.</summary>
+    public static LaneStep<T> UnarySpan<T, TLane>(TLane lane)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TLane : struct, IUnarySpanLane<T> => new UnarySpanLaneStep<T, TLane>(lane);
 
     /// <summary>The step running a binary lane.</summary>
     public static LaneStep<T> Binary<T, TLane>(TLane lane)
@@ -107,6 +125,43 @@ internal sealed class UnaryLaneStep<T, TLane>(TLane lane) : LaneStep<T>
         x[i..n].CopyTo(pad);
         lane.Invoke(new Vector<T>(pad)).CopyTo(pad);
         pad[..(n - i)].CopyTo(destination[i..]);
+    }
+
+    public override void Run(ReadOnlySpan<T> x, T y, Span<T> destination, bool scalarTail) => Run(x, default(ReadOnlySpan<T>), destination, scalarTail);
+
+    public override void Run(T x, ReadOnlySpan<T> y, Span<T> destination, bool scalarTail) => destination.Fill(lane.Invoke(x));
+}
+
+/// <summary>A unary lane whose blocks go through its span form; per element only where TensorPrimitives would be too.</summary>
+internal sealed class UnarySpanLaneStep<T, TLane>(TLane lane) : LaneStep<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TLane : struct, IUnarySpanLane<T>
+{
+    public override T Invoke(T x, T y) => lane.Invoke(x);
+
+    public override void Run(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination, bool scalarTail)
+    {
+        if (scalarTail)
+        {
+            for (int i = 0; i < destination.Length; i++)
+            {
+                destination[i] = lane.Invoke(x[i]);
+            }
+        }
+        else if (destination.Length >= Vector<T>.Count)
+        {
+            lane.Invoke(x, destination);
+        }
+        else if (!destination.IsEmpty)
+        {
+            // A block shorter than a vector (the end of a chunk) in a longer tensor: the unfused kernel computed these
+            // elements with a vector too, so use the padded vector form rather than TensorPrimitives' per-element path.
+            Span<T> pad = stackalloc T[Vector<T>.Count];
+            pad.Clear();
+            x.CopyTo(pad);
+            lane.Invoke(new Vector<T>(pad)).CopyTo(pad);
+            pad[..destination.Length].CopyTo(destination);
+        }
     }
 
     public override void Run(ReadOnlySpan<T> x, T y, Span<T> destination, bool scalarTail) => Run(x, default(ReadOnlySpan<T>), destination, scalarTail);

@@ -12,9 +12,11 @@ namespace AutoGrad.Ops.Elementwise;
 /// <remarks>
 /// A lane must give what the op's span kernel gives. Arithmetic, min/max (IEEE 754 maximum/minimum: NaN propagating,
 /// −0 &lt; +0, as TensorPrimitives), comparisons, sign and square roots are exact in both forms, so a fused chain of them
-/// equals the unfused ops bit for bit. The transcendental lanes (exp, log, sigmoid, tanh) use the runtime's vector math
-/// (<c>Vector.Exp</c>, <c>Vector.Log</c>; TensorPrimitives.Tanh itself per register for tanh), which agrees with the span
-/// kernels to an ulp or so (float64 exp differs by one ulp on some inputs); the documented bound, tested on random
+/// equals the unfused ops bit for bit. The transcendental lanes (exp, log, sigmoid, tanh) are compute-bound, so they also
+/// give a span form (<see cref="IUnarySpanLane{T}"/>: the op's TensorPrimitives routine, run on each block at the widest
+/// vector the machine has); their per-vector forms use the runtime's vector math (<c>Vector.Exp</c>, <c>Vector.Log</c>),
+/// and per element they use the scalar functions TensorPrimitives itself falls back to. Where the fused loop and the
+/// unfused kernel take different paths for an element they agree to an ulp or so; the documented bound, tested on random
 /// programs, is a relative 1e-6 for float32 and 1e-14 for float64.
 /// </remarks>
 internal interface ILaneOp

@@ -18,14 +18,16 @@ namespace AutoGrad.Ops.Elementwise
 
         protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Log(x, destination);
 
-        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.Unary<T, Lane<T>>(default);
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.UnarySpan<T, Lane<T>>(default);
 
-        private readonly struct Lane<T> : IUnaryLane<T>
+        private readonly struct Lane<T> : IUnarySpanLane<T>
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
         {
             public T Invoke(T x) => T.Log(x);
 
             public Vector<T> Invoke(Vector<T> x) => VectorMath<T>.Log(x);
+
+            public void Invoke(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Log(x, destination);
         }
     }
 }
