@@ -3,10 +3,14 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Kernels;
 
 /// <summary>
-/// Splits a NumPy-broadcast elementwise operation over two operands into as few contiguous chunks as possible.
-/// Each chunk is a run of <see cref="Chunk"/> output elements over which each operand is either a contiguous run
-/// (<see cref="AFull"/>/<see cref="BFull"/>) or a single repeated element, so the caller can hand whole chunks to
-/// vectorized span kernels (TensorPrimitives) instead of looping element by element.
+/// The one broadcast iterator of the kernels. Splits a NumPy-broadcast elementwise operation over two operands into as
+/// few contiguous chunks as possible. Each chunk is a run of <see cref="Chunk"/> output elements over which each operand
+/// is either a contiguous run (<see cref="AFull"/>/<see cref="BFull"/>) or a single repeated element, so the caller can
+/// hand whole chunks to vectorized span kernels (TensorPrimitives) instead of looping element by element. With the output
+/// shape as the second operand (<see cref="Of"/>) it walks one broadcast input in output order: a bias row is one full
+/// chunk per row, a kept-dims column one repeated element per row, and any other pattern is a mix of both. The cursor can
+/// also stop inside a chunk (<see cref="Cursor.Advance"/>, <see cref="Cursor.Read{T}"/>), which is how the fused
+/// elementwise kernels read their broadcast inputs block by block.
 /// </summary>
 internal sealed class BroadcastWalk
 {
@@ -75,6 +79,9 @@ internal sealed class BroadcastWalk
         Count = output.Size == 0 ? 0 : output.Size / Math.Max(Chunk, 1);
     }
 
+    /// <summary>The walk of one <paramref name="input"/> broadcast to <paramref name="output"/> (operand A; B is the output itself).</summary>
+    public static BroadcastWalk Of(Shape input, Shape output) => new(output, input, output);
+
     /// <summary>Output elements per chunk.</summary>
     public int Chunk { get; }
 
@@ -125,6 +132,47 @@ internal sealed class BroadcastWalk
             this.index = index;
             OffsetA = 0;
             OffsetB = 0;
+            Within = 0;
+        }
+
+        /// <summary>How far into the current chunk the cursor stands (0 unless moved by <see cref="Advance"/> or <see cref="Read{T}"/>).</summary>
+        public int Within { get; private set; }
+
+        /// <summary>Elements left in the current chunk.</summary>
+        public readonly int LeftInChunk => walk.Chunk - Within;
+
+        /// <summary>Moves <paramref name="count"/> (at most <see cref="LeftInChunk"/>) output elements forward.</summary>
+        public void Advance(int count)
+        {
+            Within += count;
+            if (Within == walk.Chunk)
+            {
+                Within = 0;
+                Next();
+            }
+        }
+
+        /// <summary>
+        /// Copies operand A's next <c>destination.Length</c> elements in output order into <paramref name="destination"/>
+        /// and moves past them: contiguous runs are copied, repeated elements filled.
+        /// </summary>
+        public void Read<T>(ReadOnlySpan<T> x, Span<T> destination)
+        {
+            for (int done = 0; done < destination.Length;)
+            {
+                int run = Math.Min(LeftInChunk, destination.Length - done);
+                if (walk.AFull)
+                {
+                    x.Slice(OffsetA + Within, run).CopyTo(destination.Slice(done, run));
+                }
+                else
+                {
+                    destination.Slice(done, run).Fill(x[OffsetA]);
+                }
+
+                done += run;
+                Advance(run);
+            }
         }
 
         /// <summary>Offset of the current chunk in the first operand.</summary>

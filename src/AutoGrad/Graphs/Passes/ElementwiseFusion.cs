@@ -6,8 +6,8 @@ namespace AutoGrad.Graphs.Passes;
 /// <summary>
 /// Fuses chains and trees of unary and binary elementwise ops into one <c>fused_elementwise</c> node each. A producer joins
 /// its consumer's kernel when the consumer is its only reader (and it is not a graph output) and it has the consumer's type
-/// or is a one-element value, so every intermediate is a tile-sized temporary and never touches memory. A group never
-/// spans an op that writes state.
+/// or is a one-element value, so every intermediate lives only in a block- or tile-sized temporary (see
+/// <see cref="FusedKernel"/>) and never touches memory. A group never spans an op that writes state.
 /// </summary>
 internal static class ElementwiseFusion
 {

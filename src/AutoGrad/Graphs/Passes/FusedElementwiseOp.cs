@@ -25,9 +25,11 @@ internal sealed record FusedInstruction(Op Op, ImmutableArray<FusedOperand> Oper
 }
 
 /// <summary>
-/// A chain of elementwise ops run as one kernel: the data is processed in tiles of about a thousand elements, and every
-/// intermediate lives only in a tile-sized temporary, so the chain makes one pass over memory instead of one per op. Each
-/// instruction still runs its op's own forward, so results equal the unfused ops exactly. Produced by
+/// A chain of elementwise ops run as one kernel (<see cref="FusedKernel"/>), so the chain makes one pass over memory
+/// instead of one per op. When every op declares a lane (<see cref="ILaneOp"/>) the program runs as one loop over vector
+/// registers, block by block, with intermediates in L1-sized blocks; results equal the unfused ops bit for bit for
+/// exact ops, and to the documented ulp-level bound for exp, log, sigmoid and tanh. Otherwise each instruction runs its
+/// op's own span kernel over tiles of about a thousand elements, which equals the unfused ops exactly. Produced by
 /// <see cref="ElementwiseFusion"/>; its gradient is the program's, through each instruction's own rule.
 /// </summary>
 internal sealed class FusedElementwiseOp : Op
@@ -91,8 +93,15 @@ internal sealed class FusedElementwiseOp : Op
         new FusedKernel(Program, types, output.Type).Execute(inputs, output);
     }
 
-    /// <summary>The tiled kernel, with its tiles and broadcast readers allocated once.</summary>
-    public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output) => new Kernel(new FusedKernel(Program, inputs.ToArray(), output));
+    /// <summary>
+    /// Makes kernels prepared while it is set run tile by tile even where the vector loop could (a same-run baseline for
+    /// the benchmarks; nothing else sets it).
+    /// </summary>
+    internal static bool PrepareTiles { get; set; }
+
+    /// <summary>The fused kernel, with its blocks or tiles and broadcast walks allocated once.</summary>
+    public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output) =>
+        new Kernel(new FusedKernel(Program, inputs.ToArray(), output, tiles: PrepareTiles));
 
     /// <summary>
     /// The program's derivative: the instructions are replayed with their ops and walked backwards through each op's own

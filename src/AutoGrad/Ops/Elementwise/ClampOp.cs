@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
@@ -7,7 +9,7 @@ namespace AutoGrad.Ops.Elementwise
     /// min(max(x, lo), hi) with either bound optional. Gradient: g where lo ≤ x ≤ hi (bounds inclusive, as PyTorch),
     /// 0 outside. A primitive rather than maximum/minimum with scalars, whose ½ tie rule would halve the gradient at a bound.
     /// </summary>
-    internal sealed class ClampOp(double? min, double? max) : UnaryElementwiseOp
+    internal sealed class ClampOp(double? min, double? max) : UnaryElementwiseOp, ILaneOp
     {
         public override string Name => "clamp";
 
@@ -66,6 +68,26 @@ namespace AutoGrad.Ops.Elementwise
             if (Max is { } hi)
             {
                 TensorPrimitives.Min(source, T.CreateChecked(hi), destination);
+            }
+        }
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() =>
+            LaneStep.Unary<T, Lane<T>>(new(Min is null ? T.NegativeInfinity : T.CreateChecked(Min.Value), Max is null ? T.PositiveInfinity : T.CreateChecked(Max.Value), Min is not null, Max is not null));
+
+        /// <summary>The span kernel's max with the lower bound, then min with the upper, each only when given (so NaN stays NaN either way).</summary>
+        private readonly struct Lane<T>(T lo, T hi, bool hasLo, bool hasHi) : IUnaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x)
+            {
+                x = hasLo ? T.Max(x, lo) : x;
+                return hasHi ? T.Min(x, hi) : x;
+            }
+
+            public Vector<T> Invoke(Vector<T> x)
+            {
+                x = hasLo ? Vector.Max(x, new Vector<T>(lo)) : x;
+                return hasHi ? Vector.Min(x, new Vector<T>(hi)) : x;
             }
         }
     }

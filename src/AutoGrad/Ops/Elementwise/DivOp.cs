@@ -1,10 +1,12 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>a / b with broadcasting. Gradient: g/b to a and −g·(a/b)/b to b, reusing the output a/b.</summary>
-    internal sealed class DivOp : BinaryElementwiseOp
+    internal sealed class DivOp : BinaryElementwiseOp, ILaneOp
     {
         public static readonly DivOp Instance = new();
 
@@ -37,6 +39,16 @@ namespace AutoGrad.Ops.Elementwise
         protected override void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Divide(x, y, destination);
 
         protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Divide(x, y, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.Binary<T, Lane<T>>(default);
+
+        private readonly struct Lane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => x / y;
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => x / y;
+        }
     }
 }
 

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
@@ -8,7 +10,7 @@ namespace AutoGrad.Ops.Elementwise
     /// mirror-image pair. Gradient: g to the winning operand; at a tie (a = b) it is split ½ to each, so the two shares
     /// always sum to g and the function stays symmetric in a and b.
     /// </summary>
-    internal sealed class ExtremumOp : BinaryElementwiseOp
+    internal sealed class ExtremumOp : BinaryElementwiseOp, ILaneOp
     {
         public static readonly ExtremumOp Maximum = new(isMaximum: true);
         public static readonly ExtremumOp Minimum = new(isMaximum: false);
@@ -65,6 +67,27 @@ namespace AutoGrad.Ops.Elementwise
 
         // max and min are commutative, so the scalar can go second.
         protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => VectorScalar(y, x, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() =>
+            IsMaximum ? LaneStep.Binary<T, MaximumLane<T>>(default) : LaneStep.Binary<T, MinimumLane<T>>(default);
+
+        /// <summary>IEEE 754 maximum (NaN propagates, +0 above −0), as TensorPrimitives.Max.</summary>
+        private readonly struct MaximumLane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => T.Max(x, y);
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => Vector.Max(x, y);
+        }
+
+        /// <summary>IEEE 754 minimum, as TensorPrimitives.Min.</summary>
+        private readonly struct MinimumLane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => T.Min(x, y);
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => Vector.Min(x, y);
+        }
     }
 }
 

@@ -1,10 +1,12 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>x for x &gt; 0, slope·x otherwise. Gradient: g·1 where x &gt; 0, g·slope elsewhere (slope at exactly 0, as PyTorch).</summary>
-    internal sealed class LeakyReluOp(double negativeSlope) : UnaryElementwiseOp
+    internal sealed class LeakyReluOp(double negativeSlope) : UnaryElementwiseOp, ILaneOp
     {
         public override string Name => "leaky_relu";
 
@@ -35,6 +37,17 @@ namespace AutoGrad.Ops.Elementwise
             {
                 TensorPrimitives.Min(x, destination, destination);
             }
+        }
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.Unary<T, Lane<T>>(new(T.CreateChecked(NegativeSlope), NegativeSlope <= 1.0));
+
+        /// <summary>The span kernel's max(x, slope·x) (min for a slope above 1), per element.</summary>
+        private readonly struct Lane<T>(T slope, bool takeMax) : IUnaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x) => takeMax ? T.Max(x, x * slope) : T.Min(x, x * slope);
+
+            public Vector<T> Invoke(Vector<T> x) => takeMax ? Vector.Max(x, x * slope) : Vector.Min(x, x * slope);
         }
     }
 }

@@ -1,10 +1,12 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>a · b with broadcasting. Gradient: g·b to a, g·a to b.</summary>
-    internal sealed class MulOp : BinaryElementwiseOp
+    internal sealed class MulOp : BinaryElementwiseOp, ILaneOp
     {
         public static readonly MulOp Instance = new();
 
@@ -40,6 +42,16 @@ namespace AutoGrad.Ops.Elementwise
         protected override void VectorScalar<T>(ReadOnlySpan<T> x, T y, Span<T> destination) => TensorPrimitives.Multiply(x, y, destination);
 
         protected override void ScalarVector<T>(T x, ReadOnlySpan<T> y, Span<T> destination) => TensorPrimitives.Multiply(y, x, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.Binary<T, Lane<T>>(default);
+
+        private readonly struct Lane<T> : IBinaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x, T y) => x * y;
+
+            public Vector<T> Invoke(Vector<T> x, Vector<T> y) => x * y;
+        }
     }
 }
 

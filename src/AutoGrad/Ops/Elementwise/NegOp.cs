@@ -1,10 +1,12 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>−x. Gradient: −g.</summary>
-    internal sealed class NegOp : UnaryElementwiseOp
+    internal sealed class NegOp : UnaryElementwiseOp, ILaneOp
     {
         public static readonly NegOp Instance = new();
 
@@ -25,6 +27,16 @@ namespace AutoGrad.Ops.Elementwise
         public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Neg()];
 
         protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Negate(x, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.Unary<T, Lane<T>>(default);
+
+        private readonly struct Lane<T> : IUnaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x) => -x;
+
+            public Vector<T> Invoke(Vector<T> x) => -x;
+        }
     }
 }
 

@@ -1,13 +1,16 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>
-    /// max(x, 0). A primitive rather than maximum(x, 0), whose tie rule would give ½ at 0. Gradient: g·(y &gt; 0), so
-    /// relu'(0) = 0 (PyTorch's choice); the mask is a recorded comparison without gradient, so relu'' is 0, not an error.
+    /// max(x, 0). A primitive rather than maximum(x, 0), whose tie rule would give ½ at 0. Gradient: g·sign(y) — y ≥ 0,
+    /// so the mask is 1 where x &gt; 0 and 0 elsewhere, relu'(0) = 0 (PyTorch's choice), and sign's zero gradient makes
+    /// relu'' 0, not an error. A float mask rather than the bool of y &gt; 0 keeps the gradient one fused vector loop.
     /// </summary>
-    internal sealed class ReluOp : UnaryElementwiseOp
+    internal sealed class ReluOp : UnaryElementwiseOp, ILaneOp
     {
         public static readonly ReluOp Instance = new();
 
@@ -16,9 +19,19 @@ namespace AutoGrad.Ops.Elementwise
         // y > 0 exactly where x > 0, and keeping the output frees the input.
         public override SavedValues Saves => SavedValues.Output;
 
-        public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Mul(context.Output.Greater(0.0))];
+        public override Tensors.Tensor?[] Backward(GradientContext context) => [context.OutputGrad.Mul(context.Output.Sign())];
 
         protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Max(x, T.Zero, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.Unary<T, Lane<T>>(default);
+
+        private readonly struct Lane<T> : IUnaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x) => T.Max(x, T.Zero);
+
+            public Vector<T> Invoke(Vector<T> x) => Vector.Max(x, Vector<T>.Zero);
+        }
     }
 }
 

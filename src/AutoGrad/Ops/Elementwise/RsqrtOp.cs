@@ -1,10 +1,12 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>1/√x. Gradient: −½·g·x^(−3/2) = −½·g·y³, reusing the output y.</summary>
-    internal sealed class RsqrtOp : UnaryElementwiseOp
+    internal sealed class RsqrtOp : UnaryElementwiseOp, ILaneOp
     {
         public static readonly RsqrtOp Instance = new();
 
@@ -19,6 +21,16 @@ namespace AutoGrad.Ops.Elementwise
         }
 
         protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.ReciprocalSqrt(x, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.Unary<T, Lane<T>>(default);
+
+        private readonly struct Lane<T> : IUnaryLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x) => T.One / T.Sqrt(x);
+
+            public Vector<T> Invoke(Vector<T> x) => Vector<T>.One / Vector.SquareRoot(x);
+        }
     }
 }
 

@@ -1,10 +1,12 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>σ(x) = 1/(1 + e^(−x)). Gradient: g·y·(1 − y), reusing the output y.</summary>
-    internal sealed class SigmoidOp : UnaryElementwiseOp
+    internal sealed class SigmoidOp : UnaryElementwiseOp, ILaneOp
     {
         public static readonly SigmoidOp Instance = new();
 
@@ -25,6 +27,18 @@ namespace AutoGrad.Ops.Elementwise
             {
                 TensorPrimitives.Sigmoid(x, destination);
             }
+        }
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.UnarySpan<T, Lane<T>>(default);
+
+        private readonly struct Lane<T> : IUnarySpanLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x) => T.One / (T.One + T.Exp(-x));
+
+            public Vector<T> Invoke(Vector<T> x) => Vector<T>.One / (Vector<T>.One + VectorMath<T>.Exp(-x));
+
+            public void Invoke(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Sigmoid(x, destination);
         }
     }
 }

@@ -1,10 +1,12 @@
 using System.Numerics.Tensors;
+using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops.Elementwise;
 
 namespace AutoGrad.Ops.Elementwise
 {
     /// <summary>tanh x. Gradient: g·(1 − tanh²x), reusing the output.</summary>
-    internal sealed class TanhOp : UnaryElementwiseOp
+    internal sealed class TanhOp : UnaryElementwiseOp, ILaneOp
     {
         public static readonly TanhOp Instance = new();
 
@@ -19,6 +21,18 @@ namespace AutoGrad.Ops.Elementwise
         }
 
         protected override void Compute<T>(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Tanh(x, destination);
+
+        LaneStep<T> ILaneOp.CreateLaneStep<T>() => LaneStep.UnarySpan<T, Lane<T>>(default);
+
+        private readonly struct Lane<T> : IUnarySpanLane<T>
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            public T Invoke(T x) => T.Tanh(x);
+
+            public Vector<T> Invoke(Vector<T> x) => VectorMath<T>.Tanh(x);
+
+            public void Invoke(ReadOnlySpan<T> x, Span<T> destination) => TensorPrimitives.Tanh(x, destination);
+        }
     }
 }
 
