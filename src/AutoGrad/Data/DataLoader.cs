@@ -47,7 +47,17 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
 
     /// <inheritdoc/>
-    public IEnumerator<Tensor[]> GetEnumerator()
+    public IEnumerator<Tensor[]> GetEnumerator() => Batches(reuse: false).GetEnumerator();
+
+    /// <summary>
+    /// The batches of one epoch for a loop that is done with a batch before it asks for the next and never writes to it
+    /// (<c>Fit</c>, <c>Evaluate</c>): shuffled batches are written into the same tensors every time (one set for the
+    /// full batch size, one for a smaller last batch), unshuffled ones are views of the dataset's rows. An epoch then
+    /// allocates no batch memory, which at MNIST sizes would be a large-object allocation per batch.
+    /// </summary>
+    internal IEnumerable<Tensor[]> ReusingBuffers() => Batches(reuse: true);
+
+    private IEnumerable<Tensor[]> Batches(bool reuse)
     {
         int[] order = new int[Dataset.Count];
         for (int i = 0; i < order.Length; i++)
@@ -60,13 +70,37 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
             generator.Shuffle(order.AsSpan());
         }
 
+        Tensor[]? full = null, last = null;
         int batches = Count;
         for (int b = 0; b < batches; b++)
         {
             int start = b * BatchSize;
             int size = Math.Min(BatchSize, order.Length - start);
-            Tensor[] batch = Dataset.Batch(order.AsSpan(start, size));
-            yield return batch;
+            if (!reuse)
+            {
+                yield return Dataset.Batch(order.AsSpan(start, size));
+                continue;
+            }
+
+            if (!Shuffle)
+            {
+                // In order, a batch is a run of consecutive rows: read it where it lies, copying nothing.
+                yield return Dataset.RowsView(start, size);
+                continue;
+            }
+
+            Tensor[]? buffers = size == BatchSize ? full : last;
+            if (buffers is null)
+            {
+                buffers = Dataset.Batch(order.AsSpan(start, size));
+                (full, last) = size == BatchSize ? (buffers, last) : (full, buffers);
+            }
+            else
+            {
+                Dataset.BatchInto(order.AsSpan(start, size), buffers);
+            }
+
+            yield return buffers;
         }
     }
 

@@ -66,6 +66,28 @@ public sealed class TensorDataset
         return result;
     }
 
+    /// <summary>Writes the rows <c>order[..]</c> of every tensor into <paramref name="destination"/> (tensors from an earlier <see cref="Batch"/> of the same size).</summary>
+    internal void BatchInto(ReadOnlySpan<int> order, Tensor[] destination)
+    {
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            CopyRows(tensors[i], order, 0, order.Length, destination[i]);
+            destination[i].MarkWritten();
+        }
+    }
+
+    /// <summary>Rows <c>[start, start + count)</c> of every tensor as views sharing the dataset's elements (read only).</summary>
+    internal Tensor[] RowsView(int start, int count)
+    {
+        var result = new Tensor[tensors.Length];
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            result[i] = tensors[i].RowsView(start, count);
+        }
+
+        return result;
+    }
+
     /// <summary>A dataset of the given samples, in the given order.</summary>
     public TensorDataset Subset(ReadOnlySpan<int> indices) => new(Batch(indices));
 
@@ -75,11 +97,16 @@ public sealed class TensorDataset
         int[] dims = source.Shape.ToArray();
         dims[0] = count;
         var batch = Tensor.Zeros(dims, source.DType);
+        CopyRows(source, order, start, count, batch);
+        return batch;
+    }
+
+    private static void CopyRows(Tensor source, ReadOnlySpan<int> order, int start, int count, Tensor batch)
+    {
+        int rowSize = source.Shape[0] == 0 ? 0 : source.Size / source.Shape[0];
         for (int r = 0; r < count; r++)
         {
             source.CopyTo(order[start + r] * rowSize, batch, r * rowSize, rowSize);
         }
-
-        return batch;
     }
 }

@@ -371,7 +371,8 @@ public abstract class Model : Layer
                 var sums = new LossSums(losses.Length);
                 int batchIndex = 0, batches = train.Count;
                 var running = new Dictionary<string, double>(StringComparer.Ordinal);
-                foreach (var batch in train)
+                // Batches are consumed before the next is drawn, so the loader refills the same tensors.
+                foreach (var batch in train.ReusingBuffers())
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     RequireBatch(batch);
@@ -573,7 +574,7 @@ public abstract class Model : Layer
             var sums = new LossSums(losses.Length);
             using (Autodiff.NoGrad())
             {
-                foreach (var batch in data)
+                foreach (var batch in data.ReusingBuffers())
                 {
                     RequireBatch(batch);
                     Tensor[] targets = batch[inputCount..(inputCount + losses.Length)];

@@ -50,6 +50,9 @@ public sealed partial class Tensor
         return this;
     }
 
+    /// <summary>Records an in-place write made through the storage (e.g. a data loader refilling a batch buffer).</summary>
+    internal void MarkWritten() => storage.Version++;
+
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
     public Tensor Fill(double value)
     {

@@ -221,6 +221,19 @@ public sealed partial class Tensor
         return new Memory<T>(Unsafe.As<T[]>(storage.Data), storage.Offset, storage.Length);
     }
 
+    /// <summary>
+    /// Rows <c>[start, start + count)</c> along axis 0 as a tensor over the same elements (no copy, no gradient
+    /// connection, its own version counter): for internal readers such as a data loader feeding Fit.
+    /// </summary>
+    internal Tensor RowsView(int start, int count)
+    {
+        CheckConcrete("RowsView");
+        int rowSize = Shape[0] == 0 ? 0 : Size / Shape[0];
+        int[] dims = Shape.ToArray();
+        dims[0] = count;
+        return new Tensor(storage.Data, storage.Offset + (start * rowSize), new Shape(dims));
+    }
+
     /// <summary>Copies <paramref name="length"/> elements from flat index <paramref name="sourceIndex"/> into <paramref name="destination"/> at <paramref name="destinationIndex"/> (same dtype).</summary>
     internal void CopyTo(int sourceIndex, Tensor destination, int destinationIndex, int length) =>
         Array.Copy(storage.Data, storage.Offset + sourceIndex, destination.storage.Data, destination.storage.Offset + destinationIndex, length);

@@ -20,6 +20,43 @@ public class DataLoaderTests
         Assert.Equal(expected.Length, loader.Count);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void ReusingBuffers_GiveTheSameBatchesAsTheEnumerator(bool shuffle, bool dropLast)
+    {
+        // Two loaders with one seed draw the same permutations; Fit reads the reusing form batch by batch.
+        var plain = new DataLoader(Numbers(23), 5, shuffle, dropLast, seed: 7);
+        var reusing = new DataLoader(Numbers(23), 5, shuffle, dropLast, seed: 7);
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            var expected = plain.Select(b => (b[0].ToArray(), b[1].ToArray(), b[0].Shape.ToArray())).ToList();
+            var actual = reusing.ReusingBuffers().Select(b => (b[0].ToArray(), b[1].ToArray(), b[0].Shape.ToArray())).ToList();
+            Assert.Equal(expected.Count, actual.Count);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                Assert.Equal(expected[i].Item1, actual[i].Item1);
+                Assert.Equal(expected[i].Item2, actual[i].Item2);
+                Assert.Equal(expected[i].Item3, actual[i].Item3);
+            }
+        }
+    }
+
+    [Fact]
+    public void ReusingBuffers_Shuffled_RefillsOneSetOfTensors_InOrder_CopiesNothing()
+    {
+        var shuffled = new DataLoader(Numbers(10), 4, shuffle: true, seed: 1).ReusingBuffers().Select(b => b[0]).ToList();
+        Assert.Same(shuffled[0], shuffled[1]);       // the full-size batches share one buffer
+        Assert.NotSame(shuffled[1], shuffled[2]);    // the partial last batch has its own
+
+        Tensor features = Tensor.Arange(10).Reshape(10, 1);
+        var inOrder = new DataLoader(new TensorDataset(features, Tensor.Arange(10)), 4).ReusingBuffers().Skip(1).First();
+        features.Fill(-1);                           // a view sees the dataset's own elements
+        Assert.Equal(new[] { -1f, -1f, -1f, -1f }, inOrder[0].ToArray());
+    }
+
     [Fact]
     public void Enumerate_NoShuffle_KeepsOrderAndPairsFields()
     {

@@ -60,14 +60,15 @@ public sealed class CompiledTrainingStep
     public const double SplitThresholdFlops = 4e6;
 
     /// <summary>
-    /// The least work of a step per trained parameter element that <see cref="DataParallel.Auto"/> splits: 2000 flops.
+    /// The least work of a step per trained parameter element that <see cref="DataParallel.Auto"/> splits: 1000 flops.
     /// Each half pays once for every weight (packing it for its products, writing its own full gradient, which is then
     /// combined), so a split pays only when the work per weight is large: a convolution reuses each weight over many
     /// positions and splits from small batches; a dense layer uses each weight 6 times per example and splits from
-    /// about 330 examples. Measured on 2026-11-29 with one thread (so the other helpers' load cancels out): the MNIST MLP
-    /// split into halves took 1.6–1.8× the whole step's time at batch 64 and 1.3× at 256, a small CNN 0.9× at batch 128.
+    /// about 170 examples. Measured on 2026-11-29 on an idle 2-core Intel Xeon (load average 1.9–2.3, two quick
+    /// <c>MnistEpochBenchmarks</c> runs): the MNIST MLP split over both cores took 1.30× the whole step's time at batch 64
+    /// (384 flops per weight) and 0.77–0.82× at batch 256 (1536 flops per weight).
     /// </summary>
-    public const double SplitFlopsPerParameter = 2000;
+    public const double SplitFlopsPerParameter = 1000;
 
     /// <summary>Whether batches are split across two cores: automatically, never or always.</summary>
     public DataParallel DataParallel { get; }
