@@ -82,7 +82,11 @@ public sealed class Dense : Layer, ILazilyBuilt
                 $"Dense '{Name}': the input is {input.Type} but the parameters are {Kernel.DType.ShortName()}; convert one (input.To(DType.{Kernel.DType}) or model.To(DType.{input.DType})).");
         }
 
-        Tensor y = input.MatMul(Kernel!);
+        // Inputs with extra leading axes ([B, T, F]) are one [B·T, F] product, so the kernel's gradient is a single
+        // matrix product too rather than a batched product summed over B.
+        Tensor y = input.Rank == 2
+            ? input.MatMul(Kernel!)
+            : input.Reshape(-1, input.Shape[-1]).MatMul(Kernel!).Reshape([.. input.Shape.ToArray()[..^1], Units]);
         if (Bias is not null)
         {
             y = y + Bias;

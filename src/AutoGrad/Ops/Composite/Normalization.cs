@@ -47,11 +47,14 @@ public sealed partial class Tensor
         broadcast[1] = channels;
         int[] axes = [.. Enumerable.Range(0, Rank).Where(a => a != 1)];
 
-        Tensor mean, variance;
+        // The deviations from the mean are computed once and serve the variance, the running variance and the output.
+        Tensor centered, variance;
         if (training)
         {
-            mean = Mean(axes, keepDims: true);
-            variance = Var(axes, keepDims: true);
+            Tensor mean = Mean(axes, keepDims: true);
+            centered = this - mean;
+            Tensor squares = centered.Square();
+            variance = squares.Mean(axes, keepDims: true);
             if (runningMean is not null || runningVar is not null)
             {
                 int count = Size / Math.Max(channels, 1);
@@ -60,17 +63,18 @@ public sealed partial class Tensor
                     // Ops, not raw writes: a traced training step records these updates and the compiled step performs them.
                     // The unbiased variance's divisor N − 1 comes from the shape at run time (reduce_mean with a correction).
                     runningMean?.Assign(runningMean.Mul(1 - momentum).Add(mean.Reshape(channels).Mul(momentum)));
-                    runningVar?.Assign(runningVar.Mul(1 - momentum).Add(Var(axes, correction: count > 1 ? 1 : 0).Mul(momentum)));
+                    runningVar?.Assign(runningVar.Mul(1 - momentum).Add(
+                        (count > 1 ? squares.MeanWithCorrection(axes, false, 1) : squares.Mean(axes)).Mul(momentum)));
                 }
             }
         }
         else
         {
-            mean = runningMean!.Reshape(broadcast);
+            centered = this - runningMean!.Reshape(broadcast);
             variance = runningVar!.Reshape(broadcast);
         }
 
-        Tensor y = (this - mean) / (variance + epsilon).Sqrt();
+        Tensor y = centered / (variance + epsilon).Sqrt();
         if (weight is not null)
         {
             y *= weight.Reshape(broadcast);
@@ -111,7 +115,9 @@ public sealed partial class Tensor
         }
 
         int[] axes = [.. Enumerable.Range(Rank - n, n)];
-        Tensor y = (this - Mean(axes, keepDims: true)) / (Var(axes, keepDims: true) + epsilon).Sqrt();
+        // The deviations are computed once, for the variance and the output (Var would take the mean again).
+        Tensor centered = this - Mean(axes, keepDims: true);
+        Tensor y = centered / (centered.Square().Mean(axes, keepDims: true) + epsilon).Sqrt();
         if (weight is not null)
         {
             y *= weight;
