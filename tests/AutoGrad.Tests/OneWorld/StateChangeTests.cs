@@ -133,6 +133,36 @@ public class StateChangeTests
 
     public static TheoryData<string> Optimizers => [.. OptimizerCases.Names];
 
+    [Theory]
+    [InlineData(DType.Int64)]
+    [InlineData(DType.Int32)]
+    public void CompiledStep_WithIntegerLabels_AllocatesNothingAfterWarmUp(DType labels)
+    {
+        // Integer class labels reach one_hot/gather kernels on every step; reading them must not allocate either.
+        Generator.ManualSeed(2);
+        var model = new Sequential(new Dense(16, "relu"), new Dense(5));
+        model.Build(new Shape(8));
+        var loss = new CrossEntropy();
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(8), TensorSpec.Batched(labels),
+            new Adam(model, 0.01));
+        Tensor input = Tensor.RandN([32, 8], new Generator(1)), target = Tensor.RandInt(0, 5, [32], new Generator(2), labels);
+        double first = step.Step(input, target);
+        for (int i = 0; i < 3; i++)
+        {
+            step.Step(input, target);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        double last = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            last = step.Step(input, target);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(last < first, $"the loss should fall on a fixed batch: {first} → {last}");
+    }
+
     [Fact]
     public void FitWithJit_TrainsLikeEagerFitWithMetricsAndLabels()
     {

@@ -37,7 +37,7 @@ namespace AutoGrad.Ops.Indexing
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
             Tensor x = inputs[0];
-            int[] index = IndexValues.Read(Name, inputs[1], Axis, x.Shape[Axis]);
+            ReadOnlySpan<int> index = IndexValues.Read(Name, inputs[1], Axis, x.Shape[Axis]);
             switch (output.DType.ElementSize())
             {
                 case 1: Kernels.Indexing.Gather<byte>(x.Raw<byte>(), x.Shape.Dimensions, index, output.Shape.Dimensions, Axis, output.Raw<byte>()); break;

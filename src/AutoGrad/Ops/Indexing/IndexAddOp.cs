@@ -39,7 +39,7 @@ internal sealed class IndexAddOp(int axis, int extent) : Op
 
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
     {
-        int[] index = IndexValues.Read(Name, inputs[0], Axis, Extent);
+        ReadOnlySpan<int> index = IndexValues.Read(Name, inputs[0], Axis, Extent);
         (int outer, int inner) = Layout.Blocks(output.Shape.Dimensions, Axis);
         if (output.DType == DType.Float32)
         {

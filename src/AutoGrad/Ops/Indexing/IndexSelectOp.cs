@@ -45,7 +45,7 @@ namespace AutoGrad.Ops.Indexing
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
             Tensor x = inputs[0];
-            int[] index = IndexValues.Read(Name, inputs[1], Axis, x.Shape[Axis]);
+            ReadOnlySpan<int> index = IndexValues.Read(Name, inputs[1], Axis, x.Shape[Axis]);
             (int outer, int inner) = Layout.Blocks(x.Shape.Dimensions, Axis);
             switch (output.DType.ElementSize())
             {

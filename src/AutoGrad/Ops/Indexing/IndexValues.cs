@@ -24,21 +24,35 @@ internal static class IndexValues
         }
     }
 
-    /// <summary>The indices as ints, checked to lie in [0, size) of the given axis.</summary>
-    public static int[] Read(string op, Tensor indices, int axis, int size) => Read(op, indices, size, $"axis {axis} of size {size}");
+    // Read runs in every forward of an indexing op, compiled steps included, which must not allocate: the converted
+    // indices live in a per-thread buffer, valid until the next Read on the same thread (each caller uses them at once).
+    [ThreadStatic]
+    private static int[]? scratch;
 
-    /// <summary>The indices as ints, checked to lie in [0, size); <paramref name="range"/> names what they index in the message.</summary>
+    /// <summary>The indices as ints, checked to lie in [0, size) of the given axis; valid until the next Read on this thread.</summary>
     /// <exception cref="IndexOutOfRangeException">An index is negative or not below <paramref name="size"/>.</exception>
-    public static int[] Read(string op, Tensor indices, int size, string range)
+    public static ReadOnlySpan<int> Read(string op, Tensor indices, int axis, int size) => ReadChecked(op, indices, size, axis);
+
+    /// <summary>Class labels as ints, checked to lie in [0, classes); valid until the next Read on this thread.</summary>
+    /// <exception cref="IndexOutOfRangeException">A label is negative or not below <paramref name="classes"/>.</exception>
+    public static ReadOnlySpan<int> ReadClasses(string op, Tensor labels, int classes) => ReadChecked(op, labels, classes, axis: null);
+
+    private static ReadOnlySpan<int> ReadChecked(string op, Tensor indices, int size, int? axis)
     {
         CheckDType(op, indices.Type);
-        var result = new int[indices.Size];
+        int count = indices.Size;
+        if (scratch is null || scratch.Length < count)
+        {
+            scratch = new int[Math.Max(count, 2 * (scratch?.Length ?? 0))];
+        }
+
+        Span<int> result = scratch.AsSpan(0, count);
         if (indices.DType == DType.Int32)
         {
             ReadOnlySpan<int> narrow = indices.AsSpan<int>();
             for (int i = 0; i < result.Length; i++)
             {
-                result[i] = Checked(op, indices, i, narrow[i], size, range);
+                result[i] = Checked(op, indices, i, narrow[i], size, axis);
             }
         }
         else
@@ -46,20 +60,21 @@ internal static class IndexValues
             ReadOnlySpan<long> wide = indices.AsSpan<long>();
             for (int i = 0; i < result.Length; i++)
             {
-                result[i] = Checked(op, indices, i, wide[i], size, range);
+                result[i] = Checked(op, indices, i, wide[i], size, axis);
             }
         }
 
         return result;
     }
 
-    private static int Checked(string op, Tensor indices, int position, long value, int size, string range)
+    private static int Checked(string op, Tensor indices, int position, long value, int size, int? axis)
     {
         if ((ulong)value < (ulong)size)
         {
             return (int)value;
         }
 
+        string range = axis is { } a ? $"axis {a} of size {size}" : $"{size} classes";
         throw new IndexOutOfRangeException(string.Create(CultureInfo.InvariantCulture,
             $"{op}: index {value} at flat position {position} of the indices {indices.Shape} is out of range for {range} (valid: 0..{size - 1})."));
     }

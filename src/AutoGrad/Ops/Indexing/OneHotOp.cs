@@ -32,7 +32,7 @@ namespace AutoGrad.Ops.Indexing
 
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
-            int[] index = IndexValues.Read(Name, inputs[0], Classes, $"{Classes} classes");
+            ReadOnlySpan<int> index = IndexValues.ReadClasses(Name, inputs[0], Classes);
             for (int i = 0; i < index.Length; i++)
             {
                 output.SetFlat((i * Classes) + index[i], 1.0);

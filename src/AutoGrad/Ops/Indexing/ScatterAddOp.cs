@@ -44,7 +44,7 @@ namespace AutoGrad.Ops.Indexing
 
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
-            int[] index = IndexValues.Read(Name, inputs[0], Axis, TargetShape[Axis]);
+            ReadOnlySpan<int> index = IndexValues.Read(Name, inputs[0], Axis, TargetShape[Axis]);
             Tensor source = inputs[1];
             if (output.DType == DType.Float32)
             {
