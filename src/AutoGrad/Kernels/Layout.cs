@@ -80,6 +80,19 @@ internal static class Layout
     public static void StridedSelect<T>(ReadOnlySpan<T> x, Span<T> destination, int outer, int extent, int inner, int start, int step, int count)
         where T : unmanaged
     {
+        if (step == 1)
+        {
+            // Consecutive positions are one run of count·inner elements per outer block: one copy, not one per position
+            // (slicing the last axis has inner = 1, where a copy per element cost an LSTM most of its gate slicing time).
+            int run = count * inner;
+            for (int o = 0; o < outer; o++)
+            {
+                x.Slice(((o * extent) + start) * inner, run).CopyTo(destination.Slice(o * run, run));
+            }
+
+            return;
+        }
+
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < count; j++)
@@ -98,6 +111,18 @@ internal static class Layout
         where T : unmanaged
     {
         destination.Clear();
+        if (step == 1)
+        {
+            // One run per outer block, as in StridedSelect.
+            int run = count * inner;
+            for (int o = 0; o < outer; o++)
+            {
+                x.Slice(o * run, run).CopyTo(destination.Slice(((o * extent) + start) * inner, run));
+            }
+
+            return;
+        }
+
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < count; j++)
