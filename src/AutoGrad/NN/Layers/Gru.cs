@@ -19,8 +19,7 @@ namespace AutoGrad.NN.Layers;
 /// <see cref="CallWithState"/>.
 /// </summary>
 /// <remarks>
-/// A composition of tensor ops (one matrix product for the input of all steps, then per step a matrix product,
-/// slices, sigmoid and tanh): its gradients of any order come from those ops' rules.
+/// A composition of tensor ops (per step the input's and the state's matrix products, slices, sigmoid and tanh): its gradients of any order come from those ops' rules.
 /// </remarks>
 public sealed class Gru : RecurrentLayer
 {
@@ -46,13 +45,13 @@ public sealed class Gru : RecurrentLayer
         Recurrence.CheckState(Describe(), "h0", h, input, Units);
         BuildFor(input);
 
-        // BiasHh stays out of the input projection: its n part is multiplied by r. A zero initial state makes the
-        // hidden projection just BiasHh (and h' = (1 − z) ⊙ n), so no batch-sized zero constant is built.
-        Tensor projected = Recurrence.ProjectInput(input, WeightIh!, BiasIh);
+        // Each step's input projection takes BiasIh; BiasHh stays out of it: its n part is multiplied by r. A zero
+        // initial state makes the hidden projection just BiasHh (and h' = (1 − z) ⊙ n), so no batch-sized zero
+        // constant is built.
         var outputs = new List<Tensor>(input.Shape[1]);
         for (int t = 0; t < input.Shape[1]; t++)
         {
-            Tensor x = Recurrence.Step(projected, t);
+            Tensor x = Recurrence.ProjectStep(input, t, WeightIh!, BiasIh);
             Tensor? hidden = h is null ? BiasHh : Recurrence.Plus(h.MatMul(WeightHh!, false, true), BiasHh);
             Tensor r = Recurrence.Plus(Recurrence.Gate(x, 0, Units), hidden is null ? null : Recurrence.Gate(hidden, 0, Units)).Sigmoid();
             Tensor z = Recurrence.Plus(Recurrence.Gate(x, 1, Units), hidden is null ? null : Recurrence.Gate(hidden, 1, Units)).Sigmoid();

@@ -18,8 +18,8 @@ namespace AutoGrad.NN.Layers;
 /// <see cref="CallWithState"/>.
 /// </summary>
 /// <remarks>
-/// The layer is a composition of tensor ops (one matrix product for the input of all steps, then per step a matrix
-/// product, slices, sigmoid and tanh), so its gradient — of any order — comes from those ops' rules, and it traces
+/// The layer is a composition of tensor ops (per step the input's and the state's matrix products, slices, sigmoid
+/// and tanh), so its gradient — of any order — comes from those ops' rules, and it traces
 /// into a graph unrolled over the time steps of the traced input.
 /// </remarks>
 public sealed class Lstm : RecurrentLayer
@@ -47,13 +47,13 @@ public sealed class Lstm : RecurrentLayer
         Recurrence.CheckState(Describe(), "c0", c, input, Units);
         BuildFor(input);
 
-        // Both biases are added once to the projected input; per step only h·W_hhᵀ remains. A zero initial state
-        // contributes nothing, so it is skipped rather than built as a batch-sized constant.
-        Tensor projected = Recurrence.ProjectInput(input, WeightIh!, UseBias ? BiasIh! + BiasHh! : null);
+        // Both biases are summed once and added to each step's input projection. A zero initial state contributes
+        // nothing, so it is skipped rather than built as a batch-sized constant.
+        Tensor? bias = UseBias ? BiasIh! + BiasHh! : null;
         var outputs = new List<Tensor>(input.Shape[1]);
         for (int t = 0; t < input.Shape[1]; t++)
         {
-            Tensor gates = Recurrence.Plus(Recurrence.Step(projected, t), h?.MatMul(WeightHh!, false, true));
+            Tensor gates = Recurrence.Plus(Recurrence.ProjectStep(input, t, WeightIh!, bias), h?.MatMul(WeightHh!, false, true));
             Tensor i = Recurrence.Gate(gates, 0, Units).Sigmoid();
             Tensor f = Recurrence.Gate(gates, 1, Units).Sigmoid();
             Tensor g = Recurrence.Gate(gates, 2, Units).Tanh();

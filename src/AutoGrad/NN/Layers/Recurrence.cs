@@ -71,20 +71,13 @@ internal static class Recurrence
     }
 
     /// <summary>
-    /// x·W_ihᵀ (+ bias) for every step in one matrix product: <c>[B, T, F]</c> → <c>[B, T, G·H]</c>. The batch and time
-    /// axes are merged for the product so it is a single 2-D GEMM; the reshapes follow a symbolic batch size.
+    /// x_t·W_ihᵀ (+ bias) for step <paramref name="t"/> of a <c>[B, T, F]</c> input, as <c>[B, G·H]</c>. One product per
+    /// step rather than one for all steps sliced afterwards: the gradient of a step's slice has the size of the input
+    /// (and none is needed when the input is data), where the slices of a <c>[B, T, G·H]</c> projection each had a
+    /// gradient of that whole size, summed over T — quadratic traffic in the sequence length.
     /// </summary>
-    public static Tensor ProjectInput(Tensor input, Tensor weightIh, Tensor? bias)
-    {
-        int batch = input.Shape[0], steps = input.Shape[1], features = input.Shape[2];
-        Tensor projected = input.Reshape(batch * steps, features).MatMul(weightIh, false, true);
-        if (bias is not null)
-        {
-            projected = projected + bias;
-        }
-
-        return projected.Reshape(batch, steps, weightIh.Shape[0]);
-    }
+    public static Tensor ProjectStep(Tensor input, int t, Tensor weightIh, Tensor? bias) =>
+        Plus(Step(input, t).MatMul(weightIh, false, true), bias);
 
     /// <summary>Time step <paramref name="t"/> of a <c>[B, T, N]</c> tensor as <c>[B, N]</c>.</summary>
     public static Tensor Step(Tensor sequence, int t) =>

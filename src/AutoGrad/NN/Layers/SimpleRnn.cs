@@ -46,13 +46,13 @@ public sealed class SimpleRnn : RecurrentLayer
         Recurrence.CheckState(Describe(), "h0", h, input, Units);
         BuildFor(input);
 
-        // Both biases are added once to the projected input; a zero initial state contributes nothing, so the first
-        // step skips h·W_hhᵀ rather than building a batch-sized zero constant.
-        Tensor projected = Recurrence.ProjectInput(input, WeightIh!, UseBias ? BiasIh! + BiasHh! : null);
+        // Both biases are summed once and added to each step's input projection; a zero initial state contributes
+        // nothing, so the first step skips h·W_hhᵀ rather than building a batch-sized zero constant.
+        Tensor? bias = UseBias ? BiasIh! + BiasHh! : null;
         var outputs = new List<Tensor>(input.Shape[1]);
         for (int t = 0; t < input.Shape[1]; t++)
         {
-            h = ActivationFunction.Apply(Recurrence.Plus(Recurrence.Step(projected, t), h?.MatMul(WeightHh!, false, true)));
+            h = ActivationFunction.Apply(Recurrence.Plus(Recurrence.ProjectStep(input, t, WeightIh!, bias), h?.MatMul(WeightHh!, false, true)));
             outputs.Add(h);
         }
 
