@@ -133,6 +133,31 @@ public class StateChangeTests
 
     public static TheoryData<string> Optimizers => [.. OptimizerCases.Names];
 
+    [Fact]
+    public void CompiledStep_AttentionBlock_AllocatesNothingAfterWarmUp()
+    {
+        // Attention's per-head products are batched matmuls; their broadcast walk is prepared once, not per step.
+        Generator.ManualSeed(4);
+        var model = new Sequential(new Dense(8), new TransformerEncoderBlock(8, 2, 16));
+        model.Build(new Shape(5, 4));
+        var loss = new MeanSquaredError();
+        var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(5, 4), TensorSpec.Batched(5, 8),
+            new Adam(model, 1e-3), DataParallel.Off);
+        Tensor input = Tensor.RandN([8, 5, 4], new Generator(1)), target = Tensor.RandN([8, 5, 8], new Generator(2));
+        for (int i = 0; i < 3; i++)
+        {
+            step.Step(input, target);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            step.Step(input, target);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData(DType.Int64)]
     [InlineData(DType.Int32)]

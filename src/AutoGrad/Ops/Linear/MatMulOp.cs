@@ -113,15 +113,31 @@ namespace AutoGrad.Ops.Linear
             return new TensorType(Shape.FromOwned(dims), dtype);
         }
 
-        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => Run(inputs[0], inputs[1], output, null, null);
+
+        /// <summary>A batched product's broadcast walk over the batch axes is worked out once per type, so compiled graphs
+        /// (attention's per-head products) run it without allocating.</summary>
+        public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output)
+        {
+            if (inputs[0].Shape.Rank == 2 && inputs[1].Shape.Rank == 2)
+            {
+                return base.Prepare(inputs, output);
+            }
+
+            Shape batch = BatchOf(output.Shape);
+            var walk = new BroadcastWalk(batch, BatchOf(inputs[0].Shape), BatchOf(inputs[1].Shape));
+            return new BatchedKernel(this, walk);
+        }
+
+        private void Run(Tensor a, Tensor b, Tensor output, BroadcastWalk? walk, int[]? scratch)
         {
             if (output.DType == DType.Float32)
             {
-                Run<float>(inputs[0], inputs[1], output);
+                Run<float>(a, b, output, walk, scratch);
             }
             else
             {
-                Run<double>(inputs[0], inputs[1], output);
+                Run<double>(a, b, output, walk, scratch);
             }
         }
 
@@ -145,7 +161,7 @@ namespace AutoGrad.Ops.Linear
 
         private static Shape BatchOf(Shape s) => Shape.FromOwned(s.ToArray()[..^2]);
 
-        private void Run<T>(Tensor a, Tensor b, Tensor output)
+        private void Run<T>(Tensor a, Tensor b, Tensor output, BroadcastWalk? preparedWalk, int[]? scratch)
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
         {
             Shape sa = a.Shape, sb = b.Shape;
@@ -162,14 +178,14 @@ namespace AutoGrad.Ops.Linear
                 return;
             }
 
-            Shape batch = BatchOf(output.Shape);
-            if (batch.Size == 0 || strideC == 0)
+            // The batch size is the output's size over its last two axes (no Shape built: this runs per compiled step).
+            if (strideC == 0 || output.Shape.Size == 0)
             {
                 return;
             }
 
-            var walk = new BroadcastWalk(batch, BatchOf(sa), BatchOf(sb));
-            var cursor = walk.Start();
+            BroadcastWalk walk = preparedWalk ?? new BroadcastWalk(BatchOf(output.Shape), BatchOf(sa), BatchOf(sb));
+            var cursor = scratch is null ? walk.Start() : walk.Start(scratch);
             int index = 0;
             for (int chunk = 0; chunk < walk.Count; chunk++, cursor.Next())
             {
@@ -181,6 +197,13 @@ namespace AutoGrad.Ops.Linear
                         c.Slice(index * strideC, strideC), n, m, n, k, accumulate: false);
                 }
             }
+        }
+
+        private sealed class BatchedKernel(MatMulOp op, BroadcastWalk walk) : OpKernel
+        {
+            private readonly int[] scratch = new int[walk.OuterRank];
+
+            public override void Run(ReadOnlySpan<Tensor> inputs, Tensor output) => op.Run(inputs[0], inputs[1], output, walk, scratch);
         }
     }
 }
