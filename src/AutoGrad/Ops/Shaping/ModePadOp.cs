@@ -110,33 +110,13 @@ namespace AutoGrad.Tensors
                 throw new ArgumentOutOfRangeException(nameof(mode), mode, "pad: the mode must be Zeros, Reflect or Replicate.");
             }
 
-            ArgumentNullException.ThrowIfNull(padding);
-            if (padding.Length != Rank)
-            {
-                throw new ArgumentException($"pad: got {padding.Length} (before, after) pairs for a tensor of rank {Rank} (shape {Shape}); give one pair per axis.", nameof(padding));
-            }
-
-            var before = new int[Rank];
-            var after = new int[Rank];
-            bool any = false;
-            for (int i = 0; i < Rank; i++)
-            {
-                (before[i], after[i]) = padding[i];
-                if (before[i] < 0 || after[i] < 0)
-                {
-                    throw new ArgumentException($"pad: padding ({before[i]}, {after[i]}) for axis {i} is negative; use Slice to remove elements.", nameof(padding));
-                }
-
-                any |= before[i] != 0 || after[i] != 0;
-            }
-
-            if (!any)
+            if (PaddingAmounts(padding) is not { } amounts)
             {
                 return this;
             }
 
-            ModePadOp.Check("pad_mode", Shape, before, after, mode);
-            return new ModePadOp(before, after, mode).Apply(this);
+            ModePadOp.Check("pad_mode", Shape, amounts.Before, amounts.After, mode);
+            return new ModePadOp(amounts.Before, amounts.After, mode).Apply(this);
         }
     }
 }

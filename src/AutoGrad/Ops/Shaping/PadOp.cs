@@ -87,7 +87,11 @@ namespace AutoGrad.Tensors
         /// behind axis d. Give one pair per axis, e.g. <c>x.Pad([(0, 0), (0, 0), (1, 1), (1, 1)])</c> for NCHW images.
         /// </summary>
         /// <exception cref="ArgumentException">The number of pairs differs from the rank, or a padding is negative.</exception>
-        public Tensor Pad((int Before, int After)[] padding, double value = 0)
+        public Tensor Pad((int Before, int After)[] padding, double value = 0) =>
+            PaddingAmounts(padding) is { } amounts ? new PadOp(amounts.Before, amounts.After, value).Apply(this) : this;
+
+        /// <summary>The (before, after) pairs of a Pad call as two arrays, checked against the rank; null when nothing is padded.</summary>
+        private (int[] Before, int[] After)? PaddingAmounts((int Before, int After)[] padding)
         {
             ArgumentNullException.ThrowIfNull(padding);
             if (padding.Length != Rank)
@@ -109,7 +113,7 @@ namespace AutoGrad.Tensors
                 any |= before[i] != 0 || after[i] != 0;
             }
 
-            return any ? new PadOp(before, after, value).Apply(this) : this;
+            return any ? (before, after) : null;
         }
     }
 }
