@@ -51,9 +51,9 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
 
     /// <summary>
     /// The batches of one epoch for a loop that is done with a batch before it asks for the next and never writes to it
-    /// (<c>Fit</c>, <c>Evaluate</c>): shuffled batches are written into the same tensors every time (one set for the
-    /// full batch size, one for a smaller last batch), unshuffled ones are views of the dataset's rows. An epoch then
-    /// allocates no batch memory, which at MNIST sizes would be a large-object allocation per batch.
+    /// (<c>Fit</c>, <c>Evaluate</c>): shuffled full-size batches are written into the same tensors every time,
+    /// unshuffled ones are views of the dataset's rows. An epoch then allocates no batch memory, which at MNIST sizes
+    /// would be a large-object allocation per batch.
     /// </summary>
     internal IEnumerable<Tensor[]> ReusingBuffers() => Batches(reuse: true);
 
@@ -70,7 +70,7 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
             generator.Shuffle(order.AsSpan());
         }
 
-        Tensor[]? full = null, last = null;
+        Tensor[]? full = null;
         int batches = Count;
         for (int b = 0; b < batches; b++)
         {
@@ -89,18 +89,17 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
                 continue;
             }
 
-            Tensor[]? buffers = size == BatchSize ? full : last;
-            if (buffers is null)
+            if (size == BatchSize && full is not null)
             {
-                buffers = Dataset.Batch(order.AsSpan(start, size));
-                (full, last) = size == BatchSize ? (buffers, last) : (full, buffers);
-            }
-            else
-            {
-                Dataset.BatchInto(order.AsSpan(start, size), buffers);
+                Dataset.BatchInto(order.AsSpan(start, size), full);
+                yield return full;
+                continue;
             }
 
-            yield return buffers;
+            // The first full batch becomes the buffer the others refill; a smaller last batch comes once per epoch.
+            Tensor[] batch = Dataset.Batch(order.AsSpan(start, size));
+            full ??= size == BatchSize ? batch : null;
+            yield return batch;
         }
     }
 

@@ -93,7 +93,6 @@ public sealed class TensorDataset
 
     private static Tensor Rows(Tensor source, ReadOnlySpan<int> order, int start, int count)
     {
-        int rowSize = source.Shape[0] == 0 ? 0 : source.Size / source.Shape[0];
         int[] dims = source.Shape.ToArray();
         dims[0] = count;
         var batch = Tensor.Zeros(dims, source.DType);

@@ -172,16 +172,14 @@ public sealed partial class Tensor
     public void ZeroGrad() => Grad = null;
 
     /// <summary>A deep copy of the values, cut from the tape.</summary>
-    public Tensor Clone()
-    {
-        if (storage.Offset == 0 && storage.Length == storage.Data.Length)
-        {
-            return new((Array)storage.Data.Clone(), Shape);
-        }
+    public Tensor Clone() => new(CopyElements(), Shape);
 
+    /// <summary>The tensor's own elements in a new array of their element type.</summary>
+    private Array CopyElements()
+    {
         Array copy = Array.CreateInstance(storage.Data.GetType().GetElementType()!, Size);
         Array.Copy(storage.Data, storage.Offset, copy, 0, Size);
-        return new(copy, Shape);
+        return copy;
     }
 
     /// <summary>The element buffer as a span of <typeparamref name="T"/>, which must match <see cref="DType"/>.</summary>
@@ -248,17 +246,7 @@ public sealed partial class Tensor
     /// The elements as an array of their own element type, for the integer paths that compute on whole arrays: the
     /// storage array itself when the tensor spans all of it (do not write to it), else a copy of the tensor's slice.
     /// </summary>
-    internal Array ReadElements()
-    {
-        if (storage.Offset == 0 && storage.Length == storage.Data.Length)
-        {
-            return storage.Data;
-        }
-
-        Array copy = Array.CreateInstance(storage.Data.GetType().GetElementType()!, Size);
-        Array.Copy(storage.Data, storage.Offset, copy, 0, Size);
-        return copy;
-    }
+    internal Array ReadElements() => storage.Offset == 0 && storage.Length == storage.Data.Length ? storage.Data : CopyElements();
 
     /// <summary>Copies <paramref name="values"/> (an array of this tensor's element type and size) into the elements.</summary>
     internal void WriteElements(Array values) => Array.Copy(values, 0, storage.Data, storage.Offset, Size);
