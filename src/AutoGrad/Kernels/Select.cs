@@ -16,8 +16,17 @@ internal static class Select
             return;
         }
 
-        var walk = new BroadcastWalk(to, from, to);
-        var cursor = walk.Start();
+        Expand(x, destination, new BroadcastWalk(to, from, to), null);
+    }
+
+    /// <summary>
+    /// <see cref="Expand{T}(ReadOnlySpan{T}, Shape, Span{T}, Shape)"/> with a walk prepared for (to, from, to); with a
+    /// <paramref name="scratch"/> of <see cref="BroadcastWalk.OuterRank"/> ints it allocates nothing.
+    /// </summary>
+    public static void Expand<T>(ReadOnlySpan<T> x, Span<T> destination, BroadcastWalk walk, int[]? scratch)
+        where T : unmanaged
+    {
+        var cursor = scratch is null ? walk.Start() : walk.Start(scratch);
         for (int c = 0, offset = 0; c < walk.Count; c++, offset += walk.Chunk, cursor.Next())
         {
             if (walk.AFull)

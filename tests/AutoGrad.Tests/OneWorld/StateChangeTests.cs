@@ -134,6 +134,30 @@ public class StateChangeTests
     public static TheoryData<string> Optimizers => [.. OptimizerCases.Names];
 
     [Fact]
+    public void CompiledGraph_WhereWithBroadcastOperands_AllocatesNothingAndMatchesEager()
+    {
+        // A scalar branch (and where's own gradient, whose zero is a scalar) broadcasts on every run.
+        var graph = Graph.Trace(x => Tensor.Where(x.Greater(0.0), x, Tensor.Scalar(-1.0)).Square().Sum(), TensorSpec.Batched(5, 4));
+        var compiled = graph.Gradient(allowUnused: true).Compile();
+        Tensor input = Tensor.RandN([8, 5, 4], new Generator(3));
+        for (int i = 0; i < 3; i++)
+        {
+            compiled.Run(input);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        IReadOnlyList<Tensor> outputs = [];
+        for (int i = 0; i < 10; i++)
+        {
+            outputs = compiled.Run(input);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Tensor expected = Tensor.Where(input.Greater(0.0), input * 2.0, Tensor.Scalar(0.0));
+        Assert.Equal(expected.ToArray(), outputs[^1].ToArray());
+    }
+
+    [Fact]
     public void CompiledStep_AttentionBlock_AllocatesNothingAfterWarmUp()
     {
         // Attention's per-head products are batched matmuls; their broadcast walk is prepared once, not per step.

@@ -53,17 +53,35 @@ namespace AutoGrad.Ops.Elementwise
             return new TensorType(shape, dtype);
         }
 
-        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+        public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => Run(inputs, output, null);
+
+        /// <summary>Operands that broadcast are expanded into buffers made once per type, so a compiled graph (masked
+        /// attention, where's own gradient with its scalar zero) runs the op without allocating.</summary>
+        public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output)
         {
-            Tensor condition = inputs[0];
+            var expansions = new Expansion?[3];
+            for (int i = 0; i < 3; i++)
+            {
+                if (inputs[i].Shape != output.Shape)
+                {
+                    var walk = new BroadcastWalk(output.Shape, inputs[i].Shape, output.Shape);
+                    expansions[i] = new Expansion((i == 0 ? DType.Bool : output.DType).Allocate(output.Shape.Size), walk, new int[walk.OuterRank]);
+                }
+            }
+
+            return new WhereKernel(expansions);
+        }
+
+        private static void Run(ReadOnlySpan<Tensor> inputs, Tensor output, Expansion?[]? scratch)
+        {
             switch (output.DType)
             {
-                case DType.Float32: Run<float>(condition, inputs[1], inputs[2], output); break;
-                case DType.Float64: Run<double>(condition, inputs[1], inputs[2], output); break;
-                case DType.Int64: Run<long>(condition, inputs[1], inputs[2], output); break;
-                case DType.Int32: Run<int>(condition, inputs[1], inputs[2], output); break;
-                case DType.Bool: Run<bool>(condition, inputs[1], inputs[2], output); break;
-                default: Run<byte>(condition, inputs[1], inputs[2], output); break;
+                case DType.Float32: Run<float>(inputs, output, scratch); break;
+                case DType.Float64: Run<double>(inputs, output, scratch); break;
+                case DType.Int64: Run<long>(inputs, output, scratch); break;
+                case DType.Int32: Run<int>(inputs, output, scratch); break;
+                case DType.Bool: Run<bool>(inputs, output, scratch); break;
+                default: Run<byte>(inputs, output, scratch); break;
             }
         }
 
@@ -80,17 +98,18 @@ namespace AutoGrad.Ops.Elementwise
             ];
         }
 
-        private static void Run<T>(Tensor condition, Tensor a, Tensor b, Tensor output)
+        private static void Run<T>(ReadOnlySpan<Tensor> inputs, Tensor output, Expansion?[]? scratch)
             where T : unmanaged
         {
             Shape shape = output.Shape;
-            ReadOnlySpan<bool> c = Expanded<bool>(condition, shape);
-            ReadOnlySpan<T> x = Expanded<T>(a, shape);
-            ReadOnlySpan<T> y = Expanded<T>(b, shape);
+            ReadOnlySpan<bool> c = Expanded<bool>(inputs[0], shape, scratch?[0]);
+            ReadOnlySpan<T> x = Expanded<T>(inputs[1], shape, scratch?[1]);
+            ReadOnlySpan<T> y = Expanded<T>(inputs[2], shape, scratch?[2]);
             Select.Where(c, x, y, output.AsSpan<T>());
         }
 
-        private static ReadOnlySpan<T> Expanded<T>(Tensor t, Shape shape)
+        /// <summary>The operand itself when it has the output's shape, else broadcast into the prepared buffer (a new array in eager calls).</summary>
+        private static ReadOnlySpan<T> Expanded<T>(Tensor t, Shape shape, Expansion? prepared)
             where T : unmanaged
         {
             if (t.Shape == shape)
@@ -98,9 +117,24 @@ namespace AutoGrad.Ops.Elementwise
                 return t.AsSpan<T>();
             }
 
-            var expanded = new T[shape.Size];
-            Select.Expand<T>(t.AsSpan<T>(), t.Shape, expanded, shape);
-            return expanded;
+            if (prepared is null)
+            {
+                var expanded = new T[shape.Size];
+                Select.Expand<T>(t.AsSpan<T>(), t.Shape, expanded, shape);
+                return expanded;
+            }
+
+            var buffer = (T[])prepared.Buffer;
+            Select.Expand<T>(t.AsSpan<T>(), buffer, prepared.Walk, prepared.Cursor);
+            return buffer;
+        }
+
+        /// <summary>Where one broadcasting operand is expanded to in a compiled graph, with its walk and cursor scratch.</summary>
+        private sealed record Expansion(Array Buffer, BroadcastWalk Walk, int[] Cursor);
+
+        private sealed class WhereKernel(Expansion?[] scratch) : OpKernel
+        {
+            public override void Run(ReadOnlySpan<Tensor> inputs, Tensor output) => WhereOp.Run(inputs, output, scratch);
         }
     }
 }

@@ -57,23 +57,7 @@ namespace AutoGrad.Ops.Shaping
         public override Tensor?[] Backward(GradientContext context) => [context.OutputGrad.SumTo(context.InputType(0).Shape)];
 
         private static void Expand<T>(Tensor input, Tensor output, BroadcastWalk walk, int[]? scratch)
-            where T : unmanaged
-        {
-            ReadOnlySpan<T> x = input.Raw<T>();
-            Span<T> d = output.Raw<T>();
-            var cursor = scratch is null ? walk.Start() : walk.Start(scratch);
-            for (int c = 0, offset = 0; c < walk.Count; c++, offset += walk.Chunk, cursor.Next())
-            {
-                if (walk.AFull)
-                {
-                    x.Slice(cursor.OffsetA, walk.Chunk).CopyTo(d.Slice(offset, walk.Chunk));
-                }
-                else
-                {
-                    d.Slice(offset, walk.Chunk).Fill(x[cursor.OffsetA]);
-                }
-            }
-        }
+            where T : unmanaged => Select.Expand(input.Raw<T>(), output.Raw<T>(), walk, scratch);
 
         private sealed class ExpandKernel(BroadcastWalk walk) : OpKernel
         {
