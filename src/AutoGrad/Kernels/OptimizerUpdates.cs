@@ -75,8 +75,7 @@ internal static class OptimizerUpdates
         for (; i < length; i++)
         {
             T d = g[i] + (l2 * p[i]);
-            m[i] = Subnormals.Flush((beta1 * m[i]) + ((one - beta1) * d));
-            v[i] = Subnormals.Flush((beta2 * v[i]) + ((one - beta2) * d * d));
+            UpdateMoments(ref m[i], ref v[i], d, beta1, beta2);
             T second = v[i];
             if (amsgrad)
             {
@@ -182,12 +181,10 @@ internal static class OptimizerUpdates
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int length = CheckLengths(p.Length, g.Length, m.Length, v.Length);
-        T one = T.One;
         for (int i = 0; i < length; i++)
         {
             T d = g[i] + (l2 * p[i]);
-            m[i] = Subnormals.Flush((beta1 * m[i]) + ((one - beta1) * d));
-            v[i] = Subnormals.Flush((beta2 * v[i]) + ((one - beta2) * d * d));
+            UpdateMoments(ref m[i], ref v[i], d, beta1, beta2);
             T denominator = T.Sqrt(v[i] / correction2) + epsilon;
             T kept = p[i] * shrink;
             kept -= gradientStep * d / denominator;
@@ -205,12 +202,10 @@ internal static class OptimizerUpdates
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int length = CheckLengths(p.Length, g.Length, m.Length, v.Length);
-        T one = T.One;
         for (int i = 0; i < length; i++)
         {
             T d = g[i] + (l2 * p[i]);
-            m[i] = Subnormals.Flush((beta1 * m[i]) + ((one - beta1) * d));
-            v[i] = Subnormals.Flush((beta2 * v[i]) + ((one - beta2) * d * d));
+            UpdateMoments(ref m[i], ref v[i], d, beta1, beta2);
             T corrected = m[i] / correction1;
             T change = rectified
                 ? corrected * learningRate * (rootCorrection2 / (T.Sqrt(v[i]) + epsilon)) * rectification
@@ -247,4 +242,13 @@ internal static class OptimizerUpdates
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreAt<T>(Vector<T> value, ref T start, int index) => value.StoreUnsafe(ref start, (nuint)index);
+
+    /// <summary>The Adam family's moments: m ← β₁m + (1 − β₁)d and v ← β₂v + (1 − β₂)d², subnormals flushed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateMoments<T>(ref T m, ref T v, T d, T beta1, T beta2)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        m = Subnormals.Flush((beta1 * m) + ((T.One - beta1) * d));
+        v = Subnormals.Flush((beta2 * v) + ((T.One - beta2) * d * d));
+    }
 }
