@@ -80,6 +80,24 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// <see cref="Multiply{T}(ReadOnlySpan{T}, int, bool, ReadOnlySpan{T}, int, bool, Span{T}, int, int, int, int, bool)"/>
+    /// followed by <paramref name="epilogue"/> on every element of C (see <see cref="IGemmEpilogue{T}"/>).
+    /// </summary>
+    internal static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate, IGemmEpilogue<T> epilogue)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(epilogue);
+        Multiply(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, accumulate, Settings.NumThreads, GemmPath.Auto);
+        if (m > 0 && n > 0)
+        {
+            // One block covering all of C: correct for any epilogue; applying it per finished block while the block is
+            // in cache is the kernel's job.
+            epilogue.Apply(c, ldc, 0, m, 0, n);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Multiply{T}(ReadOnlySpan{T}, int, bool, ReadOnlySpan{T}, int, bool, Span{T}, int, int, int, int, bool)"/>
     /// with an explicit thread limit and implementation, for tests and benchmarks.
     /// </summary>
     /// <exception cref="NotSupportedException"><paramref name="path"/> is not supported for T on this machine.</exception>
