@@ -158,6 +158,45 @@ public class StateChangeTests
     }
 
     [Fact]
+    public void CompiledGraph_ComparisonOfBroadcastOperands_AllocatesNothingAndMatchesEager()
+    {
+        // A causal-style mask: [B, 1, 4] against [4, 1] broadcasts both operands, so the comparison walks them.
+        Tensor positions = Tensor.FromArray(new float[] { 0, 1, 2, 3 }, [4, 1]);
+        var graph = Graph.Trace(x => Tensor.Where(x.LessEqual(positions), x, Tensor.Scalar(0.0)).Square().Sum(), TensorSpec.Batched(1, 4));
+        var compiled = graph.Compile();
+        Tensor input = Tensor.FromArray(new float[] { 0.5f, 2.5f, 1, 3, -1, 4, 2, 0.25f }, [2, 1, 4]);
+        for (int i = 0; i < 3; i++)
+        {
+            compiled.Run(input);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        IReadOnlyList<Tensor> outputs = [];
+        for (int i = 0; i < 10; i++)
+        {
+            outputs = compiled.Run(input);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Independent count: row p of each example keeps the values ≤ p.
+        double expected = 0;
+        double[] values = [0.5, 2.5, 1, 3, -1, 4, 2, 0.25];
+        for (int b = 0; b < 2; b++)
+        {
+            for (int p = 0; p < 4; p++)
+            {
+                for (int t = 0; t < 4; t++)
+                {
+                    double v = values[(b * 4) + t];
+                    expected += v <= p ? v * v : 0;
+                }
+            }
+        }
+
+        Assert.Equal(expected, outputs[0].ItemDouble(), 5);
+    }
+
+    [Fact]
     public void CompiledStep_AttentionBlock_AllocatesNothingAfterWarmUp()
     {
         // Attention's per-head products are batched matmuls; their broadcast walk is prepared once, not per step.

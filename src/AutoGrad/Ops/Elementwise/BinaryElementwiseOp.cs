@@ -63,7 +63,7 @@ public abstract class BinaryElementwiseOp : Op
     {
         if (!a.DType.IsFloatingPoint() || output.DType != a.DType)
         {
-            RunWithoutFloatKernels(a, b, output);
+            RunWithoutFloatKernels(a, b, output, walk, scratch);
         }
         else if (output.DType == DType.Float32)
         {
@@ -79,7 +79,12 @@ public abstract class BinaryElementwiseOp : Op
     /// The path for integer and boolean operands (and for ops whose output dtype differs from the operands'):
     /// computes <see cref="IntegerFunction"/> in 64-bit integers over the broadcast operands and narrows the result.
     /// </summary>
-    private protected virtual void RunWithoutFloatKernels(Tensor a, Tensor b, Tensor output)
+    /// <param name="a">The first operand.</param>
+    /// <param name="b">The second operand.</param>
+    /// <param name="output">Where the result goes.</param>
+    /// <param name="walk">The prepared broadcast walk, or null (eager, or no general broadcasting).</param>
+    /// <param name="scratch">The walk's prepared cursor storage, or null.</param>
+    private protected virtual void RunWithoutFloatKernels(Tensor a, Tensor b, Tensor output, BroadcastWalk? walk, int[]? scratch)
     {
         ReadOnlySpan<long> x = Expanded<long>(Cast.ToInt64(a), a.Shape, output.Shape);
         ReadOnlySpan<long> y = Expanded<long>(Cast.ToInt64(b), b.Shape, output.Shape);

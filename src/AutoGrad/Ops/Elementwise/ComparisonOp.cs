@@ -41,20 +41,46 @@ namespace AutoGrad.Ops.Elementwise
 
         public override Tensors.Tensor?[] Backward(GradientContext context) => [null, null];
 
-        private protected override void RunWithoutFloatKernels(Tensors.Tensor a, Tensors.Tensor b, Tensors.Tensor output)
+        private protected override void RunWithoutFloatKernels(Tensors.Tensor a, Tensors.Tensor b, Tensors.Tensor output, BroadcastWalk? walk, int[]? scratch)
         {
             Span<bool> destination = output.AsSpan<bool>();
             switch (a.DType)
             {
                 case Tensors.DType.Float32:
-                    Compare.ToBool(kind, Expanded(a.AsSpan<float>(), a.Shape, output.Shape), Expanded(b.AsSpan<float>(), b.Shape, output.Shape), destination);
+                    Run(a.AsSpan<float>(), b.AsSpan<float>(), a, b, output, destination, walk, scratch);
                     break;
                 case Tensors.DType.Float64:
-                    Compare.ToBool(kind, Expanded(a.AsSpan<double>(), a.Shape, output.Shape), Expanded(b.AsSpan<double>(), b.Shape, output.Shape), destination);
+                    Run(a.AsSpan<double>(), b.AsSpan<double>(), a, b, output, destination, walk, scratch);
                     break;
                 default:
-                    Compare.ToBool(kind, Expanded<long>(Cast.ToInt64(a), a.Shape, output.Shape), Expanded<long>(Cast.ToInt64(b), b.Shape, output.Shape), destination);
+                    Run(Cast.ToInt64(a), Cast.ToInt64(b), a, b, output, destination, walk, scratch);
                     break;
+            }
+        }
+
+        /// <summary>
+        /// Compares chunk by chunk along the broadcast walk (prepared once in compiled graphs), so a mask built from
+        /// broadcasting operands, such as an attention mask, allocates nothing per run.
+        /// </summary>
+        private void Run<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Tensors.Tensor a, Tensors.Tensor b, Tensors.Tensor output,
+            Span<bool> destination, BroadcastWalk? walk, int[]? scratch)
+            where T : unmanaged, System.Numerics.INumber<T>
+        {
+            int size = destination.Length;
+            if ((x.Length == size || x.Length == 1) && (y.Length == size || y.Length == 1))
+            {
+                Compare.ToBool(kind, x, y, destination);
+                return;
+            }
+
+            walk ??= new BroadcastWalk(output.Shape, a.Shape, b.Shape);
+            var cursor = scratch is null ? walk.Start() : walk.Start(scratch);
+            int chunk = walk.Chunk;
+            for (int c = 0, offset = 0; c < walk.Count; c++, offset += chunk, cursor.Next())
+            {
+                // A non-full operand is one element repeated over the chunk, which ToBool reads as a length-1 span.
+                Compare.ToBool(kind, x.Slice(cursor.OffsetA, walk.AFull ? chunk : 1), y.Slice(cursor.OffsetB, walk.BFull ? chunk : 1),
+                    destination.Slice(offset, chunk));
             }
         }
 
