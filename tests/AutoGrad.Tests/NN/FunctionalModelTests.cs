@@ -22,6 +22,25 @@ public class FunctionalModelTests
     }
 
     [Fact]
+    public void Call_OnSymbolicInput_InfersShapesWithoutRunningTheLayer()
+    {
+        // The layer is traced abstractly: its ops only infer types, so a function that reads values cannot run, and the
+        // error names the layer and the symbolic shapes.
+        var x = Input.Of(4);
+        var reads = new Lambda(t => t.Mul(t.Sum().Item()), name: "scale_by_sum");
+        var error = Assert.ThrowsAny<Exception>(() => reads.Call(x));
+        Assert.Contains("scale_by_sum", error.Message);
+        Assert.Contains("(None, 4)", error.Message);
+
+        // A layer built on a symbolic input has its real weights and gives the inferred shape.
+        var conv = new Conv2D(6, 3, name: "conv");
+        var y = conv.Call(Input.Of(1, 8, 8));
+        Assert.Equal([6, 6, 6], y.ExampleShape.ToArray());
+        Assert.Equal([6, 1, 3, 3], conv.NamedParameters().First().Value.Shape.ToArray());
+        Assert.NotEqual(0.0, conv.NamedParameters().First().Value.Abs().Sum().ItemDouble());
+    }
+
+    [Fact]
     public void Build_ResidualBranches_OrdersNodesTopologically()
     {
         var x = Input.Of(4);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using AutoGrad.Differentiation;
+using AutoGrad.Graphs;
 using AutoGrad.NN.Layers;
 using AutoGrad.Tensors;
 
@@ -78,6 +78,10 @@ public sealed class SymbolicTensor
                 $"{layer.GetType().Name} '{layer.Name}' produces {outputs.Length} outputs; a layer called on symbolic tensors must produce one (a model with several outputs cannot be nested in another functional model).");
     }
 
+    private static string CallFailed(Layer layer, SymbolicTensor[] inputs, Exception e) =>
+        $"Calling {layer.GetType().Name} '{layer.Name}' on symbolic input(s) {string.Join(", ", inputs.Select(s => ShapeText(s.ExampleShape)))} failed " +
+        $"(shapes below are with batch size 1): {e.Message}";
+
     private static SymbolicTensor[] ApplyAll(Layer layer, SymbolicTensor[] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -91,21 +95,26 @@ public sealed class SymbolicTensor
             ArgumentNullException.ThrowIfNull(inputs[i], $"inputs[{i}]");
         }
 
-        Tensor[] outputs;
+        TensorType[] outputs;
         bool wasTraining = layer.Training;
         layer.Train(false);
         try
         {
-            using (Autodiff.NoGrad())
-            {
-                outputs = layer.CallCore([.. inputs.Select(s => Tensor.Zeros([1, .. s.ExampleShape.ToArray()], s.DType))]);
-            }
+            // An abstract trace at batch size 1: the layer builds its weights and every op infers its type, but no kernel
+            // runs and no state changes, so building a model costs no arithmetic.
+            Graph trace = Graph.Trace(
+                values => layer.CallCore(values),
+                [.. inputs.Select(s => TensorSpec.Fixed(new Shape([1, .. s.ExampleShape.ToArray()]), s.DType))]);
+            outputs = [.. trace.Outputs.Select(o => trace.TypeOf(o).Resolve(1))];
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException(
-                $"Calling {layer.GetType().Name} '{layer.Name}' on symbolic input(s) {string.Join(", ", inputs.Select(s => ShapeText(s.ExampleShape)))} failed " +
-                $"(shapes below are with batch size 1): {e.Message}", e);
+            throw new ArgumentException(CallFailed(layer, inputs, e), e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // E.g. the layer read a value (Item, ToArray): a symbolic input has none.
+            throw new InvalidOperationException(CallFailed(layer, inputs, e), e);
         }
         finally
         {
