@@ -320,11 +320,11 @@ public abstract class Layer
 
     /// <summary>
     /// Creates lazily built parameters and records every layer's shapes without training data, like Keras'
-    /// <c>model.build(input_shape)</c>: runs one forward pass on zeros of shape <c>[1, ..exampleShape]</c> in evaluation
-    /// mode (so batch-norm statistics and dropout are untouched) with no gradients recorded.
+    /// <c>model.build(input_shape)</c>: traces one forward pass abstractly at shape <c>[1, ..exampleShape]</c> in evaluation
+    /// mode: every op infers its type, no kernel runs and no state (batch-norm statistics, random generators) changes.
     /// </summary>
     /// <param name="exampleShape">The shape of one example, without the batch axis (e.g. <c>[784]</c> or <c>[1, 28, 28]</c>).</param>
-    /// <param name="dtype">The dtype of the zeros fed in, which lazily built parameters follow; <see cref="DType.Int64"/> for a model that starts with an <c>Embedding</c>.</param>
+    /// <param name="dtype">The dtype of the traced input, which lazily built parameters follow; <see cref="DType.Int64"/> for a model that starts with an <c>Embedding</c>.</param>
     /// <returns>This layer, for chaining (<c>model.Build([784]).Summary()</c>).</returns>
     public Layer Build(Shape exampleShape, DType dtype = DType.Float32)
     {
@@ -332,10 +332,8 @@ public abstract class Layer
         Train(false);
         try
         {
-            using (Autodiff.NoGrad())
-            {
-                Call(Tensor.Zeros([1, .. exampleShape.ToArray()], dtype));
-            }
+            // Abstractly: every op infers its type (layers record their shapes) but no kernel runs and no state changes.
+            Graphs.Graph.Trace(Call, Graphs.TensorSpec.Fixed(new Shape([1, .. exampleShape.ToArray()]), dtype));
         }
         finally
         {
