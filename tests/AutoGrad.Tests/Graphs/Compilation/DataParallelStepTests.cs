@@ -69,6 +69,7 @@ public class DataParallelStepTests
         Assert.False(autoStep.IsBatchSplittable);
         Assert.Contains(why, autoStep.NotSplittableReason);
         Assert.False(autoStep.SplitsBatch(1 << 20));
+        Assert.Equal(1, autoStep.RowBlocks(1 << 20));
         Assert.Equal(wholeLosses, autoLosses);
         foreach (var (name, value) in wholeModel.StateDict())
         {
