@@ -1,7 +1,8 @@
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.CompilerServices;
 using AutoGrad.Kernels;
 using AutoGrad.Ops;
 using AutoGrad.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace AutoGrad.Graphs.Compilation;
 
@@ -96,7 +97,7 @@ internal sealed class DataParallelStep : IParallelBody
         for (int k = first; k < end; k++)
         {
             // An input without a batch axis (shared by every example) goes to every block whole.
-            IReadOnlyList<Tensor> outputs = instance.Run(b.InputViews[k] ?? input!, b.TargetViews[k] ?? target!);
+            IReadOnlyList<Tensor> outputs = instance.Run(b.InputViews?[k] ?? input!, b.TargetViews?[k] ?? target!);
             double w = mean ? (double)b.Rows[k] / b.Batch : 1.0;
             loss += w * outputs[0].ItemDouble();
             for (int o = 1; o <= rowOutputs; o++)
@@ -162,10 +163,11 @@ internal sealed class DataParallelStep : IParallelBody
         private readonly bool inputHasRows;
         private readonly bool targetHasRows;
 
-        // The storage the views were made over: a step fed the same tensors again (or the same buffer refilled) reuses
-        // them and allocates nothing; a new tensor costs one small view object per block, never a copy of the rows.
-        private TensorStorage? inputStorage;
-        private TensorStorage? targetStorage;
+        // The block views made over each tensor storage seen, held only as long as that storage lives: a step fed the same
+        // tensors again (or batches it has seen before, as in a second epoch over pre-made batches) allocates nothing; a
+        // new tensor costs one small view object per block, never a copy of its rows.
+        private readonly ConditionalWeakTable<TensorStorage, Tensor[]> inputViews = [];
+        private readonly ConditionalWeakTable<TensorStorage, Tensor[]> targetViews = [];
 
         public BatchBuffers(int batch, int blocks, Graph block, int rowOutputs)
         {
@@ -182,8 +184,6 @@ internal sealed class DataParallelStep : IParallelBody
 
             inputHasRows = block.Inputs[0].Type.IsSymbolic;
             targetHasRows = block.Inputs[1].Type.IsSymbolic;
-            InputViews = new Tensor?[blocks];
-            TargetViews = new Tensor?[blocks];
             Outputs = new Tensor[1 + rowOutputs];
             Outputs[0] = new Tensor(new TensorType(Shape.Scalar, block.TypeOf(block.Outputs[0]).DType));
             for (int o = 1; o <= rowOutputs; o++)
@@ -200,35 +200,34 @@ internal sealed class DataParallelStep : IParallelBody
 
         public int[] Starts { get; }
 
-        /// <summary>Each block's rows of the input, or null where the input has no batch axis.</summary>
-        public Tensor?[] InputViews { get; }
+        /// <summary>Each block's rows of the bound input, or null when the input has no batch axis.</summary>
+        public Tensor[]? InputViews { get; private set; }
 
-        public Tensor?[] TargetViews { get; }
+        public Tensor[]? TargetViews { get; private set; }
 
         public Tensor[] Outputs { get; }
 
         /// <summary>Points the block views at the rows of <paramref name="x"/> and <paramref name="y"/>.</summary>
         public void Bind(Tensor x, Tensor y)
         {
-            if (inputHasRows && !ReferenceEquals(inputStorage, x.storage))
-            {
-                MakeViews(x, InputViews);
-                inputStorage = x.storage;
-            }
-
-            if (targetHasRows && !ReferenceEquals(targetStorage, y.storage))
-            {
-                MakeViews(y, TargetViews);
-                targetStorage = y.storage;
-            }
+            InputViews = inputHasRows ? ViewsOf(x, inputViews) : null;
+            TargetViews = targetHasRows ? ViewsOf(y, targetViews) : null;
         }
 
-        private void MakeViews(Tensor source, Tensor?[] views)
+        private Tensor[] ViewsOf(Tensor source, ConditionalWeakTable<TensorStorage, Tensor[]> cache)
         {
-            for (int k = 0; k < Blocks; k++)
+            if (!cache.TryGetValue(source.storage, out Tensor[]? views))
             {
-                views[k] = source.RowsView(Starts[k], Rows[k]);
+                views = new Tensor[Blocks];
+                for (int k = 0; k < Blocks; k++)
+                {
+                    views[k] = source.RowsView(Starts[k], Rows[k]);
+                }
+
+                cache.AddOrUpdate(source.storage, views);
             }
+
+            return views;
         }
     }
 }
