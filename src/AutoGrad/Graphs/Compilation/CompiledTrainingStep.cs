@@ -19,9 +19,10 @@ namespace AutoGrad.Graphs.Compilation;
 /// <para>
 /// <b>Row blocks on both cores.</b> A large enough step runs its batch as K row blocks (<see cref="RowBlocks"/>): each
 /// block runs the loss and its gradient while its rows are in cache, reading them from the caller's tensor without a
-/// copy; the blocks are dealt to two parts (contiguous runs of blocks), each on its own core with its own compiled
-/// instance and its kernels kept on that core. Each part sums its blocks' gradients in block order, g_p = Σ w_k·g_k with
-/// w_k = n_k/B for a mean loss (1 for a sum), the step's gradient is g₀ + g₁, and clipping and the update run once on it.
+/// copy; the blocks are dealt to P = min(8, K) parts (contiguous runs of blocks), which the cores take as they come free,
+/// each part with its own compiled instance and its kernels kept on its core. Each part sums its blocks' gradients in
+/// block order, g_p = Σ w_k·g_k with w_k = n_k/B for a mean loss (1 for a sum), the step's gradient is g₀ + … + g_{P−1}
+/// in part order, and clipping and the update run once on it.
 /// The split is used only when it is proved exact from the traced graph: the batch axis is symbolic, and every op's
 /// batching rule (<see cref="Op.BatchRule"/>) must show that examples stay apart until the loss sums or averages them,
 /// with no random op (dropout) and no state write (BatchNorm's running statistics) in the loss. K depends only on that
@@ -127,7 +128,7 @@ public sealed class CompiledTrainingStep
 
         double work = FlopsPerExample * batchSize;
         double perPair = Math.Max(SplitThresholdFlops, SplitFlopsPerParameter * parameterElements);
-        // Even counts, so the two parts get the same number of blocks: the cache's demand rounded up, the work's allowance
+        // Even counts, so two blocks split evenly over two cores: the cache's demand rounded up, the work's allowance
         // rounded down.
         long allowed = (long)Math.Min(batchSize, Math.Floor(2 * work / perPair));
         allowed -= allowed % 2;

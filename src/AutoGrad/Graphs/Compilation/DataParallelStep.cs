@@ -10,44 +10,48 @@ namespace AutoGrad.Graphs.Compilation;
 /// A training step that runs its batch as K row blocks: block k holds rows [s_k, s_k + n_k), the first B mod K blocks one
 /// row longer than the rest. Each block runs the loss and its gradient on a compiled instance of the per-block graph
 /// while its rows are still in cache, reading them straight from the caller's tensor (a view, no copy). The blocks are
-/// dealt to <see cref="Parts"/> parts as contiguous runs (part p gets blocks [p·K/2, (p+1)·K/2)); the parts run as one
-/// parallel region, each on one core with its own compiled instance (own buffers) and its kernels kept on that core.
-/// Part p sums its blocks' gradients in block order, G_p = Σ w_k·g_k (w_k = n_k/B for a mean loss, 1 for a sum), and
-/// the step's gradient is G₀ + G₁, on which the optimizer's compiled update (clipping included) runs once. The order
-/// of every sum is fixed by K alone, and K never depends on the thread count, so one thread (the parts run one after
-/// the other) and two give the same bits. Built only for graphs <see cref="BatchSplitAnalysis"/> proves splittable.
+/// dealt to P = min(<see cref="MaxParts"/>, K) parts as contiguous runs (part p gets blocks [p·K/P, (p+1)·K/P)); the
+/// parts run as one parallel region, handed to the cores as they come free (a core slowed by other load takes fewer),
+/// each part with its own compiled instance (own buffers) and its kernels kept on its core. Part p sums its blocks'
+/// gradients in block order, G_p = Σ w_k·g_k (w_k = n_k/B for a mean loss, 1 for a sum), and the step's gradient is
+/// G₀ + G₁ + … + G_{P−1} in that order, on which the optimizer's compiled update (clipping included) runs once. The order
+/// of every sum is fixed by K alone, and K never depends on the thread count, so one thread (the parts run one after the
+/// other) and two give the same bits. Built only for graphs <see cref="BatchSplitAnalysis"/> proves splittable.
 /// </summary>
 internal sealed class DataParallelStep : IParallelBody
 {
-    /// <summary>The number of parts the blocks are dealt to: a constant of the algorithm (the two cores), never the
-    /// thread count, so the order of the sums is the same on every machine.</summary>
-    public const int Parts = 2;
+    /// <summary>The most parts the blocks are dealt to: a constant of the algorithm, never the thread count, so the order of
+    /// the sums is the same on every machine. More parts than cores let a core that is free take another part while the
+    /// other is held up; each part costs one compiled instance and one gradient sum.</summary>
+    public const int MaxParts = 8;
 
-    private readonly CompiledGraph[] instances;
+    private readonly Graph optimized;
+    private readonly CompiledGraph?[] instances = new CompiledGraph?[MaxParts];
     private readonly CompiledGraph update;
+    private readonly Graph updateGraph;
     private readonly int rowOutputs;
     private readonly bool mean;
     private readonly bool isFloat;
 
-    // sums[0] are the update's inputs; sums[1] is the second part's sum, added into them.
-    private readonly Tensor[][] sums;
-    private readonly double[] losses = new double[Parts];
+    // sums[0] are the update's inputs; the other parts' sums are added into them in part order.
+    private readonly Tensor[]?[] sums = new Tensor[]?[MaxParts];
+    private readonly double[] losses = new double[MaxParts];
     private readonly Dictionary<(int Batch, int Blocks), BatchBuffers> buffers = [];
 
     // Set before each parallel region, read by Execute.
     private Tensor? input;
     private Tensor? target;
     private BatchBuffers? current;
+    private int parts;
 
     public DataParallelStep(Graph blockGraph, Graph updateGraph, int rowOutputs, BatchRole lossRole)
     {
-        Graph optimized = blockGraph.Optimize();
-        instances = [.. Enumerable.Range(0, Parts).Select(_ => optimized.Compile(optimize: false))];
+        optimized = blockGraph.Optimize();
         update = updateGraph.Compile();
+        this.updateGraph = updateGraph;
         this.rowOutputs = rowOutputs;
         mean = lossRole == BatchRole.MeanOverBatch;
-        sums = [.. Enumerable.Range(0, Parts).Select(_ => updateGraph.Inputs.Select(i => new Tensor(i.Type.Resolve(1))).ToArray())];
-        isFloat = sums[0].Length == 0 || sums[0][0].DType == DType.Float32;
+        isFloat = updateGraph.Inputs.Length == 0 || updateGraph.Inputs[0].Type.DType == DType.Float32;
     }
 
     /// <summary>One step on a batch of <paramref name="batch"/> examples in <paramref name="blocks"/> ≥ 2 row blocks: the
@@ -56,17 +60,25 @@ internal sealed class DataParallelStep : IParallelBody
     {
         if (!buffers.TryGetValue((batch, blocks), out BatchBuffers? b))
         {
-            b = new BatchBuffers(batch, blocks, instances[0].Graph, rowOutputs);
+            b = new BatchBuffers(batch, blocks, optimized, rowOutputs);
             buffers[(batch, blocks)] = b;
+        }
+
+        int count = Math.Min(MaxParts, blocks);
+        for (int p = 0; p < count; p++)
+        {
+            instances[p] ??= optimized.Compile(optimize: false);
+            sums[p] ??= [.. updateGraph.Inputs.Select(i => new Tensor(i.Type.Resolve(1)))];
         }
 
         b.Bind(x, y);
         input = x;
         target = y;
         current = b;
+        parts = count;
         try
         {
-            Parallelism.For(Parts, this, Math.Min(Parts, Settings.NumThreads));
+            Parallelism.For(count, this, Math.Min(count, Settings.NumThreads));
         }
         finally
         {
@@ -76,13 +88,21 @@ internal sealed class DataParallelStep : IParallelBody
         }
 
         // Fixed order, whichever thread ran which part.
-        for (int g = 0; g < sums[0].Length; g++)
+        Tensor[] total = sums[0]!;
+        double loss = losses[0];
+        for (int p = 1; p < count; p++)
         {
-            Add(sums[0][g], sums[1][g]);
+            Tensor[] part = sums[p]!;
+            for (int g = 0; g < total.Length; g++)
+            {
+                Add(total[g], part[g]);
+            }
+
+            loss += losses[p];
         }
 
-        b.Outputs[0].SetFlat(0, losses[0] + losses[1]);
-        update.Run(sums[0]);
+        b.Outputs[0].SetFlat(0, loss);
+        update.Run(total);
         return b.Outputs;
     }
 
@@ -90,9 +110,9 @@ internal sealed class DataParallelStep : IParallelBody
     public void Execute(int index)
     {
         BatchBuffers b = current!;
-        CompiledGraph instance = instances[index];
-        Tensor[] sum = sums[index];
-        int first = index * b.Blocks / Parts, end = (index + 1) * b.Blocks / Parts;
+        CompiledGraph instance = instances[index]!;
+        Tensor[] sum = sums[index]!;
+        int first = index * b.Blocks / parts, end = (index + 1) * b.Blocks / parts;
         double loss = 0;
         for (int k = first; k < end; k++)
         {
