@@ -226,7 +226,7 @@ public abstract class Model : Layer
     public bool Jit { get; set; }
 
     /// <summary>
-    /// With <see cref="Jit"/>, whether the compiled step splits each batch across two cores (see
+    /// With <see cref="Jit"/>, whether the compiled step splits each batch into row blocks over two cores (see
     /// <see cref="Graphs.Compilation.CompiledTrainingStep"/>): <c>Auto</c> (the default) when the loss is proved splittable
     /// and the step does enough work per batch and per weight, <c>Off</c> never, <c>On</c> always (the first batch throws when the loss cannot be split).
     /// </summary>

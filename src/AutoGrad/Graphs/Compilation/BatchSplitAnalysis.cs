@@ -4,12 +4,12 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Graphs.Compilation;
 
 /// <summary>
-/// Whether a traced loss-and-gradient graph may run as two halves of its batch whose gradients are then combined: proved
+/// Whether a traced loss-and-gradient graph may run as row blocks of its batch whose gradients are then combined: proved
 /// from the graph with its symbolic batch axis and the ops' batching rules (<see cref="Op.BatchRule"/>), never from op
 /// names. The split is valid when every graph input carries the examples along axis 0, every op keeps the examples apart
 /// until a sum or mean over them, the loss (output 0) is such a sum or mean (plus and times shared values, for a mean), the
 /// other outputs carry the examples along axis 0 (predictions, re-joined by rows), and no op draws random numbers or
-/// writes state (a dropout mask or BatchNorm's running statistics would differ between the halves and the whole).
+/// writes state (a dropout mask or BatchNorm's running statistics would differ between the blocks and the whole).
 /// </summary>
 internal sealed class BatchSplitAnalysis
 {
@@ -18,25 +18,30 @@ internal sealed class BatchSplitAnalysis
     private const int ProbeBatch1 = 1009;
     private const int ProbeBatch2 = 1013;
 
-    private BatchSplitAnalysis(string? reason, BatchRole lossRole, double flopsPerRow)
+    private BatchSplitAnalysis(string? reason, BatchRole lossRole, double flopsPerRow, long bytesPerRow)
     {
         Reason = reason;
         LossRole = lossRole;
         FlopsPerRow = flopsPerRow;
+        BytesPerRow = bytesPerRow;
     }
 
-    /// <summary>Whether the batch may be split.</summary>
+    /// <summary>Whether the batch may be split into row blocks.</summary>
     public bool IsSplittable => Reason is null;
 
     /// <summary>Why the batch may not be split (naming the node), or null when it may.</summary>
     public string? Reason { get; }
 
-    /// <summary><see cref="BatchRole.SumOverBatch"/> (the halves' losses and gradients add up) or
-    /// <see cref="BatchRole.MeanOverBatch"/> (they are weighted by n_i/B).</summary>
+    /// <summary><see cref="BatchRole.SumOverBatch"/> (the blocks' losses and gradients add up) or
+    /// <see cref="BatchRole.MeanOverBatch"/> (they are weighted by n_k/B).</summary>
     public BatchRole LossRole { get; }
 
     /// <summary>The work of the whole graph (forward and backward) per example, from the ops' <see cref="Op.Cost"/>.</summary>
     public double FlopsPerRow { get; }
+
+    /// <summary>The bytes of one example's rows of the graph inputs that carry the batch axis: what a row block reads
+    /// from the caller's data, and reads again in the backward pass while it is still in cache.</summary>
+    public long BytesPerRow { get; }
 
     /// <summary>Analyses a graph whose outputs are the loss, then <paramref name="rowOutputs"/> per-example outputs, then
     /// gradients (which are not analysed: they follow from the loss).</summary>
@@ -50,7 +55,7 @@ internal sealed class BatchSplitAnalysis
         {
             // The graph's symbolic shapes do not hold at the probe batch sizes: it cannot be proved splittable, and the
             // unsplit step (traced and checked separately) is unaffected.
-            return new BatchSplitAnalysis($"the graph cannot be instantiated at other batch sizes ({ex.Message})", BatchRole.Shared, 0);
+            return new BatchSplitAnalysis($"the graph cannot be instantiated at other batch sizes ({ex.Message})", BatchRole.Shared, 0, 0);
         }
     }
 
@@ -67,7 +72,8 @@ internal sealed class BatchSplitAnalysis
             }
         }
 
-        return new BatchSplitAnalysis(reason, role, flopsPerRow);
+        long bytesPerRow = graph.Inputs.Where(i => i.Type.IsSymbolic).Sum(i => (long)i.Type.Resolve(1).Shape.Size * i.Type.DType.ElementSize());
+        return new BatchSplitAnalysis(reason, role, flopsPerRow, bytesPerRow);
     }
 
     private static double Flops(Graph graph, int batch)
@@ -106,7 +112,7 @@ internal sealed class BatchSplitAnalysis
             OpEffect effect = graph.Nodes[n].Op.Effect;
             if (effect != OpEffect.Pure)
             {
-                return $"node {n} ('{graph.Nodes[n].Op.Name}') {(effect == OpEffect.Random ? "draws random numbers" : "writes state")}, which two halves would do differently from one batch";
+                return $"node {n} ('{graph.Nodes[n].Op.Name}') {(effect == OpEffect.Random ? "draws random numbers" : "writes state")}, which row blocks would do differently from one batch";
             }
         }
 

@@ -17,16 +17,18 @@ namespace AutoGrad.Graphs.Compilation;
 /// tensors are replaced (a checkpoint loaded into a fresh optimizer), the next <see cref="Step"/> traces again.
 /// Not thread-safe: one step object per thread.
 /// <para>
-/// <b>Data parallelism.</b> A large enough step splits its batch in two (rows [0, ⌈B/2⌉) and the rest): each half runs the
-/// loss and its gradient on its own compiled instance, on its own core, with the kernels inside a half kept on that core;
-/// the halves' gradients are combined in a fixed order, g = w₁·g₁ + w₂·g₂ with w_i = n_i/B for a mean loss (1 for a sum),
-/// and clipping and the update run once on g. The split is used only when it is proved exact from the traced graph: the
-/// batch axis is symbolic, and every op's batching rule (<see cref="Op.BatchRule"/>) must show that examples stay apart
-/// until the loss sums or averages them, with no random op (dropout) and no state write (BatchNorm's running statistics)
-/// in the loss. Whether a batch is split depends only on that proof, the <see cref="DataParallel"/> option and
-/// <see cref="FlopsPerExample"/> × batch size against <see cref="SplitThresholdFlops"/> and
-/// <see cref="SplitFlopsPerParameter"/> × trained weights — never on the thread count — so a
-/// seed gives the same numbers on any machine: with one thread the halves run one after the other.
+/// <b>Row blocks on both cores.</b> A large enough step runs its batch as K row blocks (<see cref="RowBlocks"/>): each
+/// block runs the loss and its gradient while its rows are in cache, reading them from the caller's tensor without a
+/// copy; the blocks are dealt to P = min(8, K) parts (contiguous runs of blocks), which the cores take as they come free,
+/// each part with its own compiled instance and its kernels kept on its core. Each part sums its blocks' gradients in
+/// block order, g_p = Σ w_k·g_k with w_k = n_k/B for a mean loss (1 for a sum), the step's gradient is g₀ + … + g_{P−1}
+/// in part order, and clipping and the update run once on it.
+/// The split is used only when it is proved exact from the traced graph: the batch axis is symbolic, and every op's
+/// batching rule (<see cref="Op.BatchRule"/>) must show that examples stay apart until the loss sums or averages them,
+/// with no random op (dropout) and no state write (BatchNorm's running statistics) in the loss. K depends only on that
+/// proof, the <see cref="DataParallel"/> option, the batch size and the graph (its work per example and per weight, its
+/// input bytes per example) — never on the thread count or the machine — so a seed gives the same numbers everywhere:
+/// with one thread the parts run one after the other.
 /// </para>
 /// </remarks>
 public sealed class CompiledTrainingStep
@@ -36,12 +38,15 @@ public sealed class CompiledTrainingStep
     private readonly TensorSpec target;
     private readonly IReadOnlyList<Tensor> parameters;
     private int stateVersion;
-    private Graph? halfGraph;
+    private Graph? blockGraph;
     private int[] gradientParameters = [];
     private int rowOutputs;
     private BatchSplitAnalysis? analysis;
     private DataParallelStep? split;
     private long parameterElements;
+
+    /// <summary>Tests force a block count here (0: the automatic choice).</summary>
+    internal int ForcedRowBlocks { get; set; }
 
     private CompiledTrainingStep(Func<Tensor, Tensor, Tensor[]> loss, TensorSpec input, TensorSpec target, Optimizer optimizer, DataParallel dataParallel)
     {
@@ -56,7 +61,7 @@ public sealed class CompiledTrainingStep
 
     /// <summary>The least work of a step, in flops (<see cref="FlopsPerExample"/> × batch size), that
     /// <see cref="DataParallel.Auto"/> splits: 4 MFLOP, about 2 MFLOP per core, where the cost of handing a half to the
-    /// other core is small against its work.</summary>
+    /// other core is small against its work. More blocks need proportionally more: K blocks need K/2 × this.</summary>
     public const double SplitThresholdFlops = 4e6;
 
     /// <summary>
@@ -66,11 +71,21 @@ public sealed class CompiledTrainingStep
     /// positions and splits from small batches; a dense layer uses each weight 6 times per example and splits from
     /// about 170 examples. Measured on 2026-11-29 on an idle 2-core Intel Xeon (load average 1.9–2.3, two quick
     /// <c>MnistEpochBenchmarks</c> runs): the MNIST MLP split over both cores took 1.30× the whole step's time at batch 64
-    /// (384 flops per weight) and 0.77–0.82× at batch 256 (1536 flops per weight).
+    /// (384 flops per weight) and 0.77–0.82× at batch 256 (1536 flops per weight). K blocks need K/2 × this, so every
+    /// block does at least 500 flops per weight.
     /// </summary>
     public const double SplitFlopsPerParameter = 1000;
 
-    /// <summary>Whether batches are split across two cores: automatically, never or always.</summary>
+    /// <summary>
+    /// The most bytes of input rows (<see cref="BytesPerExample"/> × rows) that <see cref="DataParallel.Auto"/> puts in one
+    /// row block when the batch is large: 512 KB, which stays in the L2 cache of current x64 cores (0.5–2 MB) between a
+    /// block's forward pass and its share of the weight gradients (xᵀ·dZ), so a large batch is read from memory about once
+    /// per step instead of twice. A constant, not the machine's cache size, so the block count — and with it the order of
+    /// the gradient sums — is the same on every machine.
+    /// </summary>
+    public const int RowBlockBytes = 512 * 1024;
+
+    /// <summary>Whether batches are split into row blocks over two cores: automatically, never or always.</summary>
     public DataParallel DataParallel { get; }
 
     /// <summary>Whether the step's loss is proved to be splittable by examples (false when <see cref="DataParallel.Off"/>).</summary>
@@ -82,15 +97,46 @@ public sealed class CompiledTrainingStep
     /// <summary>The work of the loss and its gradient per example, in flops, from the ops' declared costs (0 when splitting is off).</summary>
     public double FlopsPerExample => analysis?.FlopsPerRow ?? 0;
 
-    /// <summary>Whether a batch of <paramref name="batchSize"/> examples runs split in two: it must hold two or more
-    /// examples, the loss must be splittable, and either <see cref="DataParallel.On"/>, or <see cref="DataParallel.Auto"/>
-    /// with <see cref="FlopsPerExample"/> × <paramref name="batchSize"/> at least <see cref="SplitThresholdFlops"/> and at
-    /// least <see cref="SplitFlopsPerParameter"/> × the number of trained parameter elements. Nothing here depends on the
-    /// thread count or the machine.</summary>
-    public bool SplitsBatch(int batchSize) =>
-        batchSize >= 2 && IsBatchSplittable
-        && (DataParallel == DataParallel.On || (DataParallel == DataParallel.Auto
-            && FlopsPerExample * batchSize >= Math.Max(SplitThresholdFlops, SplitFlopsPerParameter * parameterElements)));
+    /// <summary>The bytes of one example's rows of the inputs that carry the batch axis (0 when splitting is off).</summary>
+    public long BytesPerExample => analysis?.BytesPerRow ?? 0;
+
+    /// <summary>Whether a batch of <paramref name="batchSize"/> examples runs split (<see cref="RowBlocks"/> ≥ 2).</summary>
+    public bool SplitsBatch(int batchSize) => RowBlocks(batchSize) >= 2;
+
+    /// <summary>
+    /// How many row blocks a batch of <paramref name="batchSize"/> examples runs as: 1 (the whole step) or an even K ≥ 2.
+    /// The loss must be splittable and the batch must hold two or more examples. <see cref="DataParallel.Auto"/> allows
+    /// K blocks when the step's work W = <see cref="FlopsPerExample"/> × batch is at least K/2 × max(
+    /// <see cref="SplitThresholdFlops"/>, <see cref="SplitFlopsPerParameter"/> × trained parameter elements), i.e. every
+    /// block still amortizes its per-weight cost; it uses two blocks (one per core) when allowed, and more when the batch's
+    /// input rows exceed <see cref="RowBlockBytes"/> per block: K = ⌈batch × <see cref="BytesPerExample"/> ÷
+    /// <see cref="RowBlockBytes"/>⌉ rounded up to even, unless that is more than the work allows (then the largest even
+    /// count allowed, with longer blocks). <see cref="DataParallel.On"/> uses at least two. Nothing here depends on the
+    /// thread count or the machine.
+    /// </summary>
+    public int RowBlocks(int batchSize)
+    {
+        if (batchSize < 2 || !IsBatchSplittable || DataParallel == DataParallel.Off)
+        {
+            return 1;
+        }
+
+        if (ForcedRowBlocks > 0)
+        {
+            return Math.Clamp(ForcedRowBlocks, 2, batchSize);
+        }
+
+        double work = FlopsPerExample * batchSize;
+        double perPair = Math.Max(SplitThresholdFlops, SplitFlopsPerParameter * parameterElements);
+        // Even counts, so two blocks split evenly over two cores: the cache's demand rounded up, the work's allowance
+        // rounded down.
+        long allowed = (long)Math.Min(batchSize, Math.Floor(2 * work / perPair));
+        allowed -= allowed % 2;
+        long byCache = Math.Max(2, (long)Math.Ceiling((double)batchSize * BytesPerExample / RowBlockBytes));
+        byCache += byCache % 2;
+        long blocks = Math.Min(allowed, byCache);
+        return blocks >= 2 ? (int)blocks : DataParallel == DataParallel.On ? 2 : 1;
+    }
 
     /// <summary>The traced step (before optimization): its output is the loss; its update nodes write the parameters and the optimizer state.</summary>
     public Graph Graph { get; private set; }
@@ -106,8 +152,8 @@ public sealed class CompiledTrainingStep
     /// <param name="input">The type of an input batch, e.g. <c>TensorSpec.Batched(784)</c>.</param>
     /// <param name="target">The type of a target batch.</param>
     /// <param name="optimizer">The optimizer: its parameters are trained with its update rule, clipping and learning rate.</param>
-    /// <param name="dataParallel">Whether batches are split across two cores (<see cref="DataParallel.Auto"/>: when
-    /// valid and large enough).</param>
+    /// <param name="dataParallel">Whether batches are split into row blocks over two cores (<see cref="DataParallel.Auto"/>:
+    /// when valid and large enough; see <see cref="RowBlocks"/>).</param>
     /// <exception cref="ArgumentException">A parameter is unnamed, or the loss is not a scalar.</exception>
     /// <exception cref="InvalidOperationException"><see cref="DataParallel.On"/> for a loss that cannot be split; the message says why.</exception>
     public static CompiledTrainingStep Create(Func<Tensor, Tensor, Tensor> loss, TensorSpec input, TensorSpec target, Optimizer optimizer,
@@ -151,11 +197,12 @@ public sealed class CompiledTrainingStep
 
         IReadOnlyList<Tensor> outputs;
         int batch;
-        if (analysis is { IsSplittable: true } && SplitsBatch(batch = Graph.InferBatch([input, target], "CompiledTrainingStep.Step")))
+        int blocks;
+        if (analysis is { IsSplittable: true } && (blocks = RowBlocks(batch = Graph.InferBatch([input, target], "CompiledTrainingStep.Step"))) >= 2)
         {
-            split ??= new DataParallelStep(halfGraph!, TraceUpdate(), rowOutputs, analysis.LossRole);
+            split ??= new DataParallelStep(blockGraph!, TraceUpdate(), rowOutputs, analysis.LossRole);
             Optimizer.BeginStep();
-            outputs = split.Run(input, target, batch);
+            outputs = split.Run(input, target, batch, blocks);
         }
         else
         {
@@ -201,7 +248,7 @@ public sealed class CompiledTrainingStep
         analysis = null;
         if (DataParallel != DataParallel.Off)
         {
-            TraceHalf();
+            TraceBlock();
             if (DataParallel == DataParallel.On && !analysis!.IsSplittable)
             {
                 throw new InvalidOperationException($"CompiledTrainingStep: DataParallel.On, but the batch cannot be split: {analysis.Reason}.");
@@ -211,11 +258,11 @@ public sealed class CompiledTrainingStep
         return (graph, graph.Compile());
     }
 
-    /// <summary>Traces what each half of a split batch runs — the loss, the extra outputs and the gradients, no update —
+    /// <summary>Traces what each row block of a split batch runs — the loss, the extra outputs and the gradients, no update —
     /// and analyses whether the split is exact.</summary>
-    private void TraceHalf()
+    private void TraceBlock()
     {
-        Tensor[] HalfFunction(Tensor[] batch)
+        Tensor[] BlockFunction(Tensor[] batch)
         {
             using (Autodiff.EnableGrad())
             {
@@ -234,8 +281,8 @@ public sealed class CompiledTrainingStep
             }
         }
 
-        halfGraph = Graph.Trace(HalfFunction, input, target);
-        analysis = BatchSplitAnalysis.Analyze(halfGraph, rowOutputs);
+        blockGraph = Graph.Trace(BlockFunction, input, target);
+        analysis = BatchSplitAnalysis.Analyze(blockGraph, rowOutputs);
     }
 
     /// <summary>Traces the optimizer's update (clipping and update ops) as a function of the combined gradients.</summary>

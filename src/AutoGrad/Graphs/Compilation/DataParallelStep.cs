@@ -1,57 +1,84 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Kernels;
 using AutoGrad.Ops;
 using AutoGrad.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace AutoGrad.Graphs.Compilation;
 
 /// <summary>
-/// A training step that splits its batch in two: rows [0, n₁) and [n₁, B) with n₁ = ⌈B/2⌉, each run through the loss and
-/// its gradient on its own compiled instance (own buffers) as one part of a two-part parallel region, so each half runs
-/// on one core and its kernels stay on that core. The halves' gradients are then combined in a fixed order,
-/// g = w₁·g₁ + w₂·g₂ (w_i = n_i/B for a mean loss, 1 for a sum), and the optimizer's compiled update (clipping included)
-/// runs once on g. With one thread the two parts run one after the other through the same code, so the numbers do not
-/// depend on the thread count. Built only for graphs <see cref="BatchSplitAnalysis"/> proves splittable.
+/// A training step that runs its batch as K row blocks: block k holds rows [s_k, s_k + n_k), the first B mod K blocks one
+/// row longer than the rest. Each block runs the loss and its gradient on a compiled instance of the per-block graph
+/// while its rows are still in cache, reading them straight from the caller's tensor (a view, no copy). The blocks are
+/// dealt to P = min(<see cref="MaxParts"/>, K) parts as contiguous runs (part p gets blocks [p·K/P, (p+1)·K/P)); the
+/// parts run as one parallel region, handed to the cores as they come free (a core slowed by other load takes fewer),
+/// each part with its own compiled instance (own buffers) and its kernels kept on its core. Part p sums its blocks'
+/// gradients in block order, G_p = Σ w_k·g_k (w_k = n_k/B for a mean loss, 1 for a sum), and the step's gradient is
+/// G₀ + G₁ + … + G_{P−1} in that order, on which the optimizer's compiled update (clipping included) runs once. The order
+/// of every sum is fixed by K alone, and K never depends on the thread count, so one thread (the parts run one after the
+/// other) and two give the same bits. Built only for graphs <see cref="BatchSplitAnalysis"/> proves splittable.
 /// </summary>
 internal sealed class DataParallelStep : IParallelBody
 {
-    private readonly CompiledGraph[] halves;
+    /// <summary>The most parts the blocks are dealt to: a constant of the algorithm, never the thread count, so the order of
+    /// the sums is the same on every machine. More parts than cores let a core that is free take another part while the
+    /// other is held up; each part costs one compiled instance and one gradient sum.</summary>
+    public const int MaxParts = 8;
+
+    private readonly Graph optimized;
+    private readonly CompiledGraph?[] instances = new CompiledGraph?[MaxParts];
     private readonly CompiledGraph update;
+    private readonly Graph updateGraph;
     private readonly int rowOutputs;
     private readonly bool mean;
-    private readonly Tensor[] gradients;
-    private readonly Dictionary<int, BatchBuffers> buffers = [];
+    private readonly bool isFloat;
+
+    // sums[0] are the update's inputs; the other parts' sums are added into them in part order.
+    private readonly Tensor[]?[] sums = new Tensor[]?[MaxParts];
+    private readonly double[] losses = new double[MaxParts];
+    private readonly Dictionary<(int Batch, int Blocks), BatchBuffers> buffers = [];
 
     // Set before each parallel region, read by Execute.
     private Tensor? input;
     private Tensor? target;
     private BatchBuffers? current;
+    private int parts;
 
-    public DataParallelStep(Graph halfGraph, Graph updateGraph, int rowOutputs, BatchRole lossRole)
+    public DataParallelStep(Graph blockGraph, Graph updateGraph, int rowOutputs, BatchRole lossRole)
     {
-        Graph optimized = halfGraph.Optimize();
-        halves = [optimized.Compile(optimize: false), optimized.Compile(optimize: false)];
+        optimized = blockGraph.Optimize();
         update = updateGraph.Compile();
+        this.updateGraph = updateGraph;
         this.rowOutputs = rowOutputs;
         mean = lossRole == BatchRole.MeanOverBatch;
-        gradients = [.. updateGraph.Inputs.Select(i => new Tensor(i.Type.Resolve(1)))];
+        isFloat = updateGraph.Inputs.Length == 0 || updateGraph.Inputs[0].Type.DType == DType.Float32;
     }
 
-    /// <summary>One step on a batch of at least two examples: the outputs (loss, then per-example outputs) are this step's
-    /// buffers, valid until the next run.</summary>
-    public IReadOnlyList<Tensor> Run(Tensor x, Tensor y, int batch)
+    /// <summary>One step on a batch of <paramref name="batch"/> examples in <paramref name="blocks"/> ≥ 2 row blocks: the
+    /// outputs (loss, then per-example outputs) are this step's buffers, valid until the next run.</summary>
+    public IReadOnlyList<Tensor> Run(Tensor x, Tensor y, int batch, int blocks)
     {
-        if (!buffers.TryGetValue(batch, out BatchBuffers? b))
+        if (!buffers.TryGetValue((batch, blocks), out BatchBuffers? b))
         {
-            b = new BatchBuffers(batch, halves[0].Graph, rowOutputs);
-            buffers[batch] = b;
+            b = new BatchBuffers(batch, blocks, optimized, rowOutputs);
+            buffers[(batch, blocks)] = b;
         }
 
+        int count = Math.Min(MaxParts, blocks);
+        for (int p = 0; p < count; p++)
+        {
+            instances[p] ??= optimized.Compile(optimize: false);
+            sums[p] ??= [.. updateGraph.Inputs.Select(i => new Tensor(i.Type.Resolve(1)))];
+        }
+
+        b.Bind(x, y);
         input = x;
         target = y;
         current = b;
+        parts = count;
         try
         {
-            Parallelism.For(2, this, Math.Min(2, Settings.NumThreads));
+            Parallelism.For(count, this, Math.Min(count, Settings.NumThreads));
         }
         finally
         {
@@ -60,95 +87,167 @@ internal sealed class DataParallelStep : IParallelBody
             current = null;
         }
 
-        // Fixed order, whichever thread ran which half.
-        double w1 = mean ? (double)b.Rows[0] / batch : 1.0;
-        double w2 = mean ? (double)b.Rows[1] / batch : 1.0;
-        IReadOnlyList<Tensor> first = b.HalfOutputs[0]!, second = b.HalfOutputs[1]!;
-        b.Outputs[0].SetFlat(0, (w1 * first[0].ItemDouble()) + (w2 * second[0].ItemDouble()));
-        for (int o = 1; o <= rowOutputs; o++)
+        // Fixed order, whichever thread ran which part.
+        Tensor[] total = sums[0]!;
+        double loss = losses[0];
+        for (int p = 1; p < count; p++)
         {
-            CopyRows(first[o], 0, b.Outputs[o], 0, b.Rows[0]);
-            CopyRows(second[o], 0, b.Outputs[o], b.Rows[0], b.Rows[1]);
+            Tensor[] part = sums[p]!;
+            for (int g = 0; g < total.Length; g++)
+            {
+                Add(total[g], part[g]);
+            }
+
+            loss += losses[p];
         }
 
-        for (int k = 0; k < gradients.Length; k++)
-        {
-            Combine(first[1 + rowOutputs + k], second[1 + rowOutputs + k], gradients[k], w1, w2);
-        }
-
-        update.Run(gradients);
+        b.Outputs[0].SetFlat(0, loss);
+        update.Run(total);
         return b.Outputs;
     }
 
-    /// <summary>Runs half <paramref name="index"/>: copies its rows into its own input buffers and runs its executable.</summary>
+    /// <summary>Runs part <paramref name="index"/>: its blocks in order, each summed into the part's gradients.</summary>
     public void Execute(int index)
     {
         BatchBuffers b = current!;
-        int start = index == 0 ? 0 : b.Rows[0];
-        // An input without a batch axis (shared by every example) goes to both halves whole.
-        Tensor x = b.Inputs[index] ?? input!, y = b.Targets[index] ?? target!;
-        if (b.Inputs[index] is not null)
+        CompiledGraph instance = instances[index]!;
+        Tensor[] sum = sums[index]!;
+        int first = index * b.Blocks / parts, end = (index + 1) * b.Blocks / parts;
+        double loss = 0;
+        for (int k = first; k < end; k++)
         {
-            CopyRows(input!, start, x, 0, b.Rows[index]);
-        }
-
-        if (b.Targets[index] is not null)
-        {
-            CopyRows(target!, start, y, 0, b.Rows[index]);
-        }
-
-        b.HalfOutputs[index] = halves[index].Run(x, y);
-    }
-
-    private static void CopyRows(Tensor source, int sourceRow, Tensor destination, int destinationRow, int rows)
-    {
-        int rowSize = source.Shape.Rank == 0 || source.Shape[0] == 0 ? 0 : source.Size / source.Shape[0];
-        source.CopyTo(sourceRow * rowSize, destination, destinationRow * rowSize, rows * rowSize);
-    }
-
-    private static void Combine(Tensor g1, Tensor g2, Tensor destination, double w1, double w2)
-    {
-        if (destination.DType == DType.Float32)
-        {
-            Span<float> d = destination.AsSpan<float>();
-            System.Numerics.Tensors.TensorPrimitives.Multiply(g1.AsSpan<float>(), (float)w1, d);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g2.AsSpan<float>(), (float)w2, d, d);
-        }
-        else
-        {
-            Span<double> d = destination.AsSpan<double>();
-            System.Numerics.Tensors.TensorPrimitives.Multiply(g1.AsSpan<double>(), w1, d);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g2.AsSpan<double>(), w2, d, d);
-        }
-    }
-
-    /// <summary>The buffers of one full batch size: each half's inputs, the halves' outputs and the re-joined outputs.</summary>
-    private sealed class BatchBuffers
-    {
-        public BatchBuffers(int batch, Graph half, int rowOutputs)
-        {
-            Rows = [(batch + 1) / 2, batch / 2];
-            Inputs = [.. Rows.Select(n => HalfBuffer(half.Inputs[0].Type, n))];
-            Targets = [.. Rows.Select(n => HalfBuffer(half.Inputs[1].Type, n))];
-            Outputs = new Tensor[1 + rowOutputs];
-            Outputs[0] = new Tensor(new TensorType(Shape.Scalar, half.TypeOf(half.Outputs[0]).DType));
+            // An input without a batch axis (shared by every example) goes to every block whole.
+            IReadOnlyList<Tensor> outputs = instance.Run(b.InputViews?[k] ?? input!, b.TargetViews?[k] ?? target!);
+            double w = mean ? (double)b.Rows[k] / b.Batch : 1.0;
+            loss += w * outputs[0].ItemDouble();
             for (int o = 1; o <= rowOutputs; o++)
             {
-                Outputs[o] = new Tensor(half.TypeOf(half.Outputs[o]).Resolve(batch));
+                int rowSize = b.Outputs[o].Size / b.Batch;
+                outputs[o].CopyTo(0, b.Outputs[o], b.Starts[k] * rowSize, b.Rows[k] * rowSize);
+            }
+
+            for (int g = 0; g < sum.Length; g++)
+            {
+                Accumulate(outputs[1 + rowOutputs + g], sum[g], w, k == first);
             }
         }
 
+        losses[index] = loss;
+    }
+
+    /// <summary>sum = w·g for the part's first block, sum += w·g after.</summary>
+    private void Accumulate(Tensor g, Tensor sum, double w, bool first)
+    {
+        if (isFloat)
+        {
+            Span<float> d = sum.AsSpan<float>();
+            if (first)
+            {
+                TensorPrimitives.Multiply(g.AsSpan<float>(), (float)w, d);
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(g.AsSpan<float>(), (float)w, d, d);
+            }
+        }
+        else
+        {
+            Span<double> d = sum.AsSpan<double>();
+            if (first)
+            {
+                TensorPrimitives.Multiply(g.AsSpan<double>(), w, d);
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(g.AsSpan<double>(), w, d, d);
+            }
+        }
+    }
+
+    private void Add(Tensor destination, Tensor other)
+    {
+        if (isFloat)
+        {
+            TensorPrimitives.Add(destination.AsSpan<float>(), other.AsSpan<float>(), destination.AsSpan<float>());
+        }
+        else
+        {
+            TensorPrimitives.Add(destination.AsSpan<double>(), other.AsSpan<double>(), destination.AsSpan<double>());
+        }
+    }
+
+    /// <summary>The layout of one (batch size, block count): each block's rows, its views of the caller's tensors, and the
+    /// step's outputs (the loss and the per-example outputs re-joined by rows).</summary>
+    private sealed class BatchBuffers
+    {
+        private readonly bool inputHasRows;
+        private readonly bool targetHasRows;
+
+        // The block views made over each tensor storage seen, held only as long as that storage lives: a step fed the same
+        // tensors again (or batches it has seen before, as in a second epoch over pre-made batches) allocates nothing; a
+        // new tensor costs one small view object per block, never a copy of its rows.
+        private readonly ConditionalWeakTable<TensorStorage, Tensor[]> inputViews = [];
+        private readonly ConditionalWeakTable<TensorStorage, Tensor[]> targetViews = [];
+
+        public BatchBuffers(int batch, int blocks, Graph block, int rowOutputs)
+        {
+            Batch = batch;
+            Blocks = blocks;
+            Rows = new int[blocks];
+            Starts = new int[blocks];
+            for (int k = 0, start = 0; k < blocks; k++)
+            {
+                Rows[k] = (batch / blocks) + (k < batch % blocks ? 1 : 0);
+                Starts[k] = start;
+                start += Rows[k];
+            }
+
+            inputHasRows = block.Inputs[0].Type.IsSymbolic;
+            targetHasRows = block.Inputs[1].Type.IsSymbolic;
+            Outputs = new Tensor[1 + rowOutputs];
+            Outputs[0] = new Tensor(new TensorType(Shape.Scalar, block.TypeOf(block.Outputs[0]).DType));
+            for (int o = 1; o <= rowOutputs; o++)
+            {
+                Outputs[o] = new Tensor(block.TypeOf(block.Outputs[o]).Resolve(batch));
+            }
+        }
+
+        public int Batch { get; }
+
+        public int Blocks { get; }
+
         public int[] Rows { get; }
 
-        /// <summary>Each half's rows of the input, or null where the input has no batch axis.</summary>
-        public Tensor?[] Inputs { get; }
+        public int[] Starts { get; }
 
-        public Tensor?[] Targets { get; }
+        /// <summary>Each block's rows of the bound input, or null when the input has no batch axis.</summary>
+        public Tensor[]? InputViews { get; private set; }
 
-        public IReadOnlyList<Tensor>?[] HalfOutputs { get; } = new IReadOnlyList<Tensor>?[2];
+        public Tensor[]? TargetViews { get; private set; }
 
         public Tensor[] Outputs { get; }
 
-        private static Tensor? HalfBuffer(TensorSpec spec, int rows) => spec.IsSymbolic ? new Tensor(spec.Resolve(rows)) : null;
+        /// <summary>Points the block views at the rows of <paramref name="x"/> and <paramref name="y"/>.</summary>
+        public void Bind(Tensor x, Tensor y)
+        {
+            InputViews = inputHasRows ? ViewsOf(x, inputViews) : null;
+            TargetViews = targetHasRows ? ViewsOf(y, targetViews) : null;
+        }
+
+        private Tensor[] ViewsOf(Tensor source, ConditionalWeakTable<TensorStorage, Tensor[]> cache)
+        {
+            if (!cache.TryGetValue(source.storage, out Tensor[]? views))
+            {
+                views = new Tensor[Blocks];
+                for (int k = 0; k < Blocks; k++)
+                {
+                    views[k] = source.RowsView(Starts[k], Rows[k]);
+                }
+
+                cache.AddOrUpdate(source.storage, views);
+            }
+
+            return views;
+        }
     }
 }

@@ -69,6 +69,7 @@ public class DataParallelStepTests
         Assert.False(autoStep.IsBatchSplittable);
         Assert.Contains(why, autoStep.NotSplittableReason);
         Assert.False(autoStep.SplitsBatch(1 << 20));
+        Assert.Equal(1, autoStep.RowBlocks(1 << 20));
         Assert.Equal(wholeLosses, autoLosses);
         foreach (var (name, value) in wholeModel.StateDict())
         {
@@ -195,6 +196,9 @@ public class DataParallelStepTests
         Assert.False(step.SplitsBatch(64));
         Assert.False(step.SplitsBatch(smallest - 1));
         Assert.True(step.SplitsBatch(smallest));
+        // The MNIST batches: 64 runs whole, 256 in two blocks (one per core); its 3 KB rows need no more blocks for cache.
+        Assert.Equal(1, step.RowBlocks(64));
+        Assert.Equal(2, step.RowBlocks(256));
 
         // A convolution reuses each weight over every position: a small CNN splits from small batches.
         var cnn = new Sequential(new Conv2D(8, 3), new MaxPool2D(2), new Conv2D(16, 3), new MaxPool2D(2), new Flatten(), new Dense(10));
