@@ -73,6 +73,28 @@ public class GemmEpilogueFusionTests
     }
 
     [Fact]
+    public void CompiledMlpGradient_WithEpilogues_AllocatesNothingPerCall()
+    {
+        // The epilogue is prepared once per shape and its operands are bound per run, never copied.
+        TestModel model = TestModel.Create("mnist_mlp");
+        CompiledGraph compiled = model.Trace().Gradient().Compile();
+        Assert.Equal(3, PassAssert.Count(model.Trace().Gradient().Optimize(), "fused_epilogue"));
+        Tensor[] inputs = model.Batch(64, new Generator(3));
+        for (int i = 0; i < 3; i++)
+        {
+            compiled.Run(inputs);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            compiled.Run(inputs);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Optimize_ProductThatIsAlsoAnOutput_IsNotFused()
     {
         var w = Tensor.RandN([4, 3], new Generator(1), DType.Float64).RequireGrad().Also("w");
