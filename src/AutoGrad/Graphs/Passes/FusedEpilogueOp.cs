@@ -65,8 +65,9 @@ internal sealed class FusedEpilogueOp : Op
     /// <summary>The elementwise program applied to the product (<c>x0</c>).</summary>
     public ImmutableArray<FusedInstruction> Epilogue { get; }
 
-    /// <summary>The producer then the epilogue, as one program over the node's inputs.</summary>
-    private ImmutableArray<FusedInstruction> Steps { get; }
+    /// <summary>The producer then the epilogue, as one program over the node's inputs (step 0 is the product; the ONNX
+    /// exporter reads it to write the product and each instruction as one op each).</summary>
+    internal ImmutableArray<FusedInstruction> Steps { get; }
 
     public override string Name => "fused_epilogue";
 
