@@ -30,15 +30,16 @@ internal enum EpilogueRead
 /// A fused elementwise program run as a GEMM's epilogue (<see cref="IGemmEpilogue{T}"/>): for each row of a finished block
 /// of C, each instruction runs its op's lane (<see cref="ILaneOp"/>) over the row's segment, reading the product in place,
 /// full-size operands and broadcast rows as slices, and broadcast columns and scalars as one value per row; the last
-/// instruction writes back into C. Every element goes through the same lane arithmetic as the fused loop of
+/// instruction writes back into C. A block of whole rows with no row or column operand is run as one flat range instead,
+/// so short rows (n = 10) cost no call each. Every element goes through the same lane arithmetic as the fused loop of
 /// <see cref="FusedLoop{T}"/> over the whole result, so exact ops give the same bits. Intermediates live in a small
 /// stack buffer per call, so blocks may run on several threads at once, and nothing is allocated per product.
 /// </summary>
 internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    // Segment length: a few vectors, and every intermediate of the segment together stays far below L1.
-    private const int SegmentBytes = 1024;
+    // Segment length: the fused loop's block (512 elements), fewer when many intermediates would not fit in L1 together.
+    private const int SegmentLength = 512;
     private const int MaxTempBytes = 16 * 1024;
 
     private readonly LaneStep<T>[] steps;
@@ -52,6 +53,7 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
     private readonly int segment;
     private readonly int slotCount;
     private readonly bool scalarTail;
+    private readonly bool readsByRow;
 
     private EpilogueLoop(ImmutableArray<FusedInstruction> program, EpilogueRead[] reads, int rows, int columns, LaneStep<T>[] steps)
     {
@@ -59,6 +61,7 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
         this.reads = reads;
         this.columns = columns;
         bound = new Tensor?[reads.Length];
+        readsByRow = reads.Any(r => r is EpilogueRead.Row or EpilogueRead.Column);
 
         // As the fused loop over the whole result: per element only where the whole output is shorter than a Vector128.
         scalarTail = (long)rows * columns < Vector128<T>.Count;
@@ -92,7 +95,7 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
 
         int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         int vector = Vector<T>.Count;
-        int fitting = slotCount == 0 ? SegmentBytes / size : Math.Min(SegmentBytes / size, MaxTempBytes / (slotCount * size));
+        int fitting = slotCount == 0 ? SegmentLength : Math.Min(SegmentLength, MaxTempBytes / (slotCount * size));
         segment = Math.Max(vector, fitting / vector * vector);
     }
 
@@ -154,39 +157,63 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
     {
         Span<T> temps = stackalloc T[slotCount * segment];
         Span<T> values = stackalloc T[steps.Length];
-        int last = steps.Length - 1;
+        if (!readsByRow && col0 == 0 && cols == columns && ldc == columns)
+        {
+            // Whole rows of a contiguous C and no operand that depends on the row or column alone: one flat range, cut
+            // into segments across rows (a short row costs no call per row).
+            int flatEnd = (row0 + rows) * columns;
+            for (int start = row0 * columns; start < flatEnd; start += segment)
+            {
+                RunSegment(c.Slice(start, Math.Min(segment, flatEnd - start)), temps, values, 0, start, 0);
+            }
+
+            return;
+        }
+
         int end = col0 + cols;
         for (int r = row0; r < row0 + rows; r++)
         {
             for (int start = col0; start < end; start += segment)
             {
-                int length = Math.Min(segment, end - start);
-                Span<T> product = c.Slice((r * ldc) + start, length);
-                for (int k = 0; k <= last; k++)
-                {
-                    LaneStep<T> step = steps[k];
-                    Span<T> result = k == last ? product : slots[k] >= 0 ? temps.Slice(slots[k] * segment, length) : default;
-                    switch (patterns[k])
-                    {
-                        case Pattern.Spans:
-                            step.Run(Read(left[k], product, temps, r, start, length), Read(right[k], product, temps, r, start, length), result, scalarTail);
-                            break;
-                        case Pattern.SpanValue:
-                            step.Run(Read(left[k], product, temps, r, start, length), Value(right[k], values, r), result, scalarTail);
-                            break;
-                        case Pattern.ValueSpan:
-                            step.Run(Value(left[k], values, r), Read(right[k], product, temps, r, start, length), result, scalarTail);
-                            break;
-                        default:
-                            values[k] = step.Invoke(Value(left[k], values, r), Value(right[k], values, r));
-                            if (k == last)
-                            {
-                                result.Fill(values[k]);
-                            }
+                RunSegment(c.Slice((r * ldc) + start, Math.Min(segment, end - start)), temps, values, r, (r * columns) + start, start);
+            }
+        }
+    }
 
-                            break;
+    /// <summary>The program over one segment of C, which holds the product on entry and the result on return.</summary>
+    /// <param name="product">The segment of C.</param>
+    /// <param name="temps">Segment-sized intermediates.</param>
+    /// <param name="values">One-value intermediates.</param>
+    /// <param name="row">The segment's row (read by column operands).</param>
+    /// <param name="offset">The segment's offset in a full-size operand.</param>
+    /// <param name="column">The segment's first column (where a row operand is read).</param>
+    private void RunSegment(Span<T> product, Span<T> temps, Span<T> values, int row, int offset, int column)
+    {
+        int length = product.Length;
+        int last = steps.Length - 1;
+        for (int k = 0; k <= last; k++)
+        {
+            LaneStep<T> step = steps[k];
+            Span<T> result = k == last ? product : slots[k] >= 0 ? temps.Slice(slots[k] * segment, length) : default;
+            switch (patterns[k])
+            {
+                case Pattern.Spans:
+                    step.Run(Read(left[k], product, temps, offset, column), Read(right[k], product, temps, offset, column), result, scalarTail);
+                    break;
+                case Pattern.SpanValue:
+                    step.Run(Read(left[k], product, temps, offset, column), Value(right[k], values, row), result, scalarTail);
+                    break;
+                case Pattern.ValueSpan:
+                    step.Run(Value(left[k], values, row), Read(right[k], product, temps, offset, column), result, scalarTail);
+                    break;
+                default:
+                    values[k] = step.Invoke(Value(left[k], values, row), Value(right[k], values, row));
+                    if (k == last)
+                    {
+                        result.Fill(values[k]);
                     }
-                }
+
+                    break;
             }
         }
     }
@@ -209,12 +236,12 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
         return new(source, operand.Index);
     }
 
-    private ReadOnlySpan<T> Read(Operand operand, Span<T> product, Span<T> temps, int row, int start, int length) => operand.Source switch
+    private ReadOnlySpan<T> Read(Operand operand, Span<T> product, Span<T> temps, int offset, int column) => operand.Source switch
     {
         Source.Product => product,
-        Source.Temp => temps.Slice(slots[operand.Index] * segment, length),
-        Source.Full => bound[operand.Index]!.AsSpan<T>().Slice((row * columns) + start, length),
-        Source.Row => bound[operand.Index]!.AsSpan<T>().Slice(start, length),
+        Source.Temp => temps.Slice(slots[operand.Index] * segment, product.Length),
+        Source.Full => bound[operand.Index]!.AsSpan<T>().Slice(offset, product.Length),
+        Source.Row => bound[operand.Index]!.AsSpan<T>().Slice(column, product.Length),
         _ => default,
     };
 

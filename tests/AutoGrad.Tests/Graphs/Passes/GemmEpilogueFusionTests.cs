@@ -41,8 +41,15 @@ public class GemmEpilogueFusionTests
             Tensor expected = new FusedElementwiseOp(program).Apply([product, .. extras]);
 
             double bound = exact ? 0 : dtype == DType.Float32 ? 1e-6 : 1e-14;
-            Assert.True(fused.MaxRelativeError(expected) <= bound,
-                $"trial {trial}: ({m},{k})·({k},{n}) ta={transposeA} tb={transposeB} operands {string.Join(" ", extras.Select(e => e.Shape))} program {{{string.Join("; ", program)}}}");
+            string what = $"trial {trial}: ({m},{k})·({k},{n}) ta={transposeA} tb={transposeB} operands {string.Join(" ", extras.Select(e => e.Shape))} program {{{string.Join("; ", program)}}}";
+            Assert.True(fused.MaxRelativeError(expected) <= bound, what);
+
+            // The interface contract lets a GEMM hand over any disjoint blocks: four blocks from a random cut give the same.
+            int rowCut = random.Next(0, m + 1), columnCut = random.Next(0, n + 1);
+            Tensor blocks = dtype == DType.Float32
+                ? ApplyInBlocks<float>(program, product, extras, rowCut, columnCut)
+                : ApplyInBlocks<double>(program, product, extras, rowCut, columnCut);
+            Assert.True(blocks.MaxRelativeError(expected) <= bound, $"{what}, blocks cut at row {rowCut}, column {columnCut}");
         }
     }
 
@@ -206,6 +213,27 @@ public class GemmEpilogueFusionTests
         Tensor w1 = TestModel.Parameter("dense1.kernel", [12, 16], g, DType.Float32), b1 = TestModel.Parameter("dense1.bias", [16], g, DType.Float32);
         Tensor w2 = TestModel.Parameter("dense2.kernel", [16, 5], g, DType.Float32), b2 = TestModel.Parameter("dense2.bias", [5], g, DType.Float32);
         return ([w1, b1, w2, b2], (x, y) => y.Mul(x.MatMul(w1).Add(b1).Relu().MatMul(w2).Add(b2).LogSoftmax(1)).Sum().Neg().Div(16.0));
+    }
+
+    /// <summary>The epilogue applied to a copy of <paramref name="product"/> in the four blocks of a cut, bottom-right first.</summary>
+    private static Tensor ApplyInBlocks<T>(ImmutableArray<FusedInstruction> program, Tensor product, Tensor[] extras, int rowCut, int columnCut)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        int m = product.Shape[0], n = product.Shape[1];
+        EpilogueRead[] reads = [EpilogueRead.Product, .. extras.Select(e => FusedEpilogueOp.ReadOf(e.Shape, product.Shape)!.Value)];
+        var loop = EpilogueLoop<T>.TryCreate(program, reads, m, n)!;
+        loop.Bind(extras);
+        Tensor c = product.Clone();
+        foreach ((int row0, int rows, int col0, int cols) in new[]
+            { (rowCut, m - rowCut, columnCut, n - columnCut), (0, rowCut, 0, columnCut), (rowCut, m - rowCut, 0, columnCut), (0, rowCut, columnCut, n - columnCut) })
+        {
+            if (rows > 0 && cols > 0)
+            {
+                loop.Apply(c.AsSpan<T>(), n, row0, rows, col0, cols);
+            }
+        }
+
+        return c;
     }
 
     /// <summary>The standard passes without the GEMM-epilogue fusion: the unfused reference.</summary>
