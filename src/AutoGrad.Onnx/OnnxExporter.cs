@@ -37,7 +37,7 @@ internal sealed partial class OnnxExporter
         ["scatter_add"] = "ScatterElements(reduction=add)", ["one_hot"] = "OneHot (float64: float32 values + Cast)", ["conv2d"] = "Conv",
         ["conv2d_input_grad"] = "ConvTranspose", ["conv2d_filter_grad"] = "Conv (on transposed operands) + Slice + Transpose (groups = 1 only)",
         ["pad_mode"] = "Pad(mode=reflect or edge)",
-        ["max_pool2d_indices"] = "MaxPool (when the indices only pick the values, with the gather: one plain MaxPool; otherwise indices output + Mod)", ["fused_elementwise"] = "its instructions, one op each",
+        ["max_pool2d_indices"] = "MaxPool (when the indices only pick the values, with the gather: one plain MaxPool; otherwise indices output + Mod)", ["fused_elementwise"] = "its instructions, one op each", ["fused_epilogue"] = "its product, then its instructions, one op each",
     };
 
     /// <summary>Ops that exist in AutoGrad but cannot be exported, with the reason given in the error.</summary>
@@ -411,7 +411,8 @@ internal sealed partial class OnnxExporter
             case "not_equal": return b.Add("Not", [b.Add("Equal", x)]);
             case "where": return b.Add("Where", x);
             case "cast": return b.Add("Cast", x, Attr("to", to));
-            case "fused_elementwise": return Fused(op, x, dtype, index);
+            case "fused_elementwise": return Fused(op, x, dtype, index, "Program", null);
+            case "fused_epilogue": return Fused(op, x, dtype, index, "Steps", node);
         }
 
         if (node is null)
@@ -566,13 +567,15 @@ internal sealed partial class OnnxExporter
     private static NotSupportedException Error(Op op, int index, string why) =>
         new($"ONNX export: node {index.ToString(CultureInfo.InvariantCulture)} applies '{op}', which has no ONNX counterpart: {why}.");
 
-    private string Fused(Op op, string[] x, DType dtype, int index)
+    /// <summary>A fused node's program, one op per instruction; with <paramref name="producerNode"/> the first instruction
+    /// is a product over that node's leading inputs (a fused_epilogue), translated with the node's input types.</summary>
+    private string Fused(Op op, string[] x, DType dtype, int index, string programProperty, GraphNode? producerNode)
     {
         // The fused program (instructions of an op and operands xN / tN) lives on internal types of the core library;
         // read it by reflection so the exporter needs no access to the core's internals.
         const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
         static object? Read(object target, string property) => target.GetType().GetProperty(property, Any)?.GetValue(target);
-        var program = Read(op, "Program") as IEnumerable ?? throw Error(op, index, "its program could not be read");
+        var program = Read(op, programProperty) as IEnumerable ?? throw Error(op, index, "its program could not be read");
         var temps = new List<string>();
         foreach (object instruction in program)
         {
@@ -584,7 +587,7 @@ internal sealed partial class OnnxExporter
                 operands.Add((bool)Read(operand, "IsTemporary")! ? temps[i] : x[i]);
             }
 
-            temps.Add(Translate(step, [.. operands], node: null, index, dtype));
+            temps.Add(Translate(step, [.. operands], node: temps.Count == 0 ? producerNode : null, index, dtype));
         }
 
         return temps[^1];

@@ -137,6 +137,8 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         yield return new("avg_pool2d_ceil_exclude_pad", d => Graph.Trace(x => x.AvgPool2D(3, 2, 1, ceilMode: true, countIncludePad: false), new TensorSpec([Dim.B, 2, 6, 5], d)), d => [Randn(1, 3, 2, 6, 5).To(d)]);
         yield return new("fused_elementwise", d => Graph.Trace((a, b) => a.Mul(b).Add(1.5).Relu().Tanh().Sub(a), TensorSpec.Batched(d, 4), TensorSpec.Fixed([4], d)).Optimize(),
             d => [Randn(1, 5, 4).To(d), Randn(2, 4).To(d)]);
+        yield return new("fused_epilogue", d => Graph.Trace((a, w) => a.MatMul(w, false, true).Add(1.5).Relu(), TensorSpec.Batched(d, 4), TensorSpec.Fixed([3, 4], d)).Optimize(),
+            d => [Randn(1, 5, 4).To(d), Randn(2, 3, 4).To(d)]);
     }
 
     public static TheoryData<OpCase> All => [.. Cases()];

@@ -26,6 +26,10 @@ public static partial class OpCatalog
         yield return MatMul("transpose both (3,2)ᵀ·(4,3)ᵀ", [3, 2], [4, 3], transposeA: true, transposeB: true);
         yield return MatMul("batched transpose both (2,3,2)ᵀ·(1,4,3)ᵀ", [2, 3, 2], [1, 4, 3], transposeA: true, transposeB: true);
 
+        yield return new("fused_epilogue", "matmul (2,4)·(3,4)ᵀ, epilogue {add x0 x1; tanh t0; mul t1 x2}, row (3,) and column (2,1)",
+            x => FusedEpilogueProgram.RowAndColumn.Apply(x), [Normal([2, 4]), Normal([3, 4]), Normal([3]), Normal([2, 1])], MaxOrder: 2);
+        yield return new("fused_epilogue", "matmul (3,2)ᵀ·(3,3), epilogue {mul x0 x1; sigmoid t0; sub t1 x2}, full (2,3) and scalar ()",
+            x => FusedEpilogueProgram.FullAndScalar.Apply(x), [Normal([3, 2]), Normal([3, 3]), Normal([2, 3]), Normal([])], MaxOrder: 2);
         yield return new("mlp_mse", "2-layer tanh MLP, mean squared error", x => MlpLoss(x[0], x[1], x[2], x[3]),
             [Normal([3, 5]), Normal([5]), Normal([5, 2]), Normal([2])], MaxOrder: 2);
     }
@@ -44,4 +48,24 @@ public static partial class OpCatalog
         Tensor prediction = hidden.MatMul(w2).Add(b2);
         return prediction.Sub(MlpTargets).Square().Mean();
     }
+}
+
+/// <summary>Fused epilogue nodes as the GEMM-epilogue pass makes them; their derivative is the product's rule after the program's.</summary>
+internal static class FusedEpilogueProgram
+{
+    public static readonly AutoGrad.Graphs.Passes.FusedEpilogueOp RowAndColumn = new(
+        AutoGrad.Ops.Linear.MatMulOp.Create(false, true), 2,
+        [
+            new(AutoGrad.Ops.Elementwise.AddOp.Instance, [new(false, 0), new(false, 1)]),
+            new(AutoGrad.Ops.Elementwise.TanhOp.Instance, [new(true, 0)]),
+            new(AutoGrad.Ops.Elementwise.MulOp.Instance, [new(true, 1), new(false, 2)]),
+        ]);
+
+    public static readonly AutoGrad.Graphs.Passes.FusedEpilogueOp FullAndScalar = new(
+        AutoGrad.Ops.Linear.MatMulOp.Create(true, false), 2,
+        [
+            new(AutoGrad.Ops.Elementwise.MulOp.Instance, [new(false, 0), new(false, 1)]),
+            new(AutoGrad.Ops.Elementwise.SigmoidOp.Instance, [new(true, 0)]),
+            new(AutoGrad.Ops.Elementwise.SubOp.Instance, [new(true, 1), new(false, 2)]),
+        ]);
 }

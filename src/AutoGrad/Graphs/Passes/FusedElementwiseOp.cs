@@ -108,7 +108,14 @@ internal sealed class FusedElementwiseOp : Op
     /// gradient rule (a small reverse walk over the program), so an optimized graph can be differentiated again. With
     /// gradient recording on (higher order) the replay reads the saved inputs themselves and stays connected to them.
     /// </summary>
-    public override Tensor?[] Backward(GradientContext context)
+    public override Tensor?[] Backward(GradientContext context) => ProgramBackward(Program, context);
+
+    /// <summary>
+    /// The derivative of a program over the node's inputs (<c>xN</c> is input N): the instructions are replayed with their
+    /// ops and walked backwards through each op's own rule. Shared with <see cref="FusedEpilogueOp"/>, whose program starts
+    /// with its producer.
+    /// </summary>
+    internal static Tensor?[] ProgramBackward(ImmutableArray<FusedInstruction> program, GradientContext context)
     {
         bool higherOrder = GradMode.IsEnabled;
         var inputs = new Tensor[context.InputCount];
@@ -118,20 +125,20 @@ internal sealed class FusedElementwiseOp : Op
             inputs[i] = higherOrder ? saved : saved.Detach().RequireGrad(context.NeedsGrad(i));
         }
 
-        var temps = new Tensor[Program.Length];
+        var temps = new Tensor[program.Length];
         Tensor Operand(FusedOperand o) => o.IsTemporary ? temps[o.Index] : inputs[o.Index];
         using (Autodiff.EnableGrad())
         {
-            for (int k = 0; k < Program.Length; k++)
+            for (int k = 0; k < program.Length; k++)
             {
-                temps[k] = Program[k].Op.Apply([.. Program[k].Operands.Select(Operand)]);
+                temps[k] = program[k].Op.Apply([.. program[k].Operands.Select(Operand)]);
             }
         }
 
-        var tempGrads = new Tensor?[Program.Length];
+        var tempGrads = new Tensor?[program.Length];
         var inputGrads = new Tensor?[inputs.Length];
         tempGrads[^1] = context.OutputGrad;
-        for (int k = Program.Length - 1; k >= 0; k--)
+        for (int k = program.Length - 1; k >= 0; k--)
         {
             if (tempGrads[k] is not { } g || temps[k].GradFn is not { } node)
             {
@@ -141,7 +148,7 @@ internal sealed class FusedElementwiseOp : Op
             Tensor?[] rule = node.Op.Backward(new GradientContext(node, g));
             for (int j = 0; j < rule.Length; j++)
             {
-                FusedOperand operand = Program[k].Operands[j];
+                FusedOperand operand = program[k].Operands[j];
                 Tensor source = Operand(operand);
                 if (rule[j] is not { } gj || !source.RequiresGrad)
                 {

@@ -5,8 +5,9 @@ internal static class GraphPasses
 {
     /// <summary>
     /// Runs, in order: common-subexpression elimination, constant folding, algebraic simplification, CSE again (rewrites
-    /// expose new duplicates), elementwise fusion, and dead-code elimination (each pass also removes what it made dead).
-    /// Results are equal to the input graph's; fused nodes cannot be differentiated, so take gradients first.
+    /// expose new duplicates), elementwise fusion, fusion of 2-D products with the elementwise node consuming them (GEMM
+    /// epilogues), and dead-code elimination (each pass also removes what it made dead). Results are equal to the input
+    /// graph's; fused nodes are differentiated through their programs.
     /// </summary>
     public static Graph Optimize(Graph graph)
     {
@@ -17,6 +18,7 @@ internal static class GraphPasses
         g = AlgebraicSimplification.Run(g);
         g = CommonSubexpressionElimination.Run(g);
         g = ElementwiseFusion.Run(g);
+        g = GemmEpilogueFusion.Run(g);
         return DeadCodeElimination.Run(g);
     }
 }

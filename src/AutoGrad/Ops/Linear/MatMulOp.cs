@@ -10,7 +10,7 @@ namespace AutoGrad.Ops.Linear
     /// op transposes the last two axes when the flag is set; transposes are handled by the GEMM kernel's packing,
     /// never materialized. Gradient: for C = A·B, dA = dC·Bᵀ and dB = Aᵀ·dC, expressed as matmuls with transpose flags.
     /// </summary>
-    internal sealed class MatMulOp(bool transposeA, bool transposeB) : Op
+    internal sealed class MatMulOp(bool transposeA, bool transposeB) : Op, IEpilogueProducer
     {
         private static readonly MatMulOp Plain = new(false, false);
 
@@ -114,6 +114,20 @@ namespace AutoGrad.Ops.Linear
         }
 
         public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => Run(inputs[0], inputs[1], output, null, null);
+
+        /// <summary>A plain product of two matrices is one GEMM, which runs an epilogue; a batched one is many.</summary>
+        public bool AcceptsEpilogue(ReadOnlySpan<int> inputRanks) => inputRanks is [2, 2];
+
+        /// <summary>The product with <paramref name="epilogue"/> applied to each finished block of it (both operands 2-D).</summary>
+        public void Forward<T>(ReadOnlySpan<Tensor> inputs, Tensor output, IGemmEpilogue<T> epilogue)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            Tensor a = inputs[0], b = inputs[1];
+            int m = output.Shape[-2], n = output.Shape[-1];
+            int k = TransposeA ? a.Shape[-2] : a.Shape[-1];
+            Gemm.Multiply(a.AsSpan<T>(), a.Shape[-1], TransposeA, b.AsSpan<T>(), b.Shape[-1], TransposeB, output.AsSpan<T>(), n, m, n, k,
+                accumulate: false, epilogue);
+        }
 
         /// <summary>A batched product's broadcast walk over the batch axes is worked out once per type, so compiled graphs
         /// (attention's per-head products) run it without allocating.</summary>
