@@ -56,6 +56,15 @@ internal static class Im2Col
     /// positions that fall in the zero padding read 0.
     /// </summary>
     public static void Unfold<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Unfold(x, g, columns, g.ColumnCount);
+
+    /// <summary>
+    /// <see cref="Unfold{T}(ReadOnlySpan{T}, in ConvGeometry, Span{T})"/> into a column matrix whose rows are
+    /// <paramref name="rowStride"/> apart, so several images' columns can sit side by side in one matrix
+    /// (image i's block starts at column i·oH·oW) and one product covers them all.
+    /// </summary>
+    public static void Unfold<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> columns, int rowStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int oH = g.OutHeight, oW = g.OutWidth, count = oH * oW;
@@ -67,7 +76,7 @@ internal static class Im2Col
             {
                 for (int kj = 0; kj < g.KernelWidth; kj++, row++)
                 {
-                    Span<T> target = columns.Slice(row * count, count);
+                    Span<T> target = columns.Slice(row * rowStride, count);
                     int colOffset = (kj * g.DilationWidth) - g.PadWidth;
                     (int lo, int hi) = ValidRange(colOffset, g.StrideWidth, g.Width, oW);
                     for (int oh = 0; oh < oH; oh++)
@@ -101,10 +110,18 @@ internal static class Im2Col
     }
 
     /// <summary>
-    /// The adjoint of <see cref="Unfold{T}"/>: clears image <paramref name="x"/> (C×H×W), then adds every column entry
+    /// The adjoint of <see cref="Unfold{T}(ReadOnlySpan{T}, in ConvGeometry, Span{T})"/>: clears image <paramref name="x"/> (C×H×W), then adds every column entry
     /// onto the pixel it was read from (entries that came from padding are dropped).
     /// </summary>
     public static void Fold<T>(ReadOnlySpan<T> columns, in ConvGeometry g, Span<T> x)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Fold(columns, g, x, g.ColumnCount);
+
+    /// <summary>
+    /// <see cref="Fold{T}(ReadOnlySpan{T}, in ConvGeometry, Span{T})"/> from a column matrix whose rows are
+    /// <paramref name="rowStride"/> apart (one image's block of a batched column matrix).
+    /// </summary>
+    public static void Fold<T>(ReadOnlySpan<T> columns, in ConvGeometry g, Span<T> x, int rowStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         x.Clear();
@@ -117,7 +134,7 @@ internal static class Im2Col
             {
                 for (int kj = 0; kj < g.KernelWidth; kj++, row++)
                 {
-                    ReadOnlySpan<T> source = columns.Slice(row * count, count);
+                    ReadOnlySpan<T> source = columns.Slice(row * rowStride, count);
                     int colOffset = (kj * g.DilationWidth) - g.PadWidth;
                     (int lo, int hi) = ValidRange(colOffset, g.StrideWidth, g.Width, oW);
                     if (lo >= hi)
