@@ -320,7 +320,7 @@ internal sealed class ImageScatter<T> : IGemmEpilogue<T>
                 for (int r = row0; r < row0 + rows; r++)
                 {
                     Span<T> line = c.Slice((r * ldc) + col0, cols);
-                    TensorPrimitives.Add(line, bias[_channel0 + r], line);
+                    AddScalar(line, bias[_channel0 + r], line);
                 }
             }
 
@@ -345,11 +345,31 @@ internal sealed class ImageScatter<T> : IGemmEpilogue<T>
                 }
                 else
                 {
-                    TensorPrimitives.Add(line.Slice(col, run), bias[channel], target);
+                    AddScalar(line.Slice(col, run), bias[channel], target);
                 }
 
                 col += run;
             }
+        }
+    }
+
+    // destination = x + s. (TensorPrimitives.Add's generic scalar overload allocated on every call in a measurement here,
+    // and a compiled step must allocate nothing.)
+    private static void AddScalar(ReadOnlySpan<T> x, T s, Span<T> destination)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
+        {
+            var add = new Vector<T>(s);
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                (new Vector<T>(x[i..]) + add).CopyTo(destination[i..]);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            destination[i] = x[i] + s;
         }
     }
 }

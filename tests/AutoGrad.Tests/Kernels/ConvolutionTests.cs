@@ -1,5 +1,12 @@
 using System.Numerics;
+using AutoGrad.Graphs;
+using AutoGrad.Graphs.Compilation;
 using AutoGrad.Kernels;
+using AutoGrad.NN;
+using AutoGrad.NN.Layers;
+using AutoGrad.NN.Losses;
+using AutoGrad.NN.Optimizers;
+using AutoGrad.Tensors;
 
 namespace AutoGrad.Tests.Kernels;
 
@@ -212,5 +219,37 @@ public class ConvolutionThreadCountTests
         Convolution.InputGrad<float>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
         Convolution.FilterGrad<float>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
         return (y, dx, dw);
+    }
+}
+
+/// <summary>A compiled CNN training step allocates nothing once warm: the column, staging and partial buffers are reused.</summary>
+public class ConvolutionAllocationTests
+{
+    [Fact]
+    public void CompiledCnnStep_AfterWarmUp_AllocatesNothing()
+    {
+        // 8 channels of 40×40: K·L = 72·1444 per image, two images per chunk, so the batch of 6 runs as three chunks and the
+        // filter gradient sums three partials.
+        Generator.ManualSeed(3);
+        var model = new Sequential(new Conv2D(8, 3, activation: "relu", inChannels: 8), new MaxPool2D(2), new Flatten(), new Dense(3));
+        var generator = new Generator(4);
+        Tensor x = Tensor.RandN([6, 8, 40, 40], generator), y = Tensor.RandN([6, 3], generator);
+        model.Call(x);
+        var loss = new MeanSquaredError();
+        var step = CompiledTrainingStep.Create((a, b) => loss.Compute(model.Call(a), b),
+            new TensorSpec([Dim.B, 8, 40, 40]), TensorSpec.Batched(3), new Adam(model.Parameters(), 1e-3), DataParallel.Off);
+        Assert.Equal(2, Convolution.ImagesPerChunk(new ConvGeometry(8, 40, 40, 3, 3, 1, 1, 0, 0, 1, 1), 6));
+        for (int i = 0; i < 3; i++)
+        {
+            step.Step(x, y);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            step.Step(x, y);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }

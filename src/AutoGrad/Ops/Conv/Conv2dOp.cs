@@ -85,8 +85,10 @@ namespace AutoGrad.Ops.Conv
             Shape x = context.InputType(0).Shape, w = context.InputType(1).Shape;
             Tensor? dx = context.NeedsGrad(0) ? new Conv2dInputGradOp(Settings, x[2], x[3]).Apply(g, context.Input(1)) : null;
             Tensor? dw = context.NeedsGrad(1) ? new Conv2dFilterGradOp(Settings, w[2], w[3]).Apply(context.Input(0), g) : null;
+            // The bias gradient sums positions, then images: two reductions over adjacent axes, which run without the
+            // per-call scratch a sum over the non-adjacent axes (0, 2, 3) takes.
             return context.InputCount > 2
-                ? [dx, dw, context.NeedsGrad(2) ? g.Sum([0, 2, 3]) : null]
+                ? [dx, dw, context.NeedsGrad(2) ? g.Sum([2, 3]).Sum([0]) : null]
                 : [dx, dw];
         }
     }
