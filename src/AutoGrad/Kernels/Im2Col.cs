@@ -152,10 +152,18 @@ internal static class Im2Col
 
                         ReadOnlySpan<T> line = source.Slice(oh * oW, oW);
                         Span<T> target = plane.Slice(ih * g.Width, g.Width);
-                        if (g.StrideWidth == 1)
+                        if (g.StrideWidth == 1 && hi - lo >= 32)
                         {
                             Span<T> span = target.Slice(lo + colOffset, hi - lo);
                             TensorPrimitives.Add(span, line[lo..hi], span);
+                        }
+                        else if (g.StrideWidth == 1)
+                        {
+                            // Short rows (a small CNN's 11 or 26 positions): a plain loop beats the vectorized call's setup.
+                            for (int ow = lo, iw = lo + colOffset; ow < hi; ow++, iw++)
+                            {
+                                target[iw] += line[ow];
+                            }
                         }
                         else
                         {

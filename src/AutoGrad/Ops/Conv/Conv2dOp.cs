@@ -33,6 +33,9 @@ namespace AutoGrad.Ops.Conv
 
         public Conv2dSettings Settings { get; } = settings;
 
+        // The kernel writes (or clears) every output element, so the output needs no zeroing first.
+        protected internal override bool ForwardWritesEveryElement => true;
+
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => Settings.Attributes;
 
         public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
