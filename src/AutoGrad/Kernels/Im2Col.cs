@@ -1,5 +1,7 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace AutoGrad.Kernels;
 
@@ -89,12 +91,19 @@ internal static class Im2Col
                             continue;
                         }
 
-                        line[..lo].Clear();
-                        line[hi..].Clear();
+                        if (lo > 0)
+                        {
+                            line[..lo].Clear();
+                        }
+
+                        if (hi < oW)
+                        {
+                            line[hi..].Clear();
+                        }
                         ReadOnlySpan<T> source = plane.Slice(ih * g.Width, g.Width);
                         if (g.StrideWidth == 1)
                         {
-                            source.Slice(lo + colOffset, hi - lo).CopyTo(line[lo..hi]);
+                            CopyShort(source.Slice(lo + colOffset, hi - lo), line[lo..hi]);
                         }
                         else
                         {
@@ -152,18 +161,9 @@ internal static class Im2Col
 
                         ReadOnlySpan<T> line = source.Slice(oh * oW, oW);
                         Span<T> target = plane.Slice(ih * g.Width, g.Width);
-                        if (g.StrideWidth == 1 && hi - lo >= 32)
+                        if (g.StrideWidth == 1)
                         {
-                            Span<T> span = target.Slice(lo + colOffset, hi - lo);
-                            TensorPrimitives.Add(span, line[lo..hi], span);
-                        }
-                        else if (g.StrideWidth == 1)
-                        {
-                            // Short rows (a small CNN's 11 or 26 positions): a plain loop beats the vectorized call's setup.
-                            for (int ow = lo, iw = lo + colOffset; ow < hi; ow++, iw++)
-                            {
-                                target[iw] += line[ow];
-                            }
+                            AddInto(line[lo..hi], target.Slice(lo + colOffset, hi - lo));
                         }
                         else
                         {
@@ -175,6 +175,51 @@ internal static class Im2Col
                     }
                 }
             }
+        }
+    }
+
+    // target = source, for the same short rows: an inlined vector loop instead of a memmove call per row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort<T>(ReadOnlySpan<T> source, Span<T> target)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T s = ref MemoryMarshal.GetReference(source);
+        ref T d = ref MemoryMarshal.GetReference(target);
+        int n = Math.Min(source.Length, target.Length), i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                Vector256.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i);
+        }
+    }
+
+    // target += source. Rows here are short (a small CNN's 11 or 26 positions, hundreds of thousands of rows per batch),
+    // where TensorPrimitives.Add's per-call setup cost more than the adds: one inlined vector loop and a scalar tail.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddInto<T>(ReadOnlySpan<T> source, Span<T> target)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T s = ref MemoryMarshal.GetReference(source);
+        ref T d = ref MemoryMarshal.GetReference(target);
+        int n = Math.Min(source.Length, target.Length), i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                (Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d, i) += Unsafe.Add(ref s, i);
         }
     }
 
