@@ -11,7 +11,7 @@ namespace AutoGrad.Kernels;
 /// the geometry <c>g</c> describes one group (its <see cref="ConvGeometry.Channels"/> is C/groups).
 /// </summary>
 /// <remarks>
-/// <para>The batch is cut into chunks of consecutive images whose column matrices together hold about
+/// <para>The batch is cut into chunks of consecutive images whose column matrices and outputs together hold about
 /// <see cref="ChunkElements"/> elements; a chunk's columns sit side by side in one K × (images·oH·oW) matrix, so each
 /// chunk is one product with a wide n instead of one small product per image, and its columns are still in L2 when the
 /// GEMM packs them. Chunks go to the cores through <see cref="Parallelism"/>; each thread reuses its own column and
@@ -22,12 +22,17 @@ namespace AutoGrad.Kernels;
 /// </remarks>
 internal static class Convolution
 {
-    /// <summary>Column-matrix elements per chunk: 256 K (1 MB of float32), about half an L2.</summary>
+    /// <summary>Elements a chunk's columns and its gathered (or staged) outputs hold together: 256 K (1 MB of float32), about half an L2.</summary>
     internal const int ChunkElements = 1 << 18;
 
-    /// <summary>Images per chunk for geometry <paramref name="g"/>: as many as fit <see cref="ChunkElements"/>, at least one.</summary>
-    internal static int ImagesPerChunk(in ConvGeometry g, int batch) =>
-        (int)Math.Clamp(ChunkElements / Math.Max(1L, (long)g.ColumnRows * g.ColumnCount), 1, Math.Max(batch, 1));
+    /// <summary>
+    /// Images per chunk for geometry <paramref name="g"/> and <paramref name="outPerGroup"/> output channels per group: as
+    /// many as fit <see cref="ChunkElements"/> with their (K + outC/groups)·oH·oW elements of columns and outputs, at
+    /// least one. (A first layer has few column rows but many output channels, so counting the columns alone would
+    /// make its chunks' output gradients spill out of L2.)
+    /// </summary>
+    internal static int ImagesPerChunk(in ConvGeometry g, int outPerGroup, int batch) =>
+        (int)Math.Clamp(ChunkElements / Math.Max(1L, ((long)g.ColumnRows + outPerGroup) * g.ColumnCount), 1, Math.Max(batch, 1));
 
     /// <summary>
     /// y[n] (outC × oH·oW) = W (outC × K) · im2col(x[n]) (K × oH·oW) (+ bias[o] on every element of output channel o when
@@ -74,7 +79,7 @@ internal static class Convolution
         }
 
         int size = outChannels * g.ColumnRows;
-        int chunks = ChunkCount(g, batch);
+        int chunks = ChunkCount(g, outChannels / groups, batch);
         if (chunks == 1)
         {
             Run(ConvolutionJob<T>.Mode.FilterGrad, x, dy, dw, Memory<T>.Empty, batch, outChannels, groups, g);
@@ -92,9 +97,9 @@ internal static class Convolution
         }
     }
 
-    private static int ChunkCount(in ConvGeometry g, int batch)
+    private static int ChunkCount(in ConvGeometry g, int outPerGroup, int batch)
     {
-        int perChunk = ImagesPerChunk(g, batch);
+        int perChunk = ImagesPerChunk(g, outPerGroup, batch);
         return (batch + perChunk - 1) / perChunk;
     }
 
@@ -102,7 +107,7 @@ internal static class Convolution
         int batch, int outChannels, int groups, in ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int perChunk = ImagesPerChunk(g, batch);
+        int perChunk = ImagesPerChunk(g, outChannels / groups, batch);
         int chunks = (batch + perChunk - 1) / perChunk;
         ConvolutionJob<T> job = ConvolutionJob<T>.ForCurrentThread();
         job.Set(mode, a, b, destination, bias, batch, outChannels, groups, g, perChunk);

@@ -20,7 +20,7 @@ public class ConvolutionTests
     /// <summary>(batch, C, H, W, outC, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW, groups).</summary>
     public static TheoryData<int[]> Cases => new()
     {
-        new[] { 9, 8, 30, 29, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // 3 chunks of up to 4 images
+        new[] { 9, 8, 30, 29, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // 3 chunks of 3 images
         new[] { 5, 4, 7, 9, 4, 2, 3, 2, 1, 0, 2, 1, 2, 2 },     // groups, stride, dilation, rectangular
         new[] { 3, 6, 11, 10, 9, 3, 1, 1, 3, 2, 0, 2, 1, 3 },
         new[] { 1, 3, 5, 5, 2, 5, 5, 1, 1, 2, 2, 1, 1, 1 },     // one image, kernel as large as the padded input
@@ -53,13 +53,15 @@ public class ConvolutionTests
     public void FilterGrad_MatchesDirectLoops_Float32(int[] c) => CheckFilterGrad<float>(c, 2e-5);
 
     [Fact]
-    public void ImagesPerChunk_FillsAboutAQuarterMegaElement_AtLeastOneImage()
+    public void ImagesPerChunk_ColumnsAndOutputsFillAboutAQuarterMegaElement_AtLeastOneImage()
     {
-        var cnn2 = new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1);   // K = 288, L = 121: 34,848 per image
-        Assert.Equal(7, Convolution.ImagesPerChunk(cnn2, 128));
-        Assert.Equal(3, Convolution.ImagesPerChunk(cnn2, 3));
+        var cnn2 = new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1);   // (K + outC)·L = (288 + 64)·121 = 42,592 per image
+        Assert.Equal(6, Convolution.ImagesPerChunk(cnn2, 64, 128));
+        Assert.Equal(3, Convolution.ImagesPerChunk(cnn2, 64, 3));
+        var cnn1 = new ConvGeometry(1, 28, 28, 3, 3, 1, 1, 0, 0, 1, 1);    // (9 + 32)·676 = 27,716 per image
+        Assert.Equal(9, Convolution.ImagesPerChunk(cnn1, 32, 128));
         var huge = new ConvGeometry(64, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1);   // K·L = 576·4096 > 256 K
-        Assert.Equal(1, Convolution.ImagesPerChunk(huge, 8));
+        Assert.Equal(1, Convolution.ImagesPerChunk(huge, 64, 8));
     }
 
     internal sealed record Problem(int Batch, int OutChannels, int Groups, ConvGeometry Geometry)
@@ -228,7 +230,7 @@ public class ConvolutionAllocationTests
     [Fact]
     public void CompiledCnnStep_AfterWarmUp_AllocatesNothing()
     {
-        // 8 channels of 40×40: K·L = 72·1444 per image, two images per chunk, so the batch of 6 runs as three chunks and the
+        // 8 channels of 40×40: (K + outC)·L = 80·1444 per image, two images per chunk, so the batch of 6 runs as three chunks and the
         // filter gradient sums three partials.
         Generator.ManualSeed(3);
         var model = new Sequential(new Conv2D(8, 3, activation: "relu", inChannels: 8), new MaxPool2D(2), new Flatten(), new Dense(3));
@@ -238,7 +240,7 @@ public class ConvolutionAllocationTests
         var loss = new MeanSquaredError();
         var step = CompiledTrainingStep.Create((a, b) => loss.Compute(model.Call(a), b),
             new TensorSpec([Dim.B, 8, 40, 40]), TensorSpec.Batched(3), new Adam(model.Parameters(), 1e-3), DataParallel.Off);
-        Assert.Equal(2, Convolution.ImagesPerChunk(new ConvGeometry(8, 40, 40, 3, 3, 1, 1, 0, 0, 1, 1), 6));
+        Assert.Equal(2, Convolution.ImagesPerChunk(new ConvGeometry(8, 40, 40, 3, 3, 1, 1, 0, 0, 1, 1), 8, 6));
         for (int i = 0; i < 3; i++)
         {
             step.Step(x, y);
