@@ -37,6 +37,7 @@ internal sealed partial class OnnxExporter
         ["scatter_add"] = "ScatterElements(reduction=add)", ["one_hot"] = "OneHot (float64: float32 values + Cast)", ["conv2d"] = "Conv",
         ["conv2d_input_grad"] = "ConvTranspose", ["conv2d_filter_grad"] = "Conv (on transposed operands) + Slice + Transpose (groups = 1 only)",
         ["pad_mode"] = "Pad(mode=reflect or edge)",
+        ["max_pool2d"] = "MaxPool", ["max_pool2d_grad"] = "MaxPool (indices output) + ScatterElements(reduction=add) on the flattened input",
         ["max_pool2d_indices"] = "MaxPool (when the indices only pick the values, with the gather: one plain MaxPool; otherwise indices output + Mod)", ["fused_elementwise"] = "its instructions, one op each", ["fused_epilogue"] = "its product, then its instructions, one op each",
     };
 
@@ -543,6 +544,18 @@ internal sealed partial class OnnxExporter
             {
                 long[] pads = [.. Get<int[]>(op, "before").Select(v => (long)v), .. Get<int[]>(op, "after").Select(v => (long)v)];
                 return b.Add("Pad", [x[0], b.Int64(pads)], Attr("mode", Get<string>(op, "mode") == "reflect" ? "reflect" : "edge"));
+            }
+
+            case "max_pool2d":
+                return b.Add("MaxPool", [x[0]], MaxPoolAttributes(op));
+            case "max_pool2d_grad":
+            {
+                // ONNX's indices count over the whole (N, C, H, W) tensor: scatter into the flattened input's zeros.
+                string[] pooled = b.AddMulti("MaxPool", [x[1]], 2, MaxPoolAttributes(op));
+                string flat = b.Int64([-1]);
+                string scattered = b.Add("ScatterElements", [b.Add("Reshape", [Zeros(node.Type), flat]), b.Add("Reshape", [pooled[1], flat]), b.Add("Reshape", [x[0], flat])],
+                    Attr("axis", 0), Attr("reduction", "add"));
+                return b.Add("Reshape", [scattered, b.Add("Shape", [x[1]])]);
             }
 
             case "max_pool2d_indices":

@@ -72,11 +72,10 @@ public sealed class ImportTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("mnist_mlp", "matmul[transpose_a=False, transpose_b=True]")]
-    [InlineData("mnist_cnn", "max_pool2d_indices[ceil_mode=False, kernel_size=(2,2), padding=(0,0), stride=(2,2)]")]
+    [InlineData("mnist_cnn", "max_pool2d[ceil_mode=False, kernel_size=(2,2), padding=(0,0), stride=(2,2)]")]
     public void Load_ExportLoadAgain_GraphsPrintIdentically(string name, string expectedNode)
     {
-        // The CNN's max pooling exports as one plain MaxPool (its indices only pick the values), which imports back to
-        // the same max_pool2d_indices/gather composition.
+        // The CNN's max pooling exports as one plain MaxPool, which imports back to the same max_pool2d op.
         Graph first = OnnxModel.Load(PyTorchModels.Onnx(name)).Graph;
         byte[] exported = first.ToOnnxBytes();
         Graph second = OnnxModel.Load(exported, "re-exported").Graph;

@@ -122,8 +122,11 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
             d => [Randn(1, 2, 2, 7, 7).To(d), Randn(2, 3, 2, 3, 3).To(d)]);
         yield return new("max_pool2d", d => Graph.Trace(x => x.MaxPool2D(2), new TensorSpec([Dim.B, 2, 6, 6], d)), d => [Randn(1, 5, 2, 6, 6).To(d)]);
         yield return new("max_pool2d_padded", d => Graph.Trace(x => x.MaxPool2D(3, 2, 1), new TensorSpec([Dim.B, 2, 7, 7], d)), d => [Randn(1, 5, 2, 7, 7).To(d)]);
-        // A forward max pooling exports as one plain MaxPool; its gradient reads the indices too (MaxPool's indices output, Mod).
+        // A forward max pooling exports as one plain MaxPool; its gradient as MaxPool's indices output and a ScatterElements.
         yield return Grad("max_pool2d_grad", x => x.MaxPool2D(3, 2, 1), Randn(12, 2, 2, 7, 7));
+        // The second derivative gathers at max_pool2d_indices (MaxPool's indices output, made plane-relative with Mod).
+        yield return new("max_pool2d_indices", d => Graph.Trace(x => x.MaxPool2D(3, 2, 1).Square().Sum(), TensorSpec.Fixed([2, 2, 7, 7], d))
+            .Gradient(inputs: [0]).Gradient(output: 1, inputs: [0]), d => [Randn(13, 2, 2, 7, 7).To(d)]);
         yield return new("avg_pool2d", d => Graph.Trace(x => x.AvgPool2D(2), new TensorSpec([Dim.B, 2, 6, 6], d)), d => [Randn(1, 5, 2, 6, 6).To(d)]);
         // PyTorch's options: groups (conv and transposed conv), reflect/replicate padding, rectangular ceil-mode pooling.
         var wg = Randn(13, 6, 2, 3, 2);

@@ -1,136 +1,422 @@
-using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace AutoGrad.Kernels;
 
 /// <summary>
-/// 2-D convolution (cross-correlation, as in every deep-learning library) over NCHW batches and its two adjoints,
-/// each as im2col/col2im of one image plus one GEMM. Images are split across cores; each worker reuses one pooled
-/// column buffer. Weights are [outC, C/groups, kH, kW], i.e. an outC × (C/groups·kH·kW) matrix. With groups > 1 the
-/// channels split into that many independent convolutions (PyTorch's <c>groups</c>): group j reads input channels
-/// [j·C/groups, (j + 1)·C/groups) and writes output channels [j·outC/groups, (j + 1)·outC/groups); the geometry
-/// <c>g</c> describes one group (its <see cref="ConvGeometry.Channels"/> is C/groups).
+/// 2-D convolution (cross-correlation, as in every deep-learning library) over NCHW batches and its two adjoints, as
+/// packed GEMMs over batched im2col columns. Weights are [outC, C/groups, kH, kW], i.e. an outC × (C/groups·kH·kW)
+/// matrix. With groups > 1 the channels split into that many independent convolutions (PyTorch's <c>groups</c>): group
+/// j reads input channels [j·C/groups, (j + 1)·C/groups) and writes output channels [j·outC/groups, (j + 1)·outC/groups);
+/// the geometry <c>g</c> describes one group (its <see cref="ConvGeometry.Channels"/> is C/groups).
 /// </summary>
+/// <remarks>
+/// <para>The batch is cut into chunks of consecutive images whose column matrices and outputs together hold about
+/// <see cref="ChunkElements"/> elements; a chunk's columns sit side by side in one K × (images·oH·oW) matrix, so each
+/// chunk is one product with a wide n instead of one small product per image, and its columns are still in L2 when the
+/// GEMM packs them. Chunks go to the cores through <see cref="Parallelism"/>; each thread reuses its own column and
+/// staging buffers (<see cref="ConvolutionScratch{T}"/>), so a call allocates nothing once the buffers have grown.</para>
+/// <para>The chunking depends only on the shapes, never on the thread count, and every chunk's arithmetic is the same
+/// whichever thread runs it; the filter gradient sums one partial per chunk in chunk order. So results are bit-identical
+/// for any <see cref="Settings.NumThreads"/>.</para>
+/// </remarks>
 internal static class Convolution
 {
-    // Below this many multiply-adds per call, starting workers costs more than it saves.
-    private const long ParallelThreshold = 1 << 18;
+    /// <summary>Elements a chunk's columns and its gathered (or staged) outputs hold together: 256 K (1 MB of float32), about half an L2.</summary>
+    internal const int ChunkElements = 1 << 18;
 
-    /// <summary>y[n] (outC × oH·oW) = W (outC × K) · im2col(x[n]) (K × oH·oW) for every image n, per group.</summary>
-    public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> y, int batch, int outChannels, int groups, ConvGeometry g)
+    /// <summary>
+    /// Images per chunk for geometry <paramref name="g"/> and <paramref name="outPerGroup"/> output channels per group: as
+    /// many as fit <see cref="ChunkElements"/> with their (K + outC/groups)·oH·oW elements of columns and outputs, at
+    /// least one. (A first layer has few column rows but many output channels, so counting the columns alone would
+    /// make its chunks' output gradients spill out of L2.)
+    /// </summary>
+    internal static int ImagesPerChunk(in ConvGeometry g, int outPerGroup, int batch) =>
+        (int)Math.Clamp(ChunkElements / Math.Max(1L, ((long)g.ColumnRows + outPerGroup) * g.ColumnCount), 1, Math.Max(batch, 1));
+
+    /// <summary>
+    /// y[n] (outC × oH·oW) = W (outC × K) · im2col(x[n]) (K × oH·oW) (+ bias[o] on every element of output channel o when
+    /// <paramref name="bias"/> is not empty) for every image n, per group. The bias is added in the pass that moves each
+    /// product into its image, so it costs no sweep of its own.
+    /// </summary>
+    public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> bias, Memory<T> y, int batch, int outChannels, int groups, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int k = g.ColumnRows, l = g.ColumnCount, perGroup = outChannels / groups;
-        if (l == 0 || batch == 0 || outChannels == 0)
+        if (g.ColumnCount == 0 || batch == 0 || outChannels == 0)
         {
             return;
         }
 
-        ForEachImage<T>(batch, (long)k * l * outChannels, k * l, (n, cols) =>
-        {
-            for (int j = 0; j < groups; j++)
-            {
-                Im2Col.Unfold(x.Span.Slice(((n * groups) + j) * g.ImageSize, g.ImageSize), g, cols);
-                Gemm.Multiply<T>(weight.Span.Slice(j * perGroup * k, perGroup * k), k, false, cols, l, false,
-                    y.Span.Slice(((n * outChannels) + (j * perGroup)) * l, perGroup * l), l, perGroup, l, k, accumulate: false);
-            }
-        });
+        Run(ConvolutionJob<T>.Mode.Forward, x, weight, y, bias, batch, outChannels, groups, g);
     }
 
-    /// <summary>dx[n] = col2im(Wᵀ (K × outC) · dy[n] (outC × oH·oW)) for every image n: the adjoint of <see cref="Forward{T}"/> in x.</summary>
+    /// <summary>y = conv(x, W) without bias; see <see cref="Forward{T}(Memory{T}, Memory{T}, Memory{T}, Memory{T}, int, int, int, ConvGeometry)"/>.</summary>
+    public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> y, int batch, int outChannels, int groups, ConvGeometry g)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Forward(x, weight, Memory<T>.Empty, y, batch, outChannels, groups, g);
+
+    /// <summary>dx[n] = col2im(Wᵀ (K × outC) · dy[n] (outC × oH·oW)) for every image n: the adjoint of the forward in x.</summary>
     public static void InputGrad<T>(Memory<T> dy, Memory<T> weight, Memory<T> dx, int batch, int outChannels, int groups, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int k = g.ColumnRows, l = g.ColumnCount, perGroup = outChannels / groups;
-        if (l == 0 || outChannels == 0 || k == 0)
+        if (g.ColumnCount == 0 || outChannels == 0 || g.ColumnRows == 0)
         {
             dx.Span.Clear();
             return;
         }
 
-        ForEachImage<T>(batch, (long)k * l * outChannels, k * l, (n, cols) =>
-        {
-            for (int j = 0; j < groups; j++)
-            {
-                Gemm.Multiply<T>(weight.Span.Slice(j * perGroup * k, perGroup * k), k, true, dy.Span.Slice(((n * outChannels) + (j * perGroup)) * l, perGroup * l), l, false,
-                    cols, l, k, l, perGroup, accumulate: false);
-                Im2Col.Fold<T>(cols, g, dx.Span.Slice(((n * groups) + j) * g.ImageSize, g.ImageSize));
-            }
-        });
+        Run(ConvolutionJob<T>.Mode.InputGrad, dy, weight, dx, Memory<T>.Empty, batch, outChannels, groups, g);
     }
 
-    /// <summary>dW (outC × K) = Σₙ dy[n] (outC × oH·oW) · im2col(x[n])ᵀ per group: the adjoint of <see cref="Forward{T}"/> in W.</summary>
+    /// <summary>dW (outC × K) = Σₙ dy[n] (outC × oH·oW) · im2col(x[n])ᵀ per group: the adjoint of the forward in W.</summary>
     public static void FilterGrad<T>(Memory<T> x, Memory<T> dy, Memory<T> dw, int batch, int outChannels, int groups, ConvGeometry g)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int k = g.ColumnRows, l = g.ColumnCount, size = outChannels * k, perGroup = outChannels / groups;
         dw.Span.Clear();
-        if (l == 0 || k == 0 || outChannels == 0 || batch == 0)
+        if (g.ColumnCount == 0 || g.ColumnRows == 0 || outChannels == 0 || batch == 0)
         {
             return;
         }
 
-        // Each worker sums its images into a private slab; the slabs are added at the end in a fixed order, so the
-        // result does not depend on scheduling.
-        int workers = Workers(batch, (long)k * l * outChannels);
-        Memory<T> partial = workers == 1 ? dw : new T[workers * size];
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
+        int size = outChannels * g.ColumnRows;
+        int chunks = ChunkCount(g, outChannels / groups, batch);
+        if (chunks == 1)
         {
-            T[] columns = ArrayPool<T>.Shared.Rent(k * l);
-            try
+            Run(ConvolutionJob<T>.Mode.FilterGrad, x, dy, dw, Memory<T>.Empty, batch, outChannels, groups, g);
+            return;
+        }
+
+        // One partial per chunk, summed in chunk order afterwards: the same sums in the same order on any thread count.
+        Memory<T> partials = ConvolutionScratch<T>.Partials(chunks * size);
+        Run(ConvolutionJob<T>.Mode.FilterGrad, x, dy, partials, Memory<T>.Empty, batch, outChannels, groups, g);
+        Span<T> target = dw.Span;
+        partials.Span[..size].CopyTo(target);
+        for (int c = 1; c < chunks; c++)
+        {
+            TensorPrimitives.Add(target, partials.Span.Slice(c * size, size), target);
+        }
+    }
+
+    private static int ChunkCount(in ConvGeometry g, int outPerGroup, int batch)
+    {
+        int perChunk = ImagesPerChunk(g, outPerGroup, batch);
+        return (batch + perChunk - 1) / perChunk;
+    }
+
+    private static void Run<T>(ConvolutionJob<T>.Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias,
+        int batch, int outChannels, int groups, in ConvGeometry g)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int perChunk = ImagesPerChunk(g, outChannels / groups, batch);
+        int chunks = (batch + perChunk - 1) / perChunk;
+        ConvolutionJob<T> job = ConvolutionJob<T>.ForCurrentThread();
+        job.Set(mode, a, b, destination, bias, batch, outChannels, groups, g, perChunk);
+        try
+        {
+            double flops = 2.0 * outChannels * g.ColumnRows * g.ColumnCount * batch;
+            int threads = chunks == 1 ? 1 : Parallelism.ThreadsFor(flops, Gemm.MinFlopsPerThread);
+            if (threads <= 1)
             {
-                Span<T> cols = columns.AsSpan(0, k * l);
-                Span<T> target = partial.Span.Slice(worker * size, size);
-                for (int n = worker; n < batch; n += workers)
+                // Outside a parallel region, so a single large chunk's GEMM may still use every core.
+                for (int c = 0; c < chunks; c++)
                 {
-                    for (int j = 0; j < groups; j++)
-                    {
-                        Im2Col.Unfold(x.Span.Slice(((n * groups) + j) * g.ImageSize, g.ImageSize), g, cols);
-                        Gemm.Multiply<T>(dy.Span.Slice(((n * outChannels) + (j * perGroup)) * l, perGroup * l), l, false, cols, l, true,
-                            target.Slice(j * perGroup * k, perGroup * k), k, perGroup, k, l, accumulate: true);
-                    }
+                    job.Execute(c);
                 }
             }
-            finally
+            else
             {
-                ArrayPool<T>.Shared.Return(columns);
+                Parallelism.For(chunks, job, threads);
             }
-        });
-
-        if (workers > 1)
+        }
+        finally
         {
-            for (int w = 0; w < workers; w++)
+            job.Clear();
+        }
+    }
+}
+
+/// <summary>
+/// One convolution kernel call cut into chunks of images (see <see cref="Convolution"/>): the fields are set before
+/// each call and cleared after it, and one instance per calling thread is reused, so a call allocates nothing.
+/// </summary>
+internal sealed class ConvolutionJob<T> : IParallelBody
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    [ThreadStatic]
+    private static ConvolutionJob<T>? t_instance;
+
+    private Mode _mode;
+    private Memory<T> _a;
+    private Memory<T> _b;
+    private Memory<T> _destination;
+    private Memory<T> _bias;
+    private int _batch;
+    private int _outChannels;
+    private int _groups;
+    private ConvGeometry _g;
+    private int _perChunk;
+
+    /// <summary>Which of the three products the job computes.</summary>
+    public enum Mode
+    {
+        /// <summary>a = x, b = W, destination = y (with the optional bias).</summary>
+        Forward,
+
+        /// <summary>a = dy, b = W, destination = dx.</summary>
+        InputGrad,
+
+        /// <summary>a = x, b = dy, destination = one outC × K partial per chunk (or dW itself for one chunk).</summary>
+        FilterGrad,
+    }
+
+    /// <summary>The calling thread's instance.</summary>
+    public static ConvolutionJob<T> ForCurrentThread() => t_instance ??= new ConvolutionJob<T>();
+
+    /// <summary>Sets up a call.</summary>
+    public void Set(Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias, int batch, int outChannels, int groups, in ConvGeometry g, int perChunk)
+    {
+        (_mode, _a, _b, _destination, _bias) = (mode, a, b, destination, bias);
+        (_batch, _outChannels, _groups, _g, _perChunk) = (batch, outChannels, groups, g, perChunk);
+    }
+
+    /// <summary>Drops the references to the call's buffers, so a finished call keeps nothing alive.</summary>
+    public void Clear() => (_a, _b, _destination, _bias) = (default, default, default, default);
+
+    /// <summary>Runs chunk <paramref name="index"/> (images [index·perChunk, …)).</summary>
+    public void Execute(int index)
+    {
+        int first = index * _perChunk;
+        int images = Math.Min(_perChunk, _batch - first);
+        switch (_mode)
+        {
+            case Mode.Forward:
+                Forward(first, images);
+                break;
+            case Mode.InputGrad:
+                InputGrad(first, images);
+                break;
+            default:
+                FilterGrad(index, first, images);
+                break;
+        }
+    }
+
+    // Y (perGroup × images·L) = W_j · columns, then each image's block moves to its place in NCHW y with the bias added.
+    private void Forward(int first, int images)
+    {
+        ConvGeometry g = _g;
+        int k = g.ColumnRows, l = g.ColumnCount, wide = images * l, perGroup = _outChannels / _groups;
+        Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
+        ReadOnlySpan<T> x = _a.Span, weight = _b.Span;
+        Memory<T> staging = images == 1 ? _destination : ConvolutionScratch<T>.StagingMemory(perGroup * wide);
+        ImageScatter<T> scatter = ConvolutionScratch<T>.Scatter;
+        for (int j = 0; j < _groups; j++)
+        {
+            for (int i = 0; i < images; i++)
             {
-                TensorPrimitives.Add(dw.Span, partial.Span.Slice(w * size, size), dw.Span);
+                Im2Col.Unfold(x.Slice((((first + i) * _groups) + j) * g.ImageSize, g.ImageSize), g, columns[(i * l)..], wide);
+            }
+
+            Memory<T> product = images == 1 ? _destination.Slice(((first * _outChannels) + (j * perGroup)) * l, perGroup * l) : staging;
+            scatter.Set(_destination, _bias, first, _outChannels, j * perGroup, l, inPlace: images == 1);
+            Gemm.Multiply<T>(weight.Slice(j * perGroup * k, perGroup * k), k, false, columns, wide, false,
+                product.Span, wide, perGroup, wide, k, accumulate: false, scatter);
+        }
+
+        scatter.Clear();
+    }
+
+    // dcolumns (K × images·L) = W_jᵀ · dY, with dY the chunk's output gradients side by side; col2im per image.
+    private void InputGrad(int first, int images)
+    {
+        ConvGeometry g = _g;
+        int k = g.ColumnRows, l = g.ColumnCount, wide = images * l, perGroup = _outChannels / _groups;
+        Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
+        Span<T> dx = _destination.Span;
+        ReadOnlySpan<T> weight = _b.Span;
+        for (int j = 0; j < _groups; j++)
+        {
+            ReadOnlySpan<T> gathered = Gather(_a.Span, first, images, j * perGroup, perGroup, l);
+            Gemm.Multiply<T>(weight.Slice(j * perGroup * k, perGroup * k), k, true, gathered, wide, false,
+                columns, wide, k, wide, perGroup, accumulate: false);
+            for (int i = 0; i < images; i++)
+            {
+                Im2Col.Fold<T>(columns[(i * l)..], g, dx.Slice((((first + i) * _groups) + j) * g.ImageSize, g.ImageSize), wide);
             }
         }
     }
 
-    private delegate void ImageAction<T>(int image, Span<T> columns);
-
-    private static int Workers(int batch, long workPerImage) =>
-        workPerImage * batch < ParallelThreshold ? 1 : Math.Clamp(Environment.ProcessorCount, 1, batch);
-
-    // Images n = worker, worker + workers, … go to each worker, which owns one column buffer.
-    private static void ForEachImage<T>(int batch, long workPerImage, int columnSize, ImageAction<T> action)
-        where T : unmanaged
+    // partial (perGroup × K) = dY (perGroup × images·L) · columnsᵀ per group, the sum over the chunk's images inside the GEMM.
+    private void FilterGrad(int chunk, int first, int images)
     {
-        int workers = Workers(batch, workPerImage);
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
+        ConvGeometry g = _g;
+        int k = g.ColumnRows, l = g.ColumnCount, wide = images * l, perGroup = _outChannels / _groups;
+        int size = _outChannels * k;
+        Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
+        Span<T> target = _destination.Span.Slice(chunk * size, size);
+        ReadOnlySpan<T> x = _a.Span;
+        for (int j = 0; j < _groups; j++)
         {
-            T[] columns = ArrayPool<T>.Shared.Rent(columnSize);
-            try
+            for (int i = 0; i < images; i++)
             {
-                for (int n = worker; n < batch; n += workers)
+                Im2Col.Unfold(x.Slice((((first + i) * _groups) + j) * g.ImageSize, g.ImageSize), g, columns[(i * l)..], wide);
+            }
+
+            ReadOnlySpan<T> gathered = Gather(_b.Span, first, images, j * perGroup, perGroup, l);
+            Gemm.Multiply<T>(gathered, wide, false, columns, wide, true,
+                target.Slice(j * perGroup * k, perGroup * k), k, perGroup, k, wide, accumulate: false);
+        }
+    }
+
+    // Output channels [channel0, channel0 + channels) of images [first, first + images) of an NCHW gradient as one
+    // channels × images·L matrix: the images' L-long rows side by side (a view of dy itself for a single image).
+    private ReadOnlySpan<T> Gather(ReadOnlySpan<T> dy, int first, int images, int channel0, int channels, int l)
+    {
+        if (images == 1)
+        {
+            return dy.Slice(((first * _outChannels) + channel0) * l, channels * l);
+        }
+
+        int wide = images * l;
+        Span<T> gathered = ConvolutionScratch<T>.Staging(channels * wide);
+        for (int i = 0; i < images; i++)
+        {
+            for (int o = 0; o < channels; o++)
+            {
+                dy.Slice(((((first + i) * _outChannels) + channel0 + o) * l), l).CopyTo(gathered.Slice((o * wide) + (i * l), l));
+            }
+        }
+
+        return gathered;
+    }
+}
+
+/// <summary>
+/// The GEMM epilogue of the convolution's forward: moves each finished block of the chunk's product (rows = output
+/// channels of one group, columns = the chunk's images' positions side by side) to its place in the NCHW output, adding
+/// the channel's bias on the way; for a single image the product is already in place and only the bias is added.
+/// </summary>
+internal sealed class ImageScatter<T> : IGemmEpilogue<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    private Memory<T> _y;
+    private Memory<T> _bias;
+    private int _first;
+    private int _outChannels;
+    private int _channel0;
+    private int _positions;
+    private bool _inPlace;
+
+    /// <summary>Sets the destination: images from <paramref name="first"/>, channels from <paramref name="channel0"/>.</summary>
+    public void Set(Memory<T> y, Memory<T> bias, int first, int outChannels, int channel0, int positions, bool inPlace) =>
+        (_y, _bias, _first, _outChannels, _channel0, _positions, _inPlace) = (y, bias, first, outChannels, channel0, positions, inPlace);
+
+    /// <summary>Drops the buffer references.</summary>
+    public void Clear() => (_y, _bias) = (default, default);
+
+    /// <inheritdoc/>
+    public void Apply(Span<T> c, int ldc, int row0, int rows, int col0, int cols)
+    {
+        ReadOnlySpan<T> bias = _bias.Span;
+        if (_inPlace)
+        {
+            if (!bias.IsEmpty)
+            {
+                for (int r = row0; r < row0 + rows; r++)
                 {
-                    action(n, columns.AsSpan(0, columnSize));
+                    Span<T> line = c.Slice((r * ldc) + col0, cols);
+                    AddScalar(line, bias[_channel0 + r], line);
                 }
             }
-            finally
+
+            return;
+        }
+
+        Span<T> y = _y.Span;
+        int l = _positions;
+        for (int r = row0; r < row0 + rows; r++)
+        {
+            int channel = _channel0 + r;
+            ReadOnlySpan<T> line = c.Slice(r * ldc, ldc);
+            for (int col = col0, end = col0 + cols; col < end;)
             {
-                ArrayPool<T>.Shared.Return(columns);
+                // The block's columns may span several images: copy image by image.
+                int image = col / l, position = col - (image * l);
+                int run = Math.Min(end - col, l - position);
+                Span<T> target = y.Slice(((((_first + image) * _outChannels) + channel) * l) + position, run);
+                if (bias.IsEmpty)
+                {
+                    line.Slice(col, run).CopyTo(target);
+                }
+                else
+                {
+                    AddScalar(line.Slice(col, run), bias[channel], target);
+                }
+
+                col += run;
             }
-        });
+        }
+    }
+
+    // destination = x + s. (TensorPrimitives.Add's generic scalar overload allocated on every call in a measurement here,
+    // and a compiled step must allocate nothing.)
+    private static void AddScalar(ReadOnlySpan<T> x, T s, Span<T> destination)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
+        {
+            var add = new Vector<T>(s);
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                (new Vector<T>(x[i..]) + add).CopyTo(destination[i..]);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            destination[i] = x[i] + s;
+        }
+    }
+}
+
+/// <summary>Per-thread buffers of the convolution kernels, grown on demand and kept, so steady-state calls allocate nothing.</summary>
+internal static class ConvolutionScratch<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    [ThreadStatic]
+    private static T[]? t_columns;
+
+    [ThreadStatic]
+    private static T[]? t_staging;
+
+    [ThreadStatic]
+    private static T[]? t_partials;
+
+    [ThreadStatic]
+    private static ImageScatter<T>? t_scatter;
+
+    /// <summary>This thread's epilogue object.</summary>
+    public static ImageScatter<T> Scatter => t_scatter ??= new ImageScatter<T>();
+
+    /// <summary>A column buffer of at least <paramref name="length"/> elements (contents unspecified).</summary>
+    public static Span<T> Columns(int length) => Grow(ref t_columns, length).AsSpan(0, length);
+
+    /// <summary>A staging buffer (gathered gradients, or a chunk's product before it moves to NCHW).</summary>
+    public static Span<T> Staging(int length) => Grow(ref t_staging, length).AsSpan(0, length);
+
+    /// <summary>The staging buffer as memory, for the forward whose epilogue reads it.</summary>
+    public static Memory<T> StagingMemory(int length) => Grow(ref t_staging, length).AsMemory(0, length);
+
+    /// <summary>The calling thread's buffer for the filter gradient's per-chunk partials.</summary>
+    public static Memory<T> Partials(int length) => Grow(ref t_partials, length).AsMemory(0, length);
+
+    private static T[] Grow(ref T[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer = new T[length];
+        }
+
+        return buffer;
     }
 }

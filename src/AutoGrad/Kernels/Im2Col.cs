@@ -1,5 +1,7 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace AutoGrad.Kernels;
 
@@ -56,6 +58,15 @@ internal static class Im2Col
     /// positions that fall in the zero padding read 0.
     /// </summary>
     public static void Unfold<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Unfold(x, g, columns, g.ColumnCount);
+
+    /// <summary>
+    /// <see cref="Unfold{T}(ReadOnlySpan{T}, in ConvGeometry, Span{T})"/> into a column matrix whose rows are
+    /// <paramref name="rowStride"/> apart, so several images' columns can sit side by side in one matrix
+    /// (image i's block starts at column i·oH·oW) and one product covers them all.
+    /// </summary>
+    public static void Unfold<T>(ReadOnlySpan<T> x, in ConvGeometry g, Span<T> columns, int rowStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int oH = g.OutHeight, oW = g.OutWidth, count = oH * oW;
@@ -67,7 +78,7 @@ internal static class Im2Col
             {
                 for (int kj = 0; kj < g.KernelWidth; kj++, row++)
                 {
-                    Span<T> target = columns.Slice(row * count, count);
+                    Span<T> target = columns.Slice(row * rowStride, count);
                     int colOffset = (kj * g.DilationWidth) - g.PadWidth;
                     (int lo, int hi) = ValidRange(colOffset, g.StrideWidth, g.Width, oW);
                     for (int oh = 0; oh < oH; oh++)
@@ -80,12 +91,19 @@ internal static class Im2Col
                             continue;
                         }
 
-                        line[..lo].Clear();
-                        line[hi..].Clear();
+                        if (lo > 0)
+                        {
+                            line[..lo].Clear();
+                        }
+
+                        if (hi < oW)
+                        {
+                            line[hi..].Clear();
+                        }
                         ReadOnlySpan<T> source = plane.Slice(ih * g.Width, g.Width);
                         if (g.StrideWidth == 1)
                         {
-                            source.Slice(lo + colOffset, hi - lo).CopyTo(line[lo..hi]);
+                            CopyShort(source.Slice(lo + colOffset, hi - lo), line[lo..hi]);
                         }
                         else
                         {
@@ -101,10 +119,18 @@ internal static class Im2Col
     }
 
     /// <summary>
-    /// The adjoint of <see cref="Unfold{T}"/>: clears image <paramref name="x"/> (C×H×W), then adds every column entry
+    /// The adjoint of <see cref="Unfold{T}(ReadOnlySpan{T}, in ConvGeometry, Span{T})"/>: clears image <paramref name="x"/> (C×H×W), then adds every column entry
     /// onto the pixel it was read from (entries that came from padding are dropped).
     /// </summary>
     public static void Fold<T>(ReadOnlySpan<T> columns, in ConvGeometry g, Span<T> x)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Fold(columns, g, x, g.ColumnCount);
+
+    /// <summary>
+    /// <see cref="Fold{T}(ReadOnlySpan{T}, in ConvGeometry, Span{T})"/> from a column matrix whose rows are
+    /// <paramref name="rowStride"/> apart (one image's block of a batched column matrix).
+    /// </summary>
+    public static void Fold<T>(ReadOnlySpan<T> columns, in ConvGeometry g, Span<T> x, int rowStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         x.Clear();
@@ -117,7 +143,7 @@ internal static class Im2Col
             {
                 for (int kj = 0; kj < g.KernelWidth; kj++, row++)
                 {
-                    ReadOnlySpan<T> source = columns.Slice(row * count, count);
+                    ReadOnlySpan<T> source = columns.Slice(row * rowStride, count);
                     int colOffset = (kj * g.DilationWidth) - g.PadWidth;
                     (int lo, int hi) = ValidRange(colOffset, g.StrideWidth, g.Width, oW);
                     if (lo >= hi)
@@ -137,8 +163,7 @@ internal static class Im2Col
                         Span<T> target = plane.Slice(ih * g.Width, g.Width);
                         if (g.StrideWidth == 1)
                         {
-                            Span<T> span = target.Slice(lo + colOffset, hi - lo);
-                            TensorPrimitives.Add(span, line[lo..hi], span);
+                            AddInto(line[lo..hi], target.Slice(lo + colOffset, hi - lo));
                         }
                         else
                         {
@@ -150,6 +175,51 @@ internal static class Im2Col
                     }
                 }
             }
+        }
+    }
+
+    // target = source, for the same short rows: an inlined vector loop instead of a memmove call per row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort<T>(ReadOnlySpan<T> source, Span<T> target)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T s = ref MemoryMarshal.GetReference(source);
+        ref T d = ref MemoryMarshal.GetReference(target);
+        int n = Math.Min(source.Length, target.Length), i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                Vector256.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i);
+        }
+    }
+
+    // target += source. Rows here are short (a small CNN's 11 or 26 positions, hundreds of thousands of rows per batch),
+    // where TensorPrimitives.Add's per-call setup cost more than the adds: one inlined vector loop and a scalar tail.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddInto<T>(ReadOnlySpan<T> source, Span<T> target)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T s = ref MemoryMarshal.GetReference(source);
+        ref T d = ref MemoryMarshal.GetReference(target);
+        int n = Math.Min(source.Length, target.Length), i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                (Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d, i) += Unsafe.Add(ref s, i);
         }
     }
 

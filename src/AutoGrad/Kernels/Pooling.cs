@@ -1,8 +1,12 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace AutoGrad.Kernels;
 
-/// <summary>Window searches for pooling over NCHW batches.</summary>
+/// <summary>
+/// Window searches for max pooling over NCHW batches. All three kernels pick a window's element by the same rule
+/// (<see cref="ArgMax{T}"/>), so the forward's value, its gradient's scatter and the index op always agree.
+/// </summary>
 internal static class Pooling
 {
     /// <summary>
@@ -20,30 +24,127 @@ internal static class Pooling
             ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
             for (int oh = 0; oh < oH; oh++)
             {
-                int top = (oh * g.StrideHeight) - g.PadHeight;
-                int rowLo = Math.Max(top, 0), rowHi = Math.Min(top + g.KernelHeight, h);
                 for (int ow = 0; ow < oW; ow++, o++)
                 {
-                    int left = (ow * g.StrideWidth) - g.PadWidth;
-                    int colLo = Math.Max(left, 0), colHi = Math.Min(left + g.KernelWidth, w);
-                    int best = (rowLo * w) + colLo;
-                    T bestValue = plane[best];
-                    for (int r = rowLo; r < rowHi; r++)
-                    {
-                        for (int c = colLo; c < colHi; c++)
-                        {
-                            T v = plane[(r * w) + c];
-                            if (v > bestValue || (T.IsNaN(v) && !T.IsNaN(bestValue)))
-                            {
-                                bestValue = v;
-                                best = (r * w) + c;
-                            }
-                        }
-                    }
-
-                    destination[o] = best;
+                    destination[o] = ArgMax(plane, g, oh, ow);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Max pooling in one pass: each window's largest element (chosen as in <see cref="MaxIndices{T}"/>) written to
+    /// <paramref name="destination"/> (planes × oH × oW).
+    /// </summary>
+    public static void MaxForward<T>(ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
+        if (IsPlainTwoByTwo(g))
+        {
+            MaxForwardTwoByTwo(x, planes, h, w, oH, oW, destination);
+            return;
+        }
+
+        int o = 0;
+        for (int p = 0; p < planes; p++)
+        {
+            ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
+            for (int oh = 0; oh < oH; oh++)
+            {
+                for (int ow = 0; ow < oW; ow++, o++)
+                {
+                    destination[o] = plane[ArgMax(plane, g, oh, ow)];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The gradient of <see cref="MaxForward{T}"/> in one pass: clears <paramref name="dx"/> (planes × H × W), then adds
+    /// each window's incoming gradient <paramref name="dy"/> onto the element the forward picked (overlapping windows
+    /// that pick the same element add up).
+    /// </summary>
+    public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
+        dx.Clear();
+        int o = 0;
+        for (int p = 0; p < planes; p++)
+        {
+            ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
+            Span<T> target = dx.Slice(p * h * w, h * w);
+            for (int oh = 0; oh < oH; oh++)
+            {
+                for (int ow = 0; ow < oW; ow++, o++)
+                {
+                    target[ArgMax(plane, g, oh, ow)] += dy[o];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The flat index in <paramref name="plane"/> of window (oh, ow)'s largest element: padding never wins, ties go to
+    /// the first element in row-major window order, and a NaN wins over any number (so NaN propagates).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ArgMax<T>(ReadOnlySpan<T> plane, in ConvGeometry g, int oh, int ow)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int w = g.Width;
+        int top = (oh * g.StrideHeight) - g.PadHeight, left = (ow * g.StrideWidth) - g.PadWidth;
+        int rowLo = Math.Max(top, 0), rowHi = Math.Min(top + g.KernelHeight, g.Height);
+        int colLo = Math.Max(left, 0), colHi = Math.Min(left + g.KernelWidth, w);
+        int best = (rowLo * w) + colLo;
+        T bestValue = plane[best];
+        for (int r = rowLo; r < rowHi; r++)
+        {
+            for (int c = colLo; c < colHi; c++)
+            {
+                T v = plane[(r * w) + c];
+                if (v > bestValue || (T.IsNaN(v) && !T.IsNaN(bestValue)))
+                {
+                    bestValue = v;
+                    best = (r * w) + c;
+                }
+            }
+        }
+
+        return best;
+    }
+
+    // The common 2×2 window with stride 2 and no padding whose windows all lie inside the input (floor mode, or ceil mode
+    // that adds no partial window): a branch-light loop over pairs of rows.
+    private static bool IsPlainTwoByTwo(in ConvGeometry g) =>
+        g is { KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PadHeight: 0, PadWidth: 0 }
+        && g.OutHeight * 2 <= g.Height && g.OutWidth * 2 <= g.Width;
+
+    private static void MaxForwardTwoByTwo<T>(ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int o = 0;
+        for (int p = 0; p < planes; p++)
+        {
+            ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
+            for (int oh = 0; oh < oH; oh++)
+            {
+                ReadOnlySpan<T> upper = plane.Slice(2 * oh * w, w), lower = plane.Slice(((2 * oh) + 1) * w, w);
+                for (int ow = 0; ow < oW; ow++, o++)
+                {
+                    // The same order as ArgMax: (0,0), (0,1), (1,0), (1,1), a later element winning only when larger, or NaN.
+                    T best = upper[2 * ow];
+                    best = Pick(best, upper[(2 * ow) + 1]);
+                    best = Pick(best, lower[2 * ow]);
+                    destination[o] = Pick(best, lower[(2 * ow) + 1]);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Pick<T>(T best, T v)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        v > best || (T.IsNaN(v) && !T.IsNaN(best)) ? v : best;
 }

@@ -6,8 +6,8 @@ namespace AutoGrad.Tests.GradChecks;
 public static partial class OpCatalog
 {
     /// <summary>
-    /// Ops that only appear inside other ops' gradient rules (conv2d_input_grad, conv2d_filter_grad, index_add,
-    /// pad_mode_grad, slice_grad). Each row's function is a first-order gradient taken with createGraph, so the forward run applies the
+    /// Ops that only appear inside other ops' gradient rules (conv2d_input_grad, conv2d_filter_grad, max_pool2d_grad,
+    /// index_add, pad_mode_grad, slice_grad). Each row's function is a first-order gradient taken with createGraph, so the forward run applies the
     /// backward op and the check differentiates through it.
     /// </summary>
     public static IEnumerable<OpCase> BackwardOps()
@@ -21,6 +21,15 @@ public static partial class OpCatalog
         yield return Row("conv2d_filter_grad via conv2d backward",
             x => GradOf(x[0].Conv2D(x[1], dilation: 2).Mul(x[2]).Sum(), x[1]),
             g => N(g, [2, 2, 6, 5], [3, 2, 2, 2], [2, 3, 4, 3]));
+        // Distinct, well-separated inputs, so a finite-difference step never changes which element a window picks.
+        yield return Row("max_pool2d_grad via max_pool2d backward (overlapping windows, padding)",
+            x => GradOf(x[0].MaxPool2D(3, 2, 1).Mul(x[1]).Sum(), x[0]),
+            g =>
+            {
+                var values = Enumerable.Range(0, 60).Select(i => (i * 0.1) - 3).ToArray();
+                g.Shuffle(values.AsSpan());
+                return [Tensor.FromArray(values, 1, 2, 5, 6), Tensor.RandN([1, 2, 3, 3], g, DType.Float64)];
+            }, MaxOrder: 2);
         yield return Row("index_add via index_select backward",
             x => GradOf(x[0].IndexSelect(1, Tensor.FromArray(new long[] { 2, 0, 2 })).Mul(x[1]).Sum(), x[0]),
             g => N(g, [2, 4], [2, 3]));

@@ -18,6 +18,9 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
 
     public Conv2dSettings Settings { get; } = settings;
 
+    // The kernel writes (or clears) every output element, so the output needs no zeroing first.
+    protected internal override bool ForwardWritesEveryElement => true;
+
     public int KernelHeight { get; } = kernelHeight;
 
     public int KernelWidth { get; } = kernelWidth;

@@ -21,6 +21,9 @@ internal sealed class Conv2dInputGradOp(Conv2dSettings settings, int height, int
 
     public Conv2dSettings Settings { get; } = settings;
 
+    // The kernel writes (or clears) every output element, so the output needs no zeroing first.
+    protected internal override bool ForwardWritesEveryElement => true;
+
     public int Height { get; } = height;
 
     public int Width { get; } = width;

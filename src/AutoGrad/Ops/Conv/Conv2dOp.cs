@@ -5,10 +5,12 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Ops.Conv
 {
     /// <summary>
-    /// 2-D convolution (cross-correlation) of an NCHW input with a [outC, C/groups, kH, kW] weight, without bias (the public
-    /// method adds it with a broadcast add). Forward: im2col per image and one GEMM per image.
-    /// Gradient: <c>conv2d_input_grad</c>(g, w) for the input and <c>conv2d_filter_grad</c>(x, g) for the weight; the
-    /// three ops are each other's adjoints, so every derivative of any order stays within them.
+    /// 2-D convolution (cross-correlation) of an NCHW input with a [outC, C/groups, kH, kW] weight and, as ONNX Conv's
+    /// optional third input B, a bias [outC] added to every element of its output channel. Forward: batched im2col and one
+    /// GEMM per chunk of images (<see cref="Convolution"/>), the bias added in the pass that moves the product into NCHW
+    /// order, so it costs no sweep of its own. Gradient: <c>conv2d_input_grad</c>(g, w) for the input,
+    /// <c>conv2d_filter_grad</c>(x, g) for the weight and g summed over (N, H, W) for the bias; the three convolution ops
+    /// are each other's adjoints, so every derivative of any order stays within them.
     /// </summary>
     internal sealed class Conv2dOp(Conv2dSettings settings) : Op
     {
@@ -18,14 +20,21 @@ namespace AutoGrad.Ops.Conv
         public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
             BatchDependence.FromFirstInput(inputs, a => a == 0 ? 0 : null);
 
-        /// <summary>2·C·kH·kW per output element: every output is a dot product over the input channels and the window.</summary>
+        /// <summary>2·C·kH·kW per output element (every output is a dot product over the input channels and the window), plus one add for the bias.</summary>
         public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
         {
             Shape w = inputs[1].Shape;
-            return new(2L * output.Shape.Size * w[1] * w[2] * w[3], DefaultBytes(inputs, output));
+            long bias = inputs.Length > 2 ? output.Shape.Size : 0;
+            return new((2L * output.Shape.Size * w[1] * w[2] * w[3]) + bias, DefaultBytes(inputs, output));
         }
 
+        // The bias is not needed by any rule (its gradient is a sum of g).
+        public override SavedValues Saves => SavedValues.Input0 | SavedValues.Input1;
+
         public Conv2dSettings Settings { get; } = settings;
+
+        // The kernel writes (or clears) every output element, so the output needs no zeroing first.
+        protected internal override bool ForwardWritesEveryElement => true;
 
         public override IReadOnlyList<KeyValuePair<string, object>> Attributes => Settings.Attributes;
 
@@ -43,6 +52,15 @@ namespace AutoGrad.Ops.Conv
             }
 
             Settings.CheckGroups(Name, x[1], w[0], x, w);
+            if (inputs.Length > 2)
+            {
+                ShapeChecks.SameDType(Name, inputs[0], inputs[2]);
+                Shape b = inputs[2].Shape;
+                if (b.Rank != 1 || b[0] != w[0])
+                {
+                    throw new ArgumentException($"{Name}: bias {b} must have shape ({w[0]},), one value per output channel of weight {w}.");
+                }
+            }
 
             ConvGeometry g = Settings.CheckedGeometry(Name, x, w[2], w[3]);
             return new TensorType(Shape.FromOwned([x[0], w[0], g.OutHeight, g.OutWidth]), dtype);
@@ -54,11 +72,13 @@ namespace AutoGrad.Ops.Conv
             ConvGeometry g = Settings.Geometry(x.Shape, w.Shape[2], w.Shape[3]);
             if (output.DType == DType.Float32)
             {
-                Convolution.Forward<float>(x.AsMemory<float>(), w.AsMemory<float>(), output.AsMemory<float>(), x.Shape[0], w.Shape[0], Settings.Groups, g);
+                Memory<float> bias = inputs.Length > 2 ? inputs[2].AsMemory<float>() : Memory<float>.Empty;
+                Convolution.Forward(x.AsMemory<float>(), w.AsMemory<float>(), bias, output.AsMemory<float>(), x.Shape[0], w.Shape[0], Settings.Groups, g);
             }
             else
             {
-                Convolution.Forward<double>(x.AsMemory<double>(), w.AsMemory<double>(), output.AsMemory<double>(), x.Shape[0], w.Shape[0], Settings.Groups, g);
+                Memory<double> bias = inputs.Length > 2 ? inputs[2].AsMemory<double>() : Memory<double>.Empty;
+                Convolution.Forward(x.AsMemory<double>(), w.AsMemory<double>(), bias, output.AsMemory<double>(), x.Shape[0], w.Shape[0], Settings.Groups, g);
             }
         }
 
@@ -66,11 +86,13 @@ namespace AutoGrad.Ops.Conv
         {
             Tensor g = context.OutputGrad;
             Shape x = context.InputType(0).Shape, w = context.InputType(1).Shape;
-            return
-            [
-                context.NeedsGrad(0) ? new Conv2dInputGradOp(Settings, x[2], x[3]).Apply(g, context.Input(1)) : null,
-                context.NeedsGrad(1) ? new Conv2dFilterGradOp(Settings, w[2], w[3]).Apply(context.Input(0), g) : null,
-            ];
+            Tensor? dx = context.NeedsGrad(0) ? new Conv2dInputGradOp(Settings, x[2], x[3]).Apply(g, context.Input(1)) : null;
+            Tensor? dw = context.NeedsGrad(1) ? new Conv2dFilterGradOp(Settings, w[2], w[3]).Apply(context.Input(0), g) : null;
+            // The bias gradient sums positions, then images: two reductions over adjacent axes, which run without the
+            // per-call scratch a sum over the non-adjacent axes (0, 2, 3) takes.
+            return context.InputCount > 2
+                ? [dx, dw, context.NeedsGrad(2) ? g.Sum([2, 3]).Sum([0]) : null]
+                : [dx, dw];
         }
     }
 }
@@ -99,10 +121,9 @@ namespace AutoGrad.Tensors
         {
             ArgumentNullException.ThrowIfNull(weight);
             var settings = new Conv2dSettings(stride, padding, dilation, groups).Validate("conv2d");
-            Tensor y = new Conv2dOp(settings).Apply(this, weight);
             if (bias is null)
             {
-                return y;
+                return new Conv2dOp(settings).Apply(this, weight);
             }
 
             if (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0])
@@ -110,7 +131,8 @@ namespace AutoGrad.Tensors
                 throw new ArgumentException($"conv2d: bias {bias.Shape} must have shape ({weight.Shape[0]},), one value per output channel of weight {weight.Shape}.", nameof(bias));
             }
 
-            return y.Add(bias.Reshape(bias.Shape[0], 1, 1));
+            // The bias is the op's third input (ONNX Conv's B), added inside the kernel's output pass.
+            return new Conv2dOp(settings).Apply(this, weight, bias);
         }
     }
 }

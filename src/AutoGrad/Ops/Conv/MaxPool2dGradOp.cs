@@ -1,0 +1,73 @@
+using AutoGrad.Kernels;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Ops.Conv;
+
+/// <summary>
+/// The gradient of max_pool2d: inputs (g [N, C, oH, oW], x [N, C, H, W]), output [N, C, H, W] holding each window's g
+/// added onto the element of x the window picked, in one pass (<see cref="Pooling.MaxBackward{T}"/>). It is linear in g,
+/// whose gradient is therefore the incoming h read at the same elements — a gather at <c>max_pool2d_indices</c>(x) — and
+/// piecewise constant in x, which gets none (the picked elements do not move under a small change of x).
+/// </summary>
+internal sealed class MaxPool2dGradOp(PoolSettings settings) : Op
+{
+    public override string Name => "max_pool2d_grad";
+
+    public PoolSettings Settings { get; } = settings;
+
+    public override IReadOnlyList<KeyValuePair<string, object>> Attributes => Settings.Attributes;
+
+    /// <summary>One comparison per window element and one add per window.</summary>
+    public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output) =>
+        new((long)inputs[0].Shape.Size * ((Settings.Kernel.Height * Settings.Kernel.Width) + 1), DefaultBytes(inputs, output));
+
+    protected internal override bool ForwardWritesEveryElement => true;
+
+    // The rule reads only x (for the indices); g's own value is not needed.
+    public override SavedValues Saves => SavedValues.Input1;
+
+    public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
+    {
+        DType dtype = ShapeChecks.SameDType(Name, inputs[0], inputs[1]);
+        Shape g = inputs[0].Shape, x = inputs[1].Shape;
+        ConvGeometry geometry = Settings.Geometry(Name, x);
+        if (g.Rank != 4 || g[0] != x[0] || g[1] != x[1] || g[2] != geometry.OutHeight || g[3] != geometry.OutWidth)
+        {
+            throw new ArgumentException(
+                $"{Name}: output gradient {g} does not match input {x} pooled with these settings: expected ({x[0]}, {x[1]}, {geometry.OutHeight}, {geometry.OutWidth}).");
+        }
+
+        return new TensorType(x, dtype);
+    }
+
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+    {
+        Shape x = inputs[1].Shape;
+        ConvGeometry g = Settings.Geometry(Name, x);
+        if (output.DType == DType.Float32)
+        {
+            Pooling.MaxBackward(inputs[0].AsSpan<float>(), inputs[1].AsSpan<float>(), x[0] * x[1], g, output.AsSpan<float>());
+        }
+        else
+        {
+            Pooling.MaxBackward(inputs[0].AsSpan<double>(), inputs[1].AsSpan<double>(), x[0] * x[1], g, output.AsSpan<double>());
+        }
+    }
+
+    public override Tensor?[] Backward(GradientContext context)
+    {
+        if (!context.NeedsGrad(0))
+        {
+            return [null, null];
+        }
+
+        Tensor h = context.OutputGrad, x = context.Input(1);
+        Shape shape = x.Shape;
+        Tensor indices = new MaxPool2dIndicesOp(Settings).Apply(x);
+        Shape pooled = indices.Shape;
+        Tensor picked = h.Reshape(shape[0], shape[1], shape[2] * shape[3])
+            .Gather(2, indices.Reshape(shape[0], shape[1], pooled[2] * pooled[3]))
+            .Reshape(pooled);
+        return [picked, null];
+    }
+}

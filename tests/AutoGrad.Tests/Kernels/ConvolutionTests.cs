@@ -1,0 +1,257 @@
+using System.Numerics;
+using AutoGrad.Graphs;
+using AutoGrad.Graphs.Compilation;
+using AutoGrad.Kernels;
+using AutoGrad.NN;
+using AutoGrad.NN.Layers;
+using AutoGrad.NN.Losses;
+using AutoGrad.NN.Optimizers;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.Tests.Kernels;
+
+/// <summary>
+/// The convolution kernels (forward with and without bias, input gradient, filter gradient) against direct loops over
+/// the definition, in float64 arithmetic: strides, padding, dilation, groups, odd and non-square sizes, batches cut
+/// into several chunks of images and chunks of one image each (the in-place path), float32 and float64.
+/// </summary>
+public class ConvolutionTests
+{
+    /// <summary>(batch, C, H, W, outC, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW, groups).</summary>
+    public static TheoryData<int[]> Cases => new()
+    {
+        new[] { 9, 8, 30, 29, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   // 3 chunks of 3 images
+        new[] { 5, 4, 7, 9, 4, 2, 3, 2, 1, 0, 2, 1, 2, 2 },     // groups, stride, dilation, rectangular
+        new[] { 3, 6, 11, 10, 9, 3, 1, 1, 3, 2, 0, 2, 1, 3 },
+        new[] { 1, 3, 5, 5, 2, 5, 5, 1, 1, 2, 2, 1, 1, 1 },     // one image, kernel as large as the padded input
+        new[] { 3, 32, 33, 33, 8, 3, 3, 1, 1, 0, 0, 1, 1, 1 },  // one image per chunk: the product lands in place
+        new[] { 13, 1, 28, 28, 5, 3, 3, 1, 1, 0, 0, 1, 1, 1 },  // the MNIST cnn's first layer, odd batch
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_MatchesDirectLoops_Float64(int[] c) => CheckForward<double>(c, 1e-12);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_MatchesDirectLoops_Float32(int[] c) => CheckForward<float>(c, 2e-5);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void InputGrad_MatchesDirectLoops_Float64(int[] c) => CheckInputGrad<double>(c, 1e-12);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void InputGrad_MatchesDirectLoops_Float32(int[] c) => CheckInputGrad<float>(c, 2e-5);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FilterGrad_MatchesDirectLoops_Float64(int[] c) => CheckFilterGrad<double>(c, 1e-12);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FilterGrad_MatchesDirectLoops_Float32(int[] c) => CheckFilterGrad<float>(c, 2e-5);
+
+    [Fact]
+    public void ImagesPerChunk_ColumnsAndOutputsFillAboutAQuarterMegaElement_AtLeastOneImage()
+    {
+        var cnn2 = new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1);   // (K + outC)·L = (288 + 64)·121 = 42,592 per image
+        Assert.Equal(6, Convolution.ImagesPerChunk(cnn2, 64, 128));
+        Assert.Equal(3, Convolution.ImagesPerChunk(cnn2, 64, 3));
+        var cnn1 = new ConvGeometry(1, 28, 28, 3, 3, 1, 1, 0, 0, 1, 1);    // (9 + 32)·676 = 27,716 per image
+        Assert.Equal(9, Convolution.ImagesPerChunk(cnn1, 32, 128));
+        var huge = new ConvGeometry(64, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1);   // K·L = 576·4096 > 256 K
+        Assert.Equal(1, Convolution.ImagesPerChunk(huge, 64, 8));
+    }
+
+    internal sealed record Problem(int Batch, int OutChannels, int Groups, ConvGeometry Geometry)
+    {
+        public static Problem From(int[] c) =>
+            new(c[0], c[4], c[13], new ConvGeometry(c[1] / c[13], c[2], c[3], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]));
+
+        public int InChannels => Geometry.Channels * Groups;
+
+        public int XSize => Batch * InChannels * Geometry.Height * Geometry.Width;
+
+        public int WSize => OutChannels * Geometry.ColumnRows;
+
+        public int YSize => Batch * OutChannels * Geometry.ColumnCount;
+
+        // Visits every (n, o, oh, ow, c, ki, kj) term of the sum that defines y, with the flat indices of x, w and y.
+        public void ForEachTerm(Action<int, int, int> term)
+        {
+            ConvGeometry g = Geometry;
+            int perGroup = OutChannels / Groups, oH = g.OutHeight, oW = g.OutWidth;
+            for (int n = 0; n < Batch; n++)
+            {
+                for (int o = 0; o < OutChannels; o++)
+                {
+                    int group = o / perGroup;
+                    for (int oh = 0; oh < oH; oh++)
+                    {
+                        for (int ow = 0; ow < oW; ow++)
+                        {
+                            int yIndex = (((n * OutChannels) + o) * oH * oW) + (oh * oW) + ow;
+                            for (int c = 0; c < g.Channels; c++)
+                            {
+                                for (int ki = 0; ki < g.KernelHeight; ki++)
+                                {
+                                    int ih = (oh * g.StrideHeight) - g.PadHeight + (ki * g.DilationHeight);
+                                    for (int kj = 0; kj < g.KernelWidth; kj++)
+                                    {
+                                        int iw = (ow * g.StrideWidth) - g.PadWidth + (kj * g.DilationWidth);
+                                        if ((uint)ih >= (uint)g.Height || (uint)iw >= (uint)g.Width)
+                                        {
+                                            continue;
+                                        }
+
+                                        int channel = (group * g.Channels) + c;
+                                        int xIndex = (((n * InChannels) + channel) * g.Height * g.Width) + (ih * g.Width) + iw;
+                                        int wIndex = (((o * g.Channels) + c) * g.KernelHeight * g.KernelWidth) + (ki * g.KernelWidth) + kj;
+                                        term(xIndex, wIndex, yIndex);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    internal static T[] Random<T>(int length, int seed)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => T.CreateTruncating(random.NextDouble() - 0.5)).ToArray();
+    }
+
+    private static void CheckForward<T>(int[] c, double tolerance)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Problem p = Problem.From(c);
+        T[] x = Random<T>(p.XSize, 1), w = Random<T>(p.WSize, 2), bias = Random<T>(p.OutChannels, 3);
+        var expected = new double[p.YSize];
+        p.ForEachTerm((xi, wi, yi) => expected[yi] += double.CreateTruncating(x[xi]) * double.CreateTruncating(w[wi]));
+
+        var y = new T[p.YSize];
+        Convolution.Forward<T>(x, w, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        AssertClose(expected, y, tolerance);
+
+        int l = p.Geometry.ColumnCount;
+        double[] withBias = expected.Select((v, i) => v + double.CreateTruncating(bias[(i / l) % p.OutChannels])).ToArray();
+        Array.Fill(y, T.NaN);
+        Convolution.Forward<T>(x, w, bias, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        AssertClose(withBias, y, tolerance);
+    }
+
+    private static void CheckInputGrad<T>(int[] c, double tolerance)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Problem p = Problem.From(c);
+        T[] dy = Random<T>(p.YSize, 4), w = Random<T>(p.WSize, 5);
+        var expected = new double[p.XSize];
+        p.ForEachTerm((xi, wi, yi) => expected[xi] += double.CreateTruncating(dy[yi]) * double.CreateTruncating(w[wi]));
+
+        T[] dx = Enumerable.Repeat(T.NaN, p.XSize).ToArray();
+        Convolution.InputGrad<T>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        AssertClose(expected, dx, tolerance);
+    }
+
+    private static void CheckFilterGrad<T>(int[] c, double tolerance)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Problem p = Problem.From(c);
+        T[] x = Random<T>(p.XSize, 6), dy = Random<T>(p.YSize, 7);
+        var expected = new double[p.WSize];
+        p.ForEachTerm((xi, wi, yi) => expected[wi] += double.CreateTruncating(x[xi]) * double.CreateTruncating(dy[yi]));
+
+        T[] dw = Enumerable.Repeat(T.NaN, p.WSize).ToArray();
+        Convolution.FilterGrad<T>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        AssertClose(expected, dw, tolerance * Math.Sqrt(p.Batch * p.Geometry.ColumnCount));
+    }
+
+    private static void AssertClose<T>(double[] expected, T[] actual, double tolerance)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double value = double.CreateTruncating(actual[i]);
+            Assert.True(Math.Abs(value - expected[i]) <= tolerance * (1 + Math.Abs(expected[i])),
+                $"element {i}: expected {expected[i]}, got {value}");
+        }
+    }
+}
+
+/// <summary>The convolution kernels give the same bits on one and two threads (the chunking ignores the thread count).</summary>
+[Collection(nameof(SettingsCollection))]
+public class ConvolutionThreadCountTests
+{
+    [Theory]
+    [MemberData(nameof(ConvolutionTests.Cases), MemberType = typeof(ConvolutionTests))]
+    public void Kernels_OneAndTwoThreads_AreBitIdentical(int[] c)
+    {
+        var p = ConvolutionTests.Problem.From(c);
+        float[] x = ConvolutionTests.Random<float>(p.XSize, 1), w = ConvolutionTests.Random<float>(p.WSize, 2);
+        float[] bias = ConvolutionTests.Random<float>(p.OutChannels, 3), dy = ConvolutionTests.Random<float>(p.YSize, 4);
+        int before = Settings.NumThreads;
+        try
+        {
+            Settings.NumThreads = 1;
+            (float[] y1, float[] dx1, float[] dw1) = Run(p, x, w, bias, dy);
+            Settings.NumThreads = 2;
+            (float[] y2, float[] dx2, float[] dw2) = Run(p, x, w, bias, dy);
+            Assert.Equal(y1, y2);
+            Assert.Equal(dx1, dx2);
+            Assert.Equal(dw1, dw2);
+        }
+        finally
+        {
+            Settings.NumThreads = before;
+        }
+    }
+
+    private static (float[] Y, float[] Dx, float[] Dw) Run(ConvolutionTests.Problem p, float[] x, float[] w, float[] bias, float[] dy)
+    {
+        var y = new float[p.YSize];
+        var dx = new float[p.XSize];
+        var dw = new float[p.WSize];
+        Convolution.Forward<float>(x, w, bias, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        Convolution.InputGrad<float>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        Convolution.FilterGrad<float>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        return (y, dx, dw);
+    }
+}
+
+/// <summary>A compiled CNN training step allocates nothing once warm: the column, staging and partial buffers are reused.</summary>
+public class ConvolutionAllocationTests
+{
+    [Fact]
+    public void CompiledCnnStep_AfterWarmUp_AllocatesNothing()
+    {
+        // 8 channels of 40×40: (K + outC)·L = 80·1444 per image, two images per chunk, so the batch of 6 runs as three chunks and the
+        // filter gradient sums three partials.
+        Generator.ManualSeed(3);
+        var model = new Sequential(new Conv2D(8, 3, activation: "relu", inChannels: 8), new MaxPool2D(2), new Flatten(), new Dense(3));
+        var generator = new Generator(4);
+        Tensor x = Tensor.RandN([6, 8, 40, 40], generator), y = Tensor.RandN([6, 3], generator);
+        model.Call(x);
+        var loss = new MeanSquaredError();
+        var step = CompiledTrainingStep.Create((a, b) => loss.Compute(model.Call(a), b),
+            new TensorSpec([Dim.B, 8, 40, 40]), TensorSpec.Batched(3), new Adam(model.Parameters(), 1e-3), DataParallel.Off);
+        Assert.Equal(2, Convolution.ImagesPerChunk(new ConvGeometry(8, 40, 40, 3, 3, 1, 1, 0, 0, 1, 1), 8, 6));
+        for (int i = 0; i < 3; i++)
+        {
+            step.Step(x, y);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            step.Step(x, y);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Numerics;
+using AutoGrad.Kernels;
+
+namespace AutoGrad.Tests.Kernels;
+
+/// <summary>
+/// Max pooling's one-pass forward and gradient kernels against a brute-force search over each window (padding never
+/// wins, ties to the first element in row-major order, NaN wins): the 2×2 stride-2 fast path on even and odd sizes,
+/// overlapping windows, padding, rectangular windows and ceil mode, float32 and float64.
+/// </summary>
+public class PoolingKernelTests
+{
+    /// <summary>(planes, H, W, kH, kW, strideH, strideW, padH, padW, ceil).</summary>
+    public static TheoryData<int[]> Cases => new()
+    {
+        new[] { 3, 26, 26, 2, 2, 2, 2, 0, 0, 0 },  // the MNIST cnn's first pooling: the fast path
+        new[] { 2, 11, 11, 2, 2, 2, 2, 0, 0, 0 },  // odd size: the last row and column are dropped
+        new[] { 2, 11, 11, 2, 2, 2, 2, 0, 0, 1 },  // ceil mode adds partial windows: the general path
+        new[] { 2, 7, 9, 3, 3, 2, 2, 1, 1, 0 },    // overlapping windows with padding
+        new[] { 1, 5, 6, 2, 3, 1, 2, 1, 1, 1 },    // rectangular, ceil mode
+        new[] { 4, 1, 1, 1, 1, 1, 1, 0, 0, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MaxForwardAndBackward_MatchBruteForce_Float32(int[] c) => Check<float>(c);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MaxForwardAndBackward_MatchBruteForce_Float64(int[] c) => Check<double>(c);
+
+    [Fact]
+    public void MaxForward_TiesAndNaN_FollowTheWindowOrderRule()
+    {
+        var g = new ConvGeometry(1, 2, 4, 2, 2, 2, 2, 0, 0, 1, 1);
+        // Window 0 ties at 1 (first: index 0); window 1 holds a NaN, which wins.
+        float[] x = [1, 1, 0, 2, 1, 0, float.NaN, 3];
+        var y = new float[2];
+        Pooling.MaxForward<float>(x, 1, g, y);
+        Assert.Equal(1f, y[0]);
+        Assert.True(float.IsNaN(y[1]));
+
+        var dx = new float[8];
+        Pooling.MaxBackward<float>([10f, 20f], x, 1, g, dx);
+        Assert.Equal(new float[] { 10, 0, 0, 0, 0, 0, 20, 0 }, dx);
+    }
+
+    private static void Check<T>(int[] c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int planes = c[0];
+        var g = new ConvGeometry(1, c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], 1, 1, CeilMode: c[9] != 0);
+        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
+
+        // Few distinct values, so windows hold ties.
+        var random = new Random(5);
+        T[] x = Enumerable.Range(0, planes * h * w).Select(_ => T.CreateTruncating(random.Next(6))).ToArray();
+        T[] dy = Enumerable.Range(0, planes * oH * oW).Select(_ => T.CreateTruncating(random.NextDouble())).ToArray();
+
+        var expectedY = new T[dy.Length];
+        var expectedDx = new double[x.Length];
+        int o = 0;
+        for (int p = 0; p < planes; p++)
+        {
+            for (int oh = 0; oh < oH; oh++)
+            {
+                for (int ow = 0; ow < oW; ow++, o++)
+                {
+                    int best = -1;
+                    for (int r = 0; r < g.KernelHeight; r++)
+                    {
+                        for (int q = 0; q < g.KernelWidth; q++)
+                        {
+                            int ih = (oh * g.StrideHeight) - g.PadHeight + r, iw = (ow * g.StrideWidth) - g.PadWidth + q;
+                            if (ih < 0 || ih >= h || iw < 0 || iw >= w)
+                            {
+                                continue;
+                            }
+
+                            int index = (p * h * w) + (ih * w) + iw;
+                            if (best < 0 || x[index] > x[best])
+                            {
+                                best = index;
+                            }
+                        }
+                    }
+
+                    expectedY[o] = x[best];
+                    expectedDx[best] += double.CreateTruncating(dy[o]);
+                }
+            }
+        }
+
+        T[] y = Enumerable.Repeat(T.NaN, dy.Length).ToArray();
+        Pooling.MaxForward<T>(x, planes, g, y);
+        Assert.Equal(expectedY, y);
+
+        T[] dx = Enumerable.Repeat(T.NaN, x.Length).ToArray();
+        Pooling.MaxBackward<T>(dy, x, planes, g, dx);
+        for (int i = 0; i < dx.Length; i++)
+        {
+            Assert.Equal(expectedDx[i], double.CreateTruncating(dx[i]), 1e-6);
+        }
+    }
+}
