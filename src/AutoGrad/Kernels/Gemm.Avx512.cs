@@ -11,22 +11,27 @@ internal static unsafe partial class Gemm
     private const int Mr512 = 12;
 
     /// <summary>
-    /// Up to this n an untransposed A is read in place rather than packed: packing costs about one strided store per
-    /// element, and with few column tiles to share it (n = 128: four) that is a large share of the arithmetic
-    /// (64×784·784×128 spent a quarter of its time packing A).
+    /// Up to this n, A is read in place rather than packed: packing costs about one strided copy per element, and with
+    /// few column tiles to share it (n = 128: four) that was a large share of the arithmetic (64×784·784×128 ran at
+    /// 58 GFLOP/s packed, 125 in place, warm caches, same machine and load).
     /// </summary>
     private const int DirectAMaxN = 256;
 
     /// <summary>
     /// The cache-blocked loop nest (see the class remarks) for AVX-512: tiles of up to 12 rows × 2 Vector512 columns,
-    /// with the last rows handled by the same kernel at 8, 4, 2 or 1 rows and the last columns stored under a mask, so
-    /// edge tiles neither compute padding rows nor go through a scratch tile.
+    /// the last rows computed by the same kernel at 8, 4, 2 or 1 rows (no work on padding rows), the last partial
+    /// column tile through a scratch tile merged under a mask.
     /// </summary>
     /// <remarks>
-    /// An untransposed A is read in place when n ≤ <see cref="DirectAMaxN"/>; it is packed otherwise (and always when
-    /// transposed), so the loads of a tile come from one contiguous panel. Either way every element of C is summed the
-    /// same way: each KC block from a zero accumulator, p ascending, then added to C (or stored, for the first block
-    /// without accumulation), so the result does not depend on which rows or columns a thread was given.
+    /// <para>n &gt; <see cref="DirectAMaxN"/>: A is packed per MC×KC block and B per KC×NC block; a 12-row A panel stays in
+    /// L1 while the column tiles stream B from L2, and each row panel of the block gets its epilogue as soon as its
+    /// last k block is summed.</para>
+    /// <para>n ≤ <see cref="DirectAMaxN"/> (the small products of a training step): A is read in place, in either
+    /// orientation, and each KC×NR panel of B is packed just before the row tiles that use it, so it is still in L1
+    /// for all of them; the epilogue sees the whole MC×NC block once its last k block is summed.</para>
+    /// Either way every element of C is summed the same way: each KC block from a zero accumulator, p ascending, then
+    /// added to C (or stored, for the first block without accumulation), so the result does not depend on which rows
+    /// or columns a thread was given.
     /// </remarks>
     private static void Blocked512<T>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
         int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue)
@@ -36,7 +41,11 @@ internal static unsafe partial class Gemm
         int mcMax = RoundUp(Balanced(m, MC), Mr512);
         int kcMax = Balanced(k, KC);
         int ncMax = RoundUp(Balanced(n, NC), nr);
-        bool packA = transA || n > DirectAMaxN;
+        bool packA = n > DirectAMaxN;
+
+        // op(A)[i, p] read in place sits at a + rowStep·i + pStep·p.
+        nint rowStep = transA ? 1 : lda;
+        nint pStep = transA ? lda : 1;
         T* packedA = packA ? PackBuffers<T>.A(mcMax * kcMax) : null;
         T* packedB = PackBuffers<T>.B(kcMax * ncMax);
         T* scratch = stackalloc T[Mr512 * nr];
@@ -54,27 +63,48 @@ internal static unsafe partial class Gemm
                     PackA(a, lda, transA, i0, p0, mc, kc, packedA, Mr512);
                 }
 
-                // op(A)[i, p] of the current block sits at panel + rowStep·(i - ir) + pStep·(p - p0).
-                nint rowStep = packA ? 1 : lda;
-                nint pStep = packA ? Mr512 : 1;
                 for (int j0 = 0; j0 < n; j0 += ncMax)
                 {
                     int nc = Math.Min(ncMax, n - j0);
-                    PackB(b, ldb, transB, p0, j0, kc, nc, packedB, nr);
-                    for (int ir = 0; ir < mc; ir += Mr512)
+                    T* blockC = c + (i0 * ldc) + j0;
+                    if (packA)
                     {
-                        int rows = Math.Min(Mr512, mc - ir);
-                        T* panelA = packA ? packedA + (ir * kc) : a + ((i0 + ir) * lda) + p0;
-                        T* rowC = c + ((i0 + ir) * ldc) + j0;
+                        // A block in L2, its 12-row panel in L1 across the column tiles; B's block packed up front.
+                        PackB(b, ldb, transB, p0, j0, kc, nc, packedB, nr);
+                        for (int ir = 0; ir < mc; ir += Mr512)
+                        {
+                            int rows = Math.Min(Mr512, mc - ir);
+                            for (int jr = 0; jr < nc; jr += nr)
+                            {
+                                Tile512(rows, Math.Min(nr, nc - jr), kc, packedA + (ir * kc), 1, Mr512, packedB + (jr * kc),
+                                    blockC + (ir * ldc) + jr, ldc, add, scratch);
+                            }
+
+                            if (final)
+                            {
+                                epilogue.Apply(i0 + ir, rows, j0, nc);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        // A read in place (few column tiles): each B panel is packed just before the row tiles that use
+                        // it, so it is still in L1 for all of them.
+                        T* blockA = a + (i0 * rowStep) + (p0 * pStep);
                         for (int jr = 0; jr < nc; jr += nr)
                         {
-                            Tile512(rows, Math.Min(nr, nc - jr), kc, panelA, rowStep, pStep, packedB + (jr * kc),
-                                rowC + jr, ldc, add, scratch);
+                            int cols = Math.Min(nr, nc - jr);
+                            PackB(b, ldb, transB, p0, j0 + jr, kc, cols, packedB, nr);
+                            for (int ir = 0; ir < mc; ir += Mr512)
+                            {
+                                Tile512(Math.Min(Mr512, mc - ir), cols, kc, blockA + (ir * rowStep), rowStep, pStep, packedB,
+                                    blockC + (ir * ldc) + jr, ldc, add, scratch);
+                            }
                         }
 
                         if (final)
                         {
-                            epilogue.Apply(i0 + ir, rows, j0, nc);
+                            epilogue.Apply(i0, mc, j0, nc);
                         }
                     }
                 }

@@ -78,6 +78,20 @@ internal static unsafe partial class Gemm
             {
                 // op(B)[p, j] = b[p·ldb + j]: a contiguous copy of `cols` values per p.
                 T* source = b + ((nint)p0 * ldb) + j0 + jr;
+                if (cols == nr && nr % Vector256<T>.Count == 0)
+                {
+                    // Whole vectors: a call to a general block copy per row of the panel cost more than the copy.
+                    for (int p = 0; p < kc; p++, source += ldb, panel += nr)
+                    {
+                        for (int j = 0; j < nr; j += Vector256<T>.Count)
+                        {
+                            Vector256.Store(Vector256.Load(source + j), panel + j);
+                        }
+                    }
+
+                    continue;
+                }
+
                 uint bytes = (uint)(cols * sizeof(T));
                 for (int p = 0; p < kc; p++, source += ldb, panel += nr)
                 {

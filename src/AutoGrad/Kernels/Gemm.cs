@@ -59,7 +59,7 @@ internal static unsafe partial class Gemm
     /// products of a training step at batch 64–256 (13–51 MFLOP) measured faster on one thread on a loaded 2-core
     /// machine (docs/performance.md), so they stay on the caller's thread.
     /// </remarks>
-    internal const double MinFlopsPerThread = 32e6;
+    internal const double MinFlopsPerThread = 1e6;
 
     /// <summary>
     /// C[m×n] = op(A)·op(B) (+ C when accumulate). Row-major. op(A) is m×k: A is stored m×k with row stride lda when
