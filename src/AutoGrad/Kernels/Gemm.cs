@@ -54,12 +54,14 @@ internal static unsafe partial class Gemm
 
     /// <summary>Products below this many floating-point operations (2·m·n·k) per thread run on fewer threads.</summary>
     /// <remarks>
-    /// About 0.3 ms of single-thread work: waking a worker costs microseconds on an idle machine but up to a
-    /// scheduler quantum when the cores are busy, and the caller then waits for the late worker's share. The MLP
-    /// products of a training step at batch 64–256 (13–51 MFLOP) measured faster on one thread on a loaded 2-core
-    /// machine (docs/performance.md), so they stay on the caller's thread.
+    /// About 0.2 ms of single-thread work. Idle workers now spin 50 µs before parking, so back-to-back products do not
+    /// pay a wake-up each, but on this project's shared 2-core machine the second core is rarely free: measured
+    /// 2026-11-29 at load average ~24 (warm caches, interleaved 1- and 2-thread calls), the 13–17 MFLOP products of an
+    /// MLP or LSTM step ran at a median 64 and 17 GFLOP/s on two threads against 106 and 85 on one, although their best
+    /// two-thread calls were as fast or faster (149 against 125 for 64×784·784×128). Lower it once an idle machine
+    /// shows the split paying off (docs/performance.md, "Threads").
     /// </remarks>
-    internal const double MinFlopsPerThread = 1e6;
+    internal const double MinFlopsPerThread = 32e6;
 
     /// <summary>
     /// C[m×n] = op(A)·op(B) (+ C when accumulate). Row-major. op(A) is m×k: A is stored m×k with row stride lda when
@@ -107,10 +109,12 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// <see cref="Multiply{T}(ReadOnlySpan{T}, int, bool, ReadOnlySpan{T}, int, bool, Span{T}, int, int, int, int, bool, int, GemmPath)"/>
-    /// with an optional epilogue applied to finished blocks of C, for tests and benchmarks.
+    /// with an optional epilogue applied to finished blocks of C and the split threshold
+    /// (<see cref="MinFlopsPerThread"/> unless given), for tests and benchmarks.
     /// </summary>
     internal static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
-        Span<T> c, int ldc, int m, int n, int k, bool accumulate, int maxThreads, GemmPath path, IGemmEpilogue<T>? epilogue)
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate, int maxThreads, GemmPath path, IGemmEpilogue<T>? epilogue,
+        double minFlopsPerThread = MinFlopsPerThread)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Validate(a.Length, lda, transA ? k : m, transA ? m : k, nameof(a), nameof(lda));
@@ -151,7 +155,7 @@ internal static unsafe partial class Gemm
         {
             var target = new EpilogueTarget<T>(epilogue, pc, c.Length, ldc);
             var problem = new Problem<T>(pa, lda, transA, pb, ldb, transB, pc, ldc, m, n, k, accumulate, path, target);
-            int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, MinFlopsPerThread));
+            int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, minFlopsPerThread));
             if (threads <= 1 || path == GemmPath.Scalar)
             {
                 problem.Run();
