@@ -40,8 +40,9 @@ public sealed class GemmCase(int order, string name, int m, int n, int k, bool t
 }
 
 /// <summary>
-/// The packed GEMM kernel against a naive triple loop, on square sizes and on the shapes of a 784-128-10 MLP with
-/// batch 64 (forward and both gradient products), each with 1 and 2 threads (<see cref="Settings.NumThreads"/>).
+/// The packed GEMM kernel against a naive triple loop, on square sizes, on the shapes of a 784-128-10 MLP with
+/// batch 64 (forward and both gradient products) and on an LSTM step, each with 1 and 2 threads
+/// (<see cref="Settings.NumThreads"/>).
 /// </summary>
 public class GemmBenchmarks
 {
@@ -63,6 +64,9 @@ public class GemmBenchmarks
         yield return new GemmCase(order++, "MLP xᵀ·dH (784×64)ᵀ·64×128", 784, 128, 64, true, false);
         yield return new GemmCase(order++, "MLP dH·W1ᵀ 64×128·(784×128)ᵀ", 64, 784, 128, false, true);
         yield return new GemmCase(order++, "MLP h·W2 64×128·128×10", 64, 10, 128, false, false);
+
+        // One LSTM step at batch 128, hidden 128: h·W_hh for the four gates.
+        yield return new GemmCase(order++, "LSTM h·Whh 128×128·128×512", 128, 512, 128, false, false);
     }
 
     /// <summary>The product shape.</summary>
@@ -113,4 +117,67 @@ public class GemmBenchmarks
     [Benchmark]
     public void Kernel() =>
         Gemm.Multiply<float>(_a, Lda, Case.TransA, _b, Ldb, Case.TransB, _c, Case.N, Case.M, Case.N, Case.K, accumulate: false);
+}
+
+/// <summary>
+/// A bias add and ReLU on the product's output: applied by the kernel to each block of C as it is finished
+/// (<see cref="IGemmEpilogue{T}"/>) against a separate sweep over C after the product, on one thread.
+/// </summary>
+public class GemmEpilogueBenchmarks
+{
+    private float[] _a = [];
+    private float[] _b = [];
+    private float[] _c = [];
+    private BiasRelu _epilogue = null!;
+
+    /// <summary>The MLP's forward product and a square one.</summary>
+    public static IEnumerable<GemmCase> Cases()
+    {
+        yield return new GemmCase(0, "MLP x·W1 64×784·784×128", 64, 128, 784, false, false);
+        yield return new GemmCase(1, "512³", 512, 512, 512, false, false);
+    }
+
+    /// <summary>The product shape.</summary>
+    [ParamsSource(nameof(Cases))]
+    public GemmCase Case { get; set; } = null!;
+
+    /// <summary>Random operands and bias in [-1, 1), one thread.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(42);
+        _a = Enumerable.Range(0, Case.M * Case.K).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
+        _b = Enumerable.Range(0, Case.K * Case.N).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
+        _c = new float[Case.M * Case.N];
+        _epilogue = new BiasRelu(Enumerable.Range(0, Case.N).Select(_ => (random.NextSingle() * 2) - 1).ToArray());
+        Settings.NumThreads = 1;
+    }
+
+    /// <summary>The product, then one sweep of bias and ReLU over all of C.</summary>
+    [Benchmark(Baseline = true)]
+    public void ProductThenSweep()
+    {
+        Gemm.Multiply<float>(_a, Case.K, false, _b, Case.N, false, _c, Case.N, Case.M, Case.N, Case.K, accumulate: false);
+        _epilogue.Apply(_c, Case.N, 0, Case.M, 0, Case.N);
+    }
+
+    /// <summary>The same work with the bias and ReLU applied by the kernel to each finished block.</summary>
+    [Benchmark]
+    public void FusedEpilogue() =>
+        Gemm.Multiply<float>(_a, Case.K, false, _b, Case.N, false, _c, Case.N, Case.M, Case.N, Case.K, accumulate: false, _epilogue);
+
+    /// <summary>C[i, j] = max(C[i, j] + bias[j], 0), vectorized per row.</summary>
+    private sealed class BiasRelu(float[] bias) : IGemmEpilogue<float>
+    {
+        public void Apply(Span<float> c, int ldc, int row0, int rows, int col0, int cols)
+        {
+            ReadOnlySpan<float> b = bias.AsSpan(col0, cols);
+            for (int i = row0; i < row0 + rows; i++)
+            {
+                Span<float> row = c.Slice((i * ldc) + col0, cols);
+                System.Numerics.Tensors.TensorPrimitives.Add(row, b, row);
+                System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row);
+            }
+        }
+    }
 }

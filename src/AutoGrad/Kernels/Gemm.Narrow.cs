@@ -26,7 +26,7 @@ internal static unsafe partial class Gemm
     /// bit-identical to the packed path and does not depend on how the product is split over threads.
     /// </remarks>
     private static void Narrow<T>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-        int m, int n, int k, bool accumulate)
+        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = Vector512<T>.Count;
@@ -41,17 +41,26 @@ internal static unsafe partial class Gemm
         {
             int kc = Math.Min(kcMax, k - p0);
             bool add = accumulate || p0 > 0;
+            bool final = p0 + kc == k;
             PackB(b, ldb, transB, p0, 0, kc, n, packedB, width);
             T* block = a + (p0 * pStep);
             int i = 0;
             for (; i + 16 <= m; i += 16)
             {
                 NarrowTile16(kc, block + (i * rowStep), rowStep, pStep, packedB, c + (i * ldc), ldc, columns, add);
+                if (final)
+                {
+                    epilogue.Apply(i, 16, 0, n);
+                }
             }
 
-            for (; i < m; i++)
+            for (int first = i; i < m; i++)
             {
                 NarrowRow(kc, block + (i * rowStep), pStep, packedB, c + (i * ldc), columns, add);
+                if (final && i == m - 1)
+                {
+                    epilogue.Apply(first, m - first, 0, n);
+                }
             }
         }
     }
@@ -71,7 +80,7 @@ internal static unsafe partial class Gemm
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T* transposed = PackBuffers<T>.C(n * m);
-        Blocked<T, Avx512MicroKernel<T>>(b, ldb, !transB, a, lda, false, transposed, m, n, m, k, false);
+        Blocked512(b, ldb, !transB, a, lda, false, transposed, m, n, m, k, false, default);
         for (int i = 0; i < m; i++)
         {
             T* row = c + (i * ldc);

@@ -54,10 +54,12 @@ internal static unsafe partial class Gemm
 
     /// <summary>Products below this many floating-point operations (2·m·n·k) per thread run on fewer threads.</summary>
     /// <remarks>
-    /// About 0.3 ms of single-thread work: waking a worker costs microseconds on an idle machine but up to a
-    /// scheduler quantum when the cores are busy, and the caller then waits for the late worker's share. The MLP
-    /// products of a training step at batch 64–256 (13–51 MFLOP) measured faster on one thread on a loaded 2-core
-    /// machine (docs/performance.md), so they stay on the caller's thread.
+    /// About 0.2 ms of single-thread work. Idle workers now spin 50 µs before parking, so back-to-back products do not
+    /// pay a wake-up each, but on this project's shared 2-core machine the second core is rarely free: measured
+    /// 2026-11-29 at load average ~24 (warm caches, interleaved 1- and 2-thread calls), the 13–17 MFLOP products of an
+    /// MLP or LSTM step ran at a median 64 and 17 GFLOP/s on two threads against 106 and 85 on one, although their best
+    /// two-thread calls were as fast or faster (149 against 125 for 64×784·784×128). Lower it once an idle machine
+    /// shows the split paying off (docs/performance.md, "Threads").
     /// </remarks>
     internal const double MinFlopsPerThread = 32e6;
 
@@ -82,18 +84,17 @@ internal static unsafe partial class Gemm
     /// <see cref="Multiply{T}(ReadOnlySpan{T}, int, bool, ReadOnlySpan{T}, int, bool, Span{T}, int, int, int, int, bool)"/>
     /// followed by <paramref name="epilogue"/> on every element of C (see <see cref="IGemmEpilogue{T}"/>).
     /// </summary>
+    /// <remarks>
+    /// The kernels call the epilogue on each block of C as soon as its last k block is summed (a row panel of up to 12
+    /// rows × up to <see cref="NC"/> columns on the packed paths, 16 rows on the narrow one), on the thread that computed
+    /// it, while the block is still in cache. The blocks are disjoint and cover C exactly once.
+    /// </remarks>
     internal static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
         Span<T> c, int ldc, int m, int n, int k, bool accumulate, IGemmEpilogue<T> epilogue)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(epilogue);
-        Multiply(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, accumulate, Settings.NumThreads, GemmPath.Auto);
-        if (m > 0 && n > 0)
-        {
-            // One block covering all of C: correct for any epilogue; applying it per finished block while the block is
-            // in cache is the kernel's job.
-            epilogue.Apply(c, ldc, 0, m, 0, n);
-        }
+        Multiply(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, accumulate, Settings.NumThreads, GemmPath.Auto, epilogue);
     }
 
     /// <summary>
@@ -103,6 +104,17 @@ internal static unsafe partial class Gemm
     /// <exception cref="NotSupportedException"><paramref name="path"/> is not supported for T on this machine.</exception>
     internal static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
         Span<T> c, int ldc, int m, int n, int k, bool accumulate, int maxThreads, GemmPath path)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Multiply(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, accumulate, maxThreads, path, epilogue: null);
+
+    /// <summary>
+    /// <see cref="Multiply{T}(ReadOnlySpan{T}, int, bool, ReadOnlySpan{T}, int, bool, Span{T}, int, int, int, int, bool, int, GemmPath)"/>
+    /// with an optional epilogue applied to finished blocks of C and the split threshold
+    /// (<see cref="MinFlopsPerThread"/> unless given), for tests and benchmarks.
+    /// </summary>
+    internal static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate, int maxThreads, GemmPath path, IGemmEpilogue<T>? epilogue,
+        double minFlopsPerThread = MinFlopsPerThread)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Validate(a.Length, lda, transA ? k : m, transA ? m : k, nameof(a), nameof(lda));
@@ -133,6 +145,7 @@ internal static unsafe partial class Gemm
                 }
             }
 
+            epilogue?.Apply(c, ldc, 0, m, 0, n);
             return;
         }
 
@@ -140,8 +153,9 @@ internal static unsafe partial class Gemm
         fixed (T* pb = b)
         fixed (T* pc = c)
         {
-            var problem = new Problem<T>(pa, lda, transA, pb, ldb, transB, pc, ldc, m, n, k, accumulate, path);
-            int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, MinFlopsPerThread));
+            var target = new EpilogueTarget<T>(epilogue, pc, c.Length, ldc);
+            var problem = new Problem<T>(pa, lda, transA, pb, ldb, transB, pc, ldc, m, n, k, accumulate, path, target);
+            int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, minFlopsPerThread));
             if (threads <= 1 || path == GemmPath.Scalar)
             {
                 problem.Run();
@@ -208,24 +222,27 @@ internal static unsafe partial class Gemm
         public readonly int K;
         public readonly bool Accumulate;
         public readonly GemmPath Path;
+        public readonly EpilogueTarget<T> Epilogue;
 
         public Problem(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-            int m, int n, int k, bool accumulate, GemmPath path)
+            int m, int n, int k, bool accumulate, GemmPath path, EpilogueTarget<T> epilogue)
         {
             A = a;
             B = b;
             C = c;
             (Lda, TransA, Ldb, TransB, Ldc) = (lda, transA, ldb, transB, ldc);
-            (M, N, K, Accumulate, Path) = (m, n, k, accumulate, path);
+            (M, N, K, Accumulate, Path, Epilogue) = (m, n, k, accumulate, path, epilogue);
         }
 
         /// <summary>The same product restricted to rows [i0, i0 + rows) of C.</summary>
         public Problem<T> Rows(int i0, int rows) =>
-            new(TransA ? A + i0 : A + (i0 * Lda), Lda, TransA, B, Ldb, TransB, C + (i0 * Ldc), Ldc, rows, N, K, Accumulate, Path);
+            new(TransA ? A + i0 : A + (i0 * Lda), Lda, TransA, B, Ldb, TransB, C + (i0 * Ldc), Ldc, rows, N, K, Accumulate,
+                Path, Epilogue.Offset(i0, 0));
 
         /// <summary>The same product restricted to columns [j0, j0 + cols) of C.</summary>
         public Problem<T> Columns(int j0, int cols) =>
-            new(A, Lda, TransA, TransB ? B + (j0 * Ldb) : B + j0, Ldb, TransB, C + j0, Ldc, M, cols, K, Accumulate, Path);
+            new(A, Lda, TransA, TransB ? B + (j0 * Ldb) : B + j0, Ldb, TransB, C + j0, Ldc, M, cols, K, Accumulate, Path,
+                Epilogue.Offset(0, j0));
 
         public void Run()
         {
@@ -233,18 +250,20 @@ internal static unsafe partial class Gemm
             {
                 case GemmPath.Avx512 when IsNarrow<T>(N) && TransA:
                     NarrowTransposed(A, Lda, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    Epilogue.Apply(0, M, 0, N);
                     break;
                 case GemmPath.Avx512 when IsNarrow<T>(N):
-                    Narrow(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    Narrow(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
                     break;
                 case GemmPath.Avx512:
-                    Blocked<T, Avx512MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    Blocked512(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
                     break;
                 case GemmPath.Avx2:
-                    Blocked<T, Avx2MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    Blocked<T, Avx2MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
                     break;
                 default:
                     Scalar(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                    Epilogue.Apply(0, M, 0, N);
                     break;
             }
         }
@@ -252,7 +271,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>The cache-blocked loop nest described on the class, for one thread.</summary>
     private static void Blocked<T, TKernel>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-        int m, int n, int k, bool accumulate)
+        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TKernel : struct, IGemmMicroKernel<T>
     {
@@ -298,6 +317,11 @@ internal static unsafe partial class Gemm
                                 TKernel.Run(kc, panelA, panelB, edge, nr, add: false);
                                 MergeEdge(edge, nr, rowC + jr, ldc, rows, cols, add);
                             }
+                        }
+
+                        if (p0 + kc == k)
+                        {
+                            epilogue.Apply(i0 + ir, rows, j0, nc);
                         }
                     }
                 }

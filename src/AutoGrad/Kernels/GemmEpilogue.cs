@@ -24,3 +24,44 @@ internal interface IGemmEpilogue<T>
     /// <param name="cols">The block's column count.</param>
     void Apply(Span<T> c, int ldc, int row0, int rows, int col0, int cols);
 }
+
+/// <summary>
+/// An <see cref="IGemmEpilogue{T}"/> (or none) bound to the whole C of one product and to the offset of the part a
+/// thread computes, so kernels report finished blocks in their own coordinates.
+/// </summary>
+internal readonly unsafe struct EpilogueTarget<T>
+    where T : unmanaged
+{
+    private readonly IGemmEpilogue<T>? _epilogue;
+    private readonly T* _c;
+    private readonly int _length;
+    private readonly int _ldc;
+    private readonly int _row0;
+    private readonly int _col0;
+
+    /// <summary>Binds <paramref name="epilogue"/> (null for none) to all of C: <paramref name="length"/> elements, row stride <paramref name="ldc"/>.</summary>
+    public EpilogueTarget(IGemmEpilogue<T>? epilogue, T* c, int length, int ldc)
+        : this(epilogue, c, length, ldc, 0, 0)
+    {
+    }
+
+    private EpilogueTarget(IGemmEpilogue<T>? epilogue, T* c, int length, int ldc, int row0, int col0)
+    {
+        _epilogue = epilogue;
+        _c = c;
+        (_length, _ldc, _row0, _col0) = (length, ldc, row0, col0);
+    }
+
+    /// <summary>The same target for a part of C that starts <paramref name="rows"/> rows and <paramref name="cols"/> columns further on.</summary>
+    public EpilogueTarget<T> Offset(int rows, int cols) =>
+        new(_epilogue, _c, _length, _ldc, _row0 + rows, _col0 + cols);
+
+    /// <summary>Reports the block at <paramref name="row0"/>, <paramref name="col0"/> of the part as final.</summary>
+    public void Apply(int row0, int rows, int col0, int cols)
+    {
+        if (_epilogue is not null && rows > 0 && cols > 0)
+        {
+            _epilogue.Apply(new Span<T>(_c, _length), _ldc, _row0 + row0, rows, _col0 + col0, cols);
+        }
+    }
+}

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace AutoGrad.Kernels;
@@ -35,6 +36,9 @@ internal static class Parallelism
 {
     [ThreadStatic]
     private static bool t_inParallelRegion;
+
+    /// <summary>How long an idle worker spins before it parks: 50 µs.</summary>
+    private static readonly long s_spinTicks = Stopwatch.Frequency / 20_000;
 
     private static readonly object s_gate = new();
     private static Worker[] s_workers = [];
@@ -183,7 +187,14 @@ internal static class Parallelism
 
     private sealed class Worker
     {
+        // _state: Idle while the worker spins or runs parts, Parked while it waits on _wake, Posted when a region
+        // has been handed to it. Only Wake moves it to Posted; only the worker moves it to Idle or Parked.
+        private const int Idle = 0;
+        private const int Parked = 1;
+        private const int Posted = 2;
+
         private readonly SemaphoreSlim _wake = new(0);
+        private int _state;
 
         public Worker(int index)
         {
@@ -195,14 +206,36 @@ internal static class Parallelism
             thread.Start();
         }
 
-        public void Wake() => _wake.Release();
+        /// <summary>Hands the current region to this worker; releases the semaphore only if the worker has parked.</summary>
+        public void Wake()
+        {
+            if (Interlocked.Exchange(ref _state, Posted) == Parked)
+            {
+                _wake.Release();
+            }
+        }
 
         private void Loop()
         {
             t_inParallelRegion = true;
             while (true)
             {
-                _wake.Wait();
+                // Spin for a short while before parking: a training step issues products back to back, and a parked
+                // thread costs a futex wake-up and a trip through the scheduler (tens of microseconds, more on a
+                // loaded machine) before it does any work. The spin is bounded so an idle pool gives the core back.
+                long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+                while (Volatile.Read(ref _state) != Posted && Stopwatch.GetTimestamp() < deadline)
+                {
+                    Thread.SpinWait(16);
+                }
+
+                // Park unless a region was posted meanwhile; Wake sees Parked and releases the semaphore.
+                if (Interlocked.CompareExchange(ref _state, Parked, Idle) == Idle)
+                {
+                    _wake.Wait();
+                }
+
+                Volatile.Write(ref _state, Idle);
                 RunParts();
                 Interlocked.Decrement(ref s_running);
             }
