@@ -14,7 +14,7 @@ namespace AutoGrad.Benchmarks;
 /// node running the program as the GEMM's epilogue. Cases: the first layer's forward <c>relu(x·W1 + b1)</c>
 /// ([B,784]·[784,128]) and the ReLU gradient mask <c>(dY·W2ᵀ)·sign(h)</c> ([B,10]·[128,10]ᵀ).
 /// </summary>
-public class GemmEpilogueBenchmarks
+public class FusedEpilogueBenchmarks
 {
     private Tensor[] _productInputs = [];
     private Tensor[] _epilogueInputs = [];
