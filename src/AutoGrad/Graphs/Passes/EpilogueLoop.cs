@@ -153,6 +153,8 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
     }
 
     /// <inheritdoc/>
+    // The intermediates are written before they are read, so the stack buffer need not be cleared on every block.
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     public void Apply(Span<T> c, int ldc, int row0, int rows, int col0, int cols)
     {
         Span<T> temps = stackalloc T[slotCount * segment];
