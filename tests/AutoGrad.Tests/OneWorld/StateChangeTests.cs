@@ -197,6 +197,42 @@ public class StateChangeTests
     }
 
     [Fact]
+    public void CompiledGraph_SumOverNonAdjacentAxes_AllocatesNothingAndMatchesALoop()
+    {
+        // BatchNorm's per-channel sums reduce axes (0, 2, 3) of [B, C, H, W]: two staged reductions with an intermediate.
+        var graph = Graph.Trace(x => x.Sum([0, 2, 3]), TensorSpec.Batched(DType.Float64, 3, 4, 5));
+        var compiled = graph.Compile();
+        Tensor input = Tensor.RandN([2, 3, 4, 5], new Generator(6), DType.Float64);
+        for (int i = 0; i < 3; i++)
+        {
+            compiled.Run(input);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        IReadOnlyList<Tensor> outputs = [];
+        for (int i = 0; i < 10; i++)
+        {
+            outputs = compiled.Run(input);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        double[] values = input.ToArray<double>();
+        for (int c = 0; c < 3; c++)
+        {
+            double expected = 0;
+            for (int b = 0; b < 2; b++)
+            {
+                for (int hw = 0; hw < 20; hw++)
+                {
+                    expected += values[(((b * 3) + c) * 20) + hw];
+                }
+            }
+
+            Assert.Equal(expected, outputs[0].ToArray<double>()[c], 12);
+        }
+    }
+
+    [Fact]
     public void CompiledStep_AttentionBlock_AllocatesNothingAfterWarmUp()
     {
         // Attention's per-head products are batched matmuls; their broadcast walk is prepared once, not per step.

@@ -160,13 +160,14 @@ public abstract class ReductionOp : Op
         }
 
         // Otherwise reduce one axis at a time, highest first, so each step is a contiguous (outer, n, inner) reduction.
-        int[] dims = shape.ToArray();
         if (Axes.Length == 0)
         {
             source.CopyTo(output);
             return;
         }
 
+        Span<int> dims = stackalloc int[shape.Rank];
+        shape.Dimensions.CopyTo(dims);
         for (int k = Axes.Length - 1; k >= 0; k--)
         {
             int axis = Axes[k];
@@ -181,10 +182,32 @@ public abstract class ReductionOp : Op
                 inner *= dims[i];
             }
 
-            Span<T> destination = k == 0 ? output : new T[outer * inner];
+            // Intermediates alternate between two per-thread buffers (the previous step's result is this step's
+            // source), so a compiled graph's BatchNorm-style sum over axes (0, 2, 3) allocates nothing per run.
+            Span<T> destination = k == 0 ? output : Staging<T>.Get((Axes.Length - 1 - k) % 2, outer * inner);
             Reduce.Axis(Kind, source, destination, outer, dims[axis], inner);
             dims[axis] = 1;
             source = destination;
+        }
+    }
+    /// <summary>Two growing per-thread buffers for the intermediates of a reduction over non-adjacent axes.</summary>
+    private static class Staging<T>
+    {
+        [ThreadStatic]
+        private static T[]? t_first;
+
+        [ThreadStatic]
+        private static T[]? t_second;
+
+        public static Span<T> Get(int which, int length)
+        {
+            ref T[]? buffer = ref which == 0 ? ref t_first : ref t_second;
+            if (buffer is null || buffer.Length < length)
+            {
+                buffer = new T[length];
+            }
+
+            return buffer.AsSpan(0, length);
         }
     }
 }
