@@ -43,6 +43,12 @@ public abstract class Op
     internal virtual bool PromotesToFloat => false;
 
     /// <summary>
+    /// True for ops whose output is a probability (softmax, sigmoid): losses that expect logits warn when a prediction
+    /// comes straight from one.
+    /// </summary>
+    internal virtual bool OutputsProbabilities => false;
+
+    /// <summary>
     /// True when <see cref="Forward"/> writes every element of its output whatever the input values and shapes
     /// (empty and rank-0 included): the eager dispatcher then allocates the output without zeroing it. Leave it false
     /// for a forward that accumulates into its output or skips elements.

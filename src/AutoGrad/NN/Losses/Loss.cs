@@ -125,9 +125,9 @@ public abstract class Loss
     /// </summary>
     internal virtual string? CheckPrediction(Tensor prediction) => null;
 
-    /// <summary>Whether <paramref name="prediction"/> was produced by an op that outputs probabilities (softmax, sigmoid).</summary>
+    /// <summary>The name of the op that produced <paramref name="prediction"/> when it outputs probabilities (<see cref="Ops.Op.OutputsProbabilities"/>: softmax, sigmoid), or null.</summary>
     internal static string? ProbabilityOp(Tensor prediction) =>
-        prediction.GradFn?.Op.Name is "softmax" or "sigmoid" ? prediction.GradFn.Op.Name : null;
+        prediction.GradFn?.Op is { OutputsProbabilities: true } op ? op.Name : null;
 
     /// <summary>The first value of <paramref name="prediction"/> outside [<paramref name="low"/>, <paramref name="high"/>], or null.</summary>
     internal static double? FirstOutside(Tensor prediction, double low, double high)

@@ -12,6 +12,8 @@ namespace AutoGrad.Ops.Elementwise
 
         public override string Name => "sigmoid";
 
+        internal override bool OutputsProbabilities => true;
+
         public override SavedValues Saves => SavedValues.Output;
 
         public override Tensors.Tensor?[] Backward(GradientContext context)

@@ -17,6 +17,8 @@ namespace AutoGrad.Ops.Reductions
 
         public override string Name => Log ? "log_softmax" : "softmax";
 
+        internal override bool OutputsProbabilities => !Log;
+
         // Examples along any axis but the normalized one stay separate.
         public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
             BatchDependence.FromFirstInput(inputs, a => a == Axis ? null : a);
