@@ -81,11 +81,52 @@ public class Conv1DTests
         Assert.True(result.Passed, result.Message);
     }
 
-    /// <summary>y[b, f, l] = bias[f] + Σ_c Σ_k w[f, c, k] · x[b, c, l·s + k·d − before], zeros outside the input.</summary>
-    private static double[] Reference(Tensor input, Tensor kernel, Tensor bias, int stride, int before, int after, int dilation, out int outLength)
+    [Theory]
+    [InlineData(1, PaddingMode.Reflect)]
+    [InlineData(1, PaddingMode.Replicate)]
+    [InlineData(2, PaddingMode.Zeros)]
+    [InlineData(4, PaddingMode.Reflect)] // depthwise: one input channel per group
+    public void Conv1D_GroupsAndPaddingModes_EqualHandLoop(int groups, PaddingMode mode)
     {
-        int batch = input.Shape[0], channels = input.Shape[1], length = input.Shape[2];
-        int filters = kernel.Shape[0], size = kernel.Shape[2];
+        Tensor x = Tensor.RandN([2, 4, 7], new Generator(8), DType.Float64);
+        var conv = new Conv1D(4, 3, stride: 2, padding: 2, dilation: 1, biasInitializer: new RandomUniform(-1, 1, seed: 9), groups: groups, paddingMode: mode);
+
+        Tensor y = conv.Call(x);
+
+        Assert.Equal(new[] { 4, 4 / groups, 3 }, conv.Kernel!.Shape.ToArray());
+        double[] expected = Reference(x, conv.Kernel!, conv.Bias!, 2, 2, 2, 1, out int outLength, groups, mode);
+        Assert.Equal(new[] { 2, 4, outLength }, y.Shape.ToArray());
+        AssertClose(expected, y.ToArray<double>());
+    }
+
+    [Fact]
+    public void Conv1D_GroupsAndReflectPadding_GradCheck()
+    {
+        var conv = new Conv1D(4, 3, padding: "same", activation: "tanh", biasInitializer: new RandomUniform(-1, 1, seed: 2), groups: 2,
+            paddingMode: PaddingMode.Reflect);
+        var result = LayerGradCheck.Check(conv, Tensor.RandN([2, 4, 6], new Generator(7)));
+        Assert.True(result.Passed, result.Message);
+    }
+
+    [Fact]
+    public void Conv1D_BadGroups_NameTheLayerAndTheCounts()
+    {
+        var filters = Assert.Throws<ArgumentException>(() => new Conv1D(5, 3, groups: 2));
+        Assert.Contains("groups 2 must divide filters 5", filters.Message);
+        var channels = Assert.Throws<ArgumentException>(() => new Conv1D(4, 3, groups: 2, name: "c").Call(Tensor.Zeros([1, 3, 8])));
+        Assert.Contains("Conv1D 'c': groups 2 must divide the input channels 3", channels.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv1D(4, 3, paddingMode: (PaddingMode)7));
+    }
+
+    /// <summary>
+    /// y[b, f, l] = bias[f] + Σ_c Σ_k w[f, c, k] · x[b, g·C/G + c, l·s + k·d − before] for f in group g, with positions
+    /// outside the input read as zero, mirrored (reflect: −1 → 1) or clamped (replicate), as PyTorch documents.
+    /// </summary>
+    private static double[] Reference(Tensor input, Tensor kernel, Tensor bias, int stride, int before, int after, int dilation, out int outLength,
+        int groups = 1, PaddingMode mode = PaddingMode.Zeros)
+    {
+        int batch = input.Shape[0], inChannels = input.Shape[1], length = input.Shape[2];
+        int filters = kernel.Shape[0], size = kernel.Shape[2], channels = kernel.Shape[1];
         double[] x = input.ToArray<double>(), w = kernel.ToArray<double>(), b = bias.ToArray<double>();
         outLength = ((length + before + after - (dilation * (size - 1)) - 1) / stride) + 1;
         var y = new double[batch * filters * outLength];
@@ -96,15 +137,26 @@ public class Conv1DTests
                 for (int l = 0; l < outLength; l++)
                 {
                     double sum = b[f];
+                    int group = f / (filters / groups);
                     for (int c = 0; c < channels; c++)
                     {
+                        int channel = (group * channels) + c;
                         for (int k = 0; k < size; k++)
                         {
                             int position = (l * stride) + (k * dilation) - before;
-                            if (position >= 0 && position < length)
+                            if (position < 0 || position >= length)
                             {
-                                sum += w[(((f * channels) + c) * size) + k] * x[(((n * channels) + c) * length) + position];
+                                if (mode == PaddingMode.Zeros)
+                                {
+                                    continue;
+                                }
+
+                                position = mode == PaddingMode.Replicate
+                                    ? Math.Clamp(position, 0, length - 1)
+                                    : position < 0 ? -position : (2 * (length - 1)) - position;
                             }
+
+                            sum += w[(((f * channels) + c) * size) + k] * x[(((n * inChannels) + channel) * length) + position];
                         }
                     }
 

@@ -6,7 +6,10 @@ namespace AutoGrad.NN.Layers;
 /// <summary>
 /// 1-D convolution (cross-correlation, as in PyTorch) over <c>[B, C, L]</c> input:
 /// y[b, f, l] = act(bias[f] + Σ_c Σ_k kernel[f, c, k] · x[b, c, l·stride + k·dilation − padding]), kernel
-/// <c>[filters, inChannels, kernelSize]</c> and bias <c>[filters]</c> — PyTorch's <c>Conv1d</c> layout, so weights exchange.
+/// <c>[filters, inChannels/groups, kernelSize]</c> and bias <c>[filters]</c> — PyTorch's <c>Conv1d</c> layout, so weights
+/// exchange. With <c>groups</c> &gt; 1 each group of filters sees only its own group of input channels (depthwise when
+/// groups equals the input channels); <c>paddingMode</c> fills the padding with zeros, a reflection or the edge value
+/// (PyTorch's <c>padding_mode</c>).
 /// The input channel count is inferred on first call (parameters then take the input's dtype) unless given.
 /// </summary>
 /// <remarks>
@@ -30,15 +33,32 @@ public sealed class Conv1D : Layer, ILazilyBuilt
     /// <param name="biasInitializer"><see cref="Zeros"/> when null.</param>
     /// <param name="inChannels">Input channels; when given, parameters are created now in float32.</param>
     /// <param name="name">The layer name; <c>conv1d</c> when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException">filters, kernelSize, stride, dilation or inChannels is not positive.</exception>
+    /// <param name="groups">Channel groups; <c>groups == inChannels</c> is a depthwise convolution. Must divide both channel counts.</param>
+    /// <param name="paddingMode">What fills the padding: zeros (the default), reflect or replicate.</param>
+    /// <exception cref="ArgumentOutOfRangeException">filters, kernelSize, stride, dilation, groups or inChannels is not positive, or the padding mode is not one of the three.</exception>
+    /// <exception cref="ArgumentException">groups does not divide filters or inChannels.</exception>
     public Conv1D(int filters, int kernelSize, int stride = 1, ConvPadding? padding = null, int dilation = 1, Activation? activation = null, bool useBias = true,
-        Initializer? kernelInitializer = null, Initializer? biasInitializer = null, int? inChannels = null, string? name = null)
+        Initializer? kernelInitializer = null, Initializer? biasInitializer = null, int? inChannels = null, string? name = null,
+        int groups = 1, PaddingMode paddingMode = PaddingMode.Zeros)
         : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(filters);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernelSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dilation);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groups);
+        if (filters % groups != 0)
+        {
+            throw new ArgumentException($"Conv1D: groups {groups} must divide filters {filters}.", nameof(groups));
+        }
+
+        if (paddingMode is not (PaddingMode.Zeros or PaddingMode.Reflect or PaddingMode.Replicate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(paddingMode), paddingMode, "Conv1D: the padding mode must be Zeros, Reflect or Replicate.");
+        }
+
+        Groups = groups;
+        PaddingMode = paddingMode;
         Filters = filters;
         KernelSize = kernelSize;
         Stride = stride;
@@ -76,10 +96,16 @@ public sealed class Conv1D : Layer, ILazilyBuilt
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
 
+    /// <summary>Channel groups (1: an ordinary convolution).</summary>
+    public int Groups { get; }
+
+    /// <summary>What fills the padding.</summary>
+    public PaddingMode PaddingMode { get; }
+
     /// <inheritdoc/>
     bool ILazilyBuilt.IsBuilt => Kernel is not null;
 
-    /// <summary>The kernel <c>[filters, inChannels, kernelSize]</c>; null until built.</summary>
+    /// <summary>The kernel <c>[filters, inChannels/groups, kernelSize]</c>; null until built.</summary>
     public Tensor? Kernel { get; private set; }
 
     /// <summary>The bias <c>[filters]</c>; null until built or without bias.</summary>
@@ -99,9 +125,10 @@ public sealed class Conv1D : Layer, ILazilyBuilt
             Build(input.Shape[1], input.DType);
             MarkBuilt();
         }
-        else if (Kernel.Shape[1] != input.Shape[1])
+        else if (Kernel.Shape[1] * Groups != input.Shape[1])
         {
-            throw new ArgumentException($"Conv1D '{Name}': the input has {input.Shape[1]} channels (shape {input.Shape}) but the kernel {Kernel.Type} expects {Kernel.Shape[1]}.", nameof(input));
+            throw new ArgumentException(
+                $"Conv1D '{Name}': the input has {input.Shape[1]} channels (shape {input.Shape}) but the kernel {Kernel.Type} with groups {Groups} expects {Kernel.Shape[1] * Groups}.", nameof(input));
         }
 
         if (Kernel!.DType != input.DType)
@@ -114,22 +141,27 @@ public sealed class Conv1D : Layer, ILazilyBuilt
         Tensor x = input.Reshape(batch, channels, 1, input.Shape[2]);
         (int before, int after) = Padding.Resolve(input.Shape[2], KernelSize, Stride, Dilation, Padding.Width);
         int symmetric = before;
-        if (before != after)
+        if (PaddingMode != PaddingMode.Zeros || before != after)
         {
-            // conv2d pads symmetrically; an uneven "same" padding adds its zeros here instead.
-            x = x.Pad([(0, 0), (0, 0), (0, 0), (before, after)]);
+            // conv2d pads symmetrically with zeros; other modes and an uneven "same" padding pad here instead.
+            x = x.Pad([(0, 0), (0, 0), (0, 0), (before, after)], PaddingMode);
             symmetric = 0;
         }
 
-        Tensor weight = Kernel.Reshape(Filters, channels, 1, KernelSize);
-        Tensor y = x.Conv2D(weight, Bias, (1, Stride), (0, symmetric), (1, Dilation));
+        Tensor weight = Kernel.Reshape(Filters, channels / Groups, 1, KernelSize);
+        Tensor y = x.Conv2D(weight, Bias, (1, Stride), (0, symmetric), (1, Dilation), Groups);
         y = y.Reshape(batch, Filters, y.Shape[3]);
         return ActivationFunction is null ? y : ActivationFunction.Apply(y);
     }
 
     private void Build(int inChannels, DType dtype)
     {
-        Kernel = kernelInitializer.Create([Filters, inChannels, KernelSize], dtype).RequireGrad();
+        if (inChannels % Groups != 0)
+        {
+            throw new ArgumentException($"Conv1D '{Name}': groups {Groups} must divide the input channels {inChannels}.");
+        }
+
+        Kernel = kernelInitializer.Create([Filters, inChannels / Groups, KernelSize], dtype).RequireGrad();
         if (UseBias)
         {
             Bias = biasInitializer.Create([Filters], dtype).RequireGrad();
