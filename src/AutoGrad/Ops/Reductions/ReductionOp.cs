@@ -190,9 +190,15 @@ public abstract class ReductionOp : Op
             source = destination;
         }
     }
-    /// <summary>Two growing per-thread buffers for the intermediates of a reduction over non-adjacent axes.</summary>
+    /// <summary>
+    /// Two growing per-thread buffers for the intermediates of a reduction over non-adjacent axes. Intermediates above
+    /// <see cref="MaxKept"/> elements get a new array each time instead, so one huge eager reduction does not pin its
+    /// scratch memory to the thread for good.
+    /// </summary>
     private static class Staging<T>
     {
+        private const int MaxKept = 1 << 20;
+
         [ThreadStatic]
         private static T[]? t_first;
 
@@ -201,6 +207,11 @@ public abstract class ReductionOp : Op
 
         public static Span<T> Get(int which, int length)
         {
+            if (length > MaxKept)
+            {
+                return new T[length];
+            }
+
             ref T[]? buffer = ref which == 0 ? ref t_first : ref t_second;
             if (buffer is null || buffer.Length < length)
             {

@@ -86,6 +86,32 @@ public class ReductionForwardTests
         Assert.Equal(new[] { 0.0, 4, 8 }, x.Min([-1, 0]).ToArray<double>());
     }
 
+    [Theory]
+    [InlineData(3)]   // intermediates kept in the per-thread buffers
+    [InlineData(520)] // the first intermediate (2·1024·520 elements) is above what is kept: a new array
+    public void Sum_OverNonAdjacentAxes_MatchesALoopForSmallAndLargeIntermediates(int last)
+    {
+        Tensor x = Tensor.RandN([2, 1024, 2, last], new Generator(3), DType.Float64);
+        double[] values = x.ToArray<double>();
+        double[] actual = x.Sum([0, 2]).ToArray<double>();
+        for (int c = 0; c < 1024; c += 97)
+        {
+            for (int w = 0; w < last; w += 7)
+            {
+                double expected = 0;
+                for (int b = 0; b < 2; b++)
+                {
+                    for (int h = 0; h < 2; h++)
+                    {
+                        expected += values[(((((b * 1024) + c) * 2) + h) * last) + w];
+                    }
+                }
+
+                Assert.Equal(expected, actual[(c * last) + w], 12);
+            }
+        }
+    }
+
     [Fact]
     public void ArgMaxArgMin_Ties_PickTheFirstIndex()
     {
