@@ -399,24 +399,15 @@ internal static class ConvolutionScratch<T>
     public static ImageScatter<T> Scatter => t_scatter ??= new ImageScatter<T>();
 
     /// <summary>A column buffer of at least <paramref name="length"/> elements (contents unspecified).</summary>
-    public static Span<T> Columns(int length) => Grow(ref t_columns, length).AsSpan(0, length);
+    public static Span<T> Columns(int length) => ThreadScratch.Grow(ref t_columns, length).AsSpan(0, length);
 
     /// <summary>A staging buffer (gathered gradients, or a chunk's product before it moves to NCHW).</summary>
-    public static Span<T> Staging(int length) => Grow(ref t_staging, length).AsSpan(0, length);
+    public static Span<T> Staging(int length) => ThreadScratch.Grow(ref t_staging, length).AsSpan(0, length);
 
     /// <summary>The staging buffer as memory, for the forward whose epilogue reads it.</summary>
-    public static Memory<T> StagingMemory(int length) => Grow(ref t_staging, length).AsMemory(0, length);
+    public static Memory<T> StagingMemory(int length) => ThreadScratch.Grow(ref t_staging, length).AsMemory(0, length);
 
     /// <summary>The calling thread's buffer for the filter gradient's per-chunk partials.</summary>
-    public static Memory<T> Partials(int length) => Grow(ref t_partials, length).AsMemory(0, length);
+    public static Memory<T> Partials(int length) => ThreadScratch.Grow(ref t_partials, length).AsMemory(0, length);
 
-    private static T[] Grow(ref T[]? buffer, int length)
-    {
-        if (buffer is null || buffer.Length < length)
-        {
-            buffer = new T[length];
-        }
-
-        return buffer;
-    }
 }

@@ -16,22 +16,8 @@ internal static class ElementwiseFusion
     {
         ArgumentNullException.ThrowIfNull(graph);
         int count = graph.Nodes.Length;
-        var uses = new int[count];
-        foreach (ValueRef r in graph.Nodes.SelectMany(n => n.Inputs).Concat(graph.Outputs).Concat(graph.Outputs))
-        {
-            if (r.Kind == ValueKind.Node)
-            {
-                uses[r.Index]++;
-            }
-        }
-
-        // Outputs were counted twice so that an output is never absorbed into a consumer's kernel.
-        // A group never spans an op that writes state: moving a read of a parameter past its update would change it.
-        var effectsBefore = new int[count + 1];
-        for (int n = 0; n < count; n++)
-        {
-            effectsBefore[n + 1] = effectsBefore[n] + (graph.Nodes[n].Op.Effect == Ops.OpEffect.WritesState ? 1 : 0);
-        }
+        int[] uses = FusionCounts.Uses(graph);
+        int[] effectsBefore = FusionCounts.StateWritesBefore(graph);
 
         var root = new int[count];
         var members = new List<int>[count];

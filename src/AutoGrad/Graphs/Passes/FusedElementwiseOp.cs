@@ -50,24 +50,24 @@ internal sealed class FusedElementwiseOp : Op
     /// <summary>Every instruction's own cost; memory is touched once, for the external inputs and the output.</summary>
     public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
     {
-        long flops = 0;
-        InstructionTypes(inputs, (op, operands, result) => flops += op.Cost(operands, result).Flops);
-        return new(flops, DefaultBytes(inputs, output));
+        return new(ProgramFlops(Program, inputs), DefaultBytes(inputs, output));
     }
 
     public static bool IsFusable(Op op, int inputCount) =>
         (op is UnaryElementwiseOp && inputCount == 1) || (op is BinaryElementwiseOp && inputCount == 2);
 
-    public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => InstructionTypes(inputs, null)[^1];
+    public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => ProgramTypes(Program, inputs, null)[^1];
 
-    /// <summary>Each instruction's result type, inferred by its op from its operands' types; <paramref name="visit"/> sees
-    /// every instruction with its operand and result types (for costs).</summary>
-    private TensorType[] InstructionTypes(ReadOnlySpan<TensorType> inputs, Action<Op, TensorType[], TensorType>? visit)
+    /// <summary>Each instruction's result type in <paramref name="program"/> over the node's inputs, inferred by its op from
+    /// its operands' types; <paramref name="visit"/> sees every instruction with its operand and result types. Shared with
+    /// <see cref="FusedEpilogueOp"/>.</summary>
+    internal static TensorType[] ProgramTypes(ImmutableArray<FusedInstruction> program, ReadOnlySpan<TensorType> inputs,
+        Action<Op, TensorType[], TensorType>? visit)
     {
-        var temps = new TensorType[Program.Length];
-        for (int k = 0; k < Program.Length; k++)
+        var temps = new TensorType[program.Length];
+        for (int k = 0; k < program.Length; k++)
         {
-            var instruction = Program[k];
+            var instruction = program[k];
             var types = new TensorType[instruction.Operands.Length];
             for (int j = 0; j < types.Length; j++)
             {
@@ -80,6 +80,14 @@ internal sealed class FusedElementwiseOp : Op
         }
 
         return temps;
+    }
+
+    /// <summary>The sum of every instruction's own flops (memory is touched once, for the inputs and the output).</summary>
+    internal static long ProgramFlops(ImmutableArray<FusedInstruction> program, ReadOnlySpan<TensorType> inputs)
+    {
+        long flops = 0;
+        ProgramTypes(program, inputs, (op, operands, result) => flops += op.Cost(operands, result).Flops);
+        return flops;
     }
 
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)

@@ -82,9 +82,7 @@ internal sealed class FusedEpilogueOp : Op
     /// output (the product never makes a round trip of its own).</summary>
     public override OpCost Cost(ReadOnlySpan<TensorType> inputs, TensorType output)
     {
-        long flops = 0;
-        StepTypes(inputs, (op, operands, result) => flops += op.Cost(operands, result).Flops);
-        return new(flops, DefaultBytes(inputs, output));
+        return new(FusedElementwiseOp.ProgramFlops(Steps, inputs), DefaultBytes(inputs, output));
     }
 
     /// <summary>The producer's type, checked to be 2-D and unchanged by the epilogue, whose operands must broadcast to it.</summary>
@@ -107,7 +105,7 @@ internal sealed class FusedEpilogueOp : Op
                 $"{Name}: '{Producer}' runs no epilogue on inputs {string.Join(" and ", inputs[..ProducerInputs].ToArray().Select(t => t.Shape))}.");
         }
 
-        TensorType[] types = StepTypes(inputs, null);
+        TensorType[] types = FusedElementwiseOp.ProgramTypes(Steps, inputs, null);
         TensorType product = types[0];
         for (int i = ProducerInputs; i < inputs.Length; i++)
         {
@@ -155,7 +153,7 @@ internal sealed class FusedEpilogueOp : Op
     /// </summary>
     public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output)
     {
-        TensorType[] types = StepTypes(inputTypes, null);
+        TensorType[] types = FusedElementwiseOp.ProgramTypes(Steps, inputTypes, null);
         var dependences = new BatchDependence[Steps.Length];
         for (int k = 0; k < Steps.Length; k++)
         {
@@ -186,26 +184,6 @@ internal sealed class FusedEpilogueOp : Op
         }
 
         return dependences[^1];
-    }
-
-    /// <summary>Each step's result type (step 0 is the product); <paramref name="visit"/> sees every step with its operand and result types.</summary>
-    private TensorType[] StepTypes(ReadOnlySpan<TensorType> inputs, Action<Op, TensorType[], TensorType>? visit)
-    {
-        var results = new TensorType[Steps.Length];
-        for (int k = 0; k < Steps.Length; k++)
-        {
-            var operands = Steps[k].Operands;
-            var types = new TensorType[operands.Length];
-            for (int j = 0; j < types.Length; j++)
-            {
-                types[j] = operands[j].IsTemporary ? results[operands[j].Index] : inputs[operands[j].Index];
-            }
-
-            results[k] = Steps[k].Op.InferType(types);
-            visit?.Invoke(Steps[k].Op, types, results[k]);
-        }
-
-        return results;
     }
 
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)

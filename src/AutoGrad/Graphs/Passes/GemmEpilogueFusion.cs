@@ -28,20 +28,8 @@ internal static class GemmEpilogueFusion
     {
         ArgumentNullException.ThrowIfNull(graph);
         int count = graph.Nodes.Length;
-        var uses = new int[count];
-        foreach (ValueRef r in graph.Nodes.SelectMany(n => n.Inputs).Concat(graph.Outputs).Concat(graph.Outputs))
-        {
-            if (r.Kind == ValueKind.Node)
-            {
-                uses[r.Index]++;
-            }
-        }
-
-        var effectsBefore = new int[count + 1];
-        for (int n = 0; n < count; n++)
-        {
-            effectsBefore[n + 1] = effectsBefore[n] + (graph.Nodes[n].Op.Effect == OpEffect.WritesState ? 1 : 0);
-        }
+        int[] uses = FusionCounts.Uses(graph);
+        int[] effectsBefore = FusionCounts.StateWritesBefore(graph);
 
         var absorbed = new bool[count];
         var fused = new GraphNode?[count];

@@ -41,12 +41,7 @@ internal static class IndexValues
     {
         CheckDType(op, indices.Type);
         int count = indices.Size;
-        if (scratch is null || scratch.Length < count)
-        {
-            scratch = new int[Math.Max(count, 2 * (scratch?.Length ?? 0))];
-        }
-
-        Span<int> result = scratch.AsSpan(0, count);
+        Span<int> result = Kernels.ThreadScratch.Grow(ref scratch, count).AsSpan(0, count);
         if (indices.DType == DType.Int32)
         {
             ReadOnlySpan<int> narrow = indices.AsSpan<int>();

@@ -212,13 +212,7 @@ public abstract class ReductionOp : Op
                 return new T[length];
             }
 
-            ref T[]? buffer = ref which == 0 ? ref t_first : ref t_second;
-            if (buffer is null || buffer.Length < length)
-            {
-                buffer = new T[length];
-            }
-
-            return buffer.AsSpan(0, length);
+            return ThreadScratch.Grow(ref which == 0 ? ref t_first : ref t_second, length).AsSpan(0, length);
         }
     }
 }
