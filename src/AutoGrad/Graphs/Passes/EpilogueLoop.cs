@@ -45,7 +45,7 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
     private readonly LaneStep<T>[] steps;
     private readonly Operand[] left;
     private readonly Operand[] right;
-    private readonly Pattern[] patterns;
+    private readonly LanePattern[] patterns;
     private readonly int[] slots;
     private readonly EpilogueRead[] reads;
     private readonly Tensor?[] bound;
@@ -67,7 +67,7 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
         scalarTail = (long)rows * columns < Vector128<T>.Count;
         left = new Operand[program.Length];
         right = new Operand[program.Length];
-        patterns = new Pattern[program.Length];
+        patterns = new LanePattern[program.Length];
         slots = new int[program.Length];
         bool[] oneValue = new bool[program.Length];
         for (int k = 0; k < program.Length; k++)
@@ -75,17 +75,8 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
             var operands = program[k].Operands;
             left[k] = ToOperand(operands[0], oneValue);
             right[k] = operands.Length > 1 ? ToOperand(operands[1], oneValue) : new Operand(Source.None, 0);
-            bool leftOne = left[k].IsOneValue;
-            bool rightOne = operands.Length == 1 || right[k].IsOneValue;
-            patterns[k] = (leftOne, rightOne) switch
-            {
-                (true, true) => Pattern.OneValue,
-                (false, true) when operands.Length == 1 => Pattern.Spans,
-                (false, true) => Pattern.SpanValue,
-                (true, false) => Pattern.ValueSpan,
-                _ => Pattern.Spans,
-            };
-            oneValue[k] = patterns[k] == Pattern.OneValue;
+            patterns[k] = LanePatterns.Of(left[k].IsOneValue, right[k].IsOneValue, operands.Length);
+            oneValue[k] = patterns[k] == LanePattern.OneValue;
             slots[k] = -1;
             if (!oneValue[k] && k < program.Length - 1)
             {
@@ -111,13 +102,6 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
         Scalar,
     }
 
-    private enum Pattern
-    {
-        Spans,
-        SpanValue,
-        ValueSpan,
-        OneValue,
-    }
 
     /// <summary>
     /// The epilogue for <paramref name="program"/> over an m×n product, or null when one of its ops has no lane.
@@ -199,13 +183,13 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
             Span<T> result = k == last ? product : slots[k] >= 0 ? temps.Slice(slots[k] * segment, length) : default;
             switch (patterns[k])
             {
-                case Pattern.Spans:
+                case LanePattern.Spans:
                     step.Run(Read(left[k], product, temps, offset, column), Read(right[k], product, temps, offset, column), result, scalarTail);
                     break;
-                case Pattern.SpanValue:
+                case LanePattern.SpanValue:
                     step.Run(Read(left[k], product, temps, offset, column), Value(right[k], values, row), result, scalarTail);
                     break;
-                case Pattern.ValueSpan:
+                case LanePattern.ValueSpan:
                     step.Run(Value(left[k], values, row), Read(right[k], product, temps, offset, column), result, scalarTail);
                     break;
                 default:

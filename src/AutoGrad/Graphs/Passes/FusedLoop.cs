@@ -30,7 +30,7 @@ internal sealed class FusedLoop<T>
     private readonly LaneStep<T>[] steps;
     private readonly Operand[] left;
     private readonly Operand[] right;
-    private readonly Pattern[] patterns;
+    private readonly LanePattern[] patterns;
     private readonly T[]?[] temps;
     private readonly T[] scalars;
     private readonly InputRead[] reads;
@@ -94,7 +94,7 @@ internal sealed class FusedLoop<T>
         gatheredWalks = [.. gather];
         left = new Operand[program.Length];
         right = new Operand[program.Length];
-        patterns = new Pattern[program.Length];
+        patterns = new LanePattern[program.Length];
         temps = new T[]?[program.Length];
         scalars = new T[program.Length];
         bool[] oneValue = new bool[program.Length];
@@ -103,17 +103,8 @@ internal sealed class FusedLoop<T>
             var operands = program[k].Operands;
             left[k] = ToOperand(operands[0], oneValue);
             right[k] = operands.Length > 1 ? ToOperand(operands[1], oneValue) : new Operand(Source.None, 0);
-            bool leftOne = left[k].IsOneValue;
-            bool rightOne = operands.Length == 1 || right[k].IsOneValue;
-            patterns[k] = (leftOne, rightOne) switch
-            {
-                (true, true) => Pattern.OneValue,
-                (false, true) when operands.Length == 1 => Pattern.Spans,
-                (false, true) => Pattern.SpanValue,
-                (true, false) => Pattern.ValueSpan,
-                _ => Pattern.Spans,
-            };
-            oneValue[k] = patterns[k] == Pattern.OneValue;
+            patterns[k] = LanePatterns.Of(left[k].IsOneValue, right[k].IsOneValue, operands.Length);
+            oneValue[k] = patterns[k] == LanePattern.OneValue;
             if (!oneValue[k] && k < program.Length - 1)
             {
                 temps[k] = new T[this.blockSize];
@@ -142,13 +133,6 @@ internal sealed class FusedLoop<T>
         Gathered,
     }
 
-    private enum Pattern
-    {
-        Spans,
-        SpanValue,
-        ValueSpan,
-        OneValue,
-    }
 
     /// <summary>The loop for <paramref name="program"/>, or null when one of its ops has no lane.</summary>
     public static FusedLoop<T>? TryCreate(ImmutableArray<FusedInstruction> program, TensorType[] inputTypes, TensorType outputType, int blockSize = DefaultBlockSize)
@@ -198,13 +182,13 @@ internal sealed class FusedLoop<T>
                 Span<T> result = k == last ? destination.Slice(start, length) : temps[k] is { } temp ? temp.AsSpan(0, length) : default;
                 switch (patterns[k])
                 {
-                    case Pattern.Spans:
+                    case LanePattern.Spans:
                         step.Run(Read(left[k], inputs, start, length), Read(right[k], inputs, start, length), result, scalarTail);
                         break;
-                    case Pattern.SpanValue:
+                    case LanePattern.SpanValue:
                         step.Run(Read(left[k], inputs, start, length), Value(right[k], inputs), result, scalarTail);
                         break;
-                    case Pattern.ValueSpan:
+                    case LanePattern.ValueSpan:
                         step.Run(Value(left[k], inputs), Read(right[k], inputs, start, length), result, scalarTail);
                         break;
                     default:
