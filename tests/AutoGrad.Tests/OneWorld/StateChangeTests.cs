@@ -117,18 +117,7 @@ public class StateChangeTests
         var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(8), TensorSpec.Batched(4),
             OptimizerCases.Create(optimizer, model));
         Tensor input = Tensor.RandN([32, 8], new Generator(1)), target = Tensor.RandN([32, 4], new Generator(2));
-        for (int i = 0; i < 3; i++)
-        {
-            step.Step(input, target);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
-        {
-            step.Step(input, target);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => step.Step(input, target)));
     }
 
     public static TheoryData<string> Optimizers => [.. OptimizerCases.Names];
@@ -140,19 +129,8 @@ public class StateChangeTests
         var graph = Graph.Trace(x => Tensor.Where(x.Greater(0.0), x, Tensor.Scalar(-1.0)).Square().Sum(), TensorSpec.Batched(5, 4));
         var compiled = graph.Gradient(allowUnused: true).Compile();
         Tensor input = Tensor.RandN([8, 5, 4], new Generator(3));
-        for (int i = 0; i < 3; i++)
-        {
-            compiled.Run(input);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
         IReadOnlyList<Tensor> outputs = [];
-        for (int i = 0; i < 10; i++)
-        {
-            outputs = compiled.Run(input);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => outputs = compiled.Run(input)));
         Tensor expected = Tensor.Where(input.Greater(0.0), input * 2.0, Tensor.Scalar(0.0));
         Assert.Equal(expected.ToArray(), outputs[^1].ToArray());
     }
@@ -165,19 +143,8 @@ public class StateChangeTests
         var graph = Graph.Trace(x => Tensor.Where(x.LessEqual(positions), x, Tensor.Scalar(0.0)).Square().Sum(), TensorSpec.Batched(1, 4));
         var compiled = graph.Compile();
         Tensor input = Tensor.FromArray(new float[] { 0.5f, 2.5f, 1, 3, -1, 4, 2, 0.25f }, [2, 1, 4]);
-        for (int i = 0; i < 3; i++)
-        {
-            compiled.Run(input);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
         IReadOnlyList<Tensor> outputs = [];
-        for (int i = 0; i < 10; i++)
-        {
-            outputs = compiled.Run(input);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => outputs = compiled.Run(input)));
         // Independent count: row p of each example keeps the values ≤ p.
         double expected = 0;
         double[] values = [0.5, 2.5, 1, 3, -1, 4, 2, 0.25];
@@ -203,19 +170,8 @@ public class StateChangeTests
         var graph = Graph.Trace(x => x.Sum([0, 2, 3]), TensorSpec.Batched(DType.Float64, 3, 4, 5));
         var compiled = graph.Compile();
         Tensor input = Tensor.RandN([2, 3, 4, 5], new Generator(6), DType.Float64);
-        for (int i = 0; i < 3; i++)
-        {
-            compiled.Run(input);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
         IReadOnlyList<Tensor> outputs = [];
-        for (int i = 0; i < 10; i++)
-        {
-            outputs = compiled.Run(input);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => outputs = compiled.Run(input)));
         double[] values = input.ToArray<double>();
         for (int c = 0; c < 3; c++)
         {
@@ -243,18 +199,7 @@ public class StateChangeTests
         var step = CompiledTrainingStep.Create((x, y) => loss.Compute(model.Call(x), y), TensorSpec.Batched(5, 4), TensorSpec.Batched(5, 8),
             new Adam(model, 1e-3), DataParallel.Off);
         Tensor input = Tensor.RandN([8, 5, 4], new Generator(1)), target = Tensor.RandN([8, 5, 8], new Generator(2));
-        for (int i = 0; i < 3; i++)
-        {
-            step.Step(input, target);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
-        {
-            step.Step(input, target);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => step.Step(input, target)));
     }
 
     [Theory]
@@ -271,19 +216,8 @@ public class StateChangeTests
             new Adam(model, 0.01));
         Tensor input = Tensor.RandN([32, 8], new Generator(1)), target = Tensor.RandInt(0, 5, [32], new Generator(2), labels);
         double first = step.Step(input, target);
-        for (int i = 0; i < 3; i++)
-        {
-            step.Step(input, target);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
         double last = 0;
-        for (int i = 0; i < 10; i++)
-        {
-            last = step.Step(input, target);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => last = step.Step(input, target)));
         Assert.True(last < first, $"the loss should fall on a fixed batch: {first} → {last}");
     }
 

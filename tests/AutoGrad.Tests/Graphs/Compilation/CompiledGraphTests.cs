@@ -37,18 +37,7 @@ public class CompiledGraphTests
         CompiledGraph compiled = model.Trace().Gradient().Compile();
         Tensor[] inputs = model.Batch(16, new Generator(1));
         Tensor x = inputs[0], y = inputs[1];
-        for (int i = 0; i < 3; i++)
-        {
-            compiled.Run(x, y);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            compiled.Run(x, y);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.AfterWarmUp(() => compiled.Run(x, y), runs: 20));
     }
 
     [Fact]
