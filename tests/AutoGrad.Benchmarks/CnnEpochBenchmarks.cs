@@ -23,23 +23,14 @@ namespace AutoGrad.Benchmarks;
 /// <see cref="Gemm1024"/> measures in the same run (epoch ÷ (FlopsPerEpoch ÷ rate) = epoch time ÷ (FlopsPerEpoch ÷ 2·1024³
 /// × Gemm1024 time)).
 /// </remarks>
-public class CnnEpochBenchmarks
+public class CnnEpochBenchmarks : MnistTrainingBenchmark
 {
     /// <summary>Mini-batches per invocation.</summary>
     public const int Batches = 10;
 
-    /// <summary>Images per mini-batch, as in the example and the PyTorch figures.</summary>
-    public const int BatchSize = 128;
-
     /// <summary>Invocations per epoch of 60,000 images.</summary>
     public const double EpochScale = 60000.0 / (Batches * BatchSize);
 
-    private Tensor[] _inputs = [];
-    private Tensor[] _targets = [];
-    private Sequential _model = null!;
-    private Adam _optimizer = null!;
-    private readonly CrossEntropy _loss = new();
-    private CompiledTrainingStep _compiled = null!;
     private float[] _a = [];
     private float[] _b = [];
     private float[] _c = [];
@@ -68,52 +59,22 @@ public class CnnEpochBenchmarks
         }
     }
 
-    /// <summary>Takes the batches and builds both trainers (the compiled one is traced and warmed once).</summary>
-    [GlobalSetup]
-    public void Setup()
+    /// <inheritdoc/>
+    protected override int BatchCount => Batches;
+
+    /// <inheritdoc/>
+    protected override int[] ExampleShape => [1, 28, 28];
+
+    /// <inheritdoc/>
+    protected override Sequential CreateModel() => MnistModels.Create(MnistModels.Cnn);
+
+    /// <summary>The operands of the GEMM yardstick.</summary>
+    protected override void SetupMore()
     {
-        (Tensor[] inputs, Tensor[] targets) = MnistTensors.Load().Batches(BatchSize);
-        _inputs = inputs[..Batches].Select(x => x.Reshape(x.Shape[0], 1, 28, 28)).ToArray();
-        _targets = targets[..Batches];
-
-        Generator.ManualSeed(1);
-        _model = MnistModels.Create(MnistModels.Cnn);
-        _model.Call(_inputs[0]);
-        _optimizer = new Adam(_model.Parameters());
-
-        Sequential compiledModel = MnistModels.Create(MnistModels.Cnn);
-        compiledModel.Call(_inputs[0]);
-        var loss = new CrossEntropy();
-        _compiled = CompiledTrainingStep.Create((x, y) => loss.Compute(compiledModel.Call(x), y),
-            new TensorSpec([Dim.B, 1, 28, 28]), TensorSpec.Batched(10), new Adam(compiledModel.Parameters(), 1e-3));
-        _compiled.Step(_inputs[0], _targets[0]);
-
         var random = new Random(42);
         _a = Enumerable.Range(0, 1024 * 1024).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
         _b = Enumerable.Range(0, 1024 * 1024).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
         _c = new float[1024 * 1024];
-    }
-
-    /// <summary>The eager loop a user writes with the NN API.</summary>
-    [Benchmark(Baseline = true)]
-    public void Eager()
-    {
-        for (int b = 0; b < _inputs.Length; b++)
-        {
-            _optimizer.ZeroGrad();
-            _loss.Compute(_model.Call(_inputs[b]), _targets[b]).Backward();
-            _optimizer.Step();
-        }
-    }
-
-    /// <summary>The compiled training step (what the example's default <c>--execution jit</c> runs inside <c>Fit</c>).</summary>
-    [Benchmark]
-    public void Jit()
-    {
-        for (int b = 0; b < _inputs.Length; b++)
-        {
-            _compiled.Step(_inputs[b], _targets[b]);
-        }
     }
 
     /// <summary>One 1024³ float32 product on every core (<see cref="Settings.NumThreads"/> left at its default), the yardstick.</summary>

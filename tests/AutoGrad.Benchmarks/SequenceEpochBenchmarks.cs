@@ -22,71 +22,26 @@ namespace AutoGrad.Benchmarks;
 /// invocations, so each invocation trains on the first <see cref="Batches"/> batches of 128 real MNIST images (the
 /// same ones every time): one epoch of 60,000 images is <see cref="EpochScale"/> (≈ 23.4) invocations.
 /// </remarks>
-public class SequenceEpochBenchmarks
+public class SequenceEpochBenchmarks : MnistTrainingBenchmark
 {
     /// <summary>Mini-batches per invocation.</summary>
     public const int Batches = 20;
 
-    /// <summary>Images per mini-batch, as in the PyTorch figures.</summary>
-    public const int BatchSize = 128;
-
     /// <summary>Invocations per epoch of 60,000 images: 469 batches (the last one 96 images) over <see cref="Batches"/>.</summary>
     public const double EpochScale = 60000.0 / (Batches * BatchSize);
-
-    private Tensor[] _inputs = [];
-    private Tensor[] _targets = [];
-    private Sequential _model = null!;
-    private Adam _optimizer = null!;
-    private readonly CrossEntropy _loss = new();
-    private CompiledTrainingStep _compiled = null!;
 
     /// <summary>Which model trains.</summary>
     [Params("mlp-128", "lstm", "transformer")]
     public string Model { get; set; } = "lstm";
 
-    /// <summary>Takes the batches and builds both trainers (the compiled one is traced and warmed once).</summary>
-    [GlobalSetup]
-    public void Setup()
-    {
-        (Tensor[] inputs, Tensor[] targets) = MnistTensors.Load().Batches(BatchSize);
-        (_inputs, _targets) = (inputs[..Batches], targets[..Batches]);
+    /// <inheritdoc/>
+    protected override int BatchCount => Batches;
 
-        Generator.ManualSeed(1);
-        _model = Create();
-        _model.Call(_inputs[0]);
-        _optimizer = new Adam(_model.Parameters());
+    /// <inheritdoc/>
+    protected override int[] ExampleShape => [784];
 
-        Sequential compiledModel = Create();
-        compiledModel.Call(_inputs[0]);
-        var loss = new CrossEntropy();
-        _compiled = CompiledTrainingStep.Create((x, y) => loss.Compute(compiledModel.Call(x), y),
-            TensorSpec.Batched(784), TensorSpec.Batched(10), new Adam(compiledModel.Parameters(), 1e-3));
-        _compiled.Step(_inputs[0], _targets[0]);
-    }
-
-    /// <summary>The eager loop a user writes with the NN API.</summary>
-    [Benchmark(Baseline = true)]
-    public void Eager()
-    {
-        for (int b = 0; b < _inputs.Length; b++)
-        {
-            _optimizer.ZeroGrad();
-            _loss.Compute(_model.Call(_inputs[b]), _targets[b]).Backward();
-            _optimizer.Step();
-        }
-    }
-
-    /// <summary>The compiled training step (what the example's default <c>--execution jit</c> runs inside <c>Fit</c>).</summary>
-    [Benchmark]
-    public void Jit()
-    {
-        for (int b = 0; b < _inputs.Length; b++)
-        {
-            _compiled.Step(_inputs[b], _targets[b]);
-        }
-    }
-
-    private Sequential Create() => Model == "mlp-128"
+    /// <inheritdoc/>
+    protected override Sequential CreateModel() => Model == "mlp-128"
         ? new Sequential(new Dense(128, "relu"), new Dense(10))
         : MnistModels.Create(MnistModels.Get(Model));
 }
