@@ -21,6 +21,9 @@ public abstract class Model : Layer
     private TextWriter progressOutput = Console.Out;
     private CompiledFitStep? compiledStep;
 
+    // The total loss as the compiled step traces it (no per-output values), made once rather than per batch.
+    private Func<Tensor[], Tensor[], Tensor>? tracedLoss;
+
     /// <summary>One loss per output (one for a single-output model), with its weight in the total.</summary>
     private Loss[] losses = [];
     private double[] lossWeights = [];
@@ -114,7 +117,8 @@ public abstract class Model : Layer
     /// <param name="lossWeights">One weight per output (all 1 when null).</param>
     /// <param name="metrics">Metrics per output name (each instance used for one output only); logged as <c>&lt;output&gt;_&lt;metric&gt;</c>
     /// (just <c>&lt;metric&gt;</c> for a single-output model).</param>
-    /// <param name="jit">Compiled training; supported for one input and one output with weight 1 only (see <see cref="Fit(DataLoader, int, DataLoader?, IEnumerable{Callback}?, Verbosity, CancellationToken)"/>).</param>
+    /// <param name="jit">When true, each training batch runs one compiled graph of the forward over every input, the weighted
+    /// total loss, its gradient and the optimizer's update (see the single-loss overload).</param>
     /// <exception cref="ArgumentException">The counts do not match the outputs, a weight is negative or not finite, a key names no
     /// output, or one metric instance is given for two outputs.</exception>
     public Model Compile(Optimizer? optimizer, IReadOnlyList<Loss> losses, IReadOnlyList<double>? lossWeights = null,
@@ -145,7 +149,7 @@ public abstract class Model : Layer
     /// <param name="losses">A loss for every output name.</param>
     /// <param name="lossWeights">Weights by output name; an output not named weighs 1.</param>
     /// <param name="metrics">Metrics per output name.</param>
-    /// <param name="jit">Compiled training (one input and one output only).</param>
+    /// <param name="jit">Compiled training (see the single-loss overload).</param>
     /// <exception cref="ArgumentException">An output has no loss, or a key names no output (the message lists the outputs).</exception>
     public Model Compile(Optimizer? optimizer, IReadOnlyDictionary<string, Loss> losses, IReadOnlyDictionary<string, double>? lossWeights = null,
         IReadOnlyDictionary<string, Metric[]>? metrics = null, bool jit = false)
@@ -327,15 +331,12 @@ public abstract class Model : Layer
 
     /// <summary>Trains from a data loader whose batches are (inputs, targets) — for a model with several inputs and outputs,
     /// (input₁, …, inputₙ, target₁, …, targetₘ) in <see cref="Functional.FunctionalModel.InputNames"/> and <see cref="Functional.FunctionalModel.OutputNames"/> order; see the tensor overload.</summary>
-    /// <exception cref="NotSupportedException"><see cref="Jit"/> is set for a model with several inputs or outputs (compiled
-    /// training takes one input and one target; train it eagerly).</exception>
     public History Fit(DataLoader train, int epochs = 1, DataLoader? validation = null, IEnumerable<Callback>? callbacks = null,
         Verbosity verbose = Verbosity.Auto, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
-        var (optimizer, loss) = RequireCompiled("Fit");
-        loss ??= losses[0];
+        var (optimizer, _) = RequireCompiled("Fit");
         RequireBatches("Fit", train, "training");
         if (validation is not null)
         {
@@ -343,7 +344,6 @@ public abstract class Model : Layer
         }
 
         RequireOptimizerOverThisModel(optimizer);
-        RequireJitSupported();
         int inputCount = InputKeys.Count;
         var history = new History();
         var context = new TrainingContext(this, optimizer, epochs, history);
@@ -381,9 +381,21 @@ public abstract class Model : Layer
                     double batchLoss;
                     if (Jit)
                     {
-                        compiledStep = CompiledFitStep.For(compiledStep, this, optimizer, loss, batch[0], batch[1]);
-                        (batchLoss, Tensor prediction) = compiledStep.Run(batch[0], batch[1]);
-                        predictions = [prediction];
+                        ReadOnlySpan<Tensor> inputs = batch.AsSpan(0, inputCount);
+                        compiledStep = CompiledFitStep.For(compiledStep, this, optimizer, losses, tracedLoss ??= (p, t) => TotalLoss(p, t, null), inputs, targets);
+                        (batchLoss, predictions) = compiledStep.Run(inputs, targets);
+                        if (losses.Length > 1)
+                        {
+                            // The compiled step returns the weighted total; each output's own loss is logged as eager
+                            // training logs it, from the same predictions (made before the update) and targets.
+                            using (Autodiff.NoGrad())
+                            {
+                                for (int i = 0; i < losses.Length; i++)
+                                {
+                                    sums.Batch[i] = losses[i].Compute(predictions[i], targets[i]).ItemDouble();
+                                }
+                            }
+                        }
                     }
                     else
                     {
@@ -709,25 +721,15 @@ public abstract class Model : Layer
         }
     }
 
-    /// <summary>Compiled training traces one input and one target (<see cref="CompiledFitStep"/>).</summary>
-    private void RequireJitSupported()
-    {
-        if (Jit && (InputKeys.Count != 1 || OutputKeys.Count != 1 || lossWeights[0] != 1.0))
-        {
-            throw new NotSupportedException(
-                $"Fit: compiled training (jit) takes one input and one target with loss weight 1; this model has {InputKeys.Count} input(s) ({string.Join(", ", InputKeys)}) " +
-                $"and {OutputKeys.Count} output(s) ({string.Join(", ", OutputKeys)}). Compile with jit: false to train it eagerly.");
-        }
-    }
-
     private (Optimizer Optimizer, Loss? Loss) RequireCompiled(string method) =>
         Optimizer is not null && losses.Length > 0
             ? (Optimizer, Loss)
             : throw new InvalidOperationException($"{method}: the model is not compiled; call Compile(optimizer, loss, metrics) first.");
 
     /// <summary>Σᵢ wᵢ·lossᵢ; the one loss itself (not multiplied by 1) for a single output, so its graph is unchanged.
-    /// Each output's unweighted loss is written to <paramref name="perOutput"/>.</summary>
-    private Tensor TotalLoss(Tensor[] predictions, Tensor[] targets, double[] perOutput)
+    /// Each output's unweighted loss is written to <paramref name="perOutput"/> when given (not while tracing a compiled
+    /// step, where the losses have no values yet).</summary>
+    private Tensor TotalLoss(Tensor[] predictions, Tensor[] targets, double[]? perOutput)
     {
         if (predictions.Length != losses.Length)
         {
@@ -743,7 +745,11 @@ public abstract class Model : Layer
         for (int i = 0; i < losses.Length; i++)
         {
             Tensor value = losses[i].Compute(predictions[i], targets[i]);
-            perOutput[i] = value.ItemDouble();
+            if (perOutput is not null)
+            {
+                perOutput[i] = value.ItemDouble();
+            }
+
             Tensor weighted = value * lossWeights[i];
             total = total is null ? weighted : total + weighted;
         }

@@ -7,6 +7,7 @@ using AutoGrad.NN.Metrics;
 using AutoGrad.NN.Optimizers;
 using AutoGrad.NN.Training;
 using AutoGrad.Tensors;
+using AutoGrad.Tests.Graphs;
 using AutoGrad.Tests.IO;
 
 namespace AutoGrad.Tests.NN;
@@ -126,13 +127,38 @@ public class FunctionalTrainingTests
     }
 
     [Fact]
-    public void Fit_JitWithTwoInputs_ThrowsNotSupported()
+    public void Fit_JitWithTwoInputsAndTwoWeightedHeads_MatchesEagerLogsAndWeights()
     {
-        var (model, _, _, _) = TwoHeads();
-        var (a, b, yValue, ySign) = Data(8);
-        model.Compile("sgd", [new MeanSquaredError(), new BinaryCrossEntropyWithLogits()], jit: true);
-        var e = Assert.Throws<NotSupportedException>(() => model.Fit([a, b], [yValue, ySign], verbose: Verbosity.Silent));
-        Assert.StartsWith("Fit: compiled training (jit) takes one input and one target", e.Message);
+        var (a, b, yValue, ySign) = Data(48);
+        (History History, FunctionalModel Model) Train(bool jit)
+        {
+            var (model, _, _, _) = TwoHeads(seed: 5);
+            model.Compile(new Adam(model, 0.01), [new MeanSquaredError(), new BinaryCrossEntropyWithLogits()], [0.5, 2.0],
+                new Dictionary<string, Metric[]> { ["sign"] = [new BinaryAccuracy()] }, jit: jit);
+            var history = model.Fit([a, b], [yValue, ySign], epochs: 3, batchSize: 16, verbose: Verbosity.Silent, seed: 3);
+            return (history, model);
+        }
+
+        var eager = Train(jit: false);
+        var compiled = Train(jit: true);
+        foreach (string key in new[] { "loss", "value_loss", "sign_loss", "sign_binary_accuracy" })
+        {
+            Assert.Equal(3, compiled.History[key].Count);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.True(Math.Abs(eager.History[key][i] - compiled.History[key][i]) <= 1e-5 * Math.Max(1, Math.Abs(eager.History[key][i])),
+                    $"{key}[{i}]: eager {eager.History[key][i]} vs jit {compiled.History[key][i]}");
+            }
+        }
+
+        foreach (var (name, value) in eager.Model.StateDict())
+        {
+            double error = compiled.Model.StateDict()[name].MaxRelativeError(value);
+            Assert.True(error <= 1e-5, $"{name}: relative error {error}");
+        }
+
+        // Training did something: the weighted loss fell.
+        Assert.True(compiled.History["loss"][2] < compiled.History["loss"][0]);
     }
 
     [Fact]

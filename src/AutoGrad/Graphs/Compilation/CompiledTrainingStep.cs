@@ -14,7 +14,7 @@ namespace AutoGrad.Graphs.Compilation;
 /// </summary>
 /// <remarks>
 /// The learning rate is read from the optimizer at every step (a schedule never retraces). If the optimizer's state
-/// tensors are replaced (a checkpoint loaded into a fresh optimizer), the next <see cref="Step"/> traces again.
+/// tensors are replaced (a checkpoint loaded into a fresh optimizer), the next <see cref="Step(Tensor, Tensor)"/> traces again.
 /// Not thread-safe: one step object per thread.
 /// <para>
 /// <b>Row blocks on both cores.</b> A large enough step runs its batch as K row blocks (<see cref="RowBlocks"/>): each
@@ -33,9 +33,11 @@ namespace AutoGrad.Graphs.Compilation;
 /// </remarks>
 public sealed class CompiledTrainingStep
 {
-    private readonly Func<Tensor, Tensor, Tensor[]> loss;
-    private readonly TensorSpec input;
-    private readonly TensorSpec target;
+    private readonly Func<Tensor[], Tensor[], Tensor[]> loss;
+    private readonly TensorSpec[] inputs;
+    private readonly TensorSpec[] targets;
+    // The inputs then the targets of the step being run (reused, so a step allocates nothing).
+    private readonly Tensor[] bound;
     private readonly IReadOnlyList<Tensor> parameters;
     private int stateVersion;
     private Graph? blockGraph;
@@ -48,11 +50,12 @@ public sealed class CompiledTrainingStep
     /// <summary>Tests force a block count here (0: the automatic choice).</summary>
     internal int ForcedRowBlocks { get; set; }
 
-    private CompiledTrainingStep(Func<Tensor, Tensor, Tensor[]> loss, TensorSpec input, TensorSpec target, Optimizer optimizer, DataParallel dataParallel)
+    private CompiledTrainingStep(Func<Tensor[], Tensor[], Tensor[]> loss, TensorSpec[] inputs, TensorSpec[] targets, Optimizer optimizer, DataParallel dataParallel)
     {
         this.loss = loss;
-        this.input = input;
-        this.target = target;
+        this.inputs = inputs;
+        this.targets = targets;
+        bound = new Tensor[inputs.Length + targets.Length];
         Optimizer = optimizer;
         DataParallel = dataParallel;
         parameters = optimizer.Parameters;
@@ -161,17 +164,47 @@ public sealed class CompiledTrainingStep
         DataParallel dataParallel = DataParallel.Auto)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        return Create((x, y) => [loss(x, y)], input, target, optimizer, dataParallel);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        return Create((x, y) => [loss(x[0], y[0])], [input], [target], optimizer, dataParallel);
+    }
+
+    /// <summary>
+    /// Traces and compiles a training step of a model with several inputs or several targets (a functional model with
+    /// two inputs and two heads, say): the loss takes the input batches and the target batches in order.
+    /// </summary>
+    /// <param name="loss">The loss of a batch: (inputs, targets) → scalar, using the parameters.</param>
+    /// <param name="inputs">The type of each input batch.</param>
+    /// <param name="targets">The type of each target batch.</param>
+    /// <param name="optimizer">The optimizer: its parameters are trained with its update rule, clipping and learning rate.</param>
+    /// <param name="dataParallel">Whether batches are split into row blocks over two cores (see <see cref="RowBlocks"/>).</param>
+    /// <exception cref="ArgumentException">No input is given, a parameter is unnamed, or the loss is not a scalar.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="DataParallel.On"/> for a loss that cannot be split; the message says why.</exception>
+    public static CompiledTrainingStep Create(Func<Tensor[], Tensor[], Tensor> loss, TensorSpec[] inputs, TensorSpec[] targets, Optimizer optimizer,
+        DataParallel dataParallel = DataParallel.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        return Create((x, y) => [loss(x, y)], inputs, targets, optimizer, dataParallel);
     }
 
     /// <summary>A step whose function returns the loss first and then extra outputs (predictions) that <see cref="Run"/> returns too.</summary>
-    internal static CompiledTrainingStep Create(Func<Tensor, Tensor, Tensor[]> loss, TensorSpec input, TensorSpec target, Optimizer optimizer,
+    internal static CompiledTrainingStep Create(Func<Tensor[], Tensor[], Tensor[]> loss, TensorSpec[] inputs, TensorSpec[] targets, Optimizer optimizer,
         DataParallel dataParallel)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(optimizer);
+        if (inputs.Length == 0)
+        {
+            throw new ArgumentException("CompiledTrainingStep.Create: a step needs at least one input spec.", nameof(inputs));
+        }
+
+        foreach (TensorSpec spec in (TensorSpec[])[.. inputs, .. targets])
+        {
+            ArgumentNullException.ThrowIfNull(spec, nameof(inputs));
+        }
+
         foreach (Tensor p in optimizer.Parameters)
         {
             if (p.Name is null)
@@ -181,38 +214,65 @@ public sealed class CompiledTrainingStep
             }
         }
 
-        return new CompiledTrainingStep(loss, input, target, optimizer, dataParallel);
+        return new CompiledTrainingStep(loss, inputs, targets, optimizer, dataParallel);
     }
 
     /// <summary>Runs one step on a batch and returns the loss before the update.</summary>
-    /// <exception cref="ArgumentException">The batch does not match the traced types.</exception>
-    public double Step(Tensor input, Tensor target) => Run(input, target)[0].ItemDouble();
+    /// <exception cref="ArgumentException">The batch does not match the traced types, or the step was created with several inputs or targets.</exception>
+    public double Step(Tensor input, Tensor target)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        return Run([input], [target])[0].ItemDouble();
+    }
+
+    /// <summary>Runs one step on the input batches and target batches (in the order of the specs it was created with) and
+    /// returns the loss before the update.</summary>
+    /// <exception cref="ArgumentException">The number of tensors differs from the specs, or a batch does not match its traced type.</exception>
+    public double Step(Tensor[] inputs, Tensor[] targets) => Run(inputs, targets)[0].ItemDouble();
 
     /// <summary>One step; the outputs (the loss, then any extra outputs) are the executable's buffers, valid until the next run.</summary>
-    internal IReadOnlyList<Tensor> Run(Tensor input, Tensor target)
+    internal IReadOnlyList<Tensor> Run(ReadOnlySpan<Tensor> inputBatches, ReadOnlySpan<Tensor> targetBatches)
     {
-        if (stateVersion != Optimizer.StateVersion)
+        if (inputBatches.Length != inputs.Length || targetBatches.Length != targets.Length)
         {
-            (Graph, Executable) = Build();
+            throw new ArgumentException(
+                $"CompiledTrainingStep.Step: the step was traced with {inputs.Length} input(s) and {targets.Length} target(s); " +
+                $"{inputBatches.Length} and {targetBatches.Length} were given.");
         }
 
-        IReadOnlyList<Tensor> outputs;
-        int batch;
-        int blocks;
-        if (analysis is { IsSplittable: true } && (blocks = RowBlocks(batch = Graph.InferBatch([input, target], "CompiledTrainingStep.Step"))) >= 2)
+        inputBatches.CopyTo(bound);
+        targetBatches.CopyTo(bound.AsSpan(inputs.Length));
+        try
         {
-            split ??= new DataParallelStep(blockGraph!, TraceUpdate(), rowOutputs, analysis.LossRole);
-            Optimizer.BeginStep();
-            outputs = split.Run(input, target, batch, blocks);
-        }
-        else
-        {
-            Optimizer.BeginStep();
-            outputs = Executable.Run(input, target);
-        }
+            if (stateVersion != Optimizer.StateVersion)
+            {
+                (Graph, Executable) = Build();
+            }
 
-        Optimizer.EndStep();
-        return outputs;
+            IReadOnlyList<Tensor> outputs;
+            int batch;
+            int blocks;
+            if (analysis is { IsSplittable: true } && (blocks = RowBlocks(batch = Graph.InferBatch(bound, "CompiledTrainingStep.Step"))) >= 2)
+            {
+                split ??= new DataParallelStep(blockGraph!, TraceUpdate(), rowOutputs, analysis.LossRole);
+                Optimizer.BeginStep();
+                outputs = split.Run(bound, batch, blocks);
+            }
+            else
+            {
+                Optimizer.BeginStep();
+                outputs = Executable.Run(bound);
+            }
+
+            Optimizer.EndStep();
+            return outputs;
+        }
+        finally
+        {
+            // The step holds no batch between calls.
+            Array.Clear(bound);
+        }
     }
 
     private (Graph Graph, CompiledGraph Executable) Build()
@@ -226,7 +286,7 @@ public sealed class CompiledTrainingStep
             Tensor?[] gradients;
             using (Autodiff.EnableGrad())
             {
-                outputs = loss(batch[0], batch[1]);
+                outputs = loss(batch[..inputs.Length], batch[inputs.Length..]);
                 value = outputs[0];
                 if (value.Rank != 0)
                 {
@@ -244,7 +304,7 @@ public sealed class CompiledTrainingStep
             return outputs;
         }
 
-        Graph graph = Graph.Trace(StepFunction, input, target);
+        Graph graph = Graph.Trace(StepFunction, [.. inputs, .. targets]);
         split = null;
         analysis = null;
         if (DataParallel != DataParallel.Off)
@@ -267,7 +327,7 @@ public sealed class CompiledTrainingStep
         {
             using (Autodiff.EnableGrad())
             {
-                Tensor[] outputs = loss(batch[0], batch[1]);
+                Tensor[] outputs = loss(batch[..inputs.Length], batch[inputs.Length..]);
                 Tensor value = outputs[0];
                 if (value.Rank != 0)
                 {
@@ -282,7 +342,7 @@ public sealed class CompiledTrainingStep
             }
         }
 
-        blockGraph = Graph.Trace(BlockFunction, input, target);
+        blockGraph = Graph.Trace(BlockFunction, [.. inputs, .. targets]);
         analysis = BatchSplitAnalysis.Analyze(blockGraph, rowOutputs);
     }
 

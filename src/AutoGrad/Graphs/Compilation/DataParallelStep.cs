@@ -38,9 +38,9 @@ internal sealed class DataParallelStep : IParallelBody
     private readonly double[] losses = new double[MaxParts];
     private readonly Dictionary<(int Batch, int Blocks), BatchBuffers> buffers = [];
 
-    // Set before each parallel region, read by Execute.
-    private Tensor? input;
-    private Tensor? target;
+    // Set before each parallel region, read by Execute: the step's inputs then targets, and each part's block arguments.
+    private Tensor[] bound = [];
+    private readonly Tensor[]?[] arguments = new Tensor[]?[MaxParts];
     private BatchBuffers? current;
     private int parts;
 
@@ -56,7 +56,7 @@ internal sealed class DataParallelStep : IParallelBody
 
     /// <summary>One step on a batch of <paramref name="batch"/> examples in <paramref name="blocks"/> ≥ 2 row blocks: the
     /// outputs (loss, then per-example outputs) are this step's buffers, valid until the next run.</summary>
-    public IReadOnlyList<Tensor> Run(Tensor x, Tensor y, int batch, int blocks)
+    public IReadOnlyList<Tensor> Run(Tensor[] batchTensors, int batch, int blocks)
     {
         if (!buffers.TryGetValue((batch, blocks), out BatchBuffers? b))
         {
@@ -69,11 +69,11 @@ internal sealed class DataParallelStep : IParallelBody
         {
             instances[p] ??= optimized.Compile(optimize: false);
             sums[p] ??= [.. updateGraph.Inputs.Select(i => new Tensor(i.Type.Resolve(1)))];
+            arguments[p] ??= new Tensor[batchTensors.Length];
         }
 
-        b.Bind(x, y);
-        input = x;
-        target = y;
+        b.Bind(batchTensors);
+        bound = batchTensors;
         current = b;
         parts = count;
         try
@@ -82,9 +82,12 @@ internal sealed class DataParallelStep : IParallelBody
         }
         finally
         {
-            input = null;
-            target = null;
+            bound = [];
             current = null;
+            for (int p = 0; p < count; p++)
+            {
+                Array.Clear(arguments[p]!);
+            }
         }
 
         // Fixed order, whichever thread ran which part.
@@ -112,12 +115,18 @@ internal sealed class DataParallelStep : IParallelBody
         BatchBuffers b = current!;
         CompiledGraph instance = instances[index]!;
         Tensor[] sum = sums[index]!;
+        Tensor[] args = arguments[index]!;
         int first = index * b.Blocks / parts, end = (index + 1) * b.Blocks / parts;
         double loss = 0;
         for (int k = first; k < end; k++)
         {
             // An input without a batch axis (shared by every example) goes to every block whole.
-            IReadOnlyList<Tensor> outputs = instance.Run(b.InputViews?[k] ?? input!, b.TargetViews?[k] ?? target!);
+            for (int i = 0; i < args.Length; i++)
+            {
+                args[i] = b.Views[i]?[k] ?? bound[i];
+            }
+
+            IReadOnlyList<Tensor> outputs = instance.Run(args);
             double w = mean ? (double)b.Rows[k] / b.Batch : 1.0;
             loss += w * outputs[0].ItemDouble();
             for (int o = 1; o <= rowOutputs; o++)
@@ -180,14 +189,12 @@ internal sealed class DataParallelStep : IParallelBody
     /// step's outputs (the loss and the per-example outputs re-joined by rows).</summary>
     private sealed class BatchBuffers
     {
-        private readonly bool inputHasRows;
-        private readonly bool targetHasRows;
+        private readonly bool[] hasRows;
 
         // The block views made over each tensor storage seen, held only as long as that storage lives: a step fed the same
         // tensors again (or batches it has seen before, as in a second epoch over pre-made batches) allocates nothing; a
-        // new tensor costs one small view object per block, never a copy of its rows.
-        private readonly ConditionalWeakTable<TensorStorage, Tensor[]> inputViews = [];
-        private readonly ConditionalWeakTable<TensorStorage, Tensor[]> targetViews = [];
+        // new tensor costs one small view object per block, never a copy of its rows. One table per bound tensor.
+        private readonly ConditionalWeakTable<TensorStorage, Tensor[]>[] viewCaches;
 
         public BatchBuffers(int batch, int blocks, Graph block, int rowOutputs)
         {
@@ -202,8 +209,9 @@ internal sealed class DataParallelStep : IParallelBody
                 start += Rows[k];
             }
 
-            inputHasRows = block.Inputs[0].Type.IsSymbolic;
-            targetHasRows = block.Inputs[1].Type.IsSymbolic;
+            hasRows = [.. block.Inputs.Select(i => i.Type.IsSymbolic)];
+            viewCaches = [.. hasRows.Select(_ => new ConditionalWeakTable<TensorStorage, Tensor[]>())];
+            Views = new Tensor[]?[hasRows.Length];
             Outputs = new Tensor[1 + rowOutputs];
             Outputs[0] = new Tensor(new TensorType(Shape.Scalar, block.TypeOf(block.Outputs[0]).DType));
             for (int o = 1; o <= rowOutputs; o++)
@@ -220,18 +228,18 @@ internal sealed class DataParallelStep : IParallelBody
 
         public int[] Starts { get; }
 
-        /// <summary>Each block's rows of the bound input, or null when the input has no batch axis.</summary>
-        public Tensor[]? InputViews { get; private set; }
-
-        public Tensor[]? TargetViews { get; private set; }
+        /// <summary>Per bound tensor (inputs, then targets): each block's rows of it, or null when it has no batch axis.</summary>
+        public Tensor[]?[] Views { get; }
 
         public Tensor[] Outputs { get; }
 
-        /// <summary>Points the block views at the rows of <paramref name="x"/> and <paramref name="y"/>.</summary>
-        public void Bind(Tensor x, Tensor y)
+        /// <summary>Points the block views at the rows of the step's inputs and targets.</summary>
+        public void Bind(Tensor[] batchTensors)
         {
-            InputViews = inputHasRows ? ViewsOf(x, inputViews) : null;
-            TargetViews = targetHasRows ? ViewsOf(y, targetViews) : null;
+            for (int i = 0; i < Views.Length; i++)
+            {
+                Views[i] = hasRows[i] ? ViewsOf(batchTensors[i], viewCaches[i]) : null;
+            }
         }
 
         private Tensor[] ViewsOf(Tensor source, ConditionalWeakTable<TensorStorage, Tensor[]> cache)

@@ -1,63 +1,103 @@
 using AutoGrad.Graphs;
 using AutoGrad.Graphs.Compilation;
-using AutoGrad.NN.Losses;
 using AutoGrad.NN.Optimizers;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Training;
 
 /// <summary>
-/// What <c>Fit</c> runs per batch with <c>jit: true</c>: a <see cref="CompiledTrainingStep"/> of the model's forward,
-/// the loss and the optimizer's update, which also returns the predictions for the metrics. It is traced again only
-/// when the per-example input or target type, the optimizer, the loss or <see cref="Model.DataParallel"/> changes (batch
-/// sizes share one graph).
+/// What <c>Fit</c> runs per batch with <c>jit: true</c>: a <see cref="CompiledTrainingStep"/> of the model's forward over
+/// all its inputs, the compiled loss (Σᵢ wᵢ·lossᵢ over the outputs) and the optimizer's update, which also returns the
+/// predictions for the metrics. It is traced again only when a per-example input or target type, the optimizer, the
+/// losses or <see cref="Model.DataParallel"/> changes (batch sizes share one graph).
 /// </summary>
 internal sealed class CompiledFitStep
 {
     private readonly CompiledTrainingStep step;
     private readonly Optimizer optimizer;
-    private readonly Loss loss;
-    private readonly TensorSpec input;
-    private readonly TensorSpec target;
+    private readonly object losses;
+    private readonly TensorSpec[] specs;
     private readonly DataParallel dataParallel;
+    private readonly int inputCount;
+    private readonly Tensor[] predictions;
 
-    private CompiledFitStep(Model model, Optimizer optimizer, Loss loss, TensorSpec input, TensorSpec target, Tensor example)
+    private CompiledFitStep(Model model, Optimizer optimizer, object losses, Func<Tensor[], Tensor[], Tensor> totalLoss,
+        ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> targets)
     {
         // Lazily built layers create their parameters on a first call; the step must know every parameter before it is
-        // traced, so build on one example first (evaluation mode, no gradients: no state changes).
-        model.Build(new Shape(example.Shape.ToArray()[1..]), example.DType);
+        // traced, so build on one example first (evaluation mode, no gradients: no state changes). A model with several
+        // inputs is functional, so its layers were built when it was defined.
+        if (inputs.Length == 1)
+        {
+            model.Build(new Shape(inputs[0].Shape.ToArray()[1..]), inputs[0].DType);
+        }
+
         this.optimizer = optimizer;
-        this.loss = loss;
-        this.input = input;
-        this.target = target;
+        this.losses = losses;
+        inputCount = inputs.Length;
+        specs = [.. inputs.ToArray().Select(Batched), .. targets.ToArray().Select(Batched)];
+        predictions = new Tensor[targets.Length];
         dataParallel = model.DataParallel;
         step = CompiledTrainingStep.Create(
             (x, y) =>
             {
-                Tensor prediction = model.Call(x);
-                return [loss.Compute(prediction, y), prediction];
+                Tensor[] outputs = model.CallCore(x);
+                return [totalLoss(outputs, y), .. outputs];
             },
-            input, target, optimizer, dataParallel);
+            specs[..inputCount], specs[inputCount..], optimizer, dataParallel);
     }
 
     /// <summary>The step for this batch: <paramref name="current"/> when it still fits, else a newly traced one.</summary>
-    public static CompiledFitStep For(CompiledFitStep? current, Model model, Optimizer optimizer, Loss loss, Tensor x, Tensor y)
+    /// <param name="current">The step used for the previous batch, if any.</param>
+    /// <param name="model">The model being trained.</param>
+    /// <param name="optimizer">Its optimizer.</param>
+    /// <param name="losses">Identifies the compiled losses and weights (the model's current array of them).</param>
+    /// <param name="totalLoss">Σᵢ wᵢ·lossᵢ of the predictions against the targets, written with ops.</param>
+    /// <param name="inputs">This batch's inputs.</param>
+    /// <param name="targets">This batch's targets.</param>
+    public static CompiledFitStep For(CompiledFitStep? current, Model model, Optimizer optimizer, object losses,
+        Func<Tensor[], Tensor[], Tensor> totalLoss, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> targets)
     {
         // Matched against the traced specs without building new ones: this runs for every batch.
-        if (current is not null && ReferenceEquals(current.optimizer, optimizer) && ReferenceEquals(current.loss, loss) && current.dataParallel == model.DataParallel
-            && current.input.MatchBatch(x.Type) > 0 && current.target.MatchBatch(y.Type) > 0)
+        if (current is not null && ReferenceEquals(current.optimizer, optimizer) && ReferenceEquals(current.losses, losses)
+            && current.dataParallel == model.DataParallel && current.Fits(inputs, targets))
         {
             return current;
         }
 
-        return new CompiledFitStep(model, optimizer, loss, Batched(x), Batched(y), x);
+        return new CompiledFitStep(model, optimizer, losses, totalLoss, inputs, targets);
     }
 
-    /// <summary>One training step: the loss before the update and the predictions (valid until the next run).</summary>
-    public (double Loss, Tensor Prediction) Run(Tensor x, Tensor y)
+    /// <summary>One training step: the loss before the update and the predictions (buffers valid until the next run; the
+    /// returned array is reused too).</summary>
+    public (double Loss, Tensor[] Predictions) Run(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> targets)
     {
-        IReadOnlyList<Tensor> outputs = step.Run(x, y);
-        return (outputs[0].ItemDouble(), outputs[1]);
+        IReadOnlyList<Tensor> outputs = step.Run(inputs, targets);
+        for (int i = 0; i < predictions.Length; i++)
+        {
+            predictions[i] = outputs[1 + i];
+        }
+
+        return (outputs[0].ItemDouble(), predictions);
+    }
+
+    private bool Fits(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> targets)
+    {
+        if (inputs.Length != inputCount || targets.Length != specs.Length - inputCount)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < specs.Length; i++)
+        {
+            Tensor t = i < inputCount ? inputs[i] : targets[i - inputCount];
+            if (specs[i].MatchBatch(t.Type) <= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static TensorSpec Batched(Tensor t) => new([Dim.B, .. t.Shape.ToArray()[1..].Select(Dim.Fixed)], t.DType);

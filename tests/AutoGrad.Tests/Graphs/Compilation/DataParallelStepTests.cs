@@ -158,6 +158,80 @@ public class DataParallelStepTests
     }
 
     [Fact]
+    public void TwoInputsAndTwoTargets_SplitStepsMatchTheUnsplitStep_AndAnEagerStep()
+    {
+        // Three steps of one step object over two inputs (one of them shared, without a batch axis) and two targets,
+        // split into row blocks, whole, and eagerly with the optimizer's own Step: the same losses and weights.
+        (double[] Losses, double[] Weights) Run(DataParallel? mode)
+        {
+            var w = Tensor.RandN([4, 3], new Generator(1), DType.Float64);
+            w.Name = "w";
+            w.RequiresGrad = true;
+            var optimizer = new Adam([w], 0.01);
+            Tensor Loss(Tensor[] x, Tensor[] y)
+            {
+                Tensor h = x[0].MatMul(w).Tanh() * x[1];
+                return (h - y[0]).Square().Mean() + (h.Sum(1, keepDims: true) - y[1]).Abs().Mean() * 0.5;
+            }
+
+            var g = new Generator(2);
+            Tensor[] inputs = [Tensor.RandN([7, 4], g, DType.Float64), Tensor.RandN([3], g, DType.Float64)];
+            Tensor[] targets = [Tensor.RandN([7, 3], g, DType.Float64), Tensor.RandN([7, 1], g, DType.Float64)];
+            var losses = new double[3];
+            if (mode is { } m)
+            {
+                var step = CompiledTrainingStep.Create(Loss,
+                    [TensorSpec.Batched(DType.Float64, 4), TensorSpec.Fixed(new Shape(3), DType.Float64)],
+                    [TensorSpec.Batched(DType.Float64, 3), TensorSpec.Batched(DType.Float64, 1)], optimizer, m);
+                Assert.Equal(m == DataParallel.On, step.SplitsBatch(7));
+                for (int i = 0; i < losses.Length; i++)
+                {
+                    losses[i] = step.Step(inputs, targets);
+                }
+            }
+            else
+            {
+                for (int i = 0; i < losses.Length; i++)
+                {
+                    optimizer.ZeroGrad();
+                    Tensor loss = Loss(inputs, targets);
+                    loss.Backward();
+                    optimizer.Step();
+                    losses[i] = loss.ItemDouble();
+                }
+            }
+
+            return (losses, w.ToArray<double>());
+        }
+
+        var split = Run(DataParallel.On);
+        var whole = Run(DataParallel.Off);
+        var eager = Run(null);
+        foreach (var (actual, expected) in new[] { (split.Losses, whole.Losses), (split.Weights, whole.Weights), (whole.Losses, eager.Losses), (whole.Weights, eager.Weights) })
+        {
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-9 * Math.Max(1, Math.Abs(expected[i])), $"{i}: {actual[i]} vs {expected[i]}");
+            }
+        }
+
+        // The steps trained: the loss fell.
+        Assert.True(whole.Losses[2] < whole.Losses[0], $"{whole.Losses[0]} -> {whole.Losses[2]}");
+    }
+
+    [Fact]
+    public void TwoInputs_WrongNumberOfTensors_ThrowsNamingBothCounts()
+    {
+        var w = Tensor.RandN([4, 3], new Generator(1));
+        w.Name = "w";
+        w.RequiresGrad = true;
+        var step = CompiledTrainingStep.Create((x, y) => (x[0].MatMul(w) + x[1] - y[0]).Square().Mean(),
+            [TensorSpec.Batched(4), TensorSpec.Batched(3)], [TensorSpec.Batched(3)], new Sgd([w], 0.1));
+        var error = Assert.Throws<ArgumentException>(() => step.Step(Tensor.Ones([2, 4]), Tensor.Ones([2, 3])));
+        Assert.Contains("traced with 2 input(s) and 1 target(s); 1 and 1 were given", error.Message);
+    }
+
+    [Fact]
     public void TargetWithoutBatchAxis_GoesWholeToBothHalves()
     {
         double[] Run(DataParallel mode)
