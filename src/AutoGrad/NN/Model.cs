@@ -21,6 +21,8 @@ public abstract class Model : Layer
     private TextWriter progressOutput = Console.Out;
     private CompiledFitStep? compiledStep;
 
+    private CompiledForward? compiledForward;
+
     // The total loss as the compiled step traces it (no per-output values), made once rather than per batch.
     private Func<Tensor[], Tensor[], Tensor>? tracedLoss;
 
@@ -523,7 +525,7 @@ public abstract class Model : Layer
                 var outputs = new List<Tensor>();
                 foreach (var batch in new DataLoader(new TensorDataset(x), batchSize))
                 {
-                    outputs.Add(Call(batch[0]));
+                    outputs.Add(ForwardBatch(batch, keep: true)[0]);
                 }
 
                 return ConcatRows(outputs, x.Shape[0]);
@@ -559,7 +561,7 @@ public abstract class Model : Layer
                 var parts = new List<Tensor[]>();
                 foreach (var batch in new DataLoader(new TensorDataset(inputs), batchSize))
                 {
-                    parts.Add(CallCore(batch));
+                    parts.Add(ForwardBatch(batch, keep: true));
                 }
 
                 return [.. Enumerable.Range(0, parts[0].Length).Select(o => ConcatRows([.. parts.Select(p => p[o])], inputs[0].Shape[0]))];
@@ -590,7 +592,7 @@ public abstract class Model : Layer
                 {
                     RequireBatch(batch);
                     Tensor[] targets = batch[inputCount..(inputCount + losses.Length)];
-                    Tensor[] predictions = CallCore(batch[..inputCount]);
+                    Tensor[] predictions = ForwardBatch(batch[..inputCount], keep: false);
                     sums.Add(TotalLoss(predictions, targets, sums.Batch).ItemDouble(), batch[0].Shape[0]);
                     UpdateMetrics(predictions, targets);
                 }
@@ -604,6 +606,23 @@ public abstract class Model : Layer
         {
             Train(wasTraining);
         }
+    }
+
+    /// <summary>
+    /// The model's outputs for one batch in evaluation mode: through one compiled graph of the forward with
+    /// <see cref="Jit"/> (copied when <paramref name="keep"/>, since its buffers are overwritten by the next batch),
+    /// else op by op.
+    /// </summary>
+    private Tensor[] ForwardBatch(Tensor[] inputs, bool keep)
+    {
+        if (!Jit)
+        {
+            return CallCore(inputs);
+        }
+
+        compiledForward = CompiledForward.For(compiledForward, this, inputs);
+        IReadOnlyList<Tensor> outputs = compiledForward.Run(inputs);
+        return keep ? [.. outputs.Select(o => o.Clone())] : [.. outputs];
     }
 
     private static Tensor ConcatRows(List<Tensor> parts, int rows)

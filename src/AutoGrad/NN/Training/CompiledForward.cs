@@ -1,0 +1,54 @@
+using AutoGrad.Graphs;
+using AutoGrad.Graphs.Compilation;
+using AutoGrad.Tensors;
+
+namespace AutoGrad.NN.Training;
+
+/// <summary>
+/// What <c>Evaluate</c> and <c>Predict</c> run per batch with <c>jit: true</c>: the model's forward in evaluation mode
+/// (dropout off, batch statistics from the running averages), traced once abstractly and compiled, reading the
+/// parameters and buffers by reference so later training is seen. It is traced again when a per-example input type
+/// changes or the model's parameters or buffers are replaced (its cached parameter list is then a new one).
+/// </summary>
+internal sealed class CompiledForward
+{
+    private readonly CompiledGraph executable;
+    private readonly TensorSpec[] specs;
+    private readonly IReadOnlyList<Tensor> parameters;
+
+    private CompiledForward(Model model, ReadOnlySpan<Tensor> inputs)
+    {
+        specs = [.. inputs.ToArray().Select(t => new TensorSpec([Dim.B, .. t.Shape.ToArray()[1..].Select(Dim.Fixed)], t.DType))];
+        executable = Graph.Trace(xs => model.CallCore(xs), specs).Compile();
+        // After the trace: a lazily built layer created its parameters during it, which made a new list.
+        parameters = model.Parameters();
+    }
+
+    /// <summary>The forward for these inputs: <paramref name="current"/> when it still fits, else a newly traced one.
+    /// Call in evaluation mode.</summary>
+    public static CompiledForward For(CompiledForward? current, Model model, ReadOnlySpan<Tensor> inputs) =>
+        current is not null && ReferenceEquals(current.parameters, model.Parameters()) && current.Fits(inputs)
+            ? current
+            : new CompiledForward(model, inputs);
+
+    /// <summary>The model's outputs for one batch: the executable's buffers, overwritten by the next call.</summary>
+    public IReadOnlyList<Tensor> Run(ReadOnlySpan<Tensor> inputs) => executable.Run(inputs);
+
+    private bool Fits(ReadOnlySpan<Tensor> inputs)
+    {
+        if (inputs.Length != specs.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < specs.Length; i++)
+        {
+            if (specs[i].MatchBatch(inputs[i].Type) <= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
