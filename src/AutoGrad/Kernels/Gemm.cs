@@ -45,7 +45,8 @@ internal static unsafe partial class Gemm
 {
     /// <summary>
     /// Depth of a packed block: a 12-row A micro-panel (12 KB of float) and a KC×32 B micro-panel (32 KB) fit the 48 KB
-    /// L1 together. 384 (a 48 KB B micro-panel) measured 3–8 % slower on 512³–2048³ (2026-11-29, one thread).
+    /// L1 together. With 384 (a 48 KB B micro-panel) 512³–2048³ ran 2–10 % slower with the old scalar packing and
+    /// within the noise of 256 with the vectorized one (2026-11-29, one thread, loaded machine).
     /// </summary>
     internal const int KC = 256;
 
@@ -281,7 +282,7 @@ internal static unsafe partial class Gemm
         int mr = TKernel.MR;
         int nr = TKernel.NR;
 
-        // Blocks are balanced (784 = 3 × 262 rather than 384 + 384 + 16) so no block is a thin remainder whose
+        // Blocks are balanced (784 = 4 × 196 rather than 256 + 256 + 256 + 16) so no block is a thin remainder whose
         // per-tile overhead (loading and storing C) is spread over only a few steps of k.
         int mcMax = RoundUp(Balanced(m, MC), mr);
         int kcMax = Balanced(k, KC);
