@@ -17,7 +17,6 @@ internal static unsafe partial class Gemm
     /// </summary>
     private const int DirectAMaxN = 256;
 
-
     /// <summary>
     /// The cache-blocked loop nest (see the class remarks) for AVX-512: tiles of up to 12 rows × 2 Vector512 columns,
     /// the last rows computed by the same kernel at 8, 4, 2 or 1 rows (no work on padding rows), the last partial

@@ -45,7 +45,7 @@ internal static unsafe partial class Gemm
 {
     /// <summary>
     /// Depth of a packed block: a 12-row A micro-panel (12 KB of float) and a KC×32 B micro-panel (32 KB) fit the 48 KB
-    /// L1 together. With 384 (a 48 KB B micro-panel) 512³–2048³ ran 2–10 % slower with the old scalar packing and
+    /// L1 together. With 384 (a 48 KB B micro-panel) 512³–2048³ ran 6–10 % slower with the old scalar packing and
     /// within the noise of 256 with the vectorized one (2026-11-29, one thread, loaded machine).
     /// </summary>
     internal const int KC = 256;
