@@ -41,7 +41,7 @@ public sealed class GemmCase(int order, string name, int m, int n, int k, bool t
 
 /// <summary>
 /// The packed GEMM kernel against a naive triple loop, on square sizes, on the shapes of a 784-128-10 MLP with
-/// batch 64 (forward and both gradient products) and on an LSTM step, each with 1 and 2 threads
+/// batch 64 (both layers' forward and gradient products) and on an LSTM step, each with 1 and 2 threads
 /// (<see cref="Settings.NumThreads"/>).
 /// </summary>
 public class GemmBenchmarks
@@ -64,6 +64,10 @@ public class GemmBenchmarks
         yield return new GemmCase(order++, "MLP xᵀ·dH (784×64)ᵀ·64×128", 784, 128, 64, true, false);
         yield return new GemmCase(order++, "MLP dH·W1ᵀ 64×128·(784×128)ᵀ", 64, 784, 128, false, true);
         yield return new GemmCase(order++, "MLP h·W2 64×128·128×10", 64, 10, 128, false, false);
+
+        // The output layer's gradient products (dZ: 64×10): hᵀ·dZ for W2 and dZ·W2ᵀ for the hidden layer.
+        yield return new GemmCase(order++, "MLP hᵀ·dZ (64×128)ᵀ·64×10", 128, 10, 64, true, false);
+        yield return new GemmCase(order++, "MLP dZ·W2ᵀ 64×10·(128×10)ᵀ", 64, 128, 10, false, true);
 
         // One LSTM step at batch 128, hidden 128: h·W_hh for the four gates.
         yield return new GemmCase(order++, "LSTM h·Whh 128×128·128×512", 128, 512, 128, false, false);

@@ -186,6 +186,14 @@ internal static unsafe partial class Gemm
         Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
         Vector512<T> c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
 
+        // C's rows are far apart (a row of a 2048-wide C is 8 KB) and only needed after the loop: start their loads now,
+        // so the stores at the end do not wait for them.
+        for (int r = 0; r < rows; r++)
+        {
+            Sse.Prefetch0(c + (r * ldc));
+            Sse.Prefetch0(c + (r * ldc) + v);
+        }
+
         for (int p = 0; p < kc; p++, a += pStep, a6 += pStep, b += 2 * v)
         {
             Vector512<T> b0 = Vector512.Load(b);

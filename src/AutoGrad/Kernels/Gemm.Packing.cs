@@ -40,6 +40,12 @@ internal static unsafe partial class Gemm
             else
             {
                 // op(A)[i, p] = a[i·lda + p]: read each row contiguously, write with stride mr.
+                if (typeof(T) == typeof(float) && rows == 12 && mr == 12 && Avx.IsSupported)
+                {
+                    PackRows12((float*)a + ((nint)(i0 + ir) * lda) + p0, lda, kc, (float*)panel);
+                    continue;
+                }
+
                 for (int i = 0; i < mr; i++)
                 {
                     T* target = panel + i;
@@ -64,12 +70,85 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// Packs 12 stored rows of A (kc values each) into a 12-row micro-panel, panel[p·12 + i] = a[i·lda + p], as 8×8 and
+    /// 4×8 blocks transposed in registers: the scalar loop wrote one strided float per element, 3–8 % of a large
+    /// product's time.
+    /// </summary>
+    private static void PackRows12(float* a, nint lda, int kc, float* panel)
+    {
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            Transpose8x8(a + p, lda, panel + (p * 12), 12);
+            Transpose4x8(a + (8 * lda) + p, lda, panel + (p * 12) + 8, 12);
+        }
+
+        for (; p < kc; p++)
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                panel[(p * 12) + i] = a[(i * lda) + p];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies a 4×8 block of floats transposed: <paramref name="target"/>[q·targetStride + r] =
+    /// <paramref name="source"/>[r·sourceStride + q] for r &lt; 4, q &lt; 8, as two 4×4 transposes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* source, nint sourceStride, float* target, nint targetStride)
+    {
+        for (int half = 0; half < 8; half += 4)
+        {
+            Vector128<float> r0 = Sse.LoadVector128(source + half);
+            Vector128<float> r1 = Sse.LoadVector128(source + sourceStride + half);
+            Vector128<float> r2 = Sse.LoadVector128(source + (2 * sourceStride) + half);
+            Vector128<float> r3 = Sse.LoadVector128(source + (3 * sourceStride) + half);
+            Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1);
+            Vector128<float> t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
+            float* row = target + (half * targetStride);
+            Sse.Store(row, Sse.MoveLowToHigh(t0, t2));
+            Sse.Store(row + targetStride, Sse.MoveHighToLow(t2, t0));
+            Sse.Store(row + (2 * targetStride), Sse.MoveLowToHigh(t1, t3));
+            Sse.Store(row + (3 * targetStride), Sse.MoveHighToLow(t3, t1));
+        }
+    }
+
+    /// <summary>
     /// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into micro-panels of <paramref name="nr"/> columns: panel r holds, for each
     /// p, the values of columns r·nr .. r·nr+nr-1 (zeros past the last column).
     /// </summary>
     private static void PackB<T>(T* b, nint ldb, bool transB, int p0, int j0, int kc, int nc, T* packed, int nr)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        int whole = nc / nr * nr;
+        if (!transB && whole > nr && nr % Vector256<T>.Count == 0)
+        {
+            // Several whole panels: walk the stored rows in order (one contiguous read per row, which the hardware
+            // prefetcher follows) and deal each row's 32-value pieces to the panels, instead of walking down each
+            // panel's columns (a new row, often a new page, every 128 bytes).
+            T* source = b + ((nint)p0 * ldb) + j0;
+            for (int p = 0; p < kc; p++, source += ldb)
+            {
+                T* target = packed + (p * nr);
+                for (int jr = 0; jr < whole; jr += nr, target += kc * nr)
+                {
+                    for (int j = 0; j < nr; j += Vector256<T>.Count)
+                    {
+                        Vector256.Store(Vector256.Load(source + jr + j), target + j);
+                    }
+                }
+            }
+
+            if (whole < nc)
+            {
+                PackB(b, ldb, transB, p0, j0 + whole, kc, nc - whole, packed + (whole * kc), nr);
+            }
+
+            return;
+        }
+
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
@@ -86,6 +165,22 @@ internal static unsafe partial class Gemm
                         for (int j = 0; j < nr; j += Vector256<T>.Count)
                         {
                             Vector256.Store(Vector256.Load(source + j), panel + j);
+                        }
+                    }
+
+                    continue;
+                }
+
+                if (typeof(T) == typeof(float) && Avx512F.IsSupported && nr % 16 == 0)
+                {
+                    // A partial panel (n = 10 for an MLP's output layer): one masked load per 16 lanes, zeros past
+                    // the last column; a block-copy call and a zeroing loop per p cost more than the product's FMAs.
+                    for (int p = 0; p < kc; p++, source += ldb, panel += nr)
+                    {
+                        for (int j = 0; j < nr; j += 16)
+                        {
+                            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - j)).AsSingle();
+                            Avx512F.MaskLoad((float*)source + j, mask, Vector512<float>.Zero).Store((float*)panel + j);
                         }
                     }
 

@@ -140,6 +140,31 @@ public class GemmTests
         operands.AssertMatchesReference(oneThread, $"300×257×513 transA={transA} transB={transB}");
     }
 
+    /// <summary>
+    /// A narrow product whose transposed A is too large to read in place (stored extent past 1 MB) runs transposed on the
+    /// packed path; small ones read A in place. Both must match the reference, and with the split forced the 2-thread
+    /// result must equal the 1-thread one bit for bit (the path is chosen from k and lda, never from a part's m).
+    /// </summary>
+    [Theory]
+    [InlineData(40, 10, 7000, false)]
+    [InlineData(40, 10, 7000, true)]
+    [InlineData(64, 10, 128, true)]
+    [InlineData(130, 16, 900, false)]
+    public void Multiply_NarrowTransposedA_OneAndTwoThreadsAgree(int m, int n, int k, bool accumulate)
+    {
+        var operands = Operands<float>.Create(m, n, k, transA: true, transB: false, accumulate, pad: 3, seed: m + k);
+        float[] oneThread = (float[])operands.C.Clone();
+        float[] twoThreads = (float[])operands.C.Clone();
+
+        Gemm.Multiply<float>(operands.A, operands.Lda, true, operands.B, operands.Ldb, false, oneThread, operands.Ldc,
+            m, n, k, accumulate, maxThreads: 1, GemmPath.Auto);
+        Gemm.Multiply<float>(operands.A, operands.Lda, true, operands.B, operands.Ldb, false, twoThreads, operands.Ldc,
+            m, n, k, accumulate, maxThreads: 2, GemmPath.Auto, epilogue: null, minFlopsPerThread: 1);
+
+        Assert.Equal(oneThread, twoThreads);
+        operands.AssertMatchesReference(oneThread, $"narrow transA m={m} n={n} k={k} accumulate={accumulate}");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
