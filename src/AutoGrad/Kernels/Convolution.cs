@@ -263,13 +263,36 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             }
 
             ReadOnlySpan<T> gathered = Gather(_b.Span, first, images, j * perGroup, perGroup, l);
-            Gemm.Multiply<T>(gathered, wide, false, columns, wide, true,
-                target.Slice(j * perGroup * k, perGroup * k), k, perGroup, k, wide, accumulate: false);
+            Span<T> partial = target.Slice(j * perGroup * k, perGroup * k);
+            if (perGroup < TransposedFilterGradMinChannels)
+            {
+                Gemm.Multiply<T>(gathered, wide, false, columns, wide, true, partial, k, perGroup, k, wide, accumulate: false);
+                continue;
+            }
+
+            // The transposed product, K × outC = columns · dYᵀ, then a transpose of the small result: the GEMM's m then
+            // runs over K (288 or 9 here) and its n over the output channels (64, 32), which fill the micro-kernel's
+            // 32-wide panels; dY · columnsᵀ (m = outC, n = K) left most of each panel empty for K = 9 and measured 1.2–1.8×
+            // slower for both layers of the MNIST cnn (docs/performance.md, Convolution). Same sums in the same order on
+            // any thread count.
+            Span<T> transposed = ConvolutionScratch<T>.Transposed(k * perGroup);
+            Gemm.Multiply<T>(columns, wide, false, gathered, wide, true, transposed, perGroup, k, perGroup, wide, accumulate: false);
+            for (int kk = 0; kk < k; kk++)
+            {
+                ReadOnlySpan<T> line = transposed.Slice(kk * perGroup, perGroup);
+                for (int o = 0; o < perGroup; o++)
+                {
+                    partial[(o * k) + kk] = line[o];
+                }
+            }
         }
     }
 
     // Output channels [channel0, channel0 + channels) of images [first, first + images) of an NCHW gradient as one
     // channels × images·L matrix: the images' L-long rows side by side (a view of dy itself for a single image).
+    // Output channels per group from which the filter gradient runs as the transposed product (see FilterGrad).
+    private const int TransposedFilterGradMinChannels = 16;
+
     private ReadOnlySpan<T> Gather(ReadOnlySpan<T> dy, int first, int images, int channel0, int channels, int l)
     {
         if (images == 1)
@@ -393,6 +416,9 @@ internal static class ConvolutionScratch<T>
     private static T[]? t_partials;
 
     [ThreadStatic]
+    private static T[]? t_transposed;
+
+    [ThreadStatic]
     private static ImageScatter<T>? t_scatter;
 
     /// <summary>This thread's epilogue object.</summary>
@@ -406,6 +432,9 @@ internal static class ConvolutionScratch<T>
 
     /// <summary>The staging buffer as memory, for the forward whose epilogue reads it.</summary>
     public static Memory<T> StagingMemory(int length) => ThreadScratch.Grow(ref t_staging, length).AsMemory(0, length);
+
+    /// <summary>A buffer for one chunk's filter gradient before its transpose (K × outC/groups).</summary>
+    public static Span<T> Transposed(int length) => ThreadScratch.Grow(ref t_transposed, length).AsSpan(0, length);
 
     /// <summary>The calling thread's buffer for the filter gradient's per-chunk partials.</summary>
     public static Memory<T> Partials(int length) => ThreadScratch.Grow(ref t_partials, length).AsMemory(0, length);

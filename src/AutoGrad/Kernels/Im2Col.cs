@@ -178,7 +178,9 @@ internal static class Im2Col
         }
     }
 
-    // target = source, for the same short rows: an inlined vector loop instead of a memmove call per row.
+    // target = source, for the same short rows: an inlined vector loop instead of a memmove call per row. A row of at
+    // least one vector ends with a vector that overlaps the previous one (a copy may write an element twice), so an
+    // 11-long row is two vector copies instead of one and three scalar ones.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyShort<T>(ReadOnlySpan<T> source, Span<T> target)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -186,12 +188,16 @@ internal static class Im2Col
         ref T s = ref MemoryMarshal.GetReference(source);
         ref T d = ref MemoryMarshal.GetReference(target);
         int n = Math.Min(source.Length, target.Length), i = 0;
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
         {
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            for (; i < n - Vector256<T>.Count; i += Vector256<T>.Count)
             {
                 Vector256.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref d, (nuint)i);
             }
+
+            int last = n - Vector256<T>.Count;
+            Vector256.LoadUnsafe(ref s, (nuint)last).StoreUnsafe(ref d, (nuint)last);
+            return;
         }
 
         for (; i < n; i++)
