@@ -40,6 +40,16 @@ internal static class Convolution
     /// product into its image, so it costs no sweep of its own.
     /// </summary>
     public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> bias, Memory<T> y, int batch, int outChannels, int groups, ConvGeometry g)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Forward(x, weight, bias, y, batch, outChannels, groups, g, epilogue: null);
+
+    /// <summary>
+    /// The forward with <paramref name="epilogue"/> (when not null) applied to every element of y after its bias, in the
+    /// same pass: y is seen as an (N·outC) × (oH·oW) matrix, and each run of a channel's positions the pass writes is
+    /// handed to the epilogue as a block of one row (a whole product in place: its rows), on the thread that computed it.
+    /// </summary>
+    public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> bias, Memory<T> y, int batch, int outChannels, int groups, ConvGeometry g,
+        IGemmEpilogue<T>? epilogue)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (g.ColumnCount == 0 || batch == 0 || outChannels == 0)
@@ -47,7 +57,7 @@ internal static class Convolution
             return;
         }
 
-        Run(ConvolutionJob<T>.Mode.Forward, x, weight, y, bias, batch, outChannels, groups, g);
+        Run(ConvolutionJob<T>.Mode.Forward, x, weight, y, bias, batch, outChannels, groups, g, epilogue);
     }
 
     /// <summary>y = conv(x, W) without bias; see <see cref="Forward{T}(Memory{T}, Memory{T}, Memory{T}, Memory{T}, int, int, int, ConvGeometry)"/>.</summary>
@@ -104,13 +114,13 @@ internal static class Convolution
     }
 
     private static void Run<T>(ConvolutionJob<T>.Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias,
-        int batch, int outChannels, int groups, in ConvGeometry g)
+        int batch, int outChannels, int groups, in ConvGeometry g, IGemmEpilogue<T>? epilogue = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int perChunk = ImagesPerChunk(g, outChannels / groups, batch);
         int chunks = (batch + perChunk - 1) / perChunk;
         ConvolutionJob<T> job = ConvolutionJob<T>.ForCurrentThread();
-        job.Set(mode, a, b, destination, bias, batch, outChannels, groups, g, perChunk);
+        job.Set(mode, a, b, destination, bias, epilogue, batch, outChannels, groups, g, perChunk);
         try
         {
             double flops = 2.0 * outChannels * g.ColumnRows * g.ColumnCount * batch;
@@ -150,6 +160,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     private Memory<T> _b;
     private Memory<T> _destination;
     private Memory<T> _bias;
+    private IGemmEpilogue<T>? _epilogue;
     private int _batch;
     private int _outChannels;
     private int _groups;
@@ -173,14 +184,15 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     public static ConvolutionJob<T> ForCurrentThread() => t_instance ??= new ConvolutionJob<T>();
 
     /// <summary>Sets up a call.</summary>
-    public void Set(Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias, int batch, int outChannels, int groups, in ConvGeometry g, int perChunk)
+    public void Set(Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias, IGemmEpilogue<T>? epilogue,
+        int batch, int outChannels, int groups, in ConvGeometry g, int perChunk)
     {
-        (_mode, _a, _b, _destination, _bias) = (mode, a, b, destination, bias);
+        (_mode, _a, _b, _destination, _bias, _epilogue) = (mode, a, b, destination, bias, epilogue);
         (_batch, _outChannels, _groups, _g, _perChunk) = (batch, outChannels, groups, g, perChunk);
     }
 
     /// <summary>Drops the references to the call's buffers, so a finished call keeps nothing alive.</summary>
-    public void Clear() => (_a, _b, _destination, _bias) = (default, default, default, default);
+    public void Clear() => (_a, _b, _destination, _bias, _epilogue) = (default, default, default, default, null);
 
     /// <summary>Runs chunk <paramref name="index"/> (images [index·perChunk, …)).</summary>
     public void Execute(int index)
@@ -218,7 +230,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             }
 
             Memory<T> product = images == 1 ? _destination.Slice(((first * _outChannels) + (j * perGroup)) * l, perGroup * l) : staging;
-            scatter.Set(_destination, _bias, first, _outChannels, j * perGroup, l, inPlace: images == 1);
+            scatter.Set(_destination, _bias, _epilogue, first, _outChannels, j * perGroup, l, inPlace: images == 1);
             Gemm.Multiply<T>(weight.Slice(j * perGroup * k, perGroup * k), k, false, columns, wide, false,
                 product.Span, wide, perGroup, wide, k, accumulate: false, scatter);
         }
@@ -317,25 +329,30 @@ internal sealed class ConvolutionJob<T> : IParallelBody
 /// <summary>
 /// The GEMM epilogue of the convolution's forward: moves each finished block of the chunk's product (rows = output
 /// channels of one group, columns = the chunk's images' positions side by side) to its place in the NCHW output, adding
-/// the channel's bias on the way; for a single image the product is already in place and only the bias is added.
+/// the channel's bias on the way and then running the caller's epilogue (a fused activation) on what it wrote; for a
+/// single image the product is already in place and only the bias and the caller's epilogue are applied.
 /// </summary>
 internal sealed class ImageScatter<T> : IGemmEpilogue<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     private Memory<T> _y;
     private Memory<T> _bias;
+    private IGemmEpilogue<T>? _then;
     private int _first;
     private int _outChannels;
     private int _channel0;
     private int _positions;
     private bool _inPlace;
 
-    /// <summary>Sets the destination: images from <paramref name="first"/>, channels from <paramref name="channel0"/>.</summary>
-    public void Set(Memory<T> y, Memory<T> bias, int first, int outChannels, int channel0, int positions, bool inPlace) =>
-        (_y, _bias, _first, _outChannels, _channel0, _positions, _inPlace) = (y, bias, first, outChannels, channel0, positions, inPlace);
+    /// <summary>
+    /// Sets the destination: images from <paramref name="first"/>, channels from <paramref name="channel0"/>; and
+    /// <paramref name="then"/>, run on every element after the bias, over y as an (N·outC) × positions matrix.
+    /// </summary>
+    public void Set(Memory<T> y, Memory<T> bias, IGemmEpilogue<T>? then, int first, int outChannels, int channel0, int positions, bool inPlace) =>
+        (_y, _bias, _then, _first, _outChannels, _channel0, _positions, _inPlace) = (y, bias, then, first, outChannels, channel0, positions, inPlace);
 
     /// <summary>Drops the buffer references.</summary>
-    public void Clear() => (_y, _bias) = (default, default);
+    public void Clear() => (_y, _bias, _then) = (default, default, null);
 
     /// <inheritdoc/>
     public void Apply(Span<T> c, int ldc, int row0, int rows, int col0, int cols)
@@ -352,6 +369,8 @@ internal sealed class ImageScatter<T> : IGemmEpilogue<T>
                 }
             }
 
+            // C is image _first's rows of channels [_channel0, …) of y, whose row stride ldc is the positions.
+            _then?.Apply(_y.Span, ldc, (_first * _outChannels) + _channel0 + row0, rows, col0, cols);
             return;
         }
 
@@ -376,6 +395,7 @@ internal sealed class ImageScatter<T> : IGemmEpilogue<T>
                     AddScalar(line.Slice(col, run), bias[channel], target);
                 }
 
+                _then?.Apply(y, l, ((_first + image) * _outChannels) + channel, 1, position, run);
                 col += run;
             }
         }
