@@ -25,6 +25,9 @@ internal static class Convolution
     /// <summary>Elements a chunk's columns and its gathered (or staged) outputs hold together: 256 K (1 MB of float32), about half an L2.</summary>
     internal const int ChunkElements = 1 << 18;
 
+    /// <summary>Column rows (C·kH·kW) up to which the forward runs one image per chunk, its product written in place.</summary>
+    internal const int InPlaceForwardMaxColumnRows = 16;
+
     /// <summary>
     /// Images per chunk for geometry <paramref name="g"/> and <paramref name="outPerGroup"/> output channels per group: as
     /// many as fit <see cref="ChunkElements"/> with their (K + outC/groups)·oH·oW elements of columns and outputs, at
@@ -117,7 +120,12 @@ internal static class Convolution
         int batch, int outChannels, int groups, in ConvGeometry g, IGemmEpilogue<T>? epilogue = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int perChunk = ImagesPerChunk(g, outChannels / groups, batch);
+        // A forward with few column rows (a first layer: K = C·kH·kW = 9) is cheap per output element, so moving a
+        // chunk's product from its staging buffer into NCHW order would cost about as much as the product: one image per
+        // chunk writes the product in place instead.
+        int perChunk = mode == ConvolutionJob<T>.Mode.Forward && g.ColumnRows <= InPlaceForwardMaxColumnRows
+            ? 1
+            : ImagesPerChunk(g, outChannels / groups, batch);
         int chunks = (batch + perChunk - 1) / perChunk;
         ConvolutionJob<T> job = ConvolutionJob<T>.ForCurrentThread();
         job.Set(mode, a, b, destination, bias, epilogue, batch, outChannels, groups, g, perChunk);
