@@ -39,13 +39,20 @@ internal static class Pooling
     public static void MaxForward<T>(ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
         if (IsPlainTwoByTwo(g))
         {
-            MaxForwardTwoByTwo(x, planes, h, w, oH, oW, destination);
+            MaxForwardTwoByTwo(x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, destination);
             return;
         }
 
+        MaxForwardAnyWindow(x, planes, g, destination);
+    }
+
+    /// <summary><see cref="MaxForward{T}"/> by a search of each window, for any window (the 2×2 fast path's baseline in benchmarks).</summary>
+    internal static void MaxForwardAnyWindow<T>(ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
         int o = 0;
         for (int p = 0; p < planes; p++)
         {
@@ -68,13 +75,20 @@ internal static class Pooling
     public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
         if (IsPlainTwoByTwo(g))
         {
-            MaxBackwardTwoByTwo(dy, x, planes, h, w, oH, oW, dx);
+            MaxBackwardTwoByTwo(dy, x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, dx);
             return;
         }
 
+        MaxBackwardAnyWindow(dy, x, planes, g, dx);
+    }
+
+    /// <summary><see cref="MaxBackward{T}"/> by clearing dx and adding at each window's search result, for any window (the baseline in benchmarks).</summary>
+    internal static void MaxBackwardAnyWindow<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
         dx.Clear();
         int o = 0;
         for (int p = 0; p < planes; p++)
