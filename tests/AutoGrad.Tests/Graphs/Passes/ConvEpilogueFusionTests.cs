@@ -18,6 +18,7 @@ public class ConvEpilogueFusionTests
         new[] { 13, 1, 28, 28, 8, 3, 1, 0, 1, 1 }, // several images per chunk: the moving pass runs the program
         new[] { 3, 32, 33, 33, 8, 3, 1, 0, 1, 1 }, // one image per chunk: the product lands in place, then the program
         new[] { 5, 4, 9, 7, 6, 3, 2, 1, 2, 2 },    // stride, padding, dilation, groups
+        new[] { 4, 4, 7, 9, 6, 2, 1, 1, 1, 2 },    // K = 8: one image per chunk in place, two groups
     };
 
     [Theory]
