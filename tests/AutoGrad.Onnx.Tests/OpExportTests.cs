@@ -142,6 +142,11 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
             d => [Randn(1, 5, 4).To(d), Randn(2, 4).To(d)]);
         yield return new("fused_epilogue", d => Graph.Trace((a, w) => a.MatMul(w, false, true).Add(1.5).Relu(), TensorSpec.Batched(d, 4), TensorSpec.Fixed([3, 4], d)).Optimize(),
             d => [Randn(1, 5, 4).To(d), Randn(2, 3, 4).To(d)]);
+        // A convolution with its bias, then ReLU: one fused_epilogue whose product is conv2d.
+        var convWeight = Randn(12, 3, 2, 3, 3);
+        var convBias = Randn(13, 3);
+        yield return new("fused_epilogue_conv", d => Graph.Trace(x => x.Conv2D(convWeight.To(d), convBias.To(d), 1, 1).Relu(), new TensorSpec([Dim.B, 2, 6, 5], d)).Optimize(),
+            d => [Randn(1, 4, 2, 6, 5).To(d)]);
     }
 
     public static TheoryData<OpCase> All => [.. Cases()];
@@ -173,6 +178,7 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         ["conv2d_groups"] = "Could not find an implementation for Conv(11) node",
         ["avg_pool2d_ceil_exclude_pad"] = "Could not find an implementation for Conv(11) node",
         ["conv_transpose2d_groups"] = "Could not find an implementation for ConvTranspose(11) node",
+        ["fused_epilogue_conv"] = "Could not find an implementation for Conv(11) node",
     };
 
     [Theory]

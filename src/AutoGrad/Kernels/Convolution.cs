@@ -25,6 +25,9 @@ internal static class Convolution
     /// <summary>Elements a chunk's columns and its gathered (or staged) outputs hold together: 256 K (1 MB of float32), about half an L2.</summary>
     internal const int ChunkElements = 1 << 18;
 
+    /// <summary>Column rows (C·kH·kW) up to which the forward runs one image per chunk, its product written in place.</summary>
+    internal const int InPlaceForwardMaxColumnRows = 16;
+
     /// <summary>
     /// Images per chunk for geometry <paramref name="g"/> and <paramref name="outPerGroup"/> output channels per group: as
     /// many as fit <see cref="ChunkElements"/> with their (K + outC/groups)·oH·oW elements of columns and outputs, at
@@ -40,6 +43,16 @@ internal static class Convolution
     /// product into its image, so it costs no sweep of its own.
     /// </summary>
     public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> bias, Memory<T> y, int batch, int outChannels, int groups, ConvGeometry g)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Forward(x, weight, bias, y, batch, outChannels, groups, g, epilogue: null);
+
+    /// <summary>
+    /// The forward with <paramref name="epilogue"/> (when not null) applied to every element of y after its bias, in the
+    /// same pass: y is seen as an (N·outC) × (oH·oW) matrix, and each run of a channel's positions the pass writes is
+    /// handed to the epilogue as a block of one row (a whole product in place: its rows), on the thread that computed it.
+    /// </summary>
+    public static void Forward<T>(Memory<T> x, Memory<T> weight, Memory<T> bias, Memory<T> y, int batch, int outChannels, int groups, ConvGeometry g,
+        IGemmEpilogue<T>? epilogue)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (g.ColumnCount == 0 || batch == 0 || outChannels == 0)
@@ -47,7 +60,7 @@ internal static class Convolution
             return;
         }
 
-        Run(ConvolutionJob<T>.Mode.Forward, x, weight, y, bias, batch, outChannels, groups, g);
+        Run(ConvolutionJob<T>.Mode.Forward, x, weight, y, bias, batch, outChannels, groups, g, epilogue);
     }
 
     /// <summary>y = conv(x, W) without bias; see <see cref="Forward{T}(Memory{T}, Memory{T}, Memory{T}, Memory{T}, int, int, int, ConvGeometry)"/>.</summary>
@@ -104,13 +117,18 @@ internal static class Convolution
     }
 
     private static void Run<T>(ConvolutionJob<T>.Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias,
-        int batch, int outChannels, int groups, in ConvGeometry g)
+        int batch, int outChannels, int groups, in ConvGeometry g, IGemmEpilogue<T>? epilogue = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int perChunk = ImagesPerChunk(g, outChannels / groups, batch);
+        // A forward with few column rows (a first layer: K = C·kH·kW = 9) is cheap per output element, so moving a
+        // chunk's product from its staging buffer into NCHW order would cost about as much as the product: one image per
+        // chunk writes the product in place instead.
+        int perChunk = mode == ConvolutionJob<T>.Mode.Forward && g.ColumnRows <= InPlaceForwardMaxColumnRows
+            ? 1
+            : ImagesPerChunk(g, outChannels / groups, batch);
         int chunks = (batch + perChunk - 1) / perChunk;
         ConvolutionJob<T> job = ConvolutionJob<T>.ForCurrentThread();
-        job.Set(mode, a, b, destination, bias, batch, outChannels, groups, g, perChunk);
+        job.Set(mode, a, b, destination, bias, epilogue, batch, outChannels, groups, g, perChunk);
         try
         {
             double flops = 2.0 * outChannels * g.ColumnRows * g.ColumnCount * batch;
@@ -150,6 +168,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     private Memory<T> _b;
     private Memory<T> _destination;
     private Memory<T> _bias;
+    private IGemmEpilogue<T>? _epilogue;
     private int _batch;
     private int _outChannels;
     private int _groups;
@@ -173,14 +192,15 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     public static ConvolutionJob<T> ForCurrentThread() => t_instance ??= new ConvolutionJob<T>();
 
     /// <summary>Sets up a call.</summary>
-    public void Set(Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias, int batch, int outChannels, int groups, in ConvGeometry g, int perChunk)
+    public void Set(Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias, IGemmEpilogue<T>? epilogue,
+        int batch, int outChannels, int groups, in ConvGeometry g, int perChunk)
     {
-        (_mode, _a, _b, _destination, _bias) = (mode, a, b, destination, bias);
+        (_mode, _a, _b, _destination, _bias, _epilogue) = (mode, a, b, destination, bias, epilogue);
         (_batch, _outChannels, _groups, _g, _perChunk) = (batch, outChannels, groups, g, perChunk);
     }
 
     /// <summary>Drops the references to the call's buffers, so a finished call keeps nothing alive.</summary>
-    public void Clear() => (_a, _b, _destination, _bias) = (default, default, default, default);
+    public void Clear() => (_a, _b, _destination, _bias, _epilogue) = (default, default, default, default, null);
 
     /// <summary>Runs chunk <paramref name="index"/> (images [index·perChunk, …)).</summary>
     public void Execute(int index)
@@ -218,7 +238,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             }
 
             Memory<T> product = images == 1 ? _destination.Slice(((first * _outChannels) + (j * perGroup)) * l, perGroup * l) : staging;
-            scatter.Set(_destination, _bias, first, _outChannels, j * perGroup, l, inPlace: images == 1);
+            scatter.Set(_destination, _bias, _epilogue, first, _outChannels, j * perGroup, l, inPlace: images == 1);
             Gemm.Multiply<T>(weight.Slice(j * perGroup * k, perGroup * k), k, false, columns, wide, false,
                 product.Span, wide, perGroup, wide, k, accumulate: false, scatter);
         }
@@ -263,13 +283,36 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             }
 
             ReadOnlySpan<T> gathered = Gather(_b.Span, first, images, j * perGroup, perGroup, l);
-            Gemm.Multiply<T>(gathered, wide, false, columns, wide, true,
-                target.Slice(j * perGroup * k, perGroup * k), k, perGroup, k, wide, accumulate: false);
+            Span<T> partial = target.Slice(j * perGroup * k, perGroup * k);
+            if (perGroup < TransposedFilterGradMinChannels)
+            {
+                Gemm.Multiply<T>(gathered, wide, false, columns, wide, true, partial, k, perGroup, k, wide, accumulate: false);
+                continue;
+            }
+
+            // The transposed product, K × outC = columns · dYᵀ, then a transpose of the small result: the GEMM's m then
+            // runs over K (288 or 9 here) and its n over the output channels (64, 32), which fill the micro-kernel's
+            // 32-wide panels; dY · columnsᵀ (m = outC, n = K) left most of each panel empty for K = 9 and measured 1.2–1.8×
+            // slower for both layers of the MNIST cnn (docs/performance.md, Convolution). Same sums in the same order on
+            // any thread count.
+            Span<T> transposed = ConvolutionScratch<T>.Transposed(k * perGroup);
+            Gemm.Multiply<T>(columns, wide, false, gathered, wide, true, transposed, perGroup, k, perGroup, wide, accumulate: false);
+            for (int kk = 0; kk < k; kk++)
+            {
+                ReadOnlySpan<T> line = transposed.Slice(kk * perGroup, perGroup);
+                for (int o = 0; o < perGroup; o++)
+                {
+                    partial[(o * k) + kk] = line[o];
+                }
+            }
         }
     }
 
     // Output channels [channel0, channel0 + channels) of images [first, first + images) of an NCHW gradient as one
     // channels × images·L matrix: the images' L-long rows side by side (a view of dy itself for a single image).
+    // Output channels per group from which the filter gradient runs as the transposed product (see FilterGrad).
+    private const int TransposedFilterGradMinChannels = 16;
+
     private ReadOnlySpan<T> Gather(ReadOnlySpan<T> dy, int first, int images, int channel0, int channels, int l)
     {
         if (images == 1)
@@ -294,25 +337,30 @@ internal sealed class ConvolutionJob<T> : IParallelBody
 /// <summary>
 /// The GEMM epilogue of the convolution's forward: moves each finished block of the chunk's product (rows = output
 /// channels of one group, columns = the chunk's images' positions side by side) to its place in the NCHW output, adding
-/// the channel's bias on the way; for a single image the product is already in place and only the bias is added.
+/// the channel's bias on the way and then running the caller's epilogue (a fused activation) on what it wrote; for a
+/// single image the product is already in place and only the bias and the caller's epilogue are applied.
 /// </summary>
 internal sealed class ImageScatter<T> : IGemmEpilogue<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     private Memory<T> _y;
     private Memory<T> _bias;
+    private IGemmEpilogue<T>? _then;
     private int _first;
     private int _outChannels;
     private int _channel0;
     private int _positions;
     private bool _inPlace;
 
-    /// <summary>Sets the destination: images from <paramref name="first"/>, channels from <paramref name="channel0"/>.</summary>
-    public void Set(Memory<T> y, Memory<T> bias, int first, int outChannels, int channel0, int positions, bool inPlace) =>
-        (_y, _bias, _first, _outChannels, _channel0, _positions, _inPlace) = (y, bias, first, outChannels, channel0, positions, inPlace);
+    /// <summary>
+    /// Sets the destination: images from <paramref name="first"/>, channels from <paramref name="channel0"/>; and
+    /// <paramref name="then"/>, run on every element after the bias, over y as an (N·outC) × positions matrix.
+    /// </summary>
+    public void Set(Memory<T> y, Memory<T> bias, IGemmEpilogue<T>? then, int first, int outChannels, int channel0, int positions, bool inPlace) =>
+        (_y, _bias, _then, _first, _outChannels, _channel0, _positions, _inPlace) = (y, bias, then, first, outChannels, channel0, positions, inPlace);
 
     /// <summary>Drops the buffer references.</summary>
-    public void Clear() => (_y, _bias) = (default, default);
+    public void Clear() => (_y, _bias, _then) = (default, default, null);
 
     /// <inheritdoc/>
     public void Apply(Span<T> c, int ldc, int row0, int rows, int col0, int cols)
@@ -329,6 +377,8 @@ internal sealed class ImageScatter<T> : IGemmEpilogue<T>
                 }
             }
 
+            // C is image _first's rows of channels [_channel0, …) of y, whose row stride ldc is the positions.
+            _then?.Apply(_y.Span, ldc, (_first * _outChannels) + _channel0 + row0, rows, col0, cols);
             return;
         }
 
@@ -353,6 +403,7 @@ internal sealed class ImageScatter<T> : IGemmEpilogue<T>
                     AddScalar(line.Slice(col, run), bias[channel], target);
                 }
 
+                _then?.Apply(y, l, ((_first + image) * _outChannels) + channel, 1, position, run);
                 col += run;
             }
         }
@@ -393,6 +444,9 @@ internal static class ConvolutionScratch<T>
     private static T[]? t_partials;
 
     [ThreadStatic]
+    private static T[]? t_transposed;
+
+    [ThreadStatic]
     private static ImageScatter<T>? t_scatter;
 
     /// <summary>This thread's epilogue object.</summary>
@@ -406,6 +460,9 @@ internal static class ConvolutionScratch<T>
 
     /// <summary>The staging buffer as memory, for the forward whose epilogue reads it.</summary>
     public static Memory<T> StagingMemory(int length) => ThreadScratch.Grow(ref t_staging, length).AsMemory(0, length);
+
+    /// <summary>A buffer for one chunk's filter gradient before its transpose (K × outC/groups).</summary>
+    public static Span<T> Transposed(int length) => ThreadScratch.Grow(ref t_transposed, length).AsSpan(0, length);
 
     /// <summary>The calling thread's buffer for the filter gradient's per-chunk partials.</summary>
     public static Memory<T> Partials(int length) => ThreadScratch.Grow(ref t_partials, length).AsMemory(0, length);

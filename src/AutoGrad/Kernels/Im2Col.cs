@@ -81,6 +81,12 @@ internal static class Im2Col
                     Span<T> target = columns.Slice(row * rowStride, count);
                     int colOffset = (kj * g.DilationWidth) - g.PadWidth;
                     (int lo, int hi) = ValidRange(colOffset, g.StrideWidth, g.Width, oW);
+                    if (g.StrideWidth == 1 && lo == 0 && hi == oW)
+                    {
+                        UnfoldFullRows(plane, target, g, ki, colOffset);
+                        continue;
+                    }
+
                     for (int oh = 0; oh < oH; oh++)
                     {
                         Span<T> line = target.Slice(oh * oW, oW);
@@ -151,6 +157,12 @@ internal static class Im2Col
                         continue;
                     }
 
+                    if (g.StrideWidth == 1 && lo == 0 && hi == oW)
+                    {
+                        FoldFullRows(source, plane, g, ki, colOffset);
+                        continue;
+                    }
+
                     for (int oh = 0; oh < oH; oh++)
                     {
                         int ih = (oh * g.StrideHeight) - g.PadHeight + (ki * g.DilationHeight);
@@ -178,20 +190,80 @@ internal static class Im2Col
         }
     }
 
-    // target = source, for the same short rows: an inlined vector loop instead of a memmove call per row.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyShort<T>(ReadOnlySpan<T> source, Span<T> target)
+    // One column row whose every output row reads a whole run of oW input elements (stride 1, no column in the padding):
+    // rows outside the input are zeros, the others one short copy each, with the spans' bounds checked once for the row.
+    private static void UnfoldFullRows<T>(ReadOnlySpan<T> plane, Span<T> target, in ConvGeometry g, int ki, int colOffset)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ref T s = ref MemoryMarshal.GetReference(source);
-        ref T d = ref MemoryMarshal.GetReference(target);
-        int n = Math.Min(source.Length, target.Length), i = 0;
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        int oH = g.OutHeight, oW = g.OutWidth, height = g.Height, width = g.Width;
+        int strideHeight = g.StrideHeight, first = (ki * g.DilationHeight) - g.PadHeight;
+        if (target.Length < oH * oW || colOffset < 0 || colOffset + oW > width || plane.Length < height * width)
         {
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            throw new ArgumentException("Im2Col.UnfoldFullRows: the rows do not fit the plane.");
+        }
+
+        ref T source = ref MemoryMarshal.GetReference(plane);
+        ref T destination = ref MemoryMarshal.GetReference(target);
+        for (int oh = 0; oh < oH; oh++)
+        {
+            int ih = (oh * strideHeight) + first;
+            if ((uint)ih >= (uint)height)
+            {
+                target.Slice(oh * oW, oW).Clear();
+                continue;
+            }
+
+            CopyShort(ref Unsafe.Add(ref source, (ih * width) + colOffset), ref Unsafe.Add(ref destination, oh * oW), oW);
+        }
+    }
+
+    // The adjoint of UnfoldFullRows: each output row inside the input adds its oW entries onto one run of the plane.
+    private static void FoldFullRows<T>(ReadOnlySpan<T> source, Span<T> plane, in ConvGeometry g, int ki, int colOffset)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int oH = g.OutHeight, oW = g.OutWidth, height = g.Height, width = g.Width;
+        int strideHeight = g.StrideHeight, first = (ki * g.DilationHeight) - g.PadHeight;
+        if (source.Length < oH * oW || colOffset < 0 || colOffset + oW > width || plane.Length < height * width)
+        {
+            throw new ArgumentException("Im2Col.FoldFullRows: the rows do not fit the plane.");
+        }
+
+        ref T from = ref MemoryMarshal.GetReference(source);
+        ref T to = ref MemoryMarshal.GetReference(plane);
+        for (int oh = 0; oh < oH; oh++)
+        {
+            int ih = (oh * strideHeight) + first;
+            if ((uint)ih < (uint)height)
+            {
+                AddInto(ref Unsafe.Add(ref from, oh * oW), ref Unsafe.Add(ref to, (ih * width) + colOffset), oW);
+            }
+        }
+    }
+
+    // target = source, for the same short rows: an inlined vector loop instead of a memmove call per row. A row of at
+    // least one vector ends with a vector that overlaps the previous one (a copy may write an element twice), so an
+    // 11-long row is two vector copies instead of one and three scalar ones.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort<T>(ReadOnlySpan<T> source, Span<T> target)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        CopyShort(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(target), Math.Min(source.Length, target.Length));
+
+    // The same over n elements at two references the caller has checked.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort<T>(ref T s, ref T d, int n)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
+        {
+            for (; i < n - Vector256<T>.Count; i += Vector256<T>.Count)
             {
                 Vector256.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref d, (nuint)i);
             }
+
+            int last = n - Vector256<T>.Count;
+            Vector256.LoadUnsafe(ref s, (nuint)last).StoreUnsafe(ref d, (nuint)last);
+            return;
         }
 
         for (; i < n; i++)
@@ -204,11 +276,15 @@ internal static class Im2Col
     // where TensorPrimitives.Add's per-call setup cost more than the adds: one inlined vector loop and a scalar tail.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddInto<T>(ReadOnlySpan<T> source, Span<T> target)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        AddInto(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(target), Math.Min(source.Length, target.Length));
+
+    // The same over n elements at two references the caller has checked.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddInto<T>(ref T s, ref T d, int n)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ref T s = ref MemoryMarshal.GetReference(source);
-        ref T d = ref MemoryMarshal.GetReference(target);
-        int n = Math.Min(source.Length, target.Length), i = 0;
+        int i = 0;
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
             for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)

@@ -39,13 +39,20 @@ internal static class Pooling
     public static void MaxForward<T>(ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
         if (IsPlainTwoByTwo(g))
         {
-            MaxForwardTwoByTwo(x, planes, h, w, oH, oW, destination);
+            MaxForwardTwoByTwo(x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, destination);
             return;
         }
 
+        MaxForwardAnyWindow(x, planes, g, destination);
+    }
+
+    /// <summary><see cref="MaxForward{T}"/> by a search of each window, for any window (the 2×2 fast path's baseline in benchmarks).</summary>
+    internal static void MaxForwardAnyWindow<T>(ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> destination)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
         int o = 0;
         for (int p = 0; p < planes; p++)
         {
@@ -66,6 +73,19 @@ internal static class Pooling
     /// that pick the same element add up).
     /// </summary>
     public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (IsPlainTwoByTwo(g))
+        {
+            MaxBackwardTwoByTwo(dy, x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, dx);
+            return;
+        }
+
+        MaxBackwardAnyWindow(dy, x, planes, g, dx);
+    }
+
+    /// <summary><see cref="MaxBackward{T}"/> by clearing dx and adding at each window's search result, for any window (the baseline in benchmarks).</summary>
+    internal static void MaxBackwardAnyWindow<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
@@ -124,27 +144,39 @@ internal static class Pooling
     private static void MaxForwardTwoByTwo<T>(ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int o = 0;
         for (int p = 0; p < planes; p++)
         {
             ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
             for (int oh = 0; oh < oH; oh++)
             {
-                ReadOnlySpan<T> upper = plane.Slice(2 * oh * w, w), lower = plane.Slice(((2 * oh) + 1) * w, w);
-                for (int ow = 0; ow < oW; ow++, o++)
-                {
-                    // The same order as ArgMax: (0,0), (0,1), (1,0), (1,1), a later element winning only when larger, or NaN.
-                    T best = upper[2 * ow];
-                    best = Pick(best, upper[(2 * ow) + 1]);
-                    best = Pick(best, lower[2 * ow]);
-                    destination[o] = Pick(best, lower[(2 * ow) + 1]);
-                }
+                MaxPoolTwoByTwo.ForwardRow(plane.Slice(2 * oh * w, w), plane.Slice(((2 * oh) + 1) * w, w),
+                    destination.Slice(((p * oH) + oh) * oW, oW));
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Pick<T>(T best, T v)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        v > best || (T.IsNaN(v) && !T.IsNaN(best)) ? v : best;
+    // Every element of dx is written once (the windows do not overlap), so no clearing pass: the rows and columns beyond
+    // the last window (odd sizes) get zeros.
+    private static void MaxBackwardTwoByTwo<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> dx)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int p = 0; p < planes; p++)
+        {
+            ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
+            Span<T> target = dx.Slice(p * h * w, h * w);
+            for (int oh = 0; oh < oH; oh++)
+            {
+                Span<T> upper = target.Slice(2 * oh * w, w), lower = target.Slice(((2 * oh) + 1) * w, w);
+                MaxPoolTwoByTwo.BackwardRow(plane.Slice(2 * oh * w, w), plane.Slice(((2 * oh) + 1) * w, w),
+                    dy.Slice(((p * oH) + oh) * oW, oW), upper, lower);
+                if (2 * oW < w)
+                {
+                    upper[(2 * oW)..].Clear();
+                    lower[(2 * oW)..].Clear();
+                }
+            }
+
+            target[(2 * oH * w)..].Clear();
+        }
+    }
 }

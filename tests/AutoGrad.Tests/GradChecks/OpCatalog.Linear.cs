@@ -30,6 +30,8 @@ public static partial class OpCatalog
             x => FusedEpilogueProgram.RowAndColumn.Apply(x), [Normal([2, 4]), Normal([3, 4]), Normal([3]), Normal([2, 1])], MaxOrder: 2);
         yield return new("fused_epilogue", "matmul (3,2)ᵀ·(3,3), epilogue {mul x0 x1; sigmoid t0; sub t1 x2}, full (2,3) and scalar ()",
             x => FusedEpilogueProgram.FullAndScalar.Apply(x), [Normal([3, 2]), Normal([3, 3]), Normal([2, 3]), Normal([])], MaxOrder: 2);
+        yield return new("fused_epilogue", "conv2d (2,2,5,4)⋆(3,2,3,3) + bias (3,), padding 1, epilogue {mul x0 x1; tanh t0}, scalar ()",
+            x => FusedEpilogueProgram.ConvScaleTanh.Apply(x), [Normal([2, 2, 5, 4]), Normal([3, 2, 3, 3]), Normal([3]), Normal([])], MaxOrder: 2);
         yield return new("mlp_mse", "2-layer tanh MLP, mean squared error", x => MlpLoss(x[0], x[1], x[2], x[3]),
             [Normal([3, 5]), Normal([5]), Normal([5, 2]), Normal([2])], MaxOrder: 2);
     }
@@ -59,6 +61,13 @@ internal static class FusedEpilogueProgram
             new(AutoGrad.Ops.Elementwise.AddOp.Instance, [new(false, 0), new(false, 1)]),
             new(AutoGrad.Ops.Elementwise.TanhOp.Instance, [new(true, 0)]),
             new(AutoGrad.Ops.Elementwise.MulOp.Instance, [new(true, 1), new(false, 2)]),
+        ]);
+
+    public static readonly AutoGrad.Graphs.Passes.FusedEpilogueOp ConvScaleTanh = new(
+        new AutoGrad.Ops.Conv.Conv2dOp(new AutoGrad.Ops.Conv.Conv2dSettings((1, 1), (1, 1), (1, 1))), 3,
+        [
+            new(AutoGrad.Ops.Elementwise.MulOp.Instance, [new(false, 0), new(false, 1)]),
+            new(AutoGrad.Ops.Elementwise.TanhOp.Instance, [new(true, 0)]),
         ]);
 
     public static readonly AutoGrad.Graphs.Passes.FusedEpilogueOp FullAndScalar = new(

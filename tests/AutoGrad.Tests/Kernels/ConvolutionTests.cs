@@ -26,6 +26,9 @@ public class ConvolutionTests
         new[] { 1, 3, 5, 5, 2, 5, 5, 1, 1, 2, 2, 1, 1, 1 },     // one image, kernel as large as the padded input
         new[] { 3, 32, 33, 33, 8, 3, 3, 1, 1, 0, 0, 1, 1, 1 },  // one image per chunk: the product lands in place
         new[] { 13, 1, 28, 28, 5, 3, 3, 1, 1, 0, 0, 1, 1, 1 },  // the MNIST cnn's first layer, odd batch
+        new[] { 11, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 1, 1, 1 }, // the first layer at full width: the transposed filter gradient
+        new[] { 7, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 }, // the second layer: two chunks, transposed filter gradient
+        new[] { 4, 6, 10, 9, 36, 3, 2, 2, 1, 1, 0, 2, 1, 2 },   // transposed filter gradient with groups, stride, dilation
     };
 
     [Theory]

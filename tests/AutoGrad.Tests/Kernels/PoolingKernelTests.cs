@@ -19,6 +19,9 @@ public class PoolingKernelTests
         new[] { 2, 7, 9, 3, 3, 2, 2, 1, 1, 0 },    // overlapping windows with padding
         new[] { 1, 5, 6, 2, 3, 1, 2, 1, 1, 1 },    // rectangular, ceil mode
         new[] { 4, 1, 1, 1, 1, 1, 1, 0, 0, 0 },
+        new[] { 2, 4, 8, 2, 2, 2, 2, 0, 0, 0 },    // fast path: exactly one vector of four windows per row pair
+        new[] { 2, 5, 19, 2, 2, 2, 2, 0, 0, 0 },   // fast path: two vectors and a scalar tail, odd height and width
+        new[] { 1, 2, 2, 2, 2, 2, 2, 0, 0, 0 },    // fast path: a single window, scalar only
     };
 
     [Theory]
@@ -28,6 +31,43 @@ public class PoolingKernelTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void MaxForwardAndBackward_MatchBruteForce_Float64(int[] c) => Check<double>(c);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MaxForwardAndBackward_WithNaNs_MatchBruteForce_Float32(int[] c) => Check<float>(c, withNaNs: true);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MaxForwardAndBackward_WithNaNs_MatchBruteForce_Float64(int[] c) => Check<double>(c, withNaNs: true);
+
+    [Fact]
+    public void MaxForwardAndBackward_SignedZeroTies_GoToTheFirstElement()
+    {
+        // Eight windows (two vectors); +0 and −0 compare equal, so the first of them in window order is picked.
+        var g = new ConvGeometry(1, 2, 16, 2, 2, 2, 2, 0, 0, 1, 1);
+        float[] x = new float[32];
+        for (int j = 0; j < 8; j++)
+        {
+            int slot = j % 4;
+            x[(slot < 2 ? 0 : 16) + (2 * j) + (slot % 2)] = -0f; // −0 at one position, +0 at the others
+        }
+
+        var y = new float[8];
+        Pooling.MaxForward<float>(x, 1, g, y);
+        for (int j = 0; j < 8; j++)
+        {
+            // Window order (0,0), (0,1), (1,0), (1,1): the −0 is first only in windows whose slot is 0.
+            Assert.Equal(j % 4 == 0, float.IsNegative(y[j]));
+        }
+
+        var dx = new float[32];
+        Pooling.MaxBackward<float>([1, 2, 3, 4, 5, 6, 7, 8], x, 1, g, dx);
+        for (int j = 0; j < 8; j++)
+        {
+            Assert.Equal(j + 1f, dx[2 * j]); // always the (0,0) element
+            Assert.Equal(0f, dx[(2 * j) + 1] + dx[16 + (2 * j)] + dx[16 + (2 * j) + 1]);
+        }
+    }
 
     [Fact]
     public void MaxForward_TiesAndNaN_FollowTheWindowOrderRule()
@@ -45,7 +85,7 @@ public class PoolingKernelTests
         Assert.Equal(new float[] { 10, 0, 0, 0, 0, 0, 20, 0 }, dx);
     }
 
-    private static void Check<T>(int[] c)
+    private static void Check<T>(int[] c, bool withNaNs = false)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int planes = c[0];
@@ -55,6 +95,14 @@ public class PoolingKernelTests
         // Few distinct values, so windows hold ties.
         var random = new Random(5);
         T[] x = Enumerable.Range(0, planes * h * w).Select(_ => T.CreateTruncating(random.Next(6))).ToArray();
+        if (withNaNs)
+        {
+            for (int i = 0; i < x.Length; i += 1 + random.Next(7))
+            {
+                x[i] = T.NaN;
+            }
+        }
+
         T[] dy = Enumerable.Range(0, planes * oH * oW).Select(_ => T.CreateTruncating(random.NextDouble())).ToArray();
 
         var expectedY = new T[dy.Length];
@@ -78,7 +126,7 @@ public class PoolingKernelTests
                             }
 
                             int index = (p * h * w) + (ih * w) + iw;
-                            if (best < 0 || x[index] > x[best])
+                            if (best < 0 || x[index] > x[best] || (T.IsNaN(x[index]) && !T.IsNaN(x[best])))
                             {
                                 best = index;
                             }

@@ -7,12 +7,13 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Graphs.Passes;
 
 /// <summary>
-/// A producer whose output is a 2-D matrix written by an epilogue-capable kernel (a matrix product, see
-/// <see cref="IEpilogueProducer"/>) fused with the elementwise program that consumes it: the program runs as the GEMM's
+/// A producer whose output is written by an epilogue-capable kernel (a matrix product or a convolution, see
+/// <see cref="IEpilogueProducer"/>) fused with the elementwise program that consumes it: the program runs as the kernel's
 /// epilogue (<see cref="EpilogueLoop{T}"/>) on each finished block of the product, so a bias add, an activation or a
 /// gradient's mask costs no sweep of its own over the result. Inputs: the producer's, then the program's other operands.
 /// In the printed program <c>x0</c> is the product and <c>xN</c> (N ≥ 1) is the fused node's input N + (the producer's
-/// input count) − 1; each is the product's shape, a row ([n] or [1, n]), a column ([m, 1]) or one value. Produced by
+/// input count) − 1; each is the product's shape or one value, or, for a 2-D product, a row ([n] or [1, n]) or a column
+/// ([m, 1]). Produced by
 /// <see cref="GemmEpilogueFusion"/>; its gradient is the producer's followed by the program's, through each op's own rule.
 /// </summary>
 internal sealed class FusedEpilogueOp : Op
@@ -85,7 +86,7 @@ internal sealed class FusedEpilogueOp : Op
         return new(FusedElementwiseOp.ProgramFlops(Steps, inputs), DefaultBytes(inputs, output));
     }
 
-    /// <summary>The producer's type, checked to be 2-D and unchanged by the epilogue, whose operands must broadcast to it.</summary>
+    /// <summary>The producer's type, checked to be unchanged by the epilogue, whose operands must be read by one of the patterns (<see cref="ReadOf"/>).</summary>
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
     {
         if (inputs.Length < ProducerInputs)
@@ -112,7 +113,7 @@ internal sealed class FusedEpilogueOp : Op
             if (inputs[i].DType != product.DType || ReadOf(inputs[i].Shape, product.Shape) is null)
             {
                 throw new ArgumentException(
-                    $"{Name}: epilogue operand {inputs[i]} is not the product's shape {product}, a row, a column or one value.");
+                    $"{Name}: epilogue operand {inputs[i]} is not the product's shape {product}, one value, or (for a 2-D product) a row or a column.");
             }
         }
 
@@ -124,10 +125,13 @@ internal sealed class FusedEpilogueOp : Op
         return product;
     }
 
-    /// <summary>How an operand of <paramref name="shape"/> is read at each element of a product of <paramref name="product"/>'s shape, or null when it is none of the fused patterns.</summary>
+    /// <summary>
+    /// How an operand of <paramref name="shape"/> is read at each element of a product of <paramref name="product"/>'s
+    /// shape, or null when it is none of the fused patterns. Rows and columns only for a 2-D product: the matrix a
+    /// producer of another rank hands blocks of (<see cref="IEpilogueProducer.EpilogueMatrix"/>) is not its own axes.
+    /// </summary>
     internal static EpilogueRead? ReadOf(Shape shape, Shape product)
     {
-        int m = product[0], n = product[1];
         if (shape == product)
         {
             return EpilogueRead.Full;
@@ -137,6 +141,13 @@ internal sealed class FusedEpilogueOp : Op
         {
             return EpilogueRead.Scalar;
         }
+
+        if (product.Rank != 2)
+        {
+            return null;
+        }
+
+        int m = product[0], n = product[1];
 
         return shape.ToArray() switch
         {
@@ -208,7 +219,7 @@ internal sealed class FusedEpilogueOp : Op
                 ?? throw new ArgumentException($"{Name}: epilogue operand {inputs[i]} does not broadcast to the product {output}.");
         }
 
-        int m = output.Shape[0], n = output.Shape[1];
+        (int m, int n) = ((IEpilogueProducer)Producer).EpilogueMatrix(output.Shape);
         return output.DType == DType.Float32
             ? new Kernel<float>(this, EpilogueLoop<float>.TryCreate(Epilogue, reads, m, n)!)
             : new Kernel<double>(this, EpilogueLoop<double>.TryCreate(Epilogue, reads, m, n)!);

@@ -6,15 +6,16 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Graphs.Passes;
 
 /// <summary>
-/// Fuses a 2-D product (an op with the <see cref="IEpilogueProducer"/> trait whose inputs it accepts) with the
-/// elementwise node that consumes it — a <c>fused_elementwise</c> program or a single lane op — into one
-/// <see cref="FusedEpilogueOp"/>, so the bias add and activation of a dense layer, or the ReLU mask on the gradient
-/// dY·W2ᵀ, run on each block of the product as the GEMM finishes it. Runs after <see cref="ElementwiseFusion"/>.
+/// Fuses a product (an op with the <see cref="IEpilogueProducer"/> trait whose inputs it accepts: a 2-D matrix product,
+/// a convolution) with the elementwise node that consumes it — a <c>fused_elementwise</c> program or a single lane op —
+/// into one <see cref="FusedEpilogueOp"/>, so the bias add and activation of a dense layer, the ReLU after a
+/// convolution, or the ReLU mask on the gradient dY·W2ᵀ, run on each block of the product as the kernel finishes it.
+/// Runs after <see cref="ElementwiseFusion"/>.
 /// </summary>
 /// <remarks>
 /// A product is fused only when the consumer is its only reader and it is not a graph output (a value something else
 /// needs, such as a gradient rule reading it, must stay in memory), the consumer keeps its type, every other operand of
-/// the consumer is the product's shape, a row ([n] or [1, n]), a column ([m, 1]) or one value, every op of the program
+/// the consumer is the product's shape or one value, or, for a 2-D product, a row ([n] or [1, n]) or a column ([m, 1]), every op of the program
 /// has a lane (<see cref="ILaneOp"/>), and no op writing state lies between the two (the product would read a parameter
 /// after its update).
 /// </remarks>
@@ -133,7 +134,6 @@ internal static class GemmEpilogueFusion
                 || !onlyReader
                 || !producer.SymbolicAttributes.IsEmpty
                 || !producer.Type.Equals(node.Type)
-                || producer.Type.Rank != 2
                 || effectsBefore[n] != effectsBefore[input.Index]
                 || !candidate.AcceptsEpilogue([.. producer.Inputs.Select(i => graph.TypeOf(i).Rank)]))
             {
@@ -150,7 +150,7 @@ internal static class GemmEpilogueFusion
     }
 
     /// <summary>Whether an operand is read as one of the epilogue's patterns over a product of type <paramref name="product"/>
-    /// at every batch size: the product's type, a row, a column or one value.</summary>
+    /// at every batch size: the product's type, one value, or, for a 2-D product, a row or a column.</summary>
     private static bool Broadcasts(TensorSpec operand, TensorSpec product)
     {
         if (operand.DType != product.DType)
@@ -161,6 +161,11 @@ internal static class GemmEpilogueFusion
         if (operand.Equals(product) || (operand.Rank <= 2 && operand.Dims.All(d => d.Equals(Dim.Fixed(1)))))
         {
             return true;
+        }
+
+        if (product.Rank != 2)
+        {
+            return false;
         }
 
         Dim m = product.Dims[0], n = product.Dims[1], one = Dim.Fixed(1);

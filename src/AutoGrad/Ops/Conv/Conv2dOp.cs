@@ -1,3 +1,4 @@
+using System.Numerics;
 using AutoGrad.Kernels;
 using AutoGrad.Ops.Conv;
 using AutoGrad.Tensors;
@@ -12,7 +13,7 @@ namespace AutoGrad.Ops.Conv
     /// <c>conv2d_filter_grad</c>(x, g) for the weight and g summed over (N, H, W) for the bias; the three convolution ops
     /// are each other's adjoints, so every derivative of any order stays within them.
     /// </summary>
-    internal sealed class Conv2dOp(Conv2dSettings settings) : Op
+    internal sealed class Conv2dOp(Conv2dSettings settings) : Op, IEpilogueProducer
     {
         public override string Name => "conv2d";
 
@@ -80,6 +81,22 @@ namespace AutoGrad.Ops.Conv
                 Memory<double> bias = inputs.Length > 2 ? inputs[2].AsMemory<double>() : Memory<double>.Empty;
                 Convolution.Forward(x.AsMemory<double>(), w.AsMemory<double>(), bias, output.AsMemory<double>(), x.Shape[0], w.Shape[0], Settings.Groups, g);
             }
+        }
+
+        /// <summary>Every application writes its output through the pass that moves the products into NCHW order.</summary>
+        public bool AcceptsEpilogue(ReadOnlySpan<int> inputRanks) => inputRanks is [4, 4] or [4, 4, 1];
+
+        /// <summary>The output [N, outC, oH, oW] as the (N·outC) × (oH·oW) matrix of its rows.</summary>
+        public (int Rows, int Columns) EpilogueMatrix(Shape output) => (output[0] * output[1], output[2] * output[3]);
+
+        /// <summary>The forward with <paramref name="epilogue"/> run on each run of positions as it is written (after the bias).</summary>
+        public void Forward<T>(ReadOnlySpan<Tensor> inputs, Tensor output, IGemmEpilogue<T> epilogue)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            Tensor x = inputs[0], w = inputs[1];
+            ConvGeometry g = Settings.Geometry(x.Shape, w.Shape[2], w.Shape[3]);
+            Memory<T> bias = inputs.Length > 2 ? inputs[2].AsMemory<T>() : Memory<T>.Empty;
+            Convolution.Forward(x.AsMemory<T>(), w.AsMemory<T>(), bias, output.AsMemory<T>(), x.Shape[0], w.Shape[0], Settings.Groups, g, epilogue);
         }
 
         public override Tensor?[] Backward(GradientContext context)
