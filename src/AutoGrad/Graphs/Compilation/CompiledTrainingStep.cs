@@ -229,7 +229,17 @@ public sealed class CompiledTrainingStep
     /// <summary>Runs one step on the input batches and target batches (in the order of the specs it was created with) and
     /// returns the loss before the update.</summary>
     /// <exception cref="ArgumentException">The number of tensors differs from the specs, or a batch does not match its traced type.</exception>
-    public double Step(Tensor[] inputs, Tensor[] targets) => Run(inputs, targets)[0].ItemDouble();
+    public double Step(Tensor[] inputs, Tensor[] targets)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        foreach (Tensor t in (Tensor[])[.. inputs, .. targets])
+        {
+            ArgumentNullException.ThrowIfNull(t, nameof(inputs));
+        }
+
+        return Run(inputs, targets)[0].ItemDouble();
+    }
 
     /// <summary>One step; the outputs (the loss, then any extra outputs) are the executable's buffers, valid until the next run.</summary>
     internal IReadOnlyList<Tensor> Run(ReadOnlySpan<Tensor> inputBatches, ReadOnlySpan<Tensor> targetBatches)
