@@ -29,6 +29,8 @@ public class ConvolutionTests
         new[] { 11, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 1, 1, 1 }, // the first layer at full width: the transposed filter gradient
         new[] { 7, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 }, // the second layer: two chunks, transposed filter gradient
         new[] { 4, 6, 10, 9, 36, 3, 2, 2, 1, 1, 0, 2, 1, 2 },   // transposed filter gradient with groups, stride, dilation
+        new[] { 3, 5, 9, 19, 20, 3, 4, 1, 1, 2, 3, 1, 2, 1 },   // col2im over two vectors of a row (float64: three), wide padding
+        new[] { 2, 4, 6, 16, 4, 2, 3, 3, 1, 1, 1, 2, 1, 2 },    // a row of exactly one float32 vector, row stride 3, groups
     };
 
     [Theory]
