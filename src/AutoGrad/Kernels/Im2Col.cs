@@ -51,7 +51,7 @@ internal readonly record struct ConvGeometry(
 /// im2col unrolls every receptive field of an image into a column so a convolution becomes one matrix product;
 /// col2im is its adjoint (it sums each column entry back onto the pixel it was read from), used for input gradients.
 /// </summary>
-internal static partial class Im2Col
+internal static class Im2Col
 {
     /// <summary>
     /// Fills <paramref name="columns"/> (C·kH·kW rows × oH·oW columns, row-major) from image <paramref name="x"/> (C×H×W);
@@ -139,14 +139,7 @@ internal static partial class Im2Col
     public static void Fold<T>(ReadOnlySpan<T> columns, in ConvGeometry g, Span<T> x, int rowStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (g.StrideWidth == 1 && CanFoldRowGroups<T>(g))
-        {
-            FoldRowGroups(columns, g, x, rowStride);
-            return;
-        }
-
         x.Clear();
-
         int oH = g.OutHeight, oW = g.OutWidth, count = oH * oW;
         int row = 0;
         for (int c = 0; c < g.Channels; c++)

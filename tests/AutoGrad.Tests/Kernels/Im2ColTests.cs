@@ -5,10 +5,11 @@ namespace AutoGrad.Tests.Kernels;
 
 /// <summary>
 /// col2im (<see cref="Im2Col.Fold{T}(ReadOnlySpan{T}, in ConvGeometry, Span{T}, int)"/>) against the definition, bit for
-/// bit: a scalar loop that clears the image and adds every column entry onto its pixel in column-row order. The
-/// row-at-a-time vector path (unit column stride, AVX-512) must give the same bits as that order; the cases cover input
-/// widths below, at and past one or several vectors, padding wider than the kernel's reach, dilation, row strides,
-/// kernel columns that never land inside the input, signed zeros, and a width too large for the vector path's masks.
+/// bit: a scalar loop that clears the image and adds every column entry onto its pixel in column-row order. Fold's
+/// vector adds (whole runs of a row for a unit column stride, the general loop otherwise) must keep that order; the
+/// cases cover input widths below, at and past one or several vectors, padding wider than the kernel's reach,
+/// dilation, row strides of a batched column matrix, kernel columns that never land inside the input, signed zeros,
+/// very wide rows and a column stride of 2.
 /// </summary>
 public class Im2ColTests
 {
@@ -27,8 +28,8 @@ public class Im2ColTests
         cases.Add([32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1, 121 * 5]); // the MNIST cnn's second layer, one image of a chunk of 6
         cases.Add([1, 4, 5, 1, 4, 1, 1, 0, 3, 1, 1, 0]);          // padding wider than the reach: edge columns get nothing
         cases.Add([2, 9, 11, 3, 5, 3, 1, 2, 4, 2, 3, 3]);         // kernel columns entirely in the padding
-        cases.Add([1, 3, 300, 2, 7, 1, 1, 1, 3, 1, 1, 0]);        // too wide for the masks: the general loop
-        cases.Add([2, 7, 9, 3, 3, 2, 2, 1, 1, 1, 1, 2]);          // column stride 2: the general loop
+        cases.Add([1, 3, 300, 2, 7, 1, 1, 1, 3, 1, 1, 0]);        // very wide rows
+        cases.Add([2, 7, 9, 3, 3, 2, 2, 1, 1, 1, 1, 2]);          // column stride 2
         return cases;
     }
 
