@@ -37,6 +37,9 @@ internal static class Parallelism
     [ThreadStatic]
     private static bool t_inParallelRegion;
 
+    [ThreadStatic]
+    private static bool t_serial;
+
     /// <summary>How long an idle worker spins before it parks: 50 µs.</summary>
     private static readonly long s_spinTicks = Stopwatch.Frequency / 20_000;
 
@@ -52,6 +55,18 @@ internal static class Parallelism
 
     /// <summary>True on a thread that is running parts of a parallel region.</summary>
     public static bool IsInParallelRegion => t_inParallelRegion;
+
+    /// <summary>
+    /// When set, every region started on this thread runs all its parts on this thread, split exactly as it would be
+    /// split over the pool. Which parts the calling thread takes otherwise depends on when the workers come free, so an
+    /// allocation test sets this for one warm-up run: the calling thread then grows every per-thread buffer any part
+    /// needs, and later runs allocate nothing whichever parts it takes.
+    /// </summary>
+    internal static bool SerialOnThisThread
+    {
+        get => t_serial;
+        set => t_serial = value;
+    }
 
     /// <summary>
     /// How many threads work of <paramref name="work"/> units deserves when each thread should get at least
@@ -83,7 +98,7 @@ internal static class Parallelism
         }
 
         int threads = Math.Min(count, maxThreads);
-        if (threads <= 1 || t_inParallelRegion || !Monitor.TryEnter(s_gate))
+        if (threads <= 1 || t_inParallelRegion || t_serial || !Monitor.TryEnter(s_gate))
         {
             RunSerially(count, body);
             return;

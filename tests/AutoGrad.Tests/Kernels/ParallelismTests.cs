@@ -30,6 +30,25 @@ public class ParallelismTests
     }
 
     [Fact]
+    public void For_SerialOnThisThread_RunsEveryPartOnTheCallingThread_AndOnlyWhileSet()
+    {
+        var serial = new ThreadRecordingBody(Environment.CurrentManagedThreadId);
+        Parallelism.SerialOnThisThread = true;
+        try
+        {
+            Parallelism.For(64, serial, maxThreads: 2);
+        }
+        finally
+        {
+            Parallelism.SerialOnThisThread = false;
+        }
+
+        Assert.Equal(64, serial.SameThread);
+        Assert.False(Parallelism.SerialOnThisThread);
+        Assert.False(Parallelism.IsInParallelRegion);
+    }
+
+    [Fact]
     public void For_PartThrows_RethrowsOnCaller()
     {
         var body = new ThrowingBody(throwAt: 5);
