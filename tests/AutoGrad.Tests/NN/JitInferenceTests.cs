@@ -93,6 +93,26 @@ public class JitInferenceTests
         Assert.Equal(before.Mul(2.0).ToArray(), after.ToArray());
     }
 
+    [Fact]
+    public void Predict_WithJit_ModelThatReadsValues_SaysItCannotBeTracedAndHowToRunIt()
+    {
+        var (x, _) = Data(4);
+        var model = new Sequential(new Dense(3), new ValueReading());
+        model.Compile(new Sgd(model, 0.1), new MeanSquaredError(), jit: true);
+
+        var error = Assert.Throws<InvalidOperationException>(() => model.Predict(x));
+        Assert.StartsWith("Evaluate/Predict with jit: true traces the model's forward", error.Message);
+        Assert.Contains("jit: false", error.Message);
+        model.Jit = false;
+        Assert.Equal([4, 3], model.Predict(x).Shape.ToArray());
+    }
+
+    /// <summary>Scales by a value read from the data, which a trace cannot do (there are no values to read).</summary>
+    private sealed class ValueReading : Layer
+    {
+        public override Tensor Forward(Tensor input) => input * input.Abs().Max().ItemDouble();
+    }
+
     private sealed class Scale : Layer
     {
         public Tensor Weight = Tensor.Ones([3]).RequireGrad();

@@ -19,7 +19,15 @@ internal sealed class CompiledForward
     private CompiledForward(Model model, ReadOnlySpan<Tensor> inputs)
     {
         specs = [.. inputs.ToArray().Select(t => new TensorSpec([Dim.B, .. t.Shape.ToArray()[1..].Select(Dim.Fixed)], t.DType))];
-        executable = Graph.Trace(xs => model.CallCore(xs), specs).Compile();
+        try
+        {
+            executable = Graph.Trace(xs => model.CallCore(xs), specs).Compile();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Untraceable(e);
+        }
+
         // After the trace: a lazily built layer created its parameters during it, which made a new list.
         parameters = model.Parameters();
     }
@@ -33,6 +41,11 @@ internal sealed class CompiledForward
 
     /// <summary>The model's outputs for one batch: the executable's buffers, overwritten by the next call.</summary>
     public IReadOnlyList<Tensor> Run(ReadOnlySpan<Tensor> inputs) => executable.Run(inputs);
+
+    /// <summary>The error for a model whose forward cannot be traced: what jit does, why it failed, and the way out.</summary>
+    private static InvalidOperationException Untraceable(InvalidOperationException e) =>
+        new($"Evaluate/Predict with jit: true traces the model's forward into one compiled graph, and it could not be traced: {e.Message} " +
+            "Compile the model with jit: false (or set model.Jit = false) to run it op by op.", e);
 
     private bool Fits(ReadOnlySpan<Tensor> inputs)
     {
