@@ -72,8 +72,8 @@ public class CnnEpochBenchmarks : MnistTrainingBenchmark
     protected override void SetupMore()
     {
         var random = new Random(42);
-        _a = Enumerable.Range(0, 1024 * 1024).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
-        _b = Enumerable.Range(0, 1024 * 1024).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
+        _a = GemmCase.Uniform(random, 1024 * 1024);
+        _b = GemmCase.Uniform(random, 1024 * 1024);
         _c = new float[1024 * 1024];
     }
 

@@ -32,6 +32,10 @@ public sealed class GemmCase(int order, string name, int m, int n, int k, bool t
     /// <summary>The name shown in the results table.</summary>
     public override string ToString() => name;
 
+    /// <summary><paramref name="count"/> values uniform in [-1, 1): the benchmarks' operands.</summary>
+    public static float[] Uniform(Random random, int count) =>
+        Enumerable.Range(0, count).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
+
     /// <inheritdoc/>
     public int CompareTo(GemmCase? other) => other is null ? 1 : Order.CompareTo(other.Order);
 
@@ -90,8 +94,8 @@ public class GemmBenchmarks
     public void Setup()
     {
         var random = new Random(42);
-        _a = Enumerable.Range(0, Case.M * Case.K).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
-        _b = Enumerable.Range(0, Case.K * Case.N).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
+        _a = GemmCase.Uniform(random, Case.M * Case.K);
+        _b = GemmCase.Uniform(random, Case.K * Case.N);
         _c = new float[Case.M * Case.N];
         Settings.NumThreads = Threads;
     }
@@ -150,10 +154,10 @@ public class GemmEpilogueBenchmarks
     public void Setup()
     {
         var random = new Random(42);
-        _a = Enumerable.Range(0, Case.M * Case.K).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
-        _b = Enumerable.Range(0, Case.K * Case.N).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
+        _a = GemmCase.Uniform(random, Case.M * Case.K);
+        _b = GemmCase.Uniform(random, Case.K * Case.N);
         _c = new float[Case.M * Case.N];
-        _epilogue = new BiasRelu(Enumerable.Range(0, Case.N).Select(_ => (random.NextSingle() * 2) - 1).ToArray());
+        _epilogue = new BiasRelu(GemmCase.Uniform(random, Case.N));
         Settings.NumThreads = 1;
     }
 

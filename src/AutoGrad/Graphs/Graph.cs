@@ -229,7 +229,7 @@ public sealed partial class Graph
 
 public sealed partial class Graph
 {
-    /// <summary>The graph after the standard passes (<see cref="Passes.GraphPasses.Optimize"/>).</summary>
+    /// <summary>The graph after the standard passes (<see cref="Passes.GraphPasses.Optimize(Graph)"/>).</summary>
     public Graph Optimize() => Passes.GraphPasses.Optimize(this);
 
     /// <summary>

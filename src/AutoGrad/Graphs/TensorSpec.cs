@@ -55,6 +55,25 @@ public sealed class TensorSpec : IEquatable<TensorSpec>
         return new TensorType(Shape.FromOwned(dims), DType);
     }
 
+    /// <summary>Whether there are as many tensors as specs and each matches its spec with a batch size (see <see cref="MatchBatch"/>).</summary>
+    internal static bool MatchBatched(ReadOnlySpan<TensorSpec> specs, ReadOnlySpan<Tensor> tensors)
+    {
+        if (specs.Length != tensors.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < specs.Length; i++)
+        {
+            if (specs[i].MatchBatch(tensors[i].Type) <= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// The batch size at which <paramref name="type"/> matches this spec, 0 when the spec has no batch axis, or −1 when it
     /// does not match (wrong dtype, rank, a fixed extent or a batch extent that is not a multiple of its factor).

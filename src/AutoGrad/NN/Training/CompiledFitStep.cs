@@ -60,7 +60,9 @@ internal sealed class CompiledFitStep
     {
         // Matched against the traced specs without building new ones: this runs for every batch.
         if (current is not null && ReferenceEquals(current.optimizer, optimizer) && ReferenceEquals(current.losses, losses)
-            && current.dataParallel == model.DataParallel && current.Fits(inputs, targets))
+            && current.dataParallel == model.DataParallel
+            && TensorSpec.MatchBatched(current.specs.AsSpan(0, current.inputCount), inputs)
+            && TensorSpec.MatchBatched(current.specs.AsSpan(current.inputCount), targets))
         {
             return current;
         }
@@ -81,24 +83,5 @@ internal sealed class CompiledFitStep
         return (outputs[0].ItemDouble(), predictions);
     }
 
-    private bool Fits(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> targets)
-    {
-        if (inputs.Length != inputCount || targets.Length != specs.Length - inputCount)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < specs.Length; i++)
-        {
-            Tensor t = i < inputCount ? inputs[i] : targets[i - inputCount];
-            if (specs[i].MatchBatch(t.Type) <= 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static TensorSpec Batched(Tensor t) => new([Dim.B, .. t.Shape.ToArray()[1..].Select(Dim.Fixed)], t.DType);
+    private static TensorSpec Batched(Tensor t) => TensorSpec.Batched(t.DType, t.Shape.ToArray()[1..]);
 }

@@ -18,7 +18,7 @@ internal sealed class CompiledForward
 
     private CompiledForward(Model model, ReadOnlySpan<Tensor> inputs)
     {
-        specs = [.. inputs.ToArray().Select(t => new TensorSpec([Dim.B, .. t.Shape.ToArray()[1..].Select(Dim.Fixed)], t.DType))];
+        specs = [.. inputs.ToArray().Select(t => TensorSpec.Batched(t.DType, t.Shape.ToArray()[1..]))];
         try
         {
             executable = Graph.Trace(xs => model.CallCore(xs), specs).Compile();
@@ -35,7 +35,7 @@ internal sealed class CompiledForward
     /// <summary>The forward for these inputs: <paramref name="current"/> when it still fits, else a newly traced one.
     /// Call in evaluation mode.</summary>
     public static CompiledForward For(CompiledForward? current, Model model, ReadOnlySpan<Tensor> inputs) =>
-        current is not null && ReferenceEquals(current.parameters, model.Parameters()) && current.Fits(inputs)
+        current is not null && ReferenceEquals(current.parameters, model.Parameters()) && TensorSpec.MatchBatched(current.specs, inputs)
             ? current
             : new CompiledForward(model, inputs);
 
@@ -46,22 +46,4 @@ internal sealed class CompiledForward
     private static InvalidOperationException Untraceable(InvalidOperationException e) =>
         new($"Evaluate/Predict with jit: true traces the model's forward into one compiled graph, and it could not be traced: {e.Message} " +
             "Compile the model with jit: false (or set model.Jit = false) to run it op by op.", e);
-
-    private bool Fits(ReadOnlySpan<Tensor> inputs)
-    {
-        if (inputs.Length != specs.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < specs.Length; i++)
-        {
-            if (specs[i].MatchBatch(inputs[i].Type) <= 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

@@ -226,16 +226,7 @@ public class GemmEpilogueFusionTests
     }
 
     /// <summary>The standard passes without the GEMM-epilogue fusion: the unfused reference.</summary>
-    private static Graph WithoutEpilogues(Graph graph)
-    {
-        Graph g = DeadCodeElimination.Run(graph);
-        g = CommonSubexpressionElimination.Run(g);
-        g = ConstantFolding.Run(g);
-        g = AlgebraicSimplification.Run(g);
-        g = CommonSubexpressionElimination.Run(g);
-        g = ElementwiseFusion.Run(g);
-        return DeadCodeElimination.Run(g);
-    }
+    private static Graph WithoutEpilogues(Graph graph) => GraphPasses.Optimize(graph, fuseEpilogues: false);
 
     /// <summary>A chain starting from the product (so the result keeps its shape), each binary step reading a random
     /// program input or earlier result; whether every op is exact.</summary>
