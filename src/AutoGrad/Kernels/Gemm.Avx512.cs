@@ -318,14 +318,7 @@ internal static unsafe partial class Gemm
             int v = Vector512<T>.Count;
             if (_full)
             {
-                if (add)
-                {
-                    lo += Vector512.Load(row);
-                    hi += Vector512.Load(row + v);
-                }
-
-                lo.Store(row);
-                hi.Store(row + v);
+                Store512(row, lo, hi, add);
             }
             else
             {
