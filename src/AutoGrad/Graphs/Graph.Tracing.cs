@@ -6,9 +6,17 @@ namespace AutoGrad.Graphs;
 
 public sealed partial class Graph
 {
-    // Two small, distinct batch sizes: every axis that changes between them is a multiple of B.
+    // The batch extent of a one-pass trace: a prime that model sizes are unlikely to be multiples of, small enough that
+    // extents stay far from int overflow. A coincidence only costs the fallback below, never a wrong graph.
+    internal const int OnePassBatch = 101;
+
+    // The fallback: two small, distinct batch sizes; every axis that changes between them is a multiple of B.
     internal const int TraceBatch1 = 2;
     internal const int TraceBatch2 = 3;
+
+    /// <summary>Why the last batched trace on this thread took two passes (null: it took one); for tests and diagnostics.</summary>
+    [ThreadStatic]
+    internal static string? LastTraceFallbackReason;
 
     /// <summary>
     /// Captures <paramref name="function"/> as a graph by running it abstractly on a placeholder of type
@@ -18,13 +26,15 @@ public sealed partial class Graph
     /// tensor becomes a constant.
     /// </summary>
     /// <remarks>
-    /// With a batch axis (<c>TensorSpec.Batched(784)</c>) the function is traced twice, at batch sizes 2 and 3; axes and
-    /// shape attributes that change become multiples of <c>B</c>, so the one graph then runs at any batch size. The function
-    /// must apply the same ops for every batch size and must run on the calling thread; it cannot read the values of traced
-    /// tensors (they have none: an error says so).
+    /// With a batch axis (<c>TensorSpec.Batched(784)</c>) the function runs once, at an unusual batch extent; axes, shape
+    /// attributes and mean divisors that carry it become multiples of <c>B</c>, so the one graph then runs at any batch
+    /// size. If the function itself reads a batch-dependent extent as a number (<c>x.Shape[0]</c>), draws random numbers
+    /// outside an op, or creates a constant one pass cannot read, it is traced twice more, at batch sizes 2 and 3, and the
+    /// traces are compared op by op. The function must apply the same ops for every batch size and must run on the calling
+    /// thread; it cannot read the values of traced tensors (they have none: an error says so).
     /// </remarks>
-    /// <exception cref="InvalidOperationException">The two traces differ (branching on shapes, random constants) or an op's
-    /// attribute depends on the batch size in a way the graph cannot express; the message says where.</exception>
+    /// <exception cref="InvalidOperationException">The function branches on the batch size, creates random or batch-sized
+    /// constants, or an op's attribute depends on the batch size in a way the graph cannot express; the message says where.</exception>
     public static Graph Trace(Func<Tensor, Tensor> function, TensorSpec input)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -45,7 +55,8 @@ public sealed partial class Graph
         return TraceCore(function, inputs);
     }
 
-    /// <summary>Traces abstractly (no kernels run) at one or, with a batch axis, two batch sizes and unifies the traces.</summary>
+    /// <summary>Traces abstractly (no kernels run): once, or with a batch axis that one pass cannot settle, at two batch
+    /// sizes whose traces are unified.</summary>
     private static Graph TraceCore(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs)
     {
         // Lazily built layers name their parameters as they create them (Layer.MarkBuilt), so one trace sees them. A custom
@@ -57,6 +68,13 @@ public sealed partial class Graph
             return TraceUnifier.Fixed(HasUnnamedTrainable(fixedTrace) ? Tracer.Run(function, inputs, 1) : fixedTrace, inputs);
         }
 
+        if (TraceOnce(function, inputs, out string? reason) is { } graph)
+        {
+            LastTraceFallbackReason = null;
+            return graph;
+        }
+
+        LastTraceFallbackReason = reason;
         RawTrace first = Tracer.Run(function, inputs, TraceBatch1);
         RawTrace second = Tracer.Run(function, inputs, TraceBatch2);
         if (!SameParameters(first, second))
@@ -65,6 +83,37 @@ public sealed partial class Graph
         }
 
         return TraceUnifier.Unify(first, second, inputs);
+    }
+
+    /// <summary>
+    /// The one-pass batched trace (see <see cref="SymbolicExtents"/>): null, with the reason, when anything in it could
+    /// depend on the batch size in a way one pass cannot see; the caller then traces at two batch sizes.
+    /// </summary>
+    private static Graph? TraceOnce(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, out string? reason)
+    {
+        RawTrace trace;
+        using (SymbolicExtents.Scope guards = SymbolicExtents.Begin(OnePassBatch))
+        {
+            try
+            {
+                trace = Tracer.Run(function, inputs, OnePassBatch, guards);
+            }
+            catch (Exception e)
+            {
+                // Whatever failed at this extent is traced again at two batch sizes, which reports it if it is real.
+                reason = guards.FallbackReason ?? e.Message;
+                return null;
+            }
+
+            if (HasUnnamedTrainable(trace))
+            {
+                guards.Reject("a layer named its parameters only after its first call");
+            }
+
+            Graph? graph = guards.FallbackReason is null ? TraceUnifier.FromOnePass(trace, inputs, guards) : null;
+            reason = guards.FallbackReason;
+            return graph;
+        }
     }
 
     private static bool HasUnnamedTrainable(RawTrace trace) => trace.Constants.Any(c => c.RequiresGrad && c.IsLeaf);

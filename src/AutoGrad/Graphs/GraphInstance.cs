@@ -28,7 +28,14 @@ internal sealed class GraphInstance
         var constants = new Tensor[graph.Constants.Length];
         for (int i = 0; i < constants.Length; i++)
         {
-            constants[i] = graph.Constants[i].Resolve(batch);
+            GraphConstant constant = graph.Constants[i];
+            constants[i] = constant.Resolve(batch);
+            if (constant.IsSymbolic)
+            {
+                // A graph run inside a one-pass trace (inlined, or differentiated by Graph.Gradient) hands its
+                // batch-dependent constants on as such.
+                SymbolicExtents.MarkScaled(constants[i], batch, constant.Scaling == ConstantScaling.PerBatch, constant.Factor);
+            }
         }
 
         var ops = new Op[graph.Nodes.Length];

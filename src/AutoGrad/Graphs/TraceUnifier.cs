@@ -20,6 +20,132 @@ internal static class TraceUnifier
             [.. trace.Nodes.Select(n => new GraphNode(n.Op, [.. n.Inputs], TensorSpec.Of(n.Type)))],
             [.. trace.Outputs]);
 
+    /// <summary>
+    /// The graph of a one-pass trace at batch extent <see cref="SymbolicExtents.Scope.Sentinel"/>: every axis and shape
+    /// attribute that is a multiple of it becomes k·B, and so does a marked mean divisor. Anything one pass cannot tell from a
+    /// fixed number (a batch-sized constant, an unmarked scalar or an attribute that happens to be a multiple of the
+    /// extent, a batch-sized attribute the op cannot re-create) is recorded on <paramref name="guards"/> and gives null.
+    /// The graph is then instantiated at batch size 2, so an axis that only looked like a multiple of the batch is caught.
+    /// </summary>
+    public static Graph? FromOnePass(RawTrace trace, IReadOnlyList<TensorSpec> inputs, SymbolicExtents.Scope guards)
+    {
+        int s = guards.Sentinel;
+        var constants = ImmutableArray.CreateBuilder<GraphConstant>(trace.Constants.Count);
+        foreach (Tensor c in trace.Constants)
+        {
+            if (c.Shape.DimsArray is { } cdims && Array.Exists(cdims, guards.IsBatchMultiple))
+            {
+                guards.Reject($"a constant {c.Type} may be batch-sized");
+                return null;
+            }
+
+            if (guards.Scaled.TryGetValue(c, out var scaled))
+            {
+                constants.Add(new GraphConstant(c, scaled.PerBatch ? ConstantScaling.PerBatch : ConstantScaling.TimesBatch, scaled.Factor));
+                continue;
+            }
+
+            if (c.Size == 1 && LooksBatchScaled(c.GetFlat(0), s, c.DType))
+            {
+                guards.Reject($"the scalar constant {c.GetFlat(0)} may be proportional to the batch size");
+                return null;
+            }
+
+            constants.Add(new GraphConstant(c));
+        }
+
+        var nodes = ImmutableArray.CreateBuilder<GraphNode>(trace.Nodes.Count);
+        foreach (var (op, refs, type) in trace.Nodes)
+        {
+            var symbolic = ImmutableArray.CreateBuilder<SymbolicAttribute>();
+            foreach (var (key, value) in op.Attributes)
+            {
+                if (value is Shape shape)
+                {
+                    if (shape.DimsArray is { } adims && Array.Exists(adims, guards.IsBatchMultiple))
+                    {
+                        symbolic.Add(new SymbolicAttribute(key, OnePassDims(adims, guards)));
+                    }
+                }
+                else if (MentionsBatchMultiple(value, guards))
+                {
+                    guards.Reject($"op '{op.Name}' has attribute '{key}' = {AttributeFormatter.Format(value)}, which may depend on the batch size");
+                    return null;
+                }
+            }
+
+            if (symbolic.Count > 0 && !GraphInstance.CanInstantiate(op, symbolic.Select(a => a.Key)))
+            {
+                guards.Reject(GraphInstance.CannotInstantiateMessage(op, symbolic.Select(a => a.Key)));
+                return null;
+            }
+
+            var dims = type.Shape.DimsArray is { } tdims ? OnePassDims(tdims, guards) : [];
+            if (dims.Any(d => d.IsSymbolic && d.Value % s == 0))
+            {
+                guards.Reject($"op '{op.Name}' gives {type}, with an axis not proportional to the batch size");
+                return null;
+            }
+
+            nodes.Add(new GraphNode(op, [.. refs], new TensorSpec(dims, type.DType), symbolic.ToImmutable()));
+        }
+
+        var graph = new Graph([.. inputs.Select(i => new GraphInput(i))], [.. trace.Parameters], constants.MoveToImmutable(), nodes.MoveToImmutable(), [.. trace.Outputs]);
+        try
+        {
+            GraphInstance.Create(graph, Graph.TraceBatch1);
+        }
+        catch (InvalidOperationException e)
+        {
+            guards.Reject(e.Message);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            guards.Reject(e.Message);
+            return null;
+        }
+
+        return graph;
+    }
+
+    private static ImmutableArray<Dim> OnePassDims(int[] dims, SymbolicExtents.Scope guards) =>
+        [.. dims.Select(d => guards.IsBatchMultiple(d) ? Dim.TimesBatch(d / guards.Sentinel) : Dim.Fixed(d))];
+
+    /// <summary>Whether a scalar could be k·S or k/S for the sentinel extent S (to float32 rounding).</summary>
+    private static bool LooksBatchScaled(double value, int sentinel, DType dtype)
+    {
+        if (value == 0 || !double.IsFinite(value))
+        {
+            return false;
+        }
+
+        // Rounding a float32 k/S moves it by at most 2⁻²⁴ relative; anything farther is not k/S.
+        double tolerance = dtype == DType.Float64 ? 1e-14 : 2e-7;
+        foreach (double candidate in (ReadOnlySpan<double>)[Math.Abs(value), 1 / Math.Abs(value)])
+        {
+            double k = Math.Round(candidate / sentinel);
+            if (k >= 1 && Math.Abs(candidate - (k * sentinel)) <= tolerance * candidate)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a non-shape attribute holds a number that is a multiple of the sentinel extent.</summary>
+    private static bool MentionsBatchMultiple(object? value, SymbolicExtents.Scope guards) => value switch
+    {
+        null or string or bool => false,
+        int i => guards.IsBatchMultiple(i),
+        long l => l != 0 && l % guards.Sentinel == 0,
+        double d => double.IsInteger(d) && d != 0 && d % guards.Sentinel == 0,
+        float f => float.IsInteger(f) && f != 0 && f % guards.Sentinel == 0,
+        System.Collections.IEnumerable items => items.Cast<object?>().Any(item => MentionsBatchMultiple(item, guards)),
+        _ => false,
+    };
+
     public static Graph Unify(RawTrace first, RawTrace second, IReadOnlyList<TensorSpec> inputs)
     {
         int b1 = first.Batch, b2 = second.Batch;

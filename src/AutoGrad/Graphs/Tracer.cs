@@ -29,20 +29,29 @@ internal sealed class Tracer : IOpObserver
     private readonly Dictionary<string, Tensor> parameterNames = [];
     private readonly RawTrace trace;
 
-    private Tracer(RawTrace trace) => this.trace = trace;
+    // Guards of a one-pass trace, which must know every traced value whose shape carries the batch.
+    private readonly SymbolicExtents.Scope? guards;
 
-    /// <summary>Runs <paramref name="function"/> on fresh placeholders of the given types and returns what it did.</summary>
-    public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, int batch)
+    private Tracer(RawTrace trace, SymbolicExtents.Scope? guards)
+    {
+        this.trace = trace;
+        this.guards = guards;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> on fresh placeholders of the given types and returns what it did. Under a one-pass
+    /// trace's <paramref name="guards"/>, every traced value whose shape carries the batch is registered with them.
+    /// </summary>
+    public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, int batch, SymbolicExtents.Scope? guards = null)
     {
         var trace = new RawTrace { Batch = batch };
-        var tracer = new Tracer(trace);
+        var tracer = new Tracer(trace, guards);
         // Placeholders are typed values without data: the trace is abstract, no kernel runs.
         var placeholders = new Tensor[inputs.Count];
         for (int i = 0; i < placeholders.Length; i++)
         {
-            TensorType type = inputs[i].Resolve(batch);
-            placeholders[i] = new Tensor(type, uninitialized: true);
-            placeholders[i].storage.IsAbstract = true;
+            placeholders[i] = Tensor.Abstract(inputs[i].Resolve(batch));
+            guards?.Register(placeholders[i].Shape);
             tracer.values[placeholders[i]] = ValueRef.Input(i);
         }
 
@@ -144,6 +153,7 @@ internal sealed class Tracer : IOpObserver
             }
         }
 
+        guards?.Register(output.Shape);
         values[output] = ValueRef.Node(trace.Nodes.Count);
         trace.Nodes.Add((op, refs, output.Type));
     }

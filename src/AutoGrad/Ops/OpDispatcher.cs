@@ -81,13 +81,24 @@ internal static class OpDispatcher
                 $"{op.Name}: an input is a traced value (it has no data) used outside Graph.Trace; run the traced graph (Graph.Run or Compile) to get values.");
         }
 
-        TensorType type = op.InferType(types);
+        TensorType type;
+        if (tracing)
+        {
+            // Shape rules read every extent; they cannot change which ops a trace records, so they are not guarded.
+            using var library = SymbolicExtents.Library();
+            type = op.InferType(types);
+        }
+        else
+        {
+            type = op.InferType(types);
+        }
+
         Tensor output;
         if (tracing)
         {
             // Abstract tracing: the type is all a trace needs; the kernel does not run.
-            output = new Tensor(type, uninitialized: true) { birthWalk = ReverseWalk.CurrentWalk };
-            output.storage.IsAbstract = true;
+            output = Tensor.Abstract(type);
+            output.birthWalk = ReverseWalk.CurrentWalk;
         }
         else if (op.ForwardWritesEveryElement)
         {

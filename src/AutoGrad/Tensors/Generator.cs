@@ -42,6 +42,11 @@ public sealed class Generator
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
+        if (SymbolicExtents.AnyActive)
+        {
+            SymbolicExtents.OnRandomDraw();
+        }
+
         ulong result = RotateLeft(s1 * 5, 7) * 9;
         ulong t = s1 << 17;
         s2 ^= s0;
@@ -64,6 +69,11 @@ public sealed class Generator
     {
         if (spareNormal is { } spare)
         {
+            if (SymbolicExtents.AnyActive)
+            {
+                SymbolicExtents.OnRandomDraw();
+            }
+
             spareNormal = null;
             return spare;
         }

@@ -51,26 +51,79 @@ public readonly struct Shape : IEquatable<Shape>
     public int Rank => dims?.Length ?? 0;
 
     /// <summary>The total number of elements (1 for a scalar).</summary>
-    public int Size => size + 1;
+    public int Size
+    {
+        get
+        {
+            if (SymbolicExtents.AnyActive)
+            {
+                SymbolicExtents.OnRead(dims, -1);
+            }
+
+            return size + 1;
+        }
+    }
 
     /// <summary>The dimensions as a read-only span.</summary>
-    public ReadOnlySpan<int> Dimensions => dims;
+    public ReadOnlySpan<int> Dimensions
+    {
+        get
+        {
+            if (SymbolicExtents.AnyActive)
+            {
+                SymbolicExtents.OnRead(dims, -1);
+            }
+
+            return dims;
+        }
+    }
 
     /// <summary>The extent of an axis; negative axes count from the end.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The axis is out of range (a scalar shape has none).</exception>
-    public int this[int axis] => dims is null
-        ? throw new ArgumentOutOfRangeException(nameof(axis), axis, $"shape: axis {axis} is out of range for the scalar shape () of rank 0, which has no axes.")
-        : dims[NormalizeAxis(axis, Rank, "shape")];
+    public int this[int axis]
+    {
+        get
+        {
+            if (dims is null)
+            {
+                throw new ArgumentOutOfRangeException(nameof(axis), axis, $"shape: axis {axis} is out of range for the scalar shape () of rank 0, which has no axes.");
+            }
+
+            int normalized = NormalizeAxis(axis, Rank, "shape");
+            if (SymbolicExtents.AnyActive)
+            {
+                SymbolicExtents.OnRead(dims, normalized);
+            }
+
+            return dims[normalized];
+        }
+    }
+
+    /// <summary>The dimensions array itself (null for a scalar), for code that must not count as reading extents.</summary>
+    internal int[]? DimsArray => dims;
 
     /// <summary>Wraps an array the caller will never mutate again, skipping the defensive copy.</summary>
     internal static Shape FromOwned(int[] dimensions) => new(dimensions, 0);
 
     /// <summary>A copy of the dimensions.</summary>
-    public int[] ToArray() => dims is null ? [] : (int[])dims.Clone();
+    public int[] ToArray()
+    {
+        if (SymbolicExtents.AnyActive)
+        {
+            SymbolicExtents.OnRead(dims, -1);
+        }
+
+        return dims is null ? [] : (int[])dims.Clone();
+    }
 
     /// <summary>Row-major (C-order) element strides.</summary>
     public int[] Strides()
     {
+        if (SymbolicExtents.AnyActive)
+        {
+            SymbolicExtents.OnRead(dims, -1);
+        }
+
         var strides = new int[Rank];
         int stride = 1;
         for (int i = Rank - 1; i >= 0; i--)
@@ -132,12 +185,20 @@ public readonly struct Shape : IEquatable<Shape>
     public static implicit operator Shape(int[] dimensions) => new(dimensions);
 
     /// <summary>NumPy style: <c>()</c>, <c>(3,)</c>, <c>(2, 3)</c>.</summary>
-    public override string ToString() => Rank switch
+    public override string ToString()
     {
-        0 => "()",
-        1 => $"({dims![0]},)",
-        _ => "(" + string.Join(", ", dims!) + ")",
-    };
+        if (SymbolicExtents.AnyActive)
+        {
+            SymbolicExtents.OnRead(dims, -1);
+        }
+
+        return Rank switch
+        {
+            0 => "()",
+            1 => $"({dims![0]},)",
+            _ => "(" + string.Join(", ", dims!) + ")",
+        };
+    }
 
     private static int[] Validate(int[] dimensions)
     {

@@ -91,6 +91,13 @@ public sealed partial class Tensor
         DType = dtype;
     }
 
+    /// <summary>
+    /// A typed value without data (a placeholder or an op's result under abstract tracing). Nothing is allocated however
+    /// large the type: a trace costs type inference only, even at the unusual batch extent a one-pass trace uses.
+    /// </summary>
+    internal static Tensor Abstract(TensorType type) =>
+        new(new TensorStorage(type.DType.Allocate(0, uninitialized: true)) { IsAbstract = true }, type.Shape, type.DType);
+
     /// <summary>The extent of each axis.</summary>
     public Shape Shape { get; }
 
@@ -104,7 +111,11 @@ public sealed partial class Tensor
     public int Rank => Shape.Rank;
 
     /// <summary>The number of elements.</summary>
-    public int Size => Shape.Size;
+    public int Size
+    {
+        [ForwardsExtents]
+        get => Shape.Size;
+    }
 
     /// <summary>
     /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs you differentiate by);

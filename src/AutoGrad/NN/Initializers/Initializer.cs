@@ -21,6 +21,16 @@ public abstract class Initializer
     /// <summary>A new tensor of the given shape and dtype with initial values.</summary>
     public abstract Tensor Create(Shape shape, DType dtype = DType.Float32);
 
+    /// <summary>
+    /// <see cref="Create"/> for a layer's parameter. A layer built lazily inside <c>Graph.Trace</c> draws here; its draws
+    /// make parameters (read by the graph at run time), not constants, so they do not stop a one-pass trace.
+    /// </summary>
+    internal Tensor CreateParameter(Shape shape, DType dtype)
+    {
+        using var permit = SymbolicExtents.AllowDraws();
+        return Create(shape, dtype);
+    }
+
     /// <summary>The generator to draw from.</summary>
     protected Generator Random => generator ?? Generator.Default;
 

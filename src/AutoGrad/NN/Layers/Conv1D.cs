@@ -161,10 +161,10 @@ public sealed class Conv1D : Layer, ILazilyBuilt
             throw new ArgumentException($"Conv1D '{Name}': groups {Groups} must divide the input channels {inChannels}.");
         }
 
-        Kernel = kernelInitializer.Create([Filters, inChannels / Groups, KernelSize], dtype).RequireGrad();
+        Kernel = kernelInitializer.CreateParameter([Filters, inChannels / Groups, KernelSize], dtype).RequireGrad();
         if (UseBias)
         {
-            Bias = biasInitializer.Create([Filters], dtype).RequireGrad();
+            Bias = biasInitializer.CreateParameter([Filters], dtype).RequireGrad();
         }
     }
 }

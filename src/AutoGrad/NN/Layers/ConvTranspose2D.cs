@@ -147,10 +147,10 @@ public sealed class ConvTranspose2D : Layer, ILazilyBuilt
             throw new ArgumentException($"ConvTranspose2D '{Name}': groups {Groups} must divide the input channels {inChannels}.");
         }
 
-        Kernel = kernelInitializer.Create([inChannels, Filters / Groups, KernelSize.Height, KernelSize.Width], dtype).RequireGrad();
+        Kernel = kernelInitializer.CreateParameter([inChannels, Filters / Groups, KernelSize.Height, KernelSize.Width], dtype).RequireGrad();
         if (UseBias)
         {
-            Bias = biasInitializer.Create([Filters], dtype).RequireGrad();
+            Bias = biasInitializer.CreateParameter([Filters], dtype).RequireGrad();
         }
     }
 }

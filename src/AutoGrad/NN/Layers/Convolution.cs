@@ -165,10 +165,10 @@ public sealed class Conv2D : Layer, ILazilyBuilt
             throw new ArgumentException($"Conv2D '{Name}': groups {Groups} must divide the input channels {inChannels}.");
         }
 
-        Kernel = kernelInitializer.Create([Filters, inChannels / Groups, KernelSize.Height, KernelSize.Width], dtype).RequireGrad();
+        Kernel = kernelInitializer.CreateParameter([Filters, inChannels / Groups, KernelSize.Height, KernelSize.Width], dtype).RequireGrad();
         if (UseBias)
         {
-            Bias = biasInitializer.Create([Filters], dtype).RequireGrad();
+            Bias = biasInitializer.CreateParameter([Filters], dtype).RequireGrad();
         }
     }
 }

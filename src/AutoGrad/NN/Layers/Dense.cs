@@ -97,10 +97,10 @@ public sealed class Dense : Layer, ILazilyBuilt
 
     private void Build(int inputSize, DType dtype)
     {
-        Kernel = kernelInitializer.Create([inputSize, Units], dtype).RequireGrad();
+        Kernel = kernelInitializer.CreateParameter([inputSize, Units], dtype).RequireGrad();
         if (UseBias)
         {
-            Bias = biasInitializer.Create([Units], dtype).RequireGrad();
+            Bias = biasInitializer.CreateParameter([Units], dtype).RequireGrad();
         }
     }
 }

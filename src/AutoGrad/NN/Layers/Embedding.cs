@@ -34,7 +34,7 @@ public sealed class Embedding : Layer
         PaddingIdx = paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
         Tensor weight = initializer is null
             ? Tensor.RandN([numEmbeddings, embeddingDim], dtype: dtype)
-            : initializer.Create([numEmbeddings, embeddingDim], dtype);
+            : initializer.CreateParameter([numEmbeddings, embeddingDim], dtype);
         if (PaddingIdx is { } padding)
         {
             using (Autodiff.NoGrad())

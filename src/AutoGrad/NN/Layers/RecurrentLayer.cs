@@ -118,12 +118,12 @@ public abstract class RecurrentLayer : Layer, ILazilyBuilt
 
     private void Build(int inputSize, DType dtype)
     {
-        weight_ih = initializer.Create([gates * Units, inputSize], dtype).RequireGrad();
-        weight_hh = initializer.Create([gates * Units, Units], dtype).RequireGrad();
+        weight_ih = initializer.CreateParameter([gates * Units, inputSize], dtype).RequireGrad();
+        weight_hh = initializer.CreateParameter([gates * Units, Units], dtype).RequireGrad();
         if (UseBias)
         {
-            bias_ih = initializer.Create([gates * Units], dtype).RequireGrad();
-            bias_hh = initializer.Create([gates * Units], dtype).RequireGrad();
+            bias_ih = initializer.CreateParameter([gates * Units], dtype).RequireGrad();
+            bias_hh = initializer.CreateParameter([gates * Units], dtype).RequireGrad();
         }
     }
 }

@@ -13,12 +13,24 @@ public sealed partial class Tensor
     public Tensor Mean(int[]? axes = null, bool keepDims = false)
     {
         int[] normalized = ShapeChecks.Axes("mean", axes, Rank);
-        return Sum(normalized, keepDims).Div(ReducedCount(normalized));
+        return Sum(normalized, keepDims).Div(CountConstant(normalized));
     }
 
     /// <summary>Mean over one axis.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The axis is out of range.</exception>
     public Tensor Mean(int axis, bool keepDims = false) => Mean([axis], keepDims);
+
+    /// <summary>
+    /// <see cref="ReducedCount"/> as a scalar constant (a mean's divisor), marked so that a one-pass trace reads it as a
+    /// multiple of the batch size when a reduced axis is the batch.
+    /// </summary>
+    internal Tensor CountConstant(int[] axes)
+    {
+        int count = ReducedCount(axes);
+        Tensor constant = ScalarLike((double)count);
+        SymbolicExtents.MarkCount(constant, count);
+        return constant;
+    }
 
     /// <summary>How many elements each output of a reduction over <paramref name="axes"/> (normalized) combines.</summary>
     internal int ReducedCount(int[] axes)

@@ -32,7 +32,7 @@ public sealed partial class Tensor
         // With a correction the divisor is not proportional to the reduced count, so it is computed by an op from the
         // shape at run time instead of being captured as a constant (which would be wrong at other batch sizes).
         return correction == 0
-            ? deviation.Square().Sum(normalized, keepDims).Div(count)
+            ? deviation.Square().Sum(normalized, keepDims).Div(CountConstant(normalized))
             : deviation.Square().MeanWithCorrection(normalized, keepDims, correction);
     }
 

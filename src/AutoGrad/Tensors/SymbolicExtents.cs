@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace AutoGrad.Tensors;
+
+/// <summary>
+/// The guards of a one-pass batched trace (<c>Graph.Trace</c> with a <c>B</c> axis). The function runs once, on
+/// placeholders whose batch axis has an unusual extent (<see cref="Scope.Sentinel"/>), and every axis, shape attribute
+/// and scalar constant that is a multiple of it is read back as <c>k·B</c>. That is exact as long as nothing decided
+/// anything by the batch size as a number. Library code only passes extents on (into reshape targets, into a mean's
+/// divisor, which it marks) or validates them, so only the traced function's own code can branch on one; these guards
+/// notice when it reads a batch-dependent extent, draws a random number or meets anything else one pass cannot
+/// express, and the trace then falls back to two passes (at two batch sizes, compared op by op), which either
+/// recovers the graph or reports the problem. A fallback never changes the result, only the cost.
+/// </summary>
+internal static class SymbolicExtents
+{
+    // How many one-pass traces are running, on any thread. Eager code pays one read of this field per guarded access.
+    private static int active;
+
+    [ThreadStatic]
+    private static Scope? current;
+
+    [ThreadStatic]
+    private static int allowedDraws;
+
+    [ThreadStatic]
+    private static int libraryDepth;
+
+    /// <summary>Whether a one-pass trace runs anywhere (the cheap test guarded accessors make first).</summary>
+    internal static bool AnyActive => active != 0;
+
+    /// <summary>Starts a one-pass trace on this thread with batch extent <paramref name="sentinel"/>.</summary>
+    public static Scope Begin(int sentinel)
+    {
+        var scope = new Scope(sentinel, current);
+        current = scope;
+        Interlocked.Increment(ref active);
+        return scope;
+    }
+
+    /// <summary>
+    /// Called by <see cref="Shape"/>'s accessors while a one-pass trace runs: a read of axis <paramref name="axis"/>
+    /// (-1: all of them) of <paramref name="dims"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void OnRead(int[]? dims, int axis)
+    {
+        if (libraryDepth > 0 || current is not { } scope || dims is null || !scope.IsSymbolic(dims, axis) || ReadByLibrary())
+        {
+            return;
+        }
+
+        scope.Abort("the traced function read a batch-dependent extent (e.g. x.Shape[0]) as a number");
+    }
+
+    /// <summary>Called by <see cref="Generator"/> while a one-pass trace runs.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void OnRandomDraw()
+    {
+        if (current is { } scope && allowedDraws == 0)
+        {
+            // A random value read at trace time would be baked into the graph as a constant.
+            scope.Abort("the traced function drew random numbers outside an op");
+        }
+    }
+
+    /// <summary>Draws made while the returned scope is open (a lazily built layer initializing its parameters) are not a
+    /// trace's random constants: they become parameters, which the graph reads at run time.</summary>
+    public static DrawPermit AllowDraws()
+    {
+        allowedDraws++;
+        return default;
+    }
+
+    /// <summary>Marks a scalar constant that library code computed as a product of extents (a mean's divisor), so that a
+    /// one-pass trace can tell whether it is proportional to <c>B</c>.</summary>
+    public static void MarkCount(Tensor constant, int count)
+    {
+        if (current is not { } scope || !scope.IsBatchMultiple(count))
+        {
+            return;
+        }
+
+        if (count / scope.Sentinel % scope.Sentinel == 0)
+        {
+            scope.Reject($"a mean divides by {count}, which is not proportional to the batch size");
+            return;
+        }
+
+        scope.Scaled[constant] = (false, count / scope.Sentinel);
+    }
+
+    /// <summary>Marks a scalar constant that a graph run inside the trace resolved from its own factor·B
+    /// (<paramref name="perBatch"/>: factor/B) at batch size <paramref name="batch"/>; it follows the trace's batch only
+    /// when that batch is the trace's own extent.</summary>
+    public static void MarkScaled(Tensor constant, int batch, bool perBatch, double factor)
+    {
+        if (current is { } scope && batch == scope.Sentinel)
+        {
+            scope.Scaled[constant] = (perBatch, factor);
+        }
+    }
+
+    /// <summary>Ends <see cref="AllowDraws"/>.</summary>
+    internal readonly struct DrawPermit : IDisposable
+    {
+        public void Dispose() => allowedDraws--;
+    }
+
+    /// <summary>Reads of extents while the returned scope is open are library code's (a shape rule's), known without a
+    /// stack walk.</summary>
+    public static LibraryScope Library()
+    {
+        libraryDepth++;
+        return default;
+    }
+
+    /// <summary>Ends <see cref="Library"/>.</summary>
+    internal readonly struct LibraryScope : IDisposable
+    {
+        public void Dispose() => libraryDepth--;
+    }
+
+    /// <summary>
+    /// Whether the first frame that is not an extent accessor (Shape, TensorType, a member marked
+    /// <see cref="ForwardsExtentsAttribute"/>) or framework code belongs to AutoGrad itself. Runs only for reads of a
+    /// batch-dependent extent during a one-pass trace, so the stack walk costs nothing in eager code.
+    /// </summary>
+    private static bool ReadByLibrary()
+    {
+        Assembly library = typeof(Shape).Assembly;
+        var trace = new StackTrace(2, false);
+        for (int i = 0; i < trace.FrameCount; i++)
+        {
+            MethodBase? method = trace.GetFrame(i)?.GetMethod();
+            Type? type = method?.DeclaringType;
+            if (method is null || type is null || type == typeof(Shape) || type == typeof(TensorType) || type == typeof(SymbolicExtents)
+                || method.IsDefined(typeof(ForwardsExtentsAttribute), false) || IsFramework(type.Assembly))
+            {
+                continue;
+            }
+
+            return type.Assembly == library;
+        }
+
+        return false;
+    }
+
+    private static bool IsFramework(Assembly assembly)
+    {
+        string? name = assembly.GetName().Name;
+        return name is not null && (name.StartsWith("System.", StringComparison.Ordinal) || name == "System" || name == "mscorlib" || name == "netstandard");
+    }
+
+    /// <summary>One running one-pass trace: its sentinel batch extent, the shapes that carry it, and why it must fall back.</summary>
+    internal sealed class Scope : IDisposable
+    {
+        private readonly Scope? outer;
+        private readonly HashSet<int[]> symbolic = new(ReferenceEqualityComparer.Instance);
+        private bool disposed;
+
+        public Scope(int sentinel, Scope? outer)
+        {
+            Sentinel = sentinel;
+            this.outer = outer;
+        }
+
+        /// <summary>The batch extent of this trace's placeholders.</summary>
+        public int Sentinel { get; }
+
+        /// <summary>Why the one pass cannot be trusted; null while it can.</summary>
+        public string? FallbackReason { get; private set; }
+
+        /// <summary>Scalar constants known to be factor·B (or factor/B when PerBatch), marked by <see cref="MarkCount"/>
+        /// and <see cref="MarkScaled"/>.</summary>
+        public Dictionary<Tensor, (bool PerBatch, double Factor)> Scaled { get; } = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>Whether an extent is a multiple of the sentinel, i.e. read back as <c>k·B</c>.</summary>
+        public bool IsBatchMultiple(int extent) => extent != 0 && extent % Sentinel == 0;
+
+        /// <summary>Guards the dimensions of a traced value's shape if some axis carries the batch.</summary>
+        public void Register(Shape shape)
+        {
+            int[]? dims = shape.DimsArray;
+            if (dims is not null && Array.Exists(dims, IsBatchMultiple))
+            {
+                symbolic.Add(dims);
+            }
+        }
+
+        /// <summary>Records why the trace must fall back and stops the traced function at once.</summary>
+        [DoesNotReturn]
+        public void Abort(string reason)
+        {
+            FallbackReason ??= reason;
+            throw new OnePassTraceAbortedException(reason);
+        }
+
+        /// <summary>Records a reason to fall back found after the function returned.</summary>
+        public void Reject(string reason) => FallbackReason ??= reason;
+
+        internal bool IsSymbolic(int[] dims, int axis) =>
+            symbolic.Contains(dims) && (axis < 0 ? Array.Exists(dims, IsBatchMultiple) : IsBatchMultiple(dims[axis]));
+
+        public void Dispose()
+        {
+            if (!disposed)
+            {
+                disposed = true;
+                current = outer;
+                Interlocked.Decrement(ref active);
+            }
+        }
+    }
+}
+
+/// <summary>Marks a member that only hands a shape's extents on to its caller (e.g. <see cref="Tensor.Size"/>), so a
+/// one-pass trace judges the read by that caller.</summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, Inherited = false)]
+internal sealed class ForwardsExtentsAttribute : Attribute
+{
+}
+
+/// <summary>Stops a one-pass trace that must fall back to two passes; never reaches users.</summary>
+internal sealed class OnePassTraceAbortedException(string reason) : Exception(reason)
+{
+}
