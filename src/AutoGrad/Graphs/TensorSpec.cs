@@ -78,6 +78,7 @@ public sealed class TensorSpec : IEquatable<TensorSpec>
     /// The batch size at which <paramref name="type"/> matches this spec, 0 when the spec has no batch axis, or −1 when it
     /// does not match (wrong dtype, rank, a fixed extent or a batch extent that is not a multiple of its factor).
     /// </summary>
+    [ForwardsExtents]
     public int MatchBatch(TensorType type)
     {
         if (type.DType != DType || type.Shape.Rank != Rank)

@@ -15,6 +15,7 @@ public sealed partial class Tensor
     /// <c>1.</c>, integers as <c>1</c>, booleans as <c>True</c>/<c>False</c>, and summarized with <c>...</c> when the
     /// tensor has more than <see cref="PrintThreshold"/> elements. Same text on every machine (invariant culture).
     /// </summary>
+    [ForwardsExtents]
     public override string ToString()
     {
         if (IsAbstract)

@@ -142,6 +142,8 @@ public class OnePassTracingTests
         // Branches the two passes see are reported, however the extent was read.
         Assert.Throws<InvalidOperationException>(() => Graph.Trace(x => x.Size > 7 ? x.Exp() : x.Tanh(), TensorSpec.Batched(3)));
         Assert.Throws<InvalidOperationException>(() => Graph.Trace(x => $"{x.Shape}".Contains('2') ? x.Exp() : x.Tanh(), TensorSpec.Batched(3)));
+        Assert.Throws<InvalidOperationException>(() => Graph.Trace(x => x.ToString().Contains("[2,") ? x.Exp() : x.Tanh(), TensorSpec.Batched(3)));
+        Assert.Throws<InvalidOperationException>(() => Graph.Trace(x => x.Type.Equals(new TensorType([2, 3], DType.Float32)) ? x.Exp() : x.Tanh(), TensorSpec.Batched(3)));
     }
 
     [Fact]
