@@ -58,7 +58,7 @@ public sealed partial class Graph
                 placeholders[i].RequiresGrad = true;
             }
 
-            Tensor[] results = Evaluate(placeholders, InferBatch(placeholders, "Graph.Gradient"), record: true);
+            Tensor[] results = Evaluate(placeholders, InferSizes(placeholders, "Graph.Gradient"), record: true);
             Tensor target = scalarOutput ? results[output] : results[output].Sum();
             Tensor[] wrt = [.. inputs.Select(i => placeholders[i]), .. parameterIndices.Select(p => Parameters[p].Value)];
             if (!target.RequiresGrad && !allowUnused)

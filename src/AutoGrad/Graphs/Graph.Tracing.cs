@@ -6,13 +6,35 @@ namespace AutoGrad.Graphs;
 
 public sealed partial class Graph
 {
-    // The batch extent of a one-pass trace: a prime that model sizes are unlikely to be multiples of, small enough that
-    // extents stay far from int overflow. A coincidence only costs the fallback below, never a wrong graph.
+    // The extents of a one-pass trace: primes that model sizes are unlikely to be multiples of (B, then each named
+    // dimension), small enough that extents stay far from int overflow. A coincidence only costs the fallback below,
+    // never a wrong graph: every extent is read back by factoring it over these primes.
     internal const int OnePassBatch = 101;
+    private static readonly int[] OnePassNamed = [103, 107, 109, 113, 127, 131, 137, 139];
 
-    // The fallback: two small, distinct batch sizes; every axis that changes between them is a multiple of B.
+    // The fallback: two passes at small, distinct primes; an axis that changes between them is a product of the sizes.
     internal const int TraceBatch1 = 2;
     internal const int TraceBatch2 = 3;
+    private static readonly int[] TraceNamed1 = [5, 11, 17, 23, 31, 41, 47, 59];
+    private static readonly int[] TraceNamed2 = [7, 13, 19, 29, 37, 43, 53, 61];
+
+    /// <summary>The sizes a trace's placeholders take: the batch, then each named dimension of the specs in name order.</summary>
+    internal static DimBindings TraceSizes(IReadOnlyList<TensorSpec> inputs, int batch, int[] named)
+    {
+        string[] names = [.. inputs.SelectMany(s => s.Dims).SelectMany(d => d.Symbols).Where(n => n != Dim.BatchName).Distinct().Order(StringComparer.Ordinal)];
+        if (names.Length > named.Length)
+        {
+            throw new ArgumentException($"Graph.Trace: the inputs use {names.Length} named dimensions ({string.Join(", ", names)}); at most {named.Length} are supported.");
+        }
+
+        var sizes = new DimBindings(batch);
+        for (int i = 0; i < names.Length; i++)
+        {
+            sizes = sizes.With(names[i], named[i]);
+        }
+
+        return sizes;
+    }
 
     /// <summary>Why the last batched trace on this thread took two passes (null: it took one); for tests and diagnostics.</summary>
     [ThreadStatic]
@@ -75,11 +97,12 @@ public sealed partial class Graph
         }
 
         LastTraceFallbackReason = reason;
-        RawTrace first = Tracer.Run(function, inputs, TraceBatch1);
-        RawTrace second = Tracer.Run(function, inputs, TraceBatch2);
+        DimBindings sizes1 = TraceSizes(inputs, TraceBatch1, TraceNamed1);
+        RawTrace first = Tracer.Run(function, inputs, sizes1);
+        RawTrace second = Tracer.Run(function, inputs, TraceSizes(inputs, TraceBatch2, TraceNamed2));
         if (!SameParameters(first, second))
         {
-            first = Tracer.Run(function, inputs, TraceBatch1);
+            first = Tracer.Run(function, inputs, sizes1);
         }
 
         return TraceUnifier.Unify(first, second, inputs);
@@ -92,11 +115,11 @@ public sealed partial class Graph
     private static Graph? TraceOnce(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, out string? reason)
     {
         RawTrace trace;
-        using (SymbolicExtents.Scope guards = SymbolicExtents.Begin(OnePassBatch))
+        using (SymbolicExtents.Scope guards = SymbolicExtents.Begin(TraceSizes(inputs, OnePassBatch, OnePassNamed)))
         {
             try
             {
-                trace = Tracer.Run(function, inputs, OnePassBatch, guards);
+                trace = Tracer.Run(function, inputs, guards.Sentinels, guards);
             }
             catch (Exception e)
             {
@@ -110,7 +133,7 @@ public sealed partial class Graph
                 guards.Reject("a layer named its parameters only after its first call");
             }
 
-            Graph? graph = guards.FallbackReason is null ? TraceUnifier.FromOnePass(trace, inputs, guards) : null;
+            Graph? graph = guards.FallbackReason is null ? TraceUnifier.FromOnePass(trace, inputs, guards, TraceSizes(inputs, TraceBatch1, TraceNamed1)) : null;
             reason = guards.FallbackReason;
             return graph;
         }

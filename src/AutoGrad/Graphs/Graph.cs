@@ -17,6 +17,9 @@ namespace AutoGrad.Graphs;
 /// </remarks>
 public sealed partial class Graph
 {
+    // Whether an input uses a named dimension; without one, sizes are found without allocating (compiled steps do it per call).
+    private readonly bool hasNamedInputs;
+
     internal Graph(ImmutableArray<GraphInput> inputs, ImmutableArray<GraphParameter> parameters, ImmutableArray<GraphConstant> constants,
         ImmutableArray<GraphNode> nodes, ImmutableArray<ValueRef> outputs, ImmutableArray<string?> outputNames = default)
     {
@@ -27,6 +30,7 @@ public sealed partial class Graph
 
         OutputNames = outputNames.IsDefault ? [.. Enumerable.Repeat<string?>(null, outputs.Length)] : outputNames;
         Inputs = inputs;
+        hasNamedInputs = inputs.Any(i => i.Type.HasNamed);
         Parameters = parameters;
         Constants = constants;
         Nodes = nodes;
@@ -108,8 +112,8 @@ public sealed partial class Graph
     /// <exception cref="ArgumentException">Wrong number of inputs, or an input of the wrong dtype, rank or extent; the message names the input and both types.</exception>
     public Tensor[] Run(params Tensor[] inputs)
     {
-        int batch = InferBatch(inputs, "Graph.Run");
-        return Evaluate(inputs, batch, record: RecordsCalls(inputs));
+        DimBindings sizes = InferSizes(inputs, "Graph.Run");
+        return Evaluate(inputs, sizes, record: RecordsCalls(inputs));
     }
 
     /// <summary>
@@ -139,14 +143,9 @@ public sealed partial class Graph
         return false;
     }
 
-    /// <summary>Finds the batch size the inputs share, checking each input against its type.</summary>
-    internal int InferBatch(ReadOnlySpan<Tensor> inputs, string caller)
+    /// <summary>The batch size the inputs share (the graph's inputs use no named dimension), without allocating.</summary>
+    private int InferBatch(ReadOnlySpan<Tensor> inputs, string caller)
     {
-        if (inputs.Length != Inputs.Length)
-        {
-            throw new ArgumentException($"{caller}: the graph takes {Inputs.Length} input(s) ({string.Join(", ", Inputs.Select(i => i.Type))}) but {inputs.Length} were given.");
-        }
-
         int batch = 0;
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -164,11 +163,71 @@ public sealed partial class Graph
         return batch == 0 ? 1 : batch;
     }
 
+    /// <summary>The named dimensions of the inputs (<see cref="Dim.Named"/>), in name order.</summary>
+    public IReadOnlyList<string> NamedDimensions =>
+        [.. Inputs.SelectMany(i => i.Type.Dims).SelectMany(d => d.Symbols).Where(s => s != Dim.BatchName).Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>Batch size <paramref name="batch"/> and every named dimension of size 1 (where summaries count per element).</summary>
+    internal DimBindings UnitSizes(int batch)
+    {
+        var sizes = new DimBindings(batch);
+        foreach (string name in NamedDimensions)
+        {
+            sizes = sizes.With(name, 1);
+        }
+
+        return sizes;
+    }
+
+    /// <summary>Finds the sizes (batch and named dimensions) the inputs share, checking each input against its type; the
+    /// batch size is 1 when no input has a batch axis.</summary>
+    internal DimBindings InferSizes(ReadOnlySpan<Tensor> inputs, string caller)
+    {
+        if (inputs.Length != Inputs.Length)
+        {
+            throw new ArgumentException($"{caller}: the graph takes {Inputs.Length} input(s) ({string.Join(", ", Inputs.Select(i => i.Type))}) but {inputs.Length} were given.");
+        }
+
+        return hasNamedInputs ? InferNamedSizes(inputs, caller) : InferBatch(inputs, caller);
+    }
+
+    // Apart from InferSizes: its lambdas' closure would be allocated on every call, named dimensions or not.
+    private DimBindings InferNamedSizes(ReadOnlySpan<Tensor> inputs, string caller)
+    {
+        var sizes = new Dictionary<string, int>();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            TensorSpec spec = Inputs[i].Type;
+            if (!spec.Match(inputs[i].Type, sizes))
+            {
+                var alone = new Dictionary<string, int>();
+                string why = "the types do not match";
+                if (spec.Match(inputs[i].Type, alone))
+                {
+                    string symbol = alone.Keys.First(k => sizes.TryGetValue(k, out int known) && known != alone[k]);
+                    why = symbol == Dim.BatchName
+                        ? $"its batch size {alone[symbol]} differs from the batch size {sizes[symbol]} of an earlier input"
+                        : $"its size {alone[symbol]} of '{symbol}' differs from the size {sizes[symbol]} of an earlier input";
+                }
+
+                throw new ArgumentException($"{caller}: input {i} has type {inputs[i].Type} but the graph expects {spec}: {why}.");
+            }
+        }
+
+        var bindings = new DimBindings(sizes.GetValueOrDefault(Dim.BatchName, 1));
+        foreach (var (symbol, size) in sizes)
+        {
+            bindings = symbol == Dim.BatchName ? bindings : bindings.With(symbol, size);
+        }
+
+        return bindings;
+    }
+
     /// <summary>Runs every node on the given inputs; with <paramref name="record"/> each node goes through the op dispatcher
     /// (recorded on the tape and seen by a tracer), which is how gradient graphs are built.</summary>
-    internal Tensor[] Evaluate(IReadOnlyList<Tensor> inputs, int batch, bool record)
+    internal Tensor[] Evaluate(IReadOnlyList<Tensor> inputs, DimBindings sizes, bool record)
     {
-        GraphInstance instance = GraphInstance.Create(this, batch);
+        GraphInstance instance = GraphInstance.Create(this, sizes);
         var values = new Tensor[Nodes.Length];
         Tensor Read(ValueRef r) => r.Kind switch
         {

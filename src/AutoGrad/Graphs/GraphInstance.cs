@@ -7,15 +7,15 @@ namespace AutoGrad.Graphs;
 /// resolved and checked against the op's own type inference, and batch-dependent constants evaluated.</summary>
 internal sealed class GraphInstance
 {
-    private GraphInstance(int batch, Op[] ops, TensorType[] types, Tensor[] constants)
+    private GraphInstance(DimBindings sizes, Op[] ops, TensorType[] types, Tensor[] constants)
     {
-        Batch = batch;
+        Sizes = sizes;
         Ops = ops;
         Types = types;
         Constants = constants;
     }
 
-    public int Batch { get; }
+    public DimBindings Sizes { get; }
 
     public Op[] Ops { get; }
 
@@ -23,7 +23,7 @@ internal sealed class GraphInstance
 
     public Tensor[] Constants { get; }
 
-    public static GraphInstance Create(Graph graph, int batch)
+    public static GraphInstance Create(Graph graph, DimBindings batch)
     {
         var constants = new Tensor[graph.Constants.Length];
         for (int i = 0; i < constants.Length; i++)
@@ -34,7 +34,7 @@ internal sealed class GraphInstance
             {
                 // A graph run inside a one-pass trace (inlined, or differentiated by Graph.Gradient) hands its
                 // batch-dependent constants on as such.
-                SymbolicExtents.MarkScaled(constants[i], batch, constant.Scaling == ConstantScaling.PerBatch, constant.Factor);
+                SymbolicExtents.MarkScaled(constants[i], batch, constant.Scaling == ConstantScaling.PerBatch, constant.Factor, constant.Unit);
             }
         }
 
@@ -62,8 +62,8 @@ internal sealed class GraphInstance
             if (inferred != declared)
             {
                 throw new InvalidOperationException(
-                    $"Graph node {n} ('{op.Name}') at batch size {batch}: the op infers {inferred} from inputs ({string.Join(", ", inputTypes)}) " +
-                    $"but the graph declares {node.Type} = {declared}. The graph's symbolic shapes do not hold at this batch size.");
+                    $"Graph node {n} ('{op.Name}') at {(batch.HasNamed ? batch.ToString() : "batch size " + batch.Batch)}: the op infers {inferred} from inputs ({string.Join(", ", inputTypes)}) " +
+                    $"but the graph declares {node.Type} = {declared}. The graph's symbolic shapes do not hold at these sizes.");
             }
 
             ops[n] = op;
@@ -75,7 +75,7 @@ internal sealed class GraphInstance
 
     /// <summary>The node's op with its batch-dependent attributes set for <paramref name="batch"/> (through the op's own
     /// <see cref="Op.WithShapeAttribute"/>).</summary>
-    public static Op Instantiate(GraphNode node, int batch)
+    public static Op Instantiate(GraphNode node, DimBindings batch)
     {
         Op op = node.Op;
         foreach (SymbolicAttribute attribute in node.SymbolicAttributes)

@@ -36,10 +36,13 @@ public sealed class GraphSummary
     /// (2·m·n·k per matrix product, 2·C·kH·kW per convolution output, one per element for elementwise ops and per input
     /// element for reductions, nothing for reshapes), as each op declares it.
     /// </summary>
-    public long Flops(int batch = 1) => Cost(batch).Flops;
+    public long Flops(int batch = 1) => Cost(graph.UnitSizes(batch)).Flops;
+
+    /// <summary>Floating-point operations of one run at the given sizes (a graph with named dimensions needs their sizes).</summary>
+    public long Flops(DimBindings sizes) => Cost(sizes).Flops;
 
     /// <summary>Bytes every node reads and writes in one run at <paramref name="batch"/> (the sum of the nodes' <see cref="Op.Cost"/>).</summary>
-    public long Bytes(int batch = 1) => Cost(batch).Bytes;
+    public long Bytes(int batch = 1) => Cost(graph.UnitSizes(batch)).Bytes;
 
     /// <summary>
     /// Bytes the compiled graph allocates for node results at <paramref name="batch"/>: the arena that holds every
@@ -47,9 +50,9 @@ public sealed class GraphSummary
     /// buffers of the graph outputs. Parameters, state and inputs are not counted, nor scratch space inside kernels.
     /// This graph is planned as it is; <c>Compile(optimize: true)</c> plans the optimized graph.
     /// </summary>
-    public long PlannedMemoryBytes(int batch = 1) => Passes.MemoryPlanner.Plan(graph, batch).PlannedBytes;
+    public long PlannedMemoryBytes(int batch = 1) => Passes.MemoryPlanner.Plan(graph, graph.UnitSizes(batch)).PlannedBytes;
 
-    private OpCost Cost(int batch)
+    private OpCost Cost(DimBindings batch)
     {
         GraphInstance instance = GraphInstance.Create(graph, batch);
         OpCost total = default;
@@ -80,7 +83,7 @@ public sealed class GraphSummary
             text.Append(CultureInfo.InvariantCulture, $"flops per extra example: {Flops(2) - one}\n");
         }
 
-        Passes.MemoryPlan plan = Passes.MemoryPlanner.Plan(graph, 1);
+        Passes.MemoryPlan plan = Passes.MemoryPlanner.Plan(graph, graph.UnitSizes(1));
         text.Append(CultureInfo.InvariantCulture, $"planned activation memory (B=1): {plan.PlannedBytes} bytes (arena {plan.ArenaBytes}, outputs {plan.OutputBytes})\n");
 
         foreach (var (op, count) in OpCounts)
@@ -98,7 +101,7 @@ public sealed class GraphSummary
         {
             ValueKind.Node => instance.Types[r.Index],
             ValueKind.Constant => instance.Constants[r.Index].Type,
-            _ => graph.TypeOf(r).Resolve(instance.Batch),
+            _ => graph.TypeOf(r).Resolve(instance.Sizes),
         };
     }
 }

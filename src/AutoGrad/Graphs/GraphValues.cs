@@ -19,27 +19,29 @@ public sealed record GraphParameter(string Name, Tensor Value)
     public TensorSpec Type => TensorSpec.Of(Value.Type);
 }
 
-/// <summary>How a captured scalar constant depends on the batch size (a mean over the batch divides by B).</summary>
+/// <summary>How a captured scalar constant depends on the symbolic sizes (a mean over the batch divides by B, one over the
+/// batch and a named time axis by B·T).</summary>
 public enum ConstantScaling
 {
     /// <summary>The value is fixed.</summary>
     None,
 
-    /// <summary>The value is <see cref="GraphConstant.Factor"/>·B.</summary>
+    /// <summary>The value is <see cref="GraphConstant.Factor"/>·<see cref="GraphConstant.Unit"/> (e.g. 2·B).</summary>
     TimesBatch,
 
-    /// <summary>The value is <see cref="GraphConstant.Factor"/>/B.</summary>
+    /// <summary>The value is <see cref="GraphConstant.Factor"/>/<see cref="GraphConstant.Unit"/> (e.g. 1/B).</summary>
     PerBatch,
 }
 
 /// <summary>An unnamed captured tensor the graph treats as fixed (constant folding may evaluate nodes that read only constants).</summary>
 public sealed class GraphConstant
 {
-    internal GraphConstant(Tensor value, ConstantScaling scaling = ConstantScaling.None, double factor = 0)
+    internal GraphConstant(Tensor value, ConstantScaling scaling = ConstantScaling.None, double factor = 0, Dim? unit = null)
     {
         Value = value;
         Scaling = scaling;
         Factor = factor;
+        Unit = scaling == ConstantScaling.None ? Dim.Fixed(1) : unit ?? Dim.B;
     }
 
     /// <summary>The captured value (for a batch-dependent scalar, its value at the first traced batch size).</summary>
@@ -48,21 +50,24 @@ public sealed class GraphConstant
     /// <summary>Whether and how the value depends on the batch size.</summary>
     public ConstantScaling Scaling { get; }
 
-    /// <summary>The factor of B or 1/B for a batch-dependent scalar.</summary>
+    /// <summary>The factor of the symbolic product (<see cref="Unit"/>) or of its inverse, for a size-dependent scalar.</summary>
     public double Factor { get; }
+
+    /// <summary>The product of symbolic sizes the value follows (<c>B</c>, <c>B*T</c>), or 1 when fixed.</summary>
+    public Dim Unit { get; }
 
     /// <summary>The constant's type.</summary>
     public TensorSpec Type => TensorSpec.Of(Value.Type);
 
-    /// <summary>Whether the value changes with the batch size.</summary>
+    /// <summary>Whether the value changes with the batch size or a named size.</summary>
     public bool IsSymbolic => Scaling != ConstantScaling.None;
 
-    /// <summary>The value at a batch size.</summary>
-    public Tensor Resolve(int batch) => Scaling switch
+    /// <summary>The value at the given sizes (an <c>int</c> is a batch size).</summary>
+    public Tensor Resolve(DimBindings sizes) => Scaling switch
     {
         ConstantScaling.None => Value,
-        ConstantScaling.TimesBatch => Tensor.Full(Value.Shape, Factor * batch, Value.DType),
-        _ => Tensor.Full(Value.Shape, Factor / batch, Value.DType),
+        ConstantScaling.TimesBatch => Tensor.Full(Value.Shape, Factor * Unit.Resolve(sizes), Value.DType),
+        _ => Tensor.Full(Value.Shape, Factor / Unit.Resolve(sizes), Value.DType),
     };
 
     /// <summary>The inline printed form of a small constant (<c>0.5</c>, <c>f32[2]{1,2}</c>, <c>1/B</c>), or null when it is too large to inline.</summary>
@@ -70,8 +75,9 @@ public sealed class GraphConstant
     {
         if (Scaling != ConstantScaling.None)
         {
-            string factor = FormatNumber(Factor);
-            return Scaling == ConstantScaling.TimesBatch ? (Factor == 1 ? "B" : factor + "*B") : factor + "/B";
+            string factor = FormatNumber(Factor), unit = Unit.ToString();
+            return Scaling == ConstantScaling.TimesBatch ? (Factor == 1 ? unit : factor + "*" + unit)
+                : factor + "/" + (Unit.Symbols.Count > 1 ? "(" + unit + ")" : unit);
         }
 
         if (Value.Size > maxElements)

@@ -16,7 +16,11 @@ public sealed class TensorSpec : IEquatable<TensorSpec>
         ArgumentNullException.ThrowIfNull(dims);
         Dims = [.. dims];
         DType = dtype;
+        HasNamed = Dims.Any(d => d.IsSymbolic && !d.IsBatchMultiple);
     }
+
+    /// <summary>Whether an axis uses a named dimension (anything symbolic besides multiples of B).</summary>
+    internal bool HasNamed { get; }
 
     /// <summary>The axes.</summary>
     public ImmutableArray<Dim> Dims { get; }
@@ -43,13 +47,14 @@ public sealed class TensorSpec : IEquatable<TensorSpec>
     /// <summary>The fixed spec of a tensor's type.</summary>
     public static TensorSpec Of(TensorType type) => Fixed(type.Shape, type.DType);
 
-    /// <summary>The concrete type at a batch size.</summary>
-    public TensorType Resolve(int batch)
+    /// <summary>The concrete type at the given sizes (an <c>int</c> is a batch size).</summary>
+    /// <exception cref="InvalidOperationException">The spec has a named dimension the sizes do not bind.</exception>
+    public TensorType Resolve(DimBindings sizes)
     {
         var dims = new int[Dims.Length];
         for (int i = 0; i < dims.Length; i++)
         {
-            dims[i] = Dims[i].Resolve(batch);
+            dims[i] = Dims[i].Resolve(sizes);
         }
 
         return new TensorType(Shape.FromOwned(dims), DType);
@@ -81,6 +86,13 @@ public sealed class TensorSpec : IEquatable<TensorSpec>
     [ForwardsExtents]
     public int MatchBatch(TensorType type)
     {
+        if (HasNamed)
+        {
+            var sizes = new Dictionary<string, int>();
+            return !Match(type, sizes) ? -1 : sizes.TryGetValue(Dim.BatchName, out int named) ? named : 0;
+        }
+
+        // Multiples of B alone: no dictionary, as compiled steps match every call's inputs.
         if (type.DType != DType || type.Shape.Rank != Rank)
         {
             return -1;
@@ -98,13 +110,12 @@ public sealed class TensorSpec : IEquatable<TensorSpec>
                     return -1;
                 }
             }
+            else if (extent == 0 || extent % d.Value != 0 || (batch != 0 && extent / d.Value != batch))
+            {
+                return -1;
+            }
             else
             {
-                if (extent % d.Value != 0 || (batch != 0 && extent / d.Value != batch) || extent == 0)
-                {
-                    return -1;
-                }
-
                 batch = extent / d.Value;
             }
         }
@@ -112,13 +123,64 @@ public sealed class TensorSpec : IEquatable<TensorSpec>
         return batch;
     }
 
-    /// <summary>The number of elements as a function of B: <c>Size(batch)</c>.</summary>
-    public long Size(int batch)
+    /// <summary>
+    /// Whether <paramref name="type"/> matches this spec with the symbolic sizes in <paramref name="sizes"/>: a symbol
+    /// already there must give the same extent, a new one is added (from an axis that is a positive multiple of it).
+    /// </summary>
+    [ForwardsExtents]
+    internal bool Match(TensorType type, Dictionary<string, int> sizes)
+    {
+        if (type.DType != DType || type.Shape.Rank != Rank)
+        {
+            return false;
+        }
+
+        // Axes with one symbol bind it; then every axis (products such as B*T too) must agree with the bound sizes.
+        for (int i = 0; i < Rank; i++)
+        {
+            Dim d = Dims[i];
+            int extent = type.Shape[i];
+            if (d.Symbols is [string symbol] && !sizes.ContainsKey(symbol))
+            {
+                if (extent == 0 || extent % d.Value != 0)
+                {
+                    return false;
+                }
+
+                sizes[symbol] = extent / d.Value;
+            }
+        }
+
+        for (int i = 0; i < Rank; i++)
+        {
+            Dim d = Dims[i];
+            long expected = d.Value;
+            foreach (string symbol in d.Symbols)
+            {
+                if (!sizes.TryGetValue(symbol, out int size))
+                {
+                    return false;
+                }
+
+                expected *= size;
+            }
+
+            if (type.Shape[i] != expected)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The number of elements at the given sizes (an <c>int</c> is a batch size).</summary>
+    public long Size(DimBindings sizes)
     {
         long size = 1;
         foreach (Dim d in Dims)
         {
-            size *= d.Resolve(batch);
+            size *= d.Resolve(sizes);
         }
 
         return size;

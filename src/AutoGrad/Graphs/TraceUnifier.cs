@@ -21,19 +21,19 @@ internal static class TraceUnifier
             [.. trace.Outputs]);
 
     /// <summary>
-    /// The graph of a one-pass trace at batch extent <see cref="SymbolicExtents.Scope.Sentinel"/>: every axis and shape
-    /// attribute that is a multiple of it becomes k·B, and so does a marked mean divisor. Anything one pass cannot tell from a
-    /// fixed number (a batch-sized constant, an unmarked scalar or an attribute that happens to be a multiple of the
-    /// extent, a batch-sized attribute the op cannot re-create) is recorded on <paramref name="guards"/> and gives null.
-    /// The graph is then instantiated at batch size 2, so an axis that only looked like a multiple of the batch is caught.
+    /// The graph of a one-pass trace at the prime extents <see cref="SymbolicExtents.Scope.Sentinels"/>: every axis and
+    /// shape attribute they divide is factored into k·B, T, k·B·T…, and so is a marked mean divisor. Anything one pass
+    /// cannot tell from a fixed number (a size-dependent constant, an unmarked scalar or an attribute that happens to be
+    /// divisible by an extent, a symbolic attribute the op cannot re-create) is recorded on <paramref name="guards"/> and
+    /// gives null. The graph is then instantiated at the sizes <paramref name="check"/>, so an axis that only looked
+    /// symbolic is caught.
     /// </summary>
-    public static Graph? FromOnePass(RawTrace trace, IReadOnlyList<TensorSpec> inputs, SymbolicExtents.Scope guards)
+    public static Graph? FromOnePass(RawTrace trace, IReadOnlyList<TensorSpec> inputs, SymbolicExtents.Scope guards, DimBindings check)
     {
-        int s = guards.Sentinel;
         var constants = ImmutableArray.CreateBuilder<GraphConstant>(trace.Constants.Count);
         foreach (Tensor c in trace.Constants)
         {
-            if (c.Shape.DimsArray is { } cdims && Array.Exists(cdims, guards.IsBatchMultiple))
+            if (c.Shape.DimsArray is { } cdims && Array.Exists(cdims, d => guards.CarriesSymbol(d)))
             {
                 guards.Reject($"a constant {c.Type} may be batch-sized");
                 return null;
@@ -41,11 +41,11 @@ internal static class TraceUnifier
 
             if (guards.Scaled.TryGetValue(c, out var scaled))
             {
-                constants.Add(new GraphConstant(c, scaled.PerBatch ? ConstantScaling.PerBatch : ConstantScaling.TimesBatch, scaled.Factor));
+                constants.Add(new GraphConstant(c, scaled.PerBatch ? ConstantScaling.PerBatch : ConstantScaling.TimesBatch, scaled.Factor, scaled.Unit));
                 continue;
             }
 
-            if (c.Size == 1 && LooksBatchScaled(c.GetFlat(0), s, c.DType))
+            if (c.Size == 1 && LooksScaled(c.GetFlat(0), guards, c.DType))
             {
                 guards.Reject($"the scalar constant {c.GetFlat(0)} may be proportional to the batch size");
                 return null;
@@ -62,9 +62,9 @@ internal static class TraceUnifier
             {
                 if (value is Shape shape)
                 {
-                    if (shape.DimsArray is { } adims && Array.Exists(adims, guards.IsBatchMultiple))
+                    if (shape.DimsArray is { } adims && Array.Exists(adims, d => guards.CarriesSymbol(d)))
                     {
-                        symbolic.Add(new SymbolicAttribute(key, OnePassDims(adims, guards)));
+                        symbolic.Add(new SymbolicAttribute(key, [.. adims.Select(guards.ToDim)]));
                     }
                 }
                 else if (MentionsBatchMultiple(value, guards))
@@ -80,20 +80,14 @@ internal static class TraceUnifier
                 return null;
             }
 
-            var dims = type.Shape.DimsArray is { } tdims ? OnePassDims(tdims, guards) : [];
-            if (dims.Any(d => d.IsSymbolic && d.Value % s == 0))
-            {
-                guards.Reject($"op '{op.Name}' gives {type}, with an axis not proportional to the batch size");
-                return null;
-            }
-
+            ImmutableArray<Dim> dims = type.Shape.DimsArray is { } tdims ? [.. tdims.Select(guards.ToDim)] : [];
             nodes.Add(new GraphNode(op, [.. refs], new TensorSpec(dims, type.DType), symbolic.ToImmutable()));
         }
 
         var graph = new Graph([.. inputs.Select(i => new GraphInput(i))], [.. trace.Parameters], constants.MoveToImmutable(), nodes.MoveToImmutable(), [.. trace.Outputs]);
         try
         {
-            GraphInstance.Create(graph, Graph.TraceBatch1);
+            GraphInstance.Create(graph, check);
         }
         catch (InvalidOperationException e)
         {
@@ -109,11 +103,8 @@ internal static class TraceUnifier
         return graph;
     }
 
-    private static ImmutableArray<Dim> OnePassDims(int[] dims, SymbolicExtents.Scope guards) =>
-        [.. dims.Select(d => guards.IsBatchMultiple(d) ? Dim.TimesBatch(d / guards.Sentinel) : Dim.Fixed(d))];
-
-    /// <summary>Whether a scalar could be k·S or k/S for the sentinel extent S (to float32 rounding).</summary>
-    private static bool LooksBatchScaled(double value, int sentinel, DType dtype)
+    /// <summary>Whether a scalar could be k·S or 1/(k·S) for a symbol's extent S (to float32 rounding).</summary>
+    private static bool LooksScaled(double value, SymbolicExtents.Scope guards, DType dtype)
     {
         if (value == 0 || !double.IsFinite(value))
         {
@@ -124,8 +115,8 @@ internal static class TraceUnifier
         double tolerance = dtype == DType.Float64 ? 1e-14 : 2e-7;
         foreach (double candidate in (ReadOnlySpan<double>)[Math.Abs(value), 1 / Math.Abs(value)])
         {
-            double k = Math.Round(candidate / sentinel);
-            if (k >= 1 && Math.Abs(candidate - (k * sentinel)) <= tolerance * candidate)
+            double whole = Math.Round(candidate);
+            if (whole >= 1 && whole < long.MaxValue && Math.Abs(candidate - whole) <= tolerance * candidate && guards.CarriesSymbol((long)whole))
             {
                 return true;
             }
@@ -138,18 +129,18 @@ internal static class TraceUnifier
     private static bool MentionsBatchMultiple(object? value, SymbolicExtents.Scope guards) => value switch
     {
         null or string or bool => false,
-        int i => guards.IsBatchMultiple(i),
-        long l => l != 0 && l % guards.Sentinel == 0,
-        double d => double.IsInteger(d) && d != 0 && d % guards.Sentinel == 0,
-        float f => float.IsInteger(f) && f != 0 && f % guards.Sentinel == 0,
+        int i => guards.CarriesSymbol(i),
+        long l => guards.CarriesSymbol(l),
+        double d => double.IsInteger(d) && Math.Abs(d) < long.MaxValue && guards.CarriesSymbol((long)d),
+        float f => float.IsInteger(f) && Math.Abs(f) < long.MaxValue && guards.CarriesSymbol((long)f),
         System.Collections.IEnumerable items => items.Cast<object?>().Any(item => MentionsBatchMultiple(item, guards)),
         _ => false,
     };
 
     public static Graph Unify(RawTrace first, RawTrace second, IReadOnlyList<TensorSpec> inputs)
     {
-        int b1 = first.Batch, b2 = second.Batch;
-        string Where(int n) => $"Graph.Trace: at batch sizes {b1} and {b2} the traced function";
+        DimBindings b1 = first.Sizes, b2 = second.Sizes;
+        string Where(int n) => $"Graph.Trace: at {Both(b1, b2)} the traced function";
         const string Advice = " A traced function must apply the same ops for every batch size (no branching on shapes or values, no random constants).";
 
         if (first.Nodes.Count != second.Nodes.Count)
@@ -193,7 +184,14 @@ internal static class TraceUnifier
         return new Graph([.. inputs.Select(s => new GraphInput(s))], [.. first.Parameters], constants.MoveToImmutable(), nodes.MoveToImmutable(), [.. first.Outputs]);
     }
 
-    internal static ImmutableArray<Dim>? UnifyShape(Shape a, Shape b, int b1, int b2)
+    /// <summary><c>batch sizes 2 and 3</c>, or <c>sizes (B=2, T=5) and (B=3, T=7)</c> with named dimensions.</summary>
+    private static string Both(DimBindings b1, DimBindings b2) =>
+        b1.HasNamed ? $"sizes ({b1}) and ({b2})" : $"batch sizes {b1.Batch} and {b2.Batch}";
+
+    /// <summary><c>batch size 2</c>, or <c>sizes (B=2, T=5)</c> with named dimensions.</summary>
+    private static string One(DimBindings sizes) => sizes.HasNamed ? $"sizes ({sizes})" : $"batch size {sizes.Batch}";
+
+    internal static ImmutableArray<Dim>? UnifyShape(Shape a, Shape b, DimBindings b1, DimBindings b2)
     {
         if (a.Rank != b.Rank)
         {
@@ -215,13 +213,13 @@ internal static class TraceUnifier
         return [.. dims];
     }
 
-    private static ImmutableArray<SymbolicAttribute> UnifyAttributes(Op op1, Op op2, int b1, int b2, int n)
+    private static ImmutableArray<SymbolicAttribute> UnifyAttributes(Op op1, Op op2, DimBindings b1, DimBindings b2, int n)
     {
         var a1 = op1.Attributes;
         var a2 = op2.Attributes;
         if (a1.Count != a2.Count)
         {
-            throw new InvalidOperationException($"Graph.Trace: op {n} ('{op1.Name}') has different attributes at batch sizes {b1} and {b2}: {op1} vs {op2}.");
+            throw new InvalidOperationException($"Graph.Trace: op {n} ('{op1.Name}') has different attributes at {Both(b1, b2)}: {op1} vs {op2}.");
         }
 
         var symbolic = ImmutableArray.CreateBuilder<SymbolicAttribute>();
@@ -239,8 +237,8 @@ internal static class TraceUnifier
             }
 
             throw new InvalidOperationException(
-                $"Graph.Trace: op {n} ('{op1.Name}') has attribute '{a1[i].Key}' = {AttributeFormatter.Format(a1[i].Value)} at batch size {b1} " +
-                $"and {AttributeFormatter.Format(a2[i].Value)} at batch size {b2}, which is not a multiple of the batch size.");
+                $"Graph.Trace: op {n} ('{op1.Name}') has attribute '{a1[i].Key}' = {AttributeFormatter.Format(a1[i].Value)} at {One(b1)} " +
+                $"and {AttributeFormatter.Format(a2[i].Value)} at {One(b2)}, which is not a multiple of the batch size.");
         }
 
         if (symbolic.Count > 0 && !GraphInstance.CanInstantiate(op1, symbolic.Select(s => s.Key)))
@@ -251,7 +249,7 @@ internal static class TraceUnifier
         return symbolic.ToImmutable();
     }
 
-    private static GraphConstant UnifyConstant(Tensor c1, Tensor c2, int b1, int b2, int index)
+    private static GraphConstant UnifyConstant(Tensor c1, Tensor c2, DimBindings b1, DimBindings b2, int index)
     {
         if (ReferenceEquals(c1, c2) || (c1.Type == c2.Type && c1.ToArray<double>().AsSpan().SequenceEqual(c2.ToArray<double>())))
         {
@@ -262,19 +260,27 @@ internal static class TraceUnifier
         {
             double v1 = c1.GetFlat(0), v2 = c2.GetFlat(0);
             double tolerance = c1.DType == DType.Float32 ? 1e-6 : 1e-12;
-            if (Close(v1 / b1, v2 / b2, tolerance))
+            // A product of the sizes, each to a power of at most 2 (a mean over B and T divides by B·T).
+            string[] names = [.. b1.Names];
+            var powers = new int[names.Length];
+            while (Dim.NextPowers(powers))
             {
-                return new GraphConstant(c1, ConstantScaling.TimesBatch, v1 / b1);
-            }
+                Dim unit = Dim.Monomial(1, names.SelectMany((name, i) => Enumerable.Repeat(name, powers[i])));
+                double p1 = unit.Resolve(b1), p2 = unit.Resolve(b2);
+                if (Close(v1 / p1, v2 / p2, tolerance))
+                {
+                    return new GraphConstant(c1, ConstantScaling.TimesBatch, v1 / p1, unit);
+                }
 
-            if (Close(v1 * b1, v2 * b2, tolerance))
-            {
-                return new GraphConstant(c1, ConstantScaling.PerBatch, v1 * b1);
+                if (Close(v1 * p1, v2 * p2, tolerance))
+                {
+                    return new GraphConstant(c1, ConstantScaling.PerBatch, v1 * p1, unit);
+                }
             }
         }
 
         throw new InvalidOperationException(
-            $"Graph.Trace: constant {index} created inside the traced function is {c1.Type} at batch size {b1} and {c2.Type} at batch size {b2} " +
+            $"Graph.Trace: constant {index} created inside the traced function is {c1.Type} at {One(b1)} and {c2.Type} at {One(b2)} " +
             "with different values; only scalar constants proportional to B or 1/B can depend on the batch size. " +
             "Create batch-sized tensors from the input with ops (e.g. x.ZerosLike() is not an op; use x.Mul(0.0) or BroadcastTo), or trace with a fixed spec.");
     }

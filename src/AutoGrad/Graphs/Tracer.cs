@@ -3,10 +3,10 @@ using AutoGrad.Tensors;
 
 namespace AutoGrad.Graphs;
 
-/// <summary>One concrete trace: the ops applied while a function ran on placeholders of one batch size.</summary>
+/// <summary>One concrete trace: the ops applied while a function ran on placeholders of one set of sizes.</summary>
 internal sealed class RawTrace
 {
-    public required int Batch { get; init; }
+    public required DimBindings Sizes { get; init; }
 
     public List<GraphParameter> Parameters { get; } = [];
 
@@ -42,15 +42,15 @@ internal sealed class Tracer : IOpObserver
     /// Runs <paramref name="function"/> on fresh placeholders of the given types and returns what it did. Under a one-pass
     /// trace's <paramref name="guards"/>, every traced value whose shape carries the batch is registered with them.
     /// </summary>
-    public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, int batch, SymbolicExtents.Scope? guards = null)
+    public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, DimBindings sizes, SymbolicExtents.Scope? guards = null)
     {
-        var trace = new RawTrace { Batch = batch };
+        var trace = new RawTrace { Sizes = sizes };
         var tracer = new Tracer(trace, guards);
         // Placeholders are typed values without data: the trace is abstract, no kernel runs.
         var placeholders = new Tensor[inputs.Count];
         for (int i = 0; i < placeholders.Length; i++)
         {
-            placeholders[i] = Tensor.Abstract(inputs[i].Resolve(batch));
+            placeholders[i] = Tensor.Abstract(inputs[i].Resolve(sizes));
             guards?.Register(placeholders[i].Shape);
             tracer.values[placeholders[i]] = ValueRef.Input(i);
         }

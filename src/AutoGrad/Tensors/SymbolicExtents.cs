@@ -7,8 +7,9 @@ namespace AutoGrad.Tensors;
 
 /// <summary>
 /// The guards of a one-pass batched trace (<c>Graph.Trace</c> with a <c>B</c> axis). The function runs once, on
-/// placeholders whose batch axis has an unusual extent (<see cref="Scope.Sentinel"/>), and every axis, shape attribute
-/// and scalar constant that is a multiple of it is read back as <c>k·B</c>. That is exact as long as nothing decided
+/// placeholders whose batch axis and named dimensions have unusual prime extents (<see cref="Scope.Sentinels"/>), and every
+/// axis, shape attribute and marked scalar constant divisible by them is read back, by factoring, as <c>k·B</c>,
+/// <c>T</c>, <c>k·B·T</c>. That is exact as long as nothing decided
 /// anything by the batch size as a number. Library code only passes extents on (into reshape targets, into a mean's
 /// divisor, which it marks) or validates them, so only the traced function's own code can branch on one; these guards
 /// notice when it reads a batch-dependent extent, draws a random number or meets anything else one pass cannot
@@ -32,10 +33,10 @@ internal static class SymbolicExtents
     /// <summary>Whether a one-pass trace runs anywhere (the cheap test guarded accessors make first).</summary>
     internal static bool AnyActive => active != 0;
 
-    /// <summary>Starts a one-pass trace on this thread with batch extent <paramref name="sentinel"/>.</summary>
-    public static Scope Begin(int sentinel)
+    /// <summary>Starts a one-pass trace on this thread whose symbolic sizes have the (prime) extents <paramref name="sentinels"/>.</summary>
+    public static Scope Begin(Graphs.DimBindings sentinels)
     {
-        var scope = new Scope(sentinel, current);
+        var scope = new Scope(sentinels, current);
         current = scope;
         Interlocked.Increment(ref active);
         return scope;
@@ -79,28 +80,21 @@ internal static class SymbolicExtents
     /// one-pass trace can tell whether it is proportional to <c>B</c>.</summary>
     public static void MarkCount(Tensor constant, int count)
     {
-        if (current is not { } scope || !scope.IsBatchMultiple(count))
+        if (current is { } scope && scope.CarriesSymbol(count))
         {
-            return;
+            Graphs.Dim extent = scope.ToDim(count);
+            scope.Scaled[constant] = (false, extent.Value, Graphs.Dim.Monomial(1, extent.Symbols));
         }
-
-        if (count / scope.Sentinel % scope.Sentinel == 0)
-        {
-            scope.Reject($"a mean divides by {count}, which is not proportional to the batch size");
-            return;
-        }
-
-        scope.Scaled[constant] = (false, count / scope.Sentinel);
     }
 
-    /// <summary>Marks a scalar constant that a graph run inside the trace resolved from its own factor·B
-    /// (<paramref name="perBatch"/>: factor/B) at batch size <paramref name="batch"/>; it follows the trace's batch only
-    /// when that batch is the trace's own extent.</summary>
-    public static void MarkScaled(Tensor constant, int batch, bool perBatch, double factor)
+    /// <summary>Marks a scalar constant that a graph run inside the trace resolved from its own factor·unit
+    /// (<paramref name="perBatch"/>: factor/unit) at <paramref name="sizes"/>; it follows the trace's sizes only when each
+    /// symbol of the unit had the trace's own extent.</summary>
+    public static void MarkScaled(Tensor constant, Graphs.DimBindings sizes, bool perBatch, double factor, Graphs.Dim unit)
     {
-        if (current is { } scope && batch == scope.Sentinel)
+        if (current is { } scope && unit.Symbols.All(x => scope.Sentinels.Binds(x) && sizes.Binds(x) && sizes[x] == scope.Sentinels[x]))
         {
-            scope.Scaled[constant] = (perBatch, factor);
+            scope.Scaled[constant] = (perBatch, factor, unit);
         }
     }
 
@@ -162,30 +156,68 @@ internal static class SymbolicExtents
         private readonly HashSet<int[]> symbolic = new(ReferenceEqualityComparer.Instance);
         private bool disposed;
 
-        public Scope(int sentinel, Scope? outer)
+        public Scope(Graphs.DimBindings sentinels, Scope? outer)
         {
-            Sentinel = sentinel;
+            Sentinels = sentinels;
             this.outer = outer;
+            primes = [.. sentinels.Names.Select(n => sentinels[n])];
+            names = [.. sentinels.Names];
         }
 
-        /// <summary>The batch extent of this trace's placeholders.</summary>
-        public int Sentinel { get; }
+        private readonly int[] primes;
+        private readonly string[] names;
+
+        /// <summary>The (prime) extent of each symbolic size in this trace's placeholders.</summary>
+        public Graphs.DimBindings Sentinels { get; }
 
         /// <summary>Why the one pass cannot be trusted; null while it can.</summary>
         public string? FallbackReason { get; private set; }
 
-        /// <summary>Scalar constants known to be factor·B (or factor/B when PerBatch), marked by <see cref="MarkCount"/>
-        /// and <see cref="MarkScaled"/>.</summary>
-        public Dictionary<Tensor, (bool PerBatch, double Factor)> Scaled { get; } = new(ReferenceEqualityComparer.Instance);
+        /// <summary>Scalar constants known to be factor·unit (or factor/unit when PerBatch) for a product of symbolic sizes,
+        /// marked by <see cref="MarkCount"/> and <see cref="MarkScaled"/>.</summary>
+        public Dictionary<Tensor, (bool PerBatch, double Factor, Graphs.Dim Unit)> Scaled { get; } = new(ReferenceEqualityComparer.Instance);
 
-        /// <summary>Whether an extent is a multiple of the sentinel, i.e. read back as <c>k·B</c>.</summary>
-        public bool IsBatchMultiple(int extent) => extent != 0 && extent % Sentinel == 0;
+        /// <summary>Whether an extent is a multiple of a symbol's extent, i.e. read back as symbolic.</summary>
+        public bool CarriesSymbol(long extent)
+        {
+            foreach (int prime in primes)
+            {
+                if (extent != 0 && extent % prime == 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>An extent read back as factor × the product of the symbols whose (prime) extents divide it.</summary>
+        public Graphs.Dim ToDim(int extent)
+        {
+            if (extent == 0)
+            {
+                return Graphs.Dim.Fixed(0);
+            }
+
+            var symbols = new List<string>();
+            int rest = extent;
+            for (int i = 0; i < primes.Length; i++)
+            {
+                while (rest % primes[i] == 0)
+                {
+                    rest /= primes[i];
+                    symbols.Add(names[i]);
+                }
+            }
+
+            return Graphs.Dim.Monomial(rest, symbols);
+        }
 
         /// <summary>Guards the dimensions of a traced value's shape if some axis carries the batch.</summary>
         public void Register(Shape shape)
         {
             int[]? dims = shape.DimsArray;
-            if (dims is not null && Array.Exists(dims, IsBatchMultiple))
+            if (dims is not null && Array.Exists(dims, d => CarriesSymbol(d)))
             {
                 symbolic.Add(dims);
             }
@@ -203,7 +235,7 @@ internal static class SymbolicExtents
         public void Reject(string reason) => FallbackReason ??= reason;
 
         internal bool IsSymbolic(int[] dims, int axis) =>
-            symbolic.Contains(dims) && (axis < 0 ? Array.Exists(dims, IsBatchMultiple) : IsBatchMultiple(dims[axis]));
+            symbolic.Contains(dims) && (axis < 0 ? Array.Exists(dims, d => CarriesSymbol(d)) : CarriesSymbol(dims[axis]));
 
         public void Dispose()
         {

@@ -14,7 +14,7 @@ namespace AutoGrad.Graphs.Compilation;
 /// </summary>
 public sealed class CompiledGraph
 {
-    private readonly Dictionary<int, ExecutionPlan> plans = [];
+    private readonly Dictionary<DimBindings, ExecutionPlan> plans = [];
 
     internal CompiledGraph(Graph graph) => Graph = graph;
 
@@ -30,7 +30,7 @@ public sealed class CompiledGraph
     /// <exception cref="ArgumentException">Wrong number of inputs, or an input of the wrong type; the message names the input and both types.</exception>
     public IReadOnlyList<Tensor> Run(params ReadOnlySpan<Tensor> inputs)
     {
-        int batch = Graph.InferBatch(inputs, "CompiledGraph.Run");
+        DimBindings batch = Graph.InferSizes(inputs, "CompiledGraph.Run");
         if (Graph.RecordsCalls(inputs))
         {
             // Inside a trace (or with inputs that require grad) the compiled graph's ops are recorded, so it is inlined
@@ -47,8 +47,8 @@ public sealed class CompiledGraph
         return plan.Execute(inputs);
     }
 
-    /// <summary>The memory plan used at a batch size (building the plan if needed).</summary>
-    internal MemoryPlan MemoryPlan(int batch = 1)
+    /// <summary>The memory plan used at a batch size or set of sizes (building the plan if needed).</summary>
+    internal MemoryPlan MemoryPlan(DimBindings batch)
     {
         if (!plans.TryGetValue(batch, out ExecutionPlan? plan))
         {

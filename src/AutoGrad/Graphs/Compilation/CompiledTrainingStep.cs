@@ -263,7 +263,7 @@ public sealed class CompiledTrainingStep
             IReadOnlyList<Tensor> outputs;
             int batch;
             int blocks;
-            if (analysis is { IsSplittable: true } && (blocks = RowBlocks(batch = Graph.InferBatch(bound, "CompiledTrainingStep.Step"))) >= 2)
+            if (analysis is { IsSplittable: true } && (blocks = RowBlocks(batch = Graph.InferSizes(bound, "CompiledTrainingStep.Step").Batch)) >= 2)
             {
                 split ??= new DataParallelStep(blockGraph!, TraceUpdate(), rowOutputs, analysis.LossRole);
                 Optimizer.BeginStep();

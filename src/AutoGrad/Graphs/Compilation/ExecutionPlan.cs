@@ -14,7 +14,7 @@ internal sealed class ExecutionPlan
     private readonly Tensor[] outputs;
     private readonly int[] outputInputs;
 
-    public ExecutionPlan(Graph graph, int batch)
+    public ExecutionPlan(Graph graph, DimBindings batch)
     {
         GraphInstance instance = GraphInstance.Create(graph, batch);
         Memory = MemoryPlanner.Plan(graph, instance);

@@ -45,10 +45,10 @@ internal readonly record struct PlannedBuffer(TensorType Type, int Start, int En
 /// </summary>
 internal sealed class MemoryPlan
 {
-    internal MemoryPlan(int batch, ImmutableArray<int> bufferOfNode, ImmutableArray<BufferUse> uses, ImmutableArray<int> lastUse,
+    internal MemoryPlan(DimBindings batch, ImmutableArray<int> bufferOfNode, ImmutableArray<BufferUse> uses, ImmutableArray<int> lastUse,
         ImmutableArray<PlannedBuffer> buffers, ImmutableArray<(DType DType, long Bytes)> arenas, long unplannedBytes)
     {
-        Batch = batch;
+        Sizes = batch;
         BufferOfNode = bufferOfNode;
         Uses = uses;
         LastUse = lastUse;
@@ -59,8 +59,11 @@ internal sealed class MemoryPlan
         OutputBytes = buffers.Where(b => !b.InArena).Sum(b => b.Bytes);
     }
 
+    /// <summary>The sizes the plan is for.</summary>
+    public DimBindings Sizes { get; }
+
     /// <summary>The batch size the plan is for.</summary>
-    public int Batch { get; }
+    public int Batch => Sizes.Batch;
 
     /// <summary>The buffer index of each node's result.</summary>
     public ImmutableArray<int> BufferOfNode { get; }
@@ -97,14 +100,14 @@ internal sealed class MemoryPlan
 
     /// <summary>One line: buffers, bytes planned (arena and outputs) vs unplanned, in-place and alias counts.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"batch {Batch}: {Buffers.Length} buffers, {PlannedBytes} bytes ({ArenaBytes} arena, {OutputBytes} outputs; vs {UnplannedBytes} unplanned), {InPlaceCount} in place, {AliasCount} aliases");
+        $"{(Sizes.HasNamed ? Sizes.ToString() : "batch " + Batch)}: {Buffers.Length} buffers, {PlannedBytes} bytes ({ArenaBytes} arena, {OutputBytes} outputs; vs {UnplannedBytes} unplanned), {InPlaceCount} in place, {AliasCount} aliases");
 }
 
 /// <summary>Plans buffers for a graph's node results: liveness intervals, in-place execution and aliasing where they are safe, and arena offsets.</summary>
 internal static class MemoryPlanner
 {
     /// <summary>Plans the graph at a batch size.</summary>
-    public static MemoryPlan Plan(Graph graph, int batch = 1)
+    public static MemoryPlan Plan(Graph graph, DimBindings batch)
     {
         ArgumentNullException.ThrowIfNull(graph);
         return Plan(graph, GraphInstance.Create(graph, batch));
@@ -186,7 +189,7 @@ internal static class MemoryPlanner
 
         ImmutableArray<PlannedBuffer> buffers = [.. Enumerable.Range(0, bufferTypes.Count)
             .Select(b => new PlannedBuffer(bufferTypes[b], bufferStart[b], bufferEnd[b], offsets[b]))];
-        return new MemoryPlan(instance.Batch, [.. bufferOf], [.. uses], [.. lastUse], buffers, [.. arenas], unplanned);
+        return new MemoryPlan(instance.Sizes, [.. bufferOf], [.. uses], [.. lastUse], buffers, [.. arenas], unplanned);
     }
 
     private static int? InPlaceCandidate(Graph graph, GraphInstance instance, int n, int[] bufferOf, List<int> bufferEnd)
