@@ -83,8 +83,9 @@ internal sealed class OnnxBuilder(GraphProto graph)
         return name;
     }
 
-    /// <summary>The int64 1-D tensor holding a shape whose <c>B</c> axes are computed from <paramref name="batch"/> at run time.</summary>
-    public string Shape(IReadOnlyList<Dim> dims, Func<string> batch)
+    /// <summary>The int64 1-D tensor holding a shape whose symbolic axes are computed at run time from each symbol's size
+    /// (<paramref name="size"/>: an int64 <c>[1]</c> tensor per symbol, <c>B</c> or a named dimension).</summary>
+    public string Shape(IReadOnlyList<Dim> dims, Func<string, string> size)
     {
         if (!dims.Any(d => d.IsSymbolic))
         {
@@ -107,7 +108,7 @@ internal sealed class OnnxBuilder(GraphProto graph)
                 run.Clear();
             }
 
-            pieces.Add(d.Value == 1 ? batch() : Add("Mul", [batch(), Int64([d.Value])]));
+            pieces.Add(Extent(d, size));
         }
 
         if (run.Count > 0)
@@ -116,6 +117,19 @@ internal sealed class OnnxBuilder(GraphProto graph)
         }
 
         return pieces.Count == 1 ? pieces[0] : Add("Concat", pieces, Attr("axis", 0));
+    }
+
+    /// <summary>An int64 <c>[1]</c> tensor holding a symbolic extent: its factor times each symbol's size.</summary>
+    public string Extent(Dim d, Func<string, string> size)
+    {
+        string? product = null;
+        foreach (string symbol in d.Symbols)
+        {
+            product = product is null ? size(symbol) : Add("Mul", [product, size(symbol)]);
+        }
+
+        product ??= Int64([1]);
+        return d.Value == 1 ? product : Add("Mul", [product, Int64([d.Value])]);
     }
 
     public static int ElementType(DType dtype) => dtype switch
@@ -146,6 +160,13 @@ internal sealed class OnnxBuilder(GraphProto graph)
         return tensor;
     }
 
+    /// <summary>A symbolic extent as an ONNX dim_param: <c>batch</c>, <c>2*batch</c>, <c>T</c>, <c>batch*T</c>.</summary>
+    private static string DimParam(Dim d, string batchName)
+    {
+        string product = string.Join("*", d.Symbols.Select(s => s == Dim.BatchName ? batchName : s));
+        return d.Value == 1 ? product : $"{d.Value}*{product}";
+    }
+
     public static ValueInfoProto ValueInfo(string name, TensorSpec spec, string batchName)
     {
         var shape = new TensorShapeProto();
@@ -153,7 +174,7 @@ internal sealed class OnnxBuilder(GraphProto graph)
         {
             shape.Dim.Add(!d.IsSymbolic
                 ? new TensorShapeProto.Types.Dimension { DimValue = d.Value }
-                : new TensorShapeProto.Types.Dimension { DimParam = d.Value == 1 ? batchName : $"{d.Value}*{batchName}" });
+                : new TensorShapeProto.Types.Dimension { DimParam = DimParam(d, batchName) });
         }
 
         return new ValueInfoProto

@@ -70,7 +70,7 @@ internal sealed partial class OnnxExporter
     private readonly Dictionary<ValueRef, string> names = [];
     private readonly Dictionary<int, int> plainMaxPools = [];
     private readonly HashSet<int> absorbed = [];
-    private string? batch;
+    private readonly Dictionary<string, string> sizes = [];
 
     private OnnxExporter(Graph graph, OnnxExportOptions options, StepState? step)
     {
@@ -307,9 +307,9 @@ internal sealed partial class OnnxExporter
             return b.Constant(constant.Value);
         }
 
-        // factor·B or factor/B, with B read from the input's shape at run time.
+        // factor·unit or factor/unit (unit: B, or a product with named sizes), each size read from an input's shape at run time.
         DType dtype = constant.Value.DType;
-        string bf = b.Add("Cast", [Batch()], Attr("to", ElementType(dtype)));
+        string bf = b.Add("Cast", [b.Extent(constant.Unit, Size)], Attr("to", ElementType(dtype)));
         if (constant.Value.Rank == 0)
         {
             bf = b.Add("Reshape", [bf, b.Int64([])]);
@@ -319,12 +319,13 @@ internal sealed partial class OnnxExporter
         return b.Add(constant.Scaling == ConstantScaling.TimesBatch ? "Mul" : "Div", [factor, bf]);
     }
 
-    /// <summary>An int64 <c>[1]</c> tensor holding the batch size, read once from the first input with a <c>B</c> axis.</summary>
-    private string Batch()
+    /// <summary>An int64 <c>[1]</c> tensor holding a symbol's size (<c>B</c> or a named dimension), read once from the
+    /// first input with an axis that is a multiple of that symbol alone.</summary>
+    private string Size(string symbol)
     {
-        if (batch is not null)
+        if (sizes.TryGetValue(symbol, out string? known))
         {
-            return batch;
+            return known;
         }
 
         for (int i = 0; i < graph.Inputs.Length; i++)
@@ -332,19 +333,20 @@ internal sealed partial class OnnxExporter
             var dims = graph.Inputs[i].Type.Dims;
             for (int axis = 0; axis < dims.Length; axis++)
             {
-                if (dims[axis].IsSymbolic)
+                if (dims[axis].Symbols is [string only] && only == symbol)
                 {
                     string extent = b.Add("Gather", [b.Add("Shape", [names[ValueRef.Input(i)]]), b.Int64([axis])], Attr("axis", 0));
-                    batch = dims[axis].Value == 1 ? extent : b.Add("Div", [extent, b.Int64([dims[axis].Value])]);
-                    return batch;
+                    string size = dims[axis].Value == 1 ? extent : b.Add("Div", [extent, b.Int64([dims[axis].Value])]);
+                    sizes[symbol] = size;
+                    return size;
                 }
             }
         }
 
-        throw new InvalidOperationException("ONNX export: the graph has batch-dependent values but no input with a B axis.");
+        throw new InvalidOperationException($"ONNX export: the graph has values that depend on '{symbol}' but no input with an axis that is a multiple of '{symbol}' alone.");
     }
 
-    private string ShapeOf(IReadOnlyList<Dim> dims) => b.Shape(dims, Batch);
+    private string ShapeOf(IReadOnlyList<Dim> dims) => b.Shape(dims, Size);
 
     private string Translate(Op op, string[] x, GraphNode? node, int index)
     {

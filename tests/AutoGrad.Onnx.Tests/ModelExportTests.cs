@@ -64,6 +64,28 @@ public sealed class ModelExportTests(ITestOutputHelper output)
         Assert.Equal(model.NamedParameters().Select(p => p.Key).Order(), proto.Graph.Initializer.Select(i => i.Name).Where(n => !n.StartsWith("const", StringComparison.Ordinal)).Order());
     }
 
+    [Fact]
+    public void Export_ModelOverANamedSequenceLength_OrtMatchesAutoGradAtEveryLength()
+    {
+        // Dense over [B, T, 4] merges B and T in a reshape; the mean over time divides by T: both computed from the input's
+        // shape inside the ONNX graph, so one export serves every batch size and length.
+        Generator.ManualSeed(5);
+        var model = new Sequential(new Dense(6, "tanh", inputSize: 4), new Dense(3, inputSize: 6));
+        var spec = new TensorSpec([Dim.B, Dim.Named("T"), 4]);
+        Graph graph = Graph.Trace(x => model.Call(x).Mean(1), spec);
+        byte[] onnx = graph.ToOnnxBytes();
+        ModelProto proto = ModelProto.Parser.ParseFrom(onnx);
+        Assert.Equal(["B", "T", ""], proto.Graph.Input[0].Type.TensorType.Shape.Dim.Select(d => d.DimParam).ToArray());
+
+        using var session = new InferenceSession(onnx);
+        foreach (var (batch, steps) in new[] { (2, 3), (5, 11) })
+        {
+            Tensor x = Tensor.RandN([batch, steps, 4], new Generator(steps));
+            double error = Ort.AssertClose(Ort.Run(session, x), [model.Call(x).Mean(1)], 1e-5, $"B={batch}, T={steps}");
+            output.WriteLine($"named length: B={batch}, T={steps}: max relative difference {error:E2}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     public void Export_GradientGraph_OrtGradientsMatchAutoGrad(string name)

@@ -47,6 +47,12 @@ internal sealed class BatchSplitAnalysis
     /// gradients (which are not analysed: they follow from the loss).</summary>
     public static BatchSplitAnalysis Analyze(Graph graph, int rowOutputs)
     {
+        if (graph.NamedDimensions.Count > 0)
+        {
+            // Row blocks are proved for the batch alone; a named size (a sequence length) would need the same proof per size.
+            return new BatchSplitAnalysis($"the inputs have named dimensions ({string.Join(", ", graph.NamedDimensions)})", BatchRole.Shared, 0, 0);
+        }
+
         try
         {
             return AnalyzeAtProbeSizes(graph, rowOutputs);
