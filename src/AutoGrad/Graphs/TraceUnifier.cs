@@ -141,7 +141,10 @@ internal static class TraceUnifier
     {
         DimBindings b1 = first.Sizes, b2 = second.Sizes;
         string Where(int n) => $"Graph.Trace: at {Both(b1, b2)} the traced function";
-        const string Advice = " A traced function must apply the same ops for every batch size (no branching on shapes or values, no random constants).";
+        string Advice = b1.HasNamed
+            ? " A traced function must apply the same ops for every size (no branching on shapes or values, no random constants, " +
+              "no loop over a named dimension: a recurrent layer unrolls one step per time step, so trace it with a fixed length)."
+            : " A traced function must apply the same ops for every batch size (no branching on shapes or values, no random constants).";
 
         if (first.Nodes.Count != second.Nodes.Count)
         {

@@ -166,6 +166,16 @@ public class NamedDimensionTests
     }
 
     [Fact]
+    public void Trace_RecurrentLayerOverANamedLength_IsRefusedSayingWhy()
+    {
+        // An LSTM unrolls one step per time step: no single graph serves every length, and none is made.
+        var model = new Sequential(new Lstm(5, inputSize: 4), new Dense(2, inputSize: 5));
+        var error = Assert.Throws<InvalidOperationException>(() => Graph.Trace(model.Call, new TensorSpec([Dim.B, Dim.Named("T"), 4])));
+        Assert.Contains("recurrent layer unrolls one step per time step", error.Message);
+        Assert.NotNull(Graph.Trace(model.Call, TensorSpec.Batched(6, 4)));
+    }
+
+    [Fact]
     public void Run_InputsDisagreeingOnALength_ThrowsNamingTheDimension()
     {
         var mask = new TensorSpec([Dim.B, Dim.Named("T")], DType.Float64);
