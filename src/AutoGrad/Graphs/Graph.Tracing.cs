@@ -50,7 +50,8 @@ public sealed partial class Graph
     /// <remarks>
     /// With a batch axis (<c>TensorSpec.Batched(784)</c>) the function runs once, at an unusual batch extent; axes, shape
     /// attributes and mean divisors that carry it become multiples of <c>B</c>, so the one graph then runs at any batch
-    /// size. If the function itself reads a batch-dependent extent as a number (<c>x.Shape[0]</c>), draws random numbers
+    /// size. Named dimensions (<c>Dim.Named("T")</c>, a sequence length) work the same way, each with its own extent. If the
+    /// function itself reads a batch-dependent extent as a number (<c>x.Shape[0]</c>), draws random numbers
     /// outside an op, or creates a constant one pass cannot read, it is traced twice more, at batch sizes 2 and 3, and the
     /// traces are compared op by op. The function must apply the same ops for every batch size and must run on the calling
     /// thread; it cannot read the values of traced tensors (they have none: an error says so).
