@@ -157,6 +157,14 @@ internal static unsafe partial class Gemm
         fixed (T* pb = b)
         fixed (T* pc = c)
         {
+            if (path != GemmPath.Scalar && IsTiny(m, n, k))
+            {
+                // Before the problem set-up below, which costs more than a tiny product's arithmetic.
+                Tiny(pa, lda, transA, pb, ldb, transB, pc, ldc, m, n, k, accumulate);
+                epilogue?.Apply(c, ldc, 0, m, 0, n);
+                return;
+            }
+
             var target = new EpilogueTarget<T>(epilogue, pc, c.Length, ldc);
             var problem = new Problem<T>(pa, lda, transA, pb, ldb, transB, pc, ldc, m, n, k, accumulate, path, target);
             int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, minFlopsPerThread));

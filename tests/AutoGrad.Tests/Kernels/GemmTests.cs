@@ -165,6 +165,35 @@ public class GemmTests
         operands.AssertMatchesReference(oneThread, $"narrow transA m={m} n={n} k={k} accumulate={accumulate}");
     }
 
+    /// <summary>
+    /// A tiny product (at most <see cref="Gemm.TinyMultiplyAdds"/> multiply-adds) skips packing, yet sums each element as
+    /// the vector kernels do: its rows must equal, bit for bit, the same rows of a product large enough for the packed path
+    /// (the same A rows, more of them below).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 3, 2, false, false, false)]
+    [InlineData(4, 5, 6, true, false, true)]
+    [InlineData(3, 16, 9, false, true, false)]
+    [InlineData(2, 7, 30, true, true, true)]
+    public void Multiply_TinyProduct_BitIdenticalToTheVectorKernels(int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        Assert.True((long)m * n * k <= Gemm.TinyMultiplyAdds);
+        int bigM = m + 300;
+        var big = Operands<float>.Create(bigM, n, k, transA, transB, accumulate, pad: 2, seed: m * 100 + n);
+        float[] bigC = (float[])big.C.Clone();
+        Gemm.Multiply<float>(big.A, big.Lda, transA, big.B, big.Ldb, transB, bigC, big.Ldc, bigM, n, k, accumulate, maxThreads: 1, GemmPath.Auto);
+
+        // The first m rows of A (its first m columns when transposed, read with the big product's stride) and of C.
+        float[] tinyC = big.C[..(m * big.Ldc)];
+        Gemm.Multiply<float>(big.A, big.Lda, transA, big.B, big.Ldb, transB, tinyC, big.Ldc, m, n, k, accumulate, maxThreads: 1, GemmPath.Auto);
+        for (int i = 0; i < m; i++)
+        {
+            Assert.Equal(bigC.AsSpan(i * big.Ldc, n).ToArray(), tinyC.AsSpan(i * big.Ldc, n).ToArray());
+        }
+
+        big.AssertMatchesReference(bigC, $"tiny rows m={m} n={n} k={k}");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
