@@ -1,3 +1,4 @@
+using System.Globalization;
 using AutoGrad.Graphs;
 using AutoGrad.NN;
 using AutoGrad.Tensors;
@@ -125,7 +126,8 @@ public sealed class OnnxModel : Model
 
         var defined = new HashSet<string>(tensors.Keys.Concat(ints.Keys), StringComparer.Ordinal);
         var inputs = graph.Input.Where(i => !defined.Contains(i.Name)).ToList();
-        var specs = inputs.Select(i => Spec(i, source)).ToArray();
+        var symbols = new Dictionary<string, Dim>(StringComparer.Ordinal);
+        var specs = inputs.Select(i => Spec(i, source, symbols)).ToArray();
         defined.UnionWith(inputs.Select(i => i.Name));
         List<NodeProto> order = TopologicalOrder(graph, defined, source);
         var program = new OnnxProgram(opset, order, [.. inputs.Select(i => i.Name)], [.. graph.Output.Select(o => o.Name)], tensors, ints, source);
@@ -253,7 +255,29 @@ public sealed class OnnxModel : Model
         return order;
     }
 
-    private static TensorSpec Spec(ValueInfoProto input, string source)
+    /// <summary>An ONNX dim_param as a <see cref="Dim.Named"/> name: invalid characters become '_', a leading non-letter
+    /// gets a 'd' in front, and a name already taken by another dim_param gets a numeric suffix.</summary>
+    private static string DimensionName(string dimParam, IEnumerable<Dim> taken)
+    {
+        var text = new System.Text.StringBuilder(dimParam.Length + 1);
+        foreach (char c in dimParam)
+        {
+            text.Append(char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_');
+        }
+
+        string name = text.Length > 0 && char.IsAsciiLetter(text[0]) ? text.ToString() : "d" + text;
+        name = name == Dim.BatchName ? "B_" : name;
+        var used = taken.SelectMany(t => t.Symbols).ToHashSet(StringComparer.Ordinal);
+        string unique = name;
+        for (int i = 2; used.Contains(unique); i++)
+        {
+            unique = name + "_" + i.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return unique;
+    }
+
+    private static TensorSpec Spec(ValueInfoProto input, string source, Dictionary<string, Dim> symbols)
     {
         var type = input.Type?.TensorType
             ?? throw new InvalidDataException($"{source}: input '{input.Name}' is not a tensor.");
@@ -268,24 +292,35 @@ public sealed class OnnxModel : Model
             throw new InvalidDataException($"{source}: input '{input.Name}' has no shape; AutoGrad needs every input's rank.");
         }
 
-        string? batch = null;
         var dims = new List<Dim>();
-        foreach (var d in type.Shape.Dim)
+        for (int axis = 0; axis < type.Shape.Dim.Count; axis++)
         {
+            var d = type.Shape.Dim[axis];
             if (d.HasDimValue && d.DimValue > 0)
             {
                 dims.Add(Dim.Fixed((int)d.DimValue));
                 continue;
             }
 
-            string name = d.HasDimParam ? d.DimParam : "?";
-            if (batch is not null && batch != name)
+            // The first symbolic name on a first axis is the batch B; every other name (a sequence length, "unk__3") is a
+            // named dimension of its own, shared by every input that uses it. An unnamed one gets a name of its own.
+            // (An unnamed first axis is taken for the batch, as exporters leave the batch unnamed more than anything else.)
+            bool unnamed = !d.HasDimParam || d.DimParam.Length == 0;
+            if (unnamed && axis == 0)
             {
-                throw new InvalidDataException($"{source}: input '{input.Name}' has symbolic dimensions '{batch}' and '{name}'; AutoGrad supports one symbolic (batch) dimension.");
+                symbols.TryAdd("?", Dim.B);
+                dims.Add(Dim.B);
+                continue;
             }
 
-            batch = name;
-            dims.Add(Dim.B);
+            string name = unnamed ? $"{input.Name}_{axis}" : d.DimParam;
+            if (!symbols.TryGetValue(name, out Dim symbol))
+            {
+                symbol = axis == 0 && !symbols.ContainsValue(Dim.B) ? Dim.B : Dim.Named(DimensionName(name, symbols.Values));
+                symbols[name] = symbol;
+            }
+
+            dims.Add(symbol);
         }
 
         return new TensorSpec(dims, dtype);

@@ -84,6 +84,16 @@ public sealed class ModelExportTests(ITestOutputHelper output)
             double error = Ort.AssertClose(Ort.Run(session, x), [model.Call(x).Mean(1)], 1e-5, $"B={batch}, T={steps}");
             output.WriteLine($"named length: B={batch}, T={steps}: max relative difference {error:E2}");
         }
+
+        // Imported back, dim_param "T" is the named dimension T again, and the imported graph runs at every length.
+        OnnxModel imported = OnnxModel.Load(onnx);
+        Assert.Equal(["T"], imported.Graph.NamedDimensions);
+        Assert.Equal("f32[B,T,4]", imported.Graph.Inputs[0].Type.ToString());
+        foreach (int steps in new[] { 4, 9 })
+        {
+            Tensor x = Tensor.RandN([3, steps, 4], new Generator(steps + 1));
+            Ort.AssertClose(imported.Graph.Compile().Run(x).ToArray(), [model.Call(x).Mean(1)], 1e-5, $"imported at T={steps}");
+        }
     }
 
     [Theory]
