@@ -9,12 +9,13 @@ namespace AutoGrad.Tensors;
 /// The guards of a one-pass batched trace (<c>Graph.Trace</c> with a <c>B</c> axis). The function runs once, on
 /// placeholders whose batch axis and named dimensions have unusual prime extents (<see cref="Scope.Sentinels"/>), and every
 /// axis, shape attribute and marked scalar constant divisible by them is read back, by factoring, as <c>k·B</c>,
-/// <c>T</c>, <c>k·B·T</c>. That is exact as long as nothing decided
-/// anything by the batch size as a number. Library code only passes extents on (into reshape targets, into a mean's
-/// divisor, which it marks) or validates them, so only the traced function's own code can branch on one; these guards
-/// notice when it reads a batch-dependent extent, draws a random number or meets anything else one pass cannot
-/// express, and the trace then falls back to two passes (at two batch sizes, compared op by op), which either
-/// recovers the graph or reports the problem. A fallback never changes the result, only the cost.
+/// <c>T</c>, <c>k·B·T</c>. That is exact as long as nothing decided anything by a symbolic size as a number. Library
+/// code passes extents on (into reshape targets, into a mean's divisor, which it marks) or validates them; where it
+/// loops over one (a recurrent layer unrolling its time steps), the graph fails the check at other sizes that every
+/// one-pass graph gets. So only the traced function's own code can branch on a size unseen: these guards notice when it
+/// reads a symbolic extent, draws a random number or meets anything else one pass cannot express, and the trace then
+/// falls back to two passes (at two sets of sizes, compared op by op), which either recovers the graph or reports the
+/// problem. A fallback never changes the result, only the cost.
 /// </summary>
 internal static class SymbolicExtents
 {
