@@ -9,7 +9,8 @@ namespace AutoGrad.NN.Training;
 /// What <c>Fit</c> runs per batch with <c>jit: true</c>: a <see cref="CompiledTrainingStep"/> of the model's forward over
 /// all its inputs, the compiled loss (Σᵢ wᵢ·lossᵢ over the outputs) and the optimizer's update, which also returns the
 /// predictions for the metrics. It is traced again only when a per-example input or target type, the optimizer, the
-/// losses or <see cref="Model.DataParallel"/> changes (batch sizes share one graph).
+/// losses or <see cref="Model.DataParallel"/> changes (batch sizes share one graph); a per-example axis that changes (a
+/// sequence length) is made symbolic then, so one more trace serves every length (<see cref="DynamicSpecs"/>).
 /// </summary>
 internal sealed class CompiledFitStep
 {
@@ -21,8 +22,11 @@ internal sealed class CompiledFitStep
     private readonly int inputCount;
     private readonly Tensor[] predictions;
 
+    // True once a trace with dynamic (named) axes failed for this model: later shape changes retrace with fixed axes.
+    private readonly bool staticShapes;
+
     private CompiledFitStep(Model model, Optimizer optimizer, object losses, Func<Tensor[], Tensor[], Tensor> totalLoss,
-        ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> targets)
+        ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> targets, TensorSpec[] specs, bool staticShapes)
     {
         // Lazily built layers create their parameters on a first call; the step must know every parameter before it is
         // traced, so build on one example first (evaluation mode, no gradients: no state changes). A model with several
@@ -35,7 +39,8 @@ internal sealed class CompiledFitStep
         this.optimizer = optimizer;
         this.losses = losses;
         inputCount = inputs.Length;
-        specs = [.. inputs.ToArray().Select(Batched), .. targets.ToArray().Select(Batched)];
+        this.specs = specs;
+        this.staticShapes = staticShapes;
         predictions = new Tensor[targets.Length];
         dataParallel = model.DataParallel;
         step = CompiledTrainingStep.Create(
@@ -59,15 +64,29 @@ internal sealed class CompiledFitStep
         Func<Tensor[], Tensor[], Tensor> totalLoss, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> targets)
     {
         // Matched against the traced specs without building new ones: this runs for every batch.
-        if (current is not null && ReferenceEquals(current.optimizer, optimizer) && ReferenceEquals(current.losses, losses)
-            && current.dataParallel == model.DataParallel
-            && TensorSpec.MatchBatched(current.specs.AsSpan(0, current.inputCount), inputs)
-            && TensorSpec.MatchBatched(current.specs.AsSpan(current.inputCount), targets))
+        bool same = current is not null && ReferenceEquals(current.optimizer, optimizer) && ReferenceEquals(current.losses, losses)
+            && current.dataParallel == model.DataParallel;
+        if (same && DynamicSpecs.Matches(current!.specs, inputs, targets))
         {
             return current;
         }
 
-        return new CompiledFitStep(model, optimizer, losses, totalLoss, inputs, targets);
+        TensorSpec[] fixedSpecs = [.. DynamicSpecs.Of(inputs), .. DynamicSpecs.Of(targets)];
+        if (same && !current!.staticShapes && DynamicSpecs.Generalize(current.specs, [.. inputs, .. targets]) is { } dynamic)
+        {
+            try
+            {
+                return new CompiledFitStep(model, optimizer, losses, totalLoss, inputs, targets, dynamic, staticShapes: false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                // The model cannot be traced with those axes symbolic (a recurrent layer unrolls its time steps): one
+                // trace per shape from now on.
+                return new CompiledFitStep(model, optimizer, losses, totalLoss, inputs, targets, fixedSpecs, staticShapes: true);
+            }
+        }
+
+        return new CompiledFitStep(model, optimizer, losses, totalLoss, inputs, targets, fixedSpecs, current?.staticShapes ?? false);
     }
 
     /// <summary>One training step: the loss before the update and the predictions (buffers valid until the next run; the
@@ -83,5 +102,4 @@ internal sealed class CompiledFitStep
         return (outputs[0].ItemDouble(), predictions);
     }
 
-    private static TensorSpec Batched(Tensor t) => TensorSpec.Batched(t.DType, t.Shape.ToArray()[1..]);
 }

@@ -8,7 +8,8 @@ namespace AutoGrad.NN.Training;
 /// What <c>Evaluate</c> and <c>Predict</c> run per batch with <c>jit: true</c>: the model's forward in evaluation mode
 /// (dropout off, batch statistics from the running averages), traced once abstractly and compiled, reading the
 /// parameters and buffers by reference so later training is seen. It is traced again when a per-example input type
-/// changes or the model's parameters or buffers are replaced (its cached parameter list is then a new one).
+/// changes (a changed axis, such as a sequence length, then becomes symbolic: <see cref="DynamicSpecs"/>) or the model's
+/// parameters or buffers are replaced (its cached parameter list is then a new one).
 /// </summary>
 internal sealed class CompiledForward
 {
@@ -16,9 +17,13 @@ internal sealed class CompiledForward
     private readonly TensorSpec[] specs;
     private readonly IReadOnlyList<Tensor> parameters;
 
-    private CompiledForward(Model model, ReadOnlySpan<Tensor> inputs)
+    // True once a trace with dynamic (named) axes failed for this model: later shape changes retrace with fixed axes.
+    private readonly bool staticShapes;
+
+    private CompiledForward(Model model, TensorSpec[] specs, bool staticShapes)
     {
-        specs = [.. inputs.ToArray().Select(t => TensorSpec.Batched(t.DType, t.Shape.ToArray()[1..]))];
+        this.specs = specs;
+        this.staticShapes = staticShapes;
         try
         {
             executable = Graph.Trace(xs => model.CallCore(xs), specs).Compile();
@@ -34,10 +39,29 @@ internal sealed class CompiledForward
 
     /// <summary>The forward for these inputs: <paramref name="current"/> when it still fits, else a newly traced one.
     /// Call in evaluation mode.</summary>
-    public static CompiledForward For(CompiledForward? current, Model model, ReadOnlySpan<Tensor> inputs) =>
-        current is not null && ReferenceEquals(current.parameters, model.Parameters()) && TensorSpec.MatchBatched(current.specs, inputs)
-            ? current
-            : new CompiledForward(model, inputs);
+    public static CompiledForward For(CompiledForward? current, Model model, ReadOnlySpan<Tensor> inputs)
+    {
+        bool same = current is not null && ReferenceEquals(current.parameters, model.Parameters());
+        if (same && DynamicSpecs.Matches(current!.specs, inputs, []))
+        {
+            return current;
+        }
+
+        // A per-example axis that changed (a sequence length) is made symbolic, so one more trace serves every length.
+        if (same && !current!.staticShapes && DynamicSpecs.Generalize(current.specs, inputs) is { } dynamic)
+        {
+            try
+            {
+                return new CompiledForward(model, dynamic, staticShapes: false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                return new CompiledForward(model, DynamicSpecs.Of(inputs), staticShapes: true);
+            }
+        }
+
+        return new CompiledForward(model, DynamicSpecs.Of(inputs), current?.staticShapes ?? false);
+    }
 
     /// <summary>The model's outputs for one batch: the executable's buffers, overwritten by the next call.</summary>
     public IReadOnlyList<Tensor> Run(ReadOnlySpan<Tensor> inputs) => executable.Run(inputs);
