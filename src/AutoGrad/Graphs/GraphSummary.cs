@@ -70,21 +70,23 @@ public sealed class GraphSummary
         return total;
     }
 
-    /// <summary>A table: node count, parameters, FLOPs at B=1 (and per extra example when the graph is batched), planned activation memory at B=1, then nodes per op.</summary>
+    /// <summary>A table: node count, parameters, FLOPs at B=1 (and per extra example when the graph is batched), planned
+    /// activation memory at B=1, then nodes per op; named dimensions are counted at size 1 too.</summary>
     public override string ToString()
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"nodes: {NodeCount}\n");
         text.Append(CultureInfo.InvariantCulture, $"parameters: {ParameterCount} in {ParameterTensors} tensor(s)\n");
         long one = Flops(1);
-        text.Append(CultureInfo.InvariantCulture, $"flops (B=1): {one}\n");
+        string unit = graph.UnitSizes(1).ToString();
+        text.Append(CultureInfo.InvariantCulture, $"flops ({unit}): {one}\n");
         if (graph.IsSymbolic)
         {
             text.Append(CultureInfo.InvariantCulture, $"flops per extra example: {Flops(2) - one}\n");
         }
 
         Passes.MemoryPlan plan = Passes.MemoryPlanner.Plan(graph, graph.UnitSizes(1));
-        text.Append(CultureInfo.InvariantCulture, $"planned activation memory (B=1): {plan.PlannedBytes} bytes (arena {plan.ArenaBytes}, outputs {plan.OutputBytes})\n");
+        text.Append(CultureInfo.InvariantCulture, $"planned activation memory ({unit}): {plan.PlannedBytes} bytes (arena {plan.ArenaBytes}, outputs {plan.OutputBytes})\n");
 
         foreach (var (op, count) in OpCounts)
         {

@@ -211,6 +211,6 @@ public class NamedDimensionTests
         // tanh costs one flop per element: B·T·4.
         Assert.Equal(4, summary.Flops(new DimBindings(1).With("T", 1)));
         Assert.Equal(2 * 5 * 4, summary.Flops(new DimBindings(2).With("T", 5)));
-        Assert.Contains("flops (B=1", summary.ToString());
+        Assert.Contains("flops (B=1, T=1): 4", summary.ToString());
     }
 }
