@@ -22,7 +22,7 @@ public sealed partial class Tensor
 
     /// <summary>
     /// <see cref="ReducedCount"/> as a scalar constant (a mean's divisor), marked so that a one-pass trace reads it as a
-    /// multiple of the batch size when a reduced axis is the batch.
+    /// product of symbolic sizes (<c>B</c>, <c>16*B*T</c>) when a reduced axis is symbolic.
     /// </summary>
     internal Tensor CountConstant(int[] axes)
     {
