@@ -8,7 +8,9 @@ namespace AutoGrad.Benchmarks;
 /// Max pooling's 2×2/stride-2 fast path (<see cref="MaxPoolTwoByTwo"/>: four windows per vector, the gradient written
 /// without a clearing pass) against the window search it replaced for that case (<see cref="Pooling.MaxForwardAnyWindow{T}"/>,
 /// <see cref="Pooling.MaxBackwardAnyWindow{T}"/>), on the MNIST <c>cnn</c>'s pooling layers at 64 images (what each core
-/// runs when the compiled step splits a batch of 128): 32 planes of 26×26 and 64 planes of 11×11, float32.
+/// runs when the compiled step splits a batch of 128): 32 planes of 26×26 and 64 planes of 11×11, float32. Outside such
+/// a split (eager training, a step that runs whole) a large pass splits its planes over the cores; TwoByTwoOneThread
+/// shows what that split buys.
 /// </summary>
 public class MaxPoolBenchmarks
 {
@@ -56,7 +58,21 @@ public class MaxPoolBenchmarks
         }
     }
 
-    /// <summary>The 2×2 fast path the kernels take.</summary>
+    /// <summary>The 2×2 fast path on one thread (what a row block of a split compiled step runs).</summary>
+    [Benchmark]
+    public void TwoByTwoOneThread()
+    {
+        if (Pass == "forward")
+        {
+            Pooling.MaxForwardTwoByTwo<float>(_x, _planes, _g.Height, _g.Width, _g.OutHeight, _g.OutWidth, _y);
+        }
+        else
+        {
+            Pooling.MaxBackwardTwoByTwo<float>(_dy, _x, _planes, _g.Height, _g.Width, _g.OutHeight, _g.OutWidth, _dx);
+        }
+    }
+
+    /// <summary>The 2×2 fast path the kernels take: split over the cores by planes when the batch is large.</summary>
     [Benchmark]
     public void TwoByTwo()
     {

@@ -7,7 +7,7 @@ namespace AutoGrad.Kernels;
 /// Window searches for max pooling over NCHW batches. All three kernels pick a window's element by the same rule
 /// (<see cref="ArgMax{T}"/>), so the forward's value, its gradient's scatter and the index op always agree.
 /// </summary>
-internal static class Pooling
+internal static partial class Pooling
 {
     /// <summary>
     /// For each window of each C×H×W plane, the flat index (row·W + column) of its largest element, written as an
@@ -41,7 +41,7 @@ internal static class Pooling
     {
         if (IsPlainTwoByTwo(g))
         {
-            MaxForwardTwoByTwo(x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, destination);
+            TwoByTwoOverPlanes(backward: false, [], x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, destination);
             return;
         }
 
@@ -77,7 +77,7 @@ internal static class Pooling
     {
         if (IsPlainTwoByTwo(g))
         {
-            MaxBackwardTwoByTwo(dy, x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, dx);
+            TwoByTwoOverPlanes(backward: true, dy, x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, dx);
             return;
         }
 
@@ -141,7 +141,7 @@ internal static class Pooling
         g is { KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2, PadHeight: 0, PadWidth: 0 }
         && g.OutHeight * 2 <= g.Height && g.OutWidth * 2 <= g.Width;
 
-    private static void MaxForwardTwoByTwo<T>(ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> destination)
+    internal static void MaxForwardTwoByTwo<T>(ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         for (int p = 0; p < planes; p++)
@@ -157,7 +157,7 @@ internal static class Pooling
 
     // Every element of dx is written once (the windows do not overlap), so no clearing pass: the rows and columns beyond
     // the last window (odd sizes) get zeros.
-    private static void MaxBackwardTwoByTwo<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> dx)
+    internal static void MaxBackwardTwoByTwo<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> dx)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         for (int p = 0; p < planes; p++)

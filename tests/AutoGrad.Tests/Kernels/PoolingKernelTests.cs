@@ -151,3 +151,53 @@ public class PoolingKernelTests
         }
     }
 }
+
+/// <summary>
+/// The 2×2 pooling passes split large batches over the cores by whole planes: the same bits on one and two threads, and
+/// the same as the any-window search.
+/// </summary>
+[Collection(nameof(SettingsCollection))]
+public class PoolingThreadCountTests
+{
+    [Theory]
+    [InlineData(128 * 32, 26, 26)]
+    [InlineData(3 * 128 + 1, 51, 37)]
+    public void TwoByTwo_OneAndTwoThreads_AreBitIdenticalAndMatchTheWindowSearch(int planes, int h, int w)
+    {
+        var g = new ConvGeometry(1, h, w, 2, 2, 2, 2, 0, 0, 1, 1);
+        Assert.True((double)planes * h * w >= 2 * Pooling.MinElementsPerThread);
+        var random = new Random(planes);
+        float[] x = [.. Enumerable.Range(0, planes * h * w).Select(_ => (float)random.NextDouble())];
+        float[] dy = [.. Enumerable.Range(0, planes * g.OutHeight * g.OutWidth).Select(_ => (float)random.NextDouble())];
+        int before = Settings.NumThreads;
+        try
+        {
+            Settings.NumThreads = 1;
+            (float[] y1, float[] dx1) = Run(x, dy, planes, g);
+            Settings.NumThreads = 2;
+            (float[] y2, float[] dx2) = Run(x, dy, planes, g);
+            Assert.Equal(y1, y2);
+            Assert.Equal(dx1, dx2);
+
+            var y = new float[y1.Length];
+            var dx = new float[dx1.Length];
+            Pooling.MaxForwardAnyWindow<float>(x, planes, g, y);
+            Pooling.MaxBackwardAnyWindow<float>(dy, x, planes, g, dx);
+            Assert.Equal(y, y2);
+            Assert.Equal(dx, dx2);
+        }
+        finally
+        {
+            Settings.NumThreads = before;
+        }
+    }
+
+    private static (float[] Y, float[] Dx) Run(float[] x, float[] dy, int planes, ConvGeometry g)
+    {
+        var y = new float[dy.Length];
+        var dx = new float[x.Length];
+        Pooling.MaxForward<float>(x, planes, g, y);
+        Pooling.MaxBackward<float>(dy, x, planes, g, dx);
+        return (y, dx);
+    }
+}
