@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.Differentiation;
@@ -285,6 +286,8 @@ public static partial class Autodiff
         }
     }
 
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static Tensor[] Call(string transform, Func<Tensor[], Tensor[]> f, Tensor[] inputs)
     {
         // f gets its own array, so reassigning an element inside f cannot change what the transform differentiates by.
@@ -305,6 +308,8 @@ public static partial class Autodiff
         return outputs;
     }
 
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static Tensor CallScalar(string transform, Func<Tensor[], Tensor> f, Tensor[] inputs)
     {
         Tensor? output = Enter(transform, () => f([.. inputs])) ?? throw new ArgumentException($"{transform}: f returned null.", nameof(f));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Ops;
 using AutoGrad.Tensors;
 
@@ -107,6 +108,8 @@ internal static class ReverseWalk
         }
     }
 
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Walk(List<Node> order, Tensor?[] grads, Tensor[]? wrt, Tensor?[]? results, bool createGraph, long stamp)
     {
         using var mode = GradMode.Set(createGraph);
@@ -156,9 +159,14 @@ internal static class ReverseWalk
                 }
 
                 TensorType expected = node.InputTypes[i];
-                if (gi.Shape != expected.Shape)
+                using (SymbolicExtents.Library())
                 {
-                    gi = gi.SumTo(expected.Shape);
+                    // The walk's own reading of shapes (this method also runs gradient rules, user code among them, so
+                    // a one-pass trace counts other reads in it as the user's).
+                    if (gi.Shape != expected.Shape)
+                    {
+                        gi = gi.SumTo(expected.Shape);
+                    }
                 }
 
                 if (AnomalyMode.IsEnabled)

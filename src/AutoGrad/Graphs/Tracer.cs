@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Ops;
 using AutoGrad.Tensors;
 
@@ -42,6 +43,8 @@ internal sealed class Tracer : IOpObserver
     /// Runs <paramref name="function"/> on fresh placeholders of the given types and returns what it did. Under a one-pass
     /// trace's <paramref name="guards"/>, every traced value whose shape carries the batch is registered with them.
     /// </summary>
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, DimBindings sizes, SymbolicExtents.Scope? guards = null)
     {
         var trace = new RawTrace { Sizes = sizes };

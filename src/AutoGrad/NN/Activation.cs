@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN;
@@ -49,6 +50,8 @@ public sealed class Activation
     public static Activation Linear { get; } = new("linear", x => x);
 
     /// <summary>Applies the activation.</summary>
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public Tensor Apply(Tensor x) => function(x);
 
     /// <summary>Looks an activation up by name.</summary>

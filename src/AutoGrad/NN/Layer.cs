@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Differentiation;
 using System.Text;
 using AutoGrad.NN.Optimizers;
@@ -103,6 +104,8 @@ public abstract class Layer
     /// The forward pass over any number of inputs and outputs. By default one input goes through <see cref="Forward"/>;
     /// merge layers, lambdas and functional models override it.
     /// </summary>
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal virtual Tensor[] ForwardAll(IReadOnlyList<Tensor> inputs)
     {
         if (inputs.Count != 1)

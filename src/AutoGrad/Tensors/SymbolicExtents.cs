@@ -138,6 +138,14 @@ internal static class SymbolicExtents
                 continue;
             }
 
+            // A library method that runs user code (a layer's Forward, a loss, a delegate) may hold that code inlined by
+            // the JIT (tiered PGO inlines hot virtual and delegate targets), and a stack trace cannot show inlined
+            // frames: a read there, or in a compiler-generated lambda or local function, is counted as the user's.
+            if (method.IsDefined(typeof(InvokesUserCodeAttribute), false) || method.Name.Contains('<') || type.FullName?.Contains('<') == true)
+            {
+                return false;
+            }
+
             return type.Assembly == library;
         }
 
@@ -254,6 +262,16 @@ internal static class SymbolicExtents
 /// one-pass trace judges the read by that caller.</summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, Inherited = false)]
 internal sealed class ForwardsExtentsAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Marks a library method that calls user code (an overridable <c>Forward</c>, a loss's <c>Unreduced</c>, a user's
+/// delegate). Such a method must also be <c>NoInlining</c>, so its frame, in which the JIT may inline the user code,
+/// stays visible: a one-pass trace counts any extent read from it as the user's.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+internal sealed class InvokesUserCodeAttribute : Attribute
 {
 }
 

@@ -146,6 +146,33 @@ public class OnePassTracingTests
         Assert.Throws<InvalidOperationException>(() => Graph.Trace(x => x.Type.Equals(new TensorType([2, 3], DType.Float32)) ? x.Exp() : x.Tanh(), TensorSpec.Batched(3)));
     }
 
+    /// <summary>A custom layer that takes another path at the one-pass extent, as a user's branch on the batch could.</summary>
+    private sealed class BranchOnBatch : Layer
+    {
+        public override Tensor Forward(Tensor input) => input.Shape[0] == Graph.OnePassBatch ? input.Exp() : input.Tanh();
+    }
+
+    [Fact]
+    public void Trace_UserBranchesCalledByLibraryCode_AreNeverBakedFromTheOnePass()
+    {
+        // User code reached through library code — a custom layer in a Sequential, a Lambda layer, a custom activation of a
+        // Dense — reads the extent in its own frame, so the guard sees it whatever called it.
+        Func<Tensor, Tensor> branch = x => x.Shape[0] == Graph.OnePassBatch ? x.Exp() : x.Tanh();
+        var models = new Sequential[]
+        {
+            new(new Dense(3, inputSize: 3), new BranchOnBatch()),
+            new(new Dense(3, inputSize: 3), new Lambda(branch)),
+            new(new Dense(3, branch, inputSize: 3)),
+        };
+        foreach (Sequential model in models)
+        {
+            model.To(DType.Float64);
+            Graph graph = Graph.Trace(model.Call, TensorSpec.Batched(DType.Float64, 3));
+            Assert.Contains("batch-dependent extent", Graph.LastTraceFallbackReason);
+            AssertMatchesEager(graph, model.Call, 5, 3);
+        }
+    }
+
     [Fact]
     public void Trace_RandomConstantDrawnInside_IsStillReportedAndTheAbortedPassDrawsNothing()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Layers;
@@ -36,9 +37,13 @@ public sealed class Lambda : Layer
     }
 
     /// <inheritdoc/>
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public override Tensor Forward(Tensor input) => function([input]);
 
     /// <inheritdoc/>
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal override Tensor[] ForwardAll(IReadOnlyList<Tensor> inputs)
     {
         if (arity is { } n && inputs.Count != n)

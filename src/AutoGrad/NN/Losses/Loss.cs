@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Tensors;
 
 namespace AutoGrad.NN.Losses;
@@ -56,6 +57,8 @@ public abstract class Loss
     /// The unreduced loss and, for a weighted mean (PyTorch's class weights, ignored targets), the scalar the
     /// <see cref="Reduction.Mean"/> divides the sum by; null means the plain mean.
     /// </summary>
+    [InvokesUserCode]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private protected virtual (Tensor Loss, Tensor? Denominator) UnreducedWithDenominator(Tensor prediction, Tensor target) =>
         (Unreduced(prediction, target), null);
 
