@@ -287,7 +287,7 @@ public static partial class Autodiff
     }
 
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static Tensor[] Call(string transform, Func<Tensor[], Tensor[]> f, Tensor[] inputs)
     {
         // f gets its own array, so reassigning an element inside f cannot change what the transform differentiates by.
@@ -309,7 +309,7 @@ public static partial class Autodiff
     }
 
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static Tensor CallScalar(string transform, Func<Tensor[], Tensor> f, Tensor[] inputs)
     {
         Tensor? output = Enter(transform, () => f([.. inputs])) ?? throw new ArgumentException($"{transform}: f returned null.", nameof(f));

@@ -109,7 +109,7 @@ internal static class ReverseWalk
     }
 
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Walk(List<Node> order, Tensor?[] grads, Tensor[]? wrt, Tensor?[]? results, bool createGraph, long stamp)
     {
         using var mode = GradMode.Set(createGraph);

@@ -44,7 +44,7 @@ internal sealed class Tracer : IOpObserver
     /// trace's <paramref name="guards"/>, every traced value whose shape carries the batch is registered with them.
     /// </summary>
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static RawTrace Run(Func<Tensor[], Tensor[]> function, IReadOnlyList<TensorSpec> inputs, DimBindings sizes, SymbolicExtents.Scope? guards = null)
     {
         var trace = new RawTrace { Sizes = sizes };

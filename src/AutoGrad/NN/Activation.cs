@@ -51,7 +51,7 @@ public sealed class Activation
 
     /// <summary>Applies the activation.</summary>
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public Tensor Apply(Tensor x) => function(x);
 
     /// <summary>Looks an activation up by name.</summary>

@@ -105,7 +105,7 @@ public abstract class Layer
     /// merge layers, lambdas and functional models override it.
     /// </summary>
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal virtual Tensor[] ForwardAll(IReadOnlyList<Tensor> inputs)
     {
         if (inputs.Count != 1)

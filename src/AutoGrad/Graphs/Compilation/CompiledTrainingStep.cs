@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Differentiation;
 using AutoGrad.NN.Optimizers;
 using AutoGrad.Ops;
@@ -289,6 +290,8 @@ public sealed class CompiledTrainingStep
     {
         Optimizer.CreateMissingState(parameters);
         stateVersion = Optimizer.StateVersion;
+        [InvokesUserCode]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         Tensor[] StepFunction(Tensor[] batch)
         {
             Tensor[] outputs;
@@ -333,6 +336,8 @@ public sealed class CompiledTrainingStep
     /// and analyses whether the split is exact.</summary>
     private void TraceBlock()
     {
+        [InvokesUserCode]
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         Tensor[] BlockFunction(Tensor[] batch)
         {
             using (Autodiff.EnableGrad())

@@ -38,12 +38,12 @@ public sealed class Lambda : Layer
 
     /// <inheritdoc/>
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input) => function([input]);
 
     /// <inheritdoc/>
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal override Tensor[] ForwardAll(IReadOnlyList<Tensor> inputs)
     {
         if (arity is { } n && inputs.Count != n)

@@ -58,7 +58,7 @@ public abstract class Loss
     /// <see cref="Reduction.Mean"/> divides the sum by; null means the plain mean.
     /// </summary>
     [InvokesUserCode]
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private protected virtual (Tensor Loss, Tensor? Denominator) UnreducedWithDenominator(Tensor prediction, Tensor target) =>
         (Unreduced(prediction, target), null);
 
