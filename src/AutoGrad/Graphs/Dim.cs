@@ -148,43 +148,46 @@ public readonly struct Dim : IEquatable<Dim>
             return Fixed(first);
         }
 
-        string[] names = [.. firstSizes.Names];
-        var powers = new int[names.Length];
-        while (NextPowers(powers))
+        foreach (Dim unit in Units(firstSizes.Names))
         {
-            long p1 = 1, p2 = 1;
-            for (int i = 0; i < names.Length; i++)
-            {
-                for (int e = 0; e < powers[i]; e++)
-                {
-                    p1 *= firstSizes[names[i]];
-                    p2 *= secondSizes[names[i]];
-                }
-            }
-
+            long p1 = unit.Resolve(firstSizes), p2 = unit.Resolve(secondSizes);
             if (first % p1 == 0 && second % p2 == 0 && first / p1 == second / p2 && first / p1 > 0)
             {
-                return Monomial((int)(first / p1), names.SelectMany((n, i) => Enumerable.Repeat(n, powers[i])));
+                return Monomial((int)(first / p1), unit.Symbols);
             }
         }
 
         return null;
     }
 
-    /// <summary>Steps through every power vector with entries 0..2 after the all-zero one; false when done.</summary>
-    internal static bool NextPowers(int[] powers)
+    /// <summary>
+    /// Every product of <paramref name="names"/> with each to a power of 0 to 2, but not all 0, as a dimension with factor
+    /// 1 (<c>B</c>, <c>B*B</c>, <c>T</c>, <c>B*T</c>, …): the candidates a two-pass trace tests an extent or a constant against.
+    /// </summary>
+    internal static IEnumerable<Dim> Units(IEnumerable<string> names)
     {
-        for (int i = 0; i < powers.Length; i++)
+        string[] symbols = [.. names];
+        var powers = new int[symbols.Length];
+        while (Step(powers))
         {
-            if (++powers[i] <= 2)
-            {
-                return true;
-            }
-
-            powers[i] = 0;
+            yield return Monomial(1, symbols.SelectMany((name, i) => Enumerable.Repeat(name, powers[i])));
         }
 
-        return false;
+        // Counts through the power vectors like an odometer in base 3; false after the last.
+        static bool Step(int[] powers)
+        {
+            for (int i = 0; i < powers.Length; i++)
+            {
+                if (++powers[i] <= 2)
+                {
+                    return true;
+                }
+
+                powers[i] = 0;
+            }
+
+            return false;
+        }
     }
 
     /// <summary>B first, then names in ordinal order.</summary>

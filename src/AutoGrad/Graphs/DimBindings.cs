@@ -121,6 +121,9 @@ public readonly struct DimBindings : IEquatable<DimBindings>
     /// <summary>Inequality.</summary>
     public static bool operator !=(DimBindings left, DimBindings right) => !left.Equals(right);
 
+    /// <summary>For messages: <c>batch size 4</c>, or <c>sizes (B=4, T=9)</c> when a named dimension is bound.</summary>
+    internal string Describe() => HasNamed ? $"sizes ({this})" : $"batch size {Batch}";
+
     /// <summary><c>B=4</c> or <c>B=4, T=9</c>.</summary>
     public override string ToString()
     {

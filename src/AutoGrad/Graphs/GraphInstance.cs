@@ -62,7 +62,7 @@ internal sealed class GraphInstance
             if (inferred != declared)
             {
                 throw new InvalidOperationException(
-                    $"Graph node {n} ('{op.Name}') at {(batch.HasNamed ? batch.ToString() : "batch size " + batch.Batch)}: the op infers {inferred} from inputs ({string.Join(", ", inputTypes)}) " +
+                    $"Graph node {n} ('{op.Name}') at {batch.Describe()}: the op infers {inferred} from inputs ({string.Join(", ", inputTypes)}) " +
                     $"but the graph declares {node.Type} = {declared}. The graph's symbolic shapes do not hold at these sizes.");
             }
 

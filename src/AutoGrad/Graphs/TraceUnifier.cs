@@ -191,9 +191,6 @@ internal static class TraceUnifier
     private static string Both(DimBindings b1, DimBindings b2) =>
         b1.HasNamed ? $"sizes ({b1}) and ({b2})" : $"batch sizes {b1.Batch} and {b2.Batch}";
 
-    /// <summary><c>batch size 2</c>, or <c>sizes (B=2, T=5)</c> with named dimensions.</summary>
-    private static string One(DimBindings sizes) => sizes.HasNamed ? $"sizes ({sizes})" : $"batch size {sizes.Batch}";
-
     internal static ImmutableArray<Dim>? UnifyShape(Shape a, Shape b, DimBindings b1, DimBindings b2)
     {
         if (a.Rank != b.Rank)
@@ -240,8 +237,8 @@ internal static class TraceUnifier
             }
 
             throw new InvalidOperationException(
-                $"Graph.Trace: op {n} ('{op1.Name}') has attribute '{a1[i].Key}' = {AttributeFormatter.Format(a1[i].Value)} at {One(b1)} " +
-                $"and {AttributeFormatter.Format(a2[i].Value)} at {One(b2)}, which is not a multiple of the batch size.");
+                $"Graph.Trace: op {n} ('{op1.Name}') has attribute '{a1[i].Key}' = {AttributeFormatter.Format(a1[i].Value)} at {b1.Describe()} " +
+                $"and {AttributeFormatter.Format(a2[i].Value)} at {b2.Describe()}, which is not a multiple of the batch size.");
         }
 
         if (symbolic.Count > 0 && !GraphInstance.CanInstantiate(op1, symbolic.Select(s => s.Key)))
@@ -264,11 +261,8 @@ internal static class TraceUnifier
             double v1 = c1.GetFlat(0), v2 = c2.GetFlat(0);
             double tolerance = c1.DType == DType.Float32 ? 1e-6 : 1e-12;
             // A product of the sizes, each to a power of at most 2 (a mean over B and T divides by B·T).
-            string[] names = [.. b1.Names];
-            var powers = new int[names.Length];
-            while (Dim.NextPowers(powers))
+            foreach (Dim unit in Dim.Units(b1.Names))
             {
-                Dim unit = Dim.Monomial(1, names.SelectMany((name, i) => Enumerable.Repeat(name, powers[i])));
                 double p1 = unit.Resolve(b1), p2 = unit.Resolve(b2);
                 if (Close(v1 / p1, v2 / p2, tolerance))
                 {
@@ -283,7 +277,7 @@ internal static class TraceUnifier
         }
 
         throw new InvalidOperationException(
-            $"Graph.Trace: constant {index} created inside the traced function is {c1.Type} at {One(b1)} and {c2.Type} at {One(b2)} " +
+            $"Graph.Trace: constant {index} created inside the traced function is {c1.Type} at {b1.Describe()} and {c2.Type} at {b2.Describe()} " +
             "with different values; only scalar constants proportional to B or 1/B can depend on the batch size. " +
             "Create batch-sized tensors from the input with ops (e.g. x.ZerosLike() is not an op; use x.Mul(0.0) or BroadcastTo), or trace with a fixed spec.");
     }

@@ -297,22 +297,15 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             // any thread count.
             Span<T> transposed = ConvolutionScratch<T>.Transposed(k * perGroup);
             Gemm.Multiply<T>(columns, wide, false, gathered, wide, true, transposed, perGroup, k, perGroup, wide, accumulate: false);
-            for (int kk = 0; kk < k; kk++)
-            {
-                ReadOnlySpan<T> line = transposed.Slice(kk * perGroup, perGroup);
-                for (int o = 0; o < perGroup; o++)
-                {
-                    partial[(o * k) + kk] = line[o];
-                }
-            }
+            Layout.Permute<T>(transposed, [k, perGroup], [1, 0], partial);
         }
     }
 
-    // Output channels [channel0, channel0 + channels) of images [first, first + images) of an NCHW gradient as one
-    // channels × images·L matrix: the images' L-long rows side by side (a view of dy itself for a single image).
     // Output channels per group from which the filter gradient runs as the transposed product (see FilterGrad).
     private const int TransposedFilterGradMinChannels = 16;
 
+    // Output channels [channel0, channel0 + channels) of images [first, first + images) of an NCHW gradient as one
+    // channels × images·L matrix: the images' L-long rows side by side (a view of dy itself for a single image).
     private ReadOnlySpan<T> Gather(ReadOnlySpan<T> dy, int first, int images, int channel0, int channels, int l)
     {
         if (images == 1)

@@ -234,9 +234,15 @@ public sealed class CompiledTrainingStep
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
-        foreach (Tensor t in (Tensor[])[.. inputs, .. targets])
+        // Checked in place: joining the arrays would allocate on every step.
+        foreach (Tensor t in inputs)
         {
             ArgumentNullException.ThrowIfNull(t, nameof(inputs));
+        }
+
+        foreach (Tensor t in targets)
+        {
+            ArgumentNullException.ThrowIfNull(t, nameof(targets));
         }
 
         return Run(inputs, targets)[0].ItemDouble();

@@ -71,22 +71,10 @@ internal sealed class CompiledFitStep
             return current;
         }
 
-        TensorSpec[] fixedSpecs = [.. DynamicSpecs.Of(inputs), .. DynamicSpecs.Of(targets)];
-        if (same && !current!.staticShapes && DynamicSpecs.Generalize(current.specs, [.. inputs, .. targets]) is { } dynamic)
-        {
-            try
-            {
-                return new CompiledFitStep(model, optimizer, losses, totalLoss, inputs, targets, dynamic, staticShapes: false);
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-            {
-                // The model cannot be traced with those axes symbolic (a recurrent layer unrolls its time steps): one
-                // trace per shape from now on.
-                return new CompiledFitStep(model, optimizer, losses, totalLoss, inputs, targets, fixedSpecs, staticShapes: true);
-            }
-        }
-
-        return new CompiledFitStep(model, optimizer, losses, totalLoss, inputs, targets, fixedSpecs, current?.staticShapes ?? false);
+        // Only a new trace gets here, so the joined arrays and the closure cost nothing per batch.
+        Tensor[] inputArray = inputs.ToArray(), targetArray = targets.ToArray();
+        return DynamicSpecs.Retrace(same ? current!.specs : null, current?.staticShapes ?? false, [.. inputArray, .. targetArray],
+            (specs, staticShapes) => new CompiledFitStep(model, optimizer, losses, totalLoss, inputArray, targetArray, specs, staticShapes));
     }
 
     /// <summary>One training step: the loss before the update and the predictions (buffers valid until the next run; the

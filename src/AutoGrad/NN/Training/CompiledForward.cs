@@ -48,19 +48,8 @@ internal sealed class CompiledForward
         }
 
         // A per-example axis that changed (a sequence length) is made symbolic, so one more trace serves every length.
-        if (same && !current!.staticShapes && DynamicSpecs.Generalize(current.specs, inputs) is { } dynamic)
-        {
-            try
-            {
-                return new CompiledForward(model, dynamic, staticShapes: false);
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-            {
-                return new CompiledForward(model, DynamicSpecs.Of(inputs), staticShapes: true);
-            }
-        }
-
-        return new CompiledForward(model, DynamicSpecs.Of(inputs), current?.staticShapes ?? false);
+        return DynamicSpecs.Retrace(same ? current!.specs : null, current?.staticShapes ?? false, inputs,
+            (specs, staticShapes) => new CompiledForward(model, specs, staticShapes));
     }
 
     /// <summary>The model's outputs for one batch: the executable's buffers, overwritten by the next call.</summary>

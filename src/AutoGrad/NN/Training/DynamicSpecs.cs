@@ -77,6 +77,30 @@ internal static class DynamicSpecs
     }
 
     /// <summary>
+    /// A new trace for <paramref name="tensors"/> after <paramref name="previous"/> (null: none) stopped fitting: with the
+    /// changed axes symbolic when that can be tried, else — or when that trace fails (a recurrent layer unrolls its time
+    /// steps) — with fixed axes, marking the model as one to trace per shape from then on. <paramref name="create"/>
+    /// traces and compiles for the given specs; its second argument is that mark.
+    /// </summary>
+    public static TStep Retrace<TStep>(TensorSpec[]? previous, bool staticShapes, ReadOnlySpan<Tensor> tensors, Func<TensorSpec[], bool, TStep> create)
+    {
+        TensorSpec[] fixedSpecs = Of(tensors);
+        if (previous is not null && !staticShapes && Generalize(previous, tensors) is { } dynamic)
+        {
+            try
+            {
+                return create(dynamic, false);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                return create(fixedSpecs, true);
+            }
+        }
+
+        return create(fixedSpecs, staticShapes);
+    }
+
+    /// <summary>
     /// Whether the tensors (<paramref name="first"/> then <paramref name="second"/>) match the specs in order, with one
     /// size per symbol across all of them. Specs without named dimensions are matched without allocating.
     /// </summary>
