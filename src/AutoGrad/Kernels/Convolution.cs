@@ -132,7 +132,7 @@ internal static class Convolution
         try
         {
             double flops = 2.0 * outChannels * g.ColumnRows * g.ColumnCount * batch;
-            int threads = chunks == 1 ? 1 : Parallelism.ThreadsFor(flops, Gemm.MinFlopsPerThread);
+            int threads = chunks == 1 ? 1 : Parallelism.ThreadsFor(flops, Gemm.SplitFlopsPerThread);
             if (threads <= 1)
             {
                 // Outside a parallel region, so a single large chunk's GEMM may still use every core.

@@ -68,6 +68,17 @@ internal static unsafe partial class Gemm
     internal const double MinFlopsPerThread = 32e6;
 
     /// <summary>
+    /// <see cref="MinFlopsPerThread"/> while <see cref="Parallelism.IsWarm"/> (a compiled step is running and the workers
+    /// spin): handing a part over then costs about a microsecond, so products from 3 MFLOP split. Measured 2026-11-29 on
+    /// an idle 2-core Intel Xeon (warm workers, median of 200 calls, 2 threads ÷ 1): 16×128·128×784 (3.2 MFLOP) 0.71,
+    /// the MLP's 12.8 MFLOP products 0.62–0.65, 51 MFLOP 0.58–0.68; at 0.16 MFLOP no gain.
+    /// </summary>
+    internal const double WarmMinFlopsPerThread = 1.5e6;
+
+    /// <summary>The split threshold now: <see cref="WarmMinFlopsPerThread"/> while the workers spin, else <see cref="MinFlopsPerThread"/>.</summary>
+    internal static double SplitFlopsPerThread => Parallelism.IsWarm ? WarmMinFlopsPerThread : MinFlopsPerThread;
+
+    /// <summary>
     /// C[m×n] = op(A)·op(B) (+ C when accumulate). Row-major. op(A) is m×k: A is stored m×k with row stride lda when
     /// !transA, or k×m with row stride lda when transA. op(B) is k×n: B stored k×n (ldb) when !transB, or n×k (ldb)
     /// when transB. C has row stride ldc.
@@ -114,11 +125,11 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// <see cref="Multiply{T}(ReadOnlySpan{T}, int, bool, ReadOnlySpan{T}, int, bool, Span{T}, int, int, int, int, bool, int, GemmPath)"/>
     /// with an optional epilogue applied to finished blocks of C and the split threshold
-    /// (<see cref="MinFlopsPerThread"/> unless given), for tests and benchmarks.
+    /// (<see cref="SplitFlopsPerThread"/> unless a positive one is given), for tests and benchmarks.
     /// </summary>
     internal static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
         Span<T> c, int ldc, int m, int n, int k, bool accumulate, int maxThreads, GemmPath path, IGemmEpilogue<T>? epilogue,
-        double minFlopsPerThread = MinFlopsPerThread)
+        double minFlopsPerThread = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Validate(a.Length, lda, transA ? k : m, transA ? m : k, nameof(a), nameof(lda));
@@ -167,7 +178,7 @@ internal static unsafe partial class Gemm
 
             var target = new EpilogueTarget<T>(epilogue, pc, c.Length, ldc);
             var problem = new Problem<T>(pa, lda, transA, pb, ldb, transB, pc, ldc, m, n, k, accumulate, path, target);
-            int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, minFlopsPerThread));
+            int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, minFlopsPerThread > 0 ? minFlopsPerThread : SplitFlopsPerThread));
             if (threads <= 1 || path == GemmPath.Scalar)
             {
                 problem.Run();

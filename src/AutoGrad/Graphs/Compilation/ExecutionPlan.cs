@@ -13,6 +13,14 @@ internal sealed class ExecutionPlan
     private readonly (Tensor[] Arguments, int Slot, int Input)[] inputBindings;
     private readonly Tensor[] outputs;
     private readonly int[] outputInputs;
+    private readonly bool keepWarm;
+
+    /// <summary>
+    /// The least work, in flops by the ops' declared costs, of a plan that keeps the worker threads spinning while it runs
+    /// (<see cref="Kernels.Parallelism.KeepWarm"/>): 4 MFLOP, the size from which one product or update could split over two
+    /// warm cores. A smaller plan (an XOR step: a microsecond) would pay more to wake a parked worker than it could gain.
+    /// </summary>
+    internal const double WarmFlops = 4e6;
 
     public ExecutionPlan(Graph graph, DimBindings batch)
     {
@@ -44,6 +52,7 @@ internal sealed class ExecutionPlan
 
         var stepList = new List<ExecutionStep>();
         var bindings = new List<(Tensor[], int, int)>();
+        double flops = 0;
         for (int n = 0; n < values.Length; n++)
         {
             if (Memory.Uses[n] == BufferUse.Alias)
@@ -62,16 +71,17 @@ internal sealed class ExecutionPlan
             }
 
             stepList.Add(new ExecutionStep(instance.Ops[n], arguments, values[n]));
+            flops += instance.Ops[n].Cost([.. arguments.Select(a => a.Type)], instance.Types[n]).Flops;
         }
 
         steps = [.. stepList];
+        keepWarm = flops >= WarmFlops;
         inputBindings = [.. bindings];
         outputs = [.. graph.Outputs.Select(Read)];
         outputInputs = [.. graph.Outputs.Select(o => o.Kind == ValueKind.Input ? o.Index : -1)];
     }
 
     public MemoryPlan Memory { get; }
-
 
     /// <summary>Runs every step on the inputs; the returned array is reused by the next call.</summary>
     public Tensor[] Execute(ReadOnlySpan<Tensor> inputs)
@@ -81,9 +91,14 @@ internal sealed class ExecutionPlan
             arguments[slot] = inputs[input];
         }
 
-        foreach (ExecutionStep step in steps)
+        // A compiled step runs its kernels back to back, so holding the workers spinning for its length lets products
+        // and updates of a few MFLOP split over the cores (a parked worker's wake-up would cost more than they save).
+        using (keepWarm ? Kernels.Parallelism.KeepWarm() : default)
         {
-            step.Execute();
+            foreach (ExecutionStep step in steps)
+            {
+                step.Execute();
+            }
         }
 
         for (int i = 0; i < outputInputs.Length; i++)

@@ -13,7 +13,7 @@ internal sealed class AdagradUpdateOp(double epsilon, double weightDecay) : Opti
 
     protected override int FlopsPerElement => 7;
 
-    protected override void Update<T>(ReadOnlySpan<Tensor> inputs, long step, double learningRate) =>
-        OptimizerUpdates.Adagrad(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), inputs[2].AsSpan<T>(),
+    protected override void Update<T>(UpdateSlices inputs, long step, double learningRate) =>
+        OptimizerUpdates.Adagrad(inputs.Of<T>(0), inputs.Of<T>(1), inputs.Of<T>(2),
             T.CreateTruncating(learningRate), T.CreateTruncating(epsilon), T.CreateTruncating(weightDecay));
 }

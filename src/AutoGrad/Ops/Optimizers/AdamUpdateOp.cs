@@ -19,14 +19,14 @@ internal sealed class AdamUpdateOp(double beta1, double beta2, double epsilon, d
 
     protected override int FlopsPerElement => 14;
 
-    protected override void Update<T>(ReadOnlySpan<Tensor> inputs, long step, double learningRate)
+    protected override void Update<T>(UpdateSlices inputs, long step, double learningRate)
     {
         T correction1 = T.CreateTruncating(1 - Math.Pow(beta1, step));
         T correction2 = T.CreateTruncating(1 - Math.Pow(beta2, step));
         T l2 = decoupled ? T.Zero : T.CreateTruncating(weightDecay);
         T shrink = decoupled ? T.CreateTruncating(1 - (learningRate * weightDecay)) : T.One;
-        OptimizerUpdates.Adam(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), inputs[2].AsSpan<T>(), inputs[3].AsSpan<T>(),
+        OptimizerUpdates.Adam(inputs.Of<T>(0), inputs.Of<T>(1), inputs.Of<T>(2), inputs.Of<T>(3),
             T.CreateTruncating(beta1), T.CreateTruncating(beta2), correction1, correction2,
-            T.CreateTruncating(learningRate), T.CreateTruncating(epsilon), l2, shrink, amsgrad ? inputs[4].AsSpan<T>() : default);
+            T.CreateTruncating(learningRate), T.CreateTruncating(epsilon), l2, shrink, amsgrad ? inputs.Of<T>(4) : default);
     }
 }

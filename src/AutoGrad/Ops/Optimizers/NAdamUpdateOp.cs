@@ -48,7 +48,7 @@ internal sealed class NAdamUpdateOp(double beta1, double beta2, double epsilon, 
         }
     }
 
-    protected override void Update<T>(ReadOnlySpan<Tensor> inputs, long step, double learningRate)
+    protected override void Update<T>(UpdateSlices inputs, long step, double learningRate)
     {
         double mu = Mu(step), muNext = Mu(step + 1);
         double product = MuProduct(step);
@@ -56,7 +56,7 @@ internal sealed class NAdamUpdateOp(double beta1, double beta2, double epsilon, 
         double momentumStep = learningRate * muNext / (1 - (product * muNext));
         T l2 = decoupled ? T.Zero : T.CreateTruncating(weightDecay);
         T shrink = decoupled ? T.CreateTruncating(1 - (learningRate * weightDecay)) : T.One;
-        OptimizerUpdates.NAdam(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), inputs[2].AsSpan<T>(), inputs[3].AsSpan<T>(),
+        OptimizerUpdates.NAdam(inputs.Of<T>(0), inputs.Of<T>(1), inputs.Of<T>(2), inputs.Of<T>(3),
             T.CreateTruncating(beta1), T.CreateTruncating(beta2), T.CreateTruncating(1 - Math.Pow(beta2, step)),
             T.CreateTruncating(gradientStep), T.CreateTruncating(momentumStep), T.CreateTruncating(epsilon), l2, shrink);
     }

@@ -18,7 +18,7 @@ internal sealed class RAdamUpdateOp(double beta1, double beta2, double epsilon, 
 
     protected override int FlopsPerElement => 16;
 
-    protected override void Update<T>(ReadOnlySpan<Tensor> inputs, long step, double learningRate)
+    protected override void Update<T>(UpdateSlices inputs, long step, double learningRate)
     {
         double correction1 = 1 - Math.Pow(beta1, step);
         double correction2 = 1 - Math.Pow(beta2, step);
@@ -30,7 +30,7 @@ internal sealed class RAdamUpdateOp(double beta1, double beta2, double epsilon, 
             : 0;
         T l2 = decoupled ? T.Zero : T.CreateTruncating(weightDecay);
         T shrink = decoupled ? T.CreateTruncating(1 - (learningRate * weightDecay)) : T.One;
-        OptimizerUpdates.RAdam(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), inputs[2].AsSpan<T>(), inputs[3].AsSpan<T>(),
+        OptimizerUpdates.RAdam(inputs.Of<T>(0), inputs.Of<T>(1), inputs.Of<T>(2), inputs.Of<T>(3),
             T.CreateTruncating(beta1), T.CreateTruncating(beta2), T.CreateTruncating(correction1), T.CreateTruncating(Math.Sqrt(correction2)),
             T.CreateTruncating(learningRate), T.CreateTruncating(epsilon), l2, shrink, rectified, T.CreateTruncating(rectification));
     }

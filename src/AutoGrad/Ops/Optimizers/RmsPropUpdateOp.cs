@@ -19,11 +19,11 @@ internal sealed class RmsPropUpdateOp(double alpha, double epsilon, double momen
 
     protected override int FlopsPerElement => 10;
 
-    protected override void Update<T>(ReadOnlySpan<Tensor> inputs, long step, double learningRate)
+    protected override void Update<T>(UpdateSlices inputs, long step, double learningRate)
     {
-        Span<T> buffer = momentum != 0 ? inputs[3].AsSpan<T>() : default;
-        Span<T> gradAvg = centered ? inputs[1 + SlotCount].AsSpan<T>() : default;
-        OptimizerUpdates.RmsProp(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), inputs[2].AsSpan<T>(), buffer,
+        Span<T> buffer = momentum != 0 ? inputs.Of<T>(3) : default;
+        Span<T> gradAvg = centered ? inputs.Of<T>(1 + SlotCount) : default;
+        OptimizerUpdates.RmsProp(inputs.Of<T>(0), inputs.Of<T>(1), inputs.Of<T>(2), buffer,
             T.CreateTruncating(learningRate), T.CreateTruncating(alpha), T.CreateTruncating(epsilon), T.CreateTruncating(momentum),
             T.CreateTruncating(weightDecay), gradAvg);
     }

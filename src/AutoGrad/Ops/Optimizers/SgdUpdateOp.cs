@@ -18,10 +18,10 @@ internal sealed class SgdUpdateOp(double momentum, bool nesterov, double weightD
 
     protected override int FlopsPerElement => momentum != 0 ? 7 : 4;
 
-    protected override void Update<T>(ReadOnlySpan<Tensor> inputs, long step, double learningRate)
+    protected override void Update<T>(UpdateSlices inputs, long step, double learningRate)
     {
-        Span<T> buffer = SlotCount > 0 ? inputs[2].AsSpan<T>() : default;
-        OptimizerUpdates.Sgd(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), buffer, T.CreateTruncating(learningRate),
+        Span<T> buffer = SlotCount > 0 ? inputs.Of<T>(2) : default;
+        OptimizerUpdates.Sgd(inputs.Of<T>(0), inputs.Of<T>(1), buffer, T.CreateTruncating(learningRate),
             T.CreateTruncating(weightDecay), T.CreateTruncating(momentum), T.CreateTruncating(1 - dampening), step == 1, nesterov);
     }
 }
