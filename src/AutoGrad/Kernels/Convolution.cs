@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace AutoGrad.Kernels;
 
@@ -225,6 +226,12 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     private void Forward(int first, int images)
     {
         ConvGeometry g = _g;
+        if (DirectConvolution.Applies<T>(g, _groups))
+        {
+            DirectForward(first, images);
+            return;
+        }
+
         int k = g.ColumnRows, l = g.ColumnCount, wide = images * l, perGroup = _outChannels / _groups;
         Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
         ReadOnlySpan<T> x = _a.Span, weight = _b.Span;
@@ -244,6 +251,21 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         }
 
         scatter.Clear();
+    }
+
+    // The first-layer case (see DirectConvolution): T is float there.
+    private void DirectForward(int first, int images)
+    {
+        int l = _g.ColumnCount;
+        Span<float> y = MemoryMarshal.Cast<T, float>(_destination.Span);
+        ReadOnlySpan<float> x = MemoryMarshal.Cast<T, float>(_a.Span);
+        var epilogue = (IGemmEpilogue<float>?)(object?)_epilogue;
+        for (int i = 0; i < images; i++)
+        {
+            int n = first + i;
+            DirectConvolution.Forward(x.Slice(n * _g.ImageSize, _g.ImageSize), MemoryMarshal.Cast<T, float>(_b.Span),
+                MemoryMarshal.Cast<T, float>(_bias.Span), y.Slice(n * _outChannels * l, _outChannels * l), _outChannels, _g, epilogue, y, n * _outChannels);
+        }
     }
 
     // dcolumns (K × images·L) = W_jᵀ · dY, with dY the chunk's output gradients side by side; col2im per image.
@@ -275,6 +297,20 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
         Span<T> target = _destination.Span.Slice(chunk * size, size);
         ReadOnlySpan<T> x = _a.Span;
+        if (DirectConvolution.Applies<T>(g, _groups))
+        {
+            // Per image, summed into the chunk's partial in image order.
+            Span<float> partial = MemoryMarshal.Cast<T, float>(target);
+            partial.Clear();
+            for (int i = 0; i < images; i++)
+            {
+                DirectConvolution.AccumulateFilterGrad(MemoryMarshal.Cast<T, float>(x.Slice((first + i) * g.ImageSize, g.ImageSize)),
+                    MemoryMarshal.Cast<T, float>(_b.Span.Slice((first + i) * _outChannels * l, _outChannels * l)), partial, _outChannels, g);
+            }
+
+            return;
+        }
+
         for (int j = 0; j < _groups; j++)
         {
             for (int i = 0; i < images; i++)

@@ -31,7 +31,17 @@ public class ConvolutionTests
         new[] { 4, 6, 10, 9, 36, 3, 2, 2, 1, 1, 0, 2, 1, 2 },   // transposed filter gradient with groups, stride, dilation
         new[] { 3, 5, 9, 19, 20, 3, 4, 1, 1, 2, 3, 1, 2, 1 },   // col2im over two vectors of a row (float64: three), wide padding
         new[] { 2, 4, 6, 16, 4, 2, 3, 3, 1, 1, 1, 2, 1, 2 },    // a row of exactly one float32 vector, row stride 3, groups
+        new[] { 2, 1, 18, 18, 8, 3, 3, 1, 1, 0, 0, 1, 1, 1 },   // direct (float32): a row of exactly one vector
+        new[] { 3, 1, 40, 40, 12, 2, 2, 1, 1, 0, 0, 1, 1, 1 },  // direct: three vectors a row, 8 + 4 channels
+        new[] { 2, 16, 20, 20, 9, 1, 1, 1, 1, 0, 0, 1, 1, 1 },  // direct: 1×1 over 16 channels (K = 16)
+        new[] { 2, 4, 17, 35, 10, 2, 2, 1, 1, 0, 0, 1, 1, 1 },  // direct: rectangular, K = 16 over 4 channels
     };
+
+    /// <summary>The cases whose geometry <see cref="DirectConvolution"/> runs in float32 on machines with 512-bit vectors:
+    /// one group, K ≤ 16, stride 1, no padding or dilation, rows of at least 16 outputs.</summary>
+    public static TheoryData<int[]> DirectCases => [.. ((IEnumerable<object[]>)Cases).Select(row => (int[])row[0])
+        .Where(c => c[13] == 1 && c[1] * c[5] * c[6] <= 16 && c[7] == 1 && c[8] == 1 && c[9] == 0 && c[10] == 0 && c[11] == 1 && c[12] == 1
+            && Problem.From(c).Geometry.OutWidth >= 16)];
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -265,5 +275,79 @@ public class ConvolutionAllocationTests
         }
 
         Assert.Equal(0, Allocations.AfterWarmUp(() => step.Step(x, y), runs: 5));
+    }
+}
+
+/// <summary>
+/// <see cref="DirectConvolution"/> against the im2col path on the same data: the forward (bias and a fused epilogue
+/// included) gives the same bits, as it sums every output the same way; the filter gradient sums in another order, so it
+/// agrees to rounding.
+/// </summary>
+[Collection(nameof(SettingsCollection))]
+public class DirectConvolutionTests
+{
+    [Fact]
+    public void Applies_ToTheMnistFirstLayer_NotToPaddedStridedOrWideLayers()
+    {
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
+            DirectConvolution.Applies<float>(new ConvGeometry(1, 28, 28, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+        Assert.False(DirectConvolution.Applies<double>(new ConvGeometry(1, 28, 28, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+        Assert.False(DirectConvolution.Applies<float>(new ConvGeometry(1, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1), 1));
+        Assert.False(DirectConvolution.Applies<float>(new ConvGeometry(1, 28, 28, 3, 3, 2, 2, 0, 0, 1, 1), 1));
+        Assert.False(DirectConvolution.Applies<float>(new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+        Assert.False(DirectConvolution.Applies<float>(new ConvGeometry(1, 12, 12, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvolutionTests.DirectCases), MemberType = typeof(ConvolutionTests))]
+    public void Forward_IsBitIdenticalToIm2Col_FilterGradAgreesToRounding(int[] c)
+    {
+        var p = ConvolutionTests.Problem.From(c);
+        float[] x = ConvolutionTests.Random<float>(p.XSize, 1), w = ConvolutionTests.Random<float>(p.WSize, 2);
+        float[] bias = ConvolutionTests.Random<float>(p.OutChannels, 3), dy = ConvolutionTests.Random<float>(p.YSize, 4);
+        (float[] Y, float[] Relu, float[] Dw) Run()
+        {
+            var y = new float[p.YSize];
+            var relu = new float[p.YSize];
+            var dw = new float[p.WSize];
+            Convolution.Forward<float>(x, w, bias, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+            Convolution.Forward<float>(x, w, bias, relu, p.Batch, p.OutChannels, p.Groups, p.Geometry, new Relu());
+            Convolution.FilterGrad<float>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+            return (y, relu, dw);
+        }
+
+        var direct = Run();
+        DirectConvolution.Enabled = false;
+        try
+        {
+            var im2col = Run();
+            Assert.Equal(im2col.Y, direct.Y);
+            Assert.Equal(im2col.Relu, direct.Relu);
+            Assert.Equal(direct.Y.Select(v => Math.Max(v, 0f)), direct.Relu);
+            double scale = Math.Sqrt(p.Batch * p.Geometry.ColumnCount);
+            for (int i = 0; i < p.WSize; i++)
+            {
+                Assert.True(Math.Abs(direct.Dw[i] - im2col.Dw[i]) <= 1e-5 * scale * (1 + Math.Abs(im2col.Dw[i])), $"dW[{i}]: {direct.Dw[i]} vs {im2col.Dw[i]}");
+            }
+        }
+        finally
+        {
+            DirectConvolution.Enabled = true;
+        }
+    }
+
+    private sealed class Relu : IGemmEpilogue<float>
+    {
+        public void Apply(Span<float> c, int ldc, int row0, int rows, int col0, int cols)
+        {
+            for (int r = row0; r < row0 + rows; r++)
+            {
+                Span<float> line = c.Slice((r * ldc) + col0, cols);
+                for (int i = 0; i < line.Length; i++)
+                {
+                    line[i] = Math.Max(line[i], 0f);
+                }
+            }
+        }
     }
 }
