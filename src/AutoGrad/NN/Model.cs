@@ -1,5 +1,6 @@
 using AutoGrad.Data;
 using AutoGrad.Differentiation;
+using AutoGrad.Kernels;
 using AutoGrad.NN.Callbacks;
 using AutoGrad.NN.Losses;
 using AutoGrad.NN.Metrics;
@@ -373,6 +374,10 @@ public abstract class Model : Layer
                 var sums = new LossSums(losses.Length);
                 int batchIndex = 0, batches = train.Count;
                 var running = new Dictionary<string, double>(StringComparer.Ordinal);
+                // Compiled steps come back to back, separated only by drawing the next batch, which can take longer than
+                // the 50 µs an idle worker spins: held warm for the epoch, the worker is never parked when a step's
+                // products and updates split (a parked one costs a wake-up per step).
+                using WarmScope warm = Jit ? Parallelism.KeepWarm() : default;
                 // Batches are consumed before the next is drawn, so the loader refills the same tensors.
                 foreach (var batch in train.ReusingBuffers())
                 {
