@@ -170,6 +170,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     private Memory<T> _destination;
     private Memory<T> _bias;
     private IGemmEpilogue<T>? _epilogue;
+    private Memory<T> _weightT;
     private int _batch;
     private int _outChannels;
     private int _groups;
@@ -198,10 +199,17 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     {
         (_mode, _a, _b, _destination, _bias, _epilogue) = (mode, a, b, destination, bias, epilogue);
         (_batch, _outChannels, _groups, _g, _perChunk) = (batch, outChannels, groups, g, perChunk);
+        _weightT = default;
+        if (mode == Mode.Forward && DirectConvolution.AppliesWide<T>(g, groups, outChannels))
+        {
+            // Transposed once per call, on the calling thread, for every chunk to read.
+            _weightT = ConvolutionScratch<T>.TransposedWeights(outChannels * g.ColumnRows);
+            DirectConvolution.TransposeWeights(MemoryMarshal.Cast<T, float>(b.Span), MemoryMarshal.Cast<T, float>(_weightT.Span), outChannels, g.ColumnRows);
+        }
     }
 
     /// <summary>Drops the references to the call's buffers, so a finished call keeps nothing alive.</summary>
-    public void Clear() => (_a, _b, _destination, _bias, _epilogue) = (default, default, default, default, null);
+    public void Clear() => (_a, _b, _destination, _bias, _epilogue, _weightT) = (default, default, default, default, null, default);
 
     /// <summary>Runs chunk <paramref name="index"/> (images [index·perChunk, …)).</summary>
     public void Execute(int index)
@@ -229,6 +237,12 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         if (DirectConvolution.Applies<T>(g, _groups))
         {
             DirectForward(first, images);
+            return;
+        }
+
+        if (!_weightT.IsEmpty)
+        {
+            WideForward(first, images);
             return;
         }
 
@@ -265,6 +279,22 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             int n = first + i;
             DirectConvolution.Forward(x.Slice(n * _g.ImageSize, _g.ImageSize), MemoryMarshal.Cast<T, float>(_b.Span),
                 MemoryMarshal.Cast<T, float>(_bias.Span), y.Slice(n * _outChannels * l, _outChannels * l), _outChannels, _g, epilogue, y, n * _outChannels);
+        }
+    }
+
+    // Output channels in vectors (see DirectConvolution.ForwardWide): T is float there.
+    private void WideForward(int first, int images)
+    {
+        int l = _g.ColumnCount;
+        Span<float> y = MemoryMarshal.Cast<T, float>(_destination.Span);
+        ReadOnlySpan<float> x = MemoryMarshal.Cast<T, float>(_a.Span);
+        Span<float> tile = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(l * 64));
+        var epilogue = (IGemmEpilogue<float>?)(object?)_epilogue;
+        for (int i = 0; i < images; i++)
+        {
+            int n = first + i;
+            DirectConvolution.ForwardWide(x.Slice(n * _g.ImageSize, _g.ImageSize), MemoryMarshal.Cast<T, float>(_weightT.Span),
+                MemoryMarshal.Cast<T, float>(_bias.Span), y.Slice(n * _outChannels * l, _outChannels * l), _outChannels, _g, tile, epilogue, y, n * _outChannels);
         }
     }
 
@@ -476,6 +506,9 @@ internal static class ConvolutionScratch<T>
     private static T[]? t_transposed;
 
     [ThreadStatic]
+    private static T[]? t_transposedWeights;
+
+    [ThreadStatic]
     private static ImageScatter<T>? t_scatter;
 
     /// <summary>This thread's epilogue object.</summary>
@@ -496,4 +529,6 @@ internal static class ConvolutionScratch<T>
     /// <summary>The calling thread's buffer for the filter gradient's per-chunk partials.</summary>
     public static Memory<T> Partials(int length) => ThreadScratch.Grow(ref t_partials, length).AsMemory(0, length);
 
+    /// <summary>The calling thread's buffer for a forward's transposed weights (read by every chunk of the call).</summary>
+    public static Memory<T> TransposedWeights(int length) => ThreadScratch.Grow(ref t_transposedWeights, length).AsMemory(0, length);
 }

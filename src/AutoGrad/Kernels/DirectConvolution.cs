@@ -20,7 +20,7 @@ namespace AutoGrad.Kernels;
 /// dy[o, p]·x[p + offset(t)], the last vector of a row with its already-counted lanes masked out; each image's sums are
 /// added to the partial in image order, so the result does not depend on the thread count.</para>
 /// </remarks>
-internal static unsafe class DirectConvolution
+internal static unsafe partial class DirectConvolution
 {
     private const int Group = 8;
     private const int FilterChannels = 4;

@@ -1,0 +1,176 @@
+using System.Runtime.Intrinsics;
+
+namespace AutoGrad.Kernels;
+
+/// <summary>
+/// The forward of wider layers (K = C·kH·kW above <see cref="Convolution.InPlaceForwardMaxColumnRows"/>, output channels a
+/// multiple of 64, no padding, one group, float32, 512-bit vectors), vectorized over output channels instead of
+/// positions: for six neighbouring outputs of a row and 64 channels, each tap (c, i, j) loads the four weight vectors
+/// W[c, i, j][o…o+63] once and broadcasts the six input pixels it meets, 24 FMAs for 10 loads, straight from the image.
+/// The im2col path first writes K copies of every position (the MNIST <c>cnn</c>'s second layer: 288 × 121 per image)
+/// and reads them back, which took a third of that layer's forward (docs/performance.md, Convolution).
+/// </summary>
+/// <remarks>
+/// Each output is summed over the taps in order from zero, then gets its bias; the im2col GEMM sums in two halves of k,
+/// so the two paths agree to rounding, not bit for bit. The six outputs land in a positions × 64 tile, transposed into
+/// the image's channel planes afterwards (a row's last six overlap the ones before them rather than being masked).
+/// </remarks>
+internal static unsafe partial class DirectConvolution
+{
+    private const int WideBlock = 64;
+    private const int Positions = 6;
+
+    /// <summary>When false, wide layers take the im2col path (for tests and benchmarks comparing the two).</summary>
+    internal static bool WideEnabled { get; set; } = true;
+
+    /// <summary>Whether a forward of <paramref name="outChannels"/> channels over geometry <paramref name="g"/> runs in
+    /// <see cref="ForwardWide"/> for element type T.</summary>
+    public static bool AppliesWide<T>(in ConvGeometry g, int groups, int outChannels) =>
+        WideEnabled && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated
+        && groups == 1 && g.ColumnRows > Convolution.InPlaceForwardMaxColumnRows && outChannels % WideBlock == 0
+        && g.PadHeight == 0 && g.PadWidth == 0 && g.OutWidth >= Positions;
+
+    /// <summary>
+    /// y (outC × oH·oW) = W ⊛ x + bias for one image, from <paramref name="weightT"/> = Wᵀ (K × outC, see
+    /// <see cref="TransposeWeights"/>); then <paramref name="epilogue"/> on each block of 64 channels' planes, addressed as
+    /// rows <paramref name="row0"/> + o of <paramref name="all"/>. <paramref name="tile"/> holds oH·oW × 64 elements.
+    /// </summary>
+    public static void ForwardWide(ReadOnlySpan<float> x, ReadOnlySpan<float> weightT, ReadOnlySpan<float> bias, Span<float> y,
+        int outChannels, in ConvGeometry g, Span<float> tile, IGemmEpilogue<float>? epilogue, Span<float> all, int row0)
+    {
+        int k = g.ColumnRows, oh = g.OutHeight, ow = g.OutWidth, l = oh * ow;
+        Span<int> offsets = stackalloc int[k];
+        int t0 = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            for (int i = 0; i < g.KernelHeight; i++)
+            {
+                for (int j = 0; j < g.KernelWidth; j++)
+                {
+                    offsets[t0++] = (c * g.Height * g.Width) + (i * g.DilationHeight * g.Width) + (j * g.DilationWidth);
+                }
+            }
+        }
+
+        int sw = g.StrideWidth;
+        fixed (float* px = x)
+        fixed (float* pw = weightT)
+        fixed (float* pt = tile)
+        fixed (int* off = offsets)
+        {
+            for (int o0 = 0; o0 < outChannels; o0 += WideBlock)
+            {
+                for (int r = 0; r < oh; r++)
+                {
+                    float* row = px + (r * g.StrideHeight * g.Width);
+                    for (int p0 = 0; ; p0 += Positions)
+                    {
+                        int start = Math.Min(p0, ow - Positions);
+                        SixPositions(row + (start * sw), sw, pw + o0, outChannels, k, off, pt + (((r * ow) + start) * WideBlock));
+                        if (start == ow - Positions)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                // The tile's positions × 64 into the 64 channel planes, with the bias.
+                for (int o = 0; o < WideBlock; o++)
+                {
+                    float b = bias.IsEmpty ? 0f : bias[o0 + o];
+                    Span<float> plane = y.Slice((o0 + o) * l, l);
+                    float* column = pt + o;
+                    if (bias.IsEmpty)
+                    {
+                        for (int q = 0; q < l; q++)
+                        {
+                            plane[q] = column[q * WideBlock];
+                        }
+                    }
+                    else
+                    {
+                        for (int q = 0; q < l; q++)
+                        {
+                            plane[q] = column[q * WideBlock] + b;
+                        }
+                    }
+                }
+
+                epilogue?.Apply(all, l, row0 + o0, WideBlock, 0, l);
+            }
+        }
+    }
+
+    /// <summary>Wᵀ: <paramref name="weight"/> (outC × K) into <paramref name="weightT"/> (K × outC).</summary>
+    public static void TransposeWeights(ReadOnlySpan<float> weight, Span<float> weightT, int outChannels, int k)
+    {
+        for (int o = 0; o < outChannels; o++)
+        {
+            for (int t = 0; t < k; t++)
+            {
+                weightT[(t * outChannels) + o] = weight[(o * k) + t];
+            }
+        }
+    }
+
+    // Six outputs (input pixels at in + p·stride for tap offsets off[t]) × 64 channels (w + t·ldw); the tile row is 64 wide.
+    private static void SixPositions(float* input, int stride, float* w, int ldw, int k, int* off, float* tile)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default;
+        nint s1 = stride, s2 = 2 * stride, s3 = 3 * stride, s4 = 4 * stride, s5 = 5 * stride;
+        for (int t = 0; t < k; t++)
+        {
+            float* wt = w + ((nint)t * ldw);
+            Vector512<float> w0 = Vector512.Load(wt), w1 = Vector512.Load(wt + 16), w2 = Vector512.Load(wt + 32), w3 = Vector512.Load(wt + 48);
+            float* xt = input + off[t];
+            Vector512<float> x0 = Vector512.Create(xt[0]);
+            a0 = Vector512.FusedMultiplyAdd(w0, x0, a0);
+            b0 = Vector512.FusedMultiplyAdd(w1, x0, b0);
+            c0 = Vector512.FusedMultiplyAdd(w2, x0, c0);
+            d0 = Vector512.FusedMultiplyAdd(w3, x0, d0);
+            Vector512<float> x1 = Vector512.Create(xt[s1]);
+            a1 = Vector512.FusedMultiplyAdd(w0, x1, a1);
+            b1 = Vector512.FusedMultiplyAdd(w1, x1, b1);
+            c1 = Vector512.FusedMultiplyAdd(w2, x1, c1);
+            d1 = Vector512.FusedMultiplyAdd(w3, x1, d1);
+            Vector512<float> x2 = Vector512.Create(xt[s2]);
+            a2 = Vector512.FusedMultiplyAdd(w0, x2, a2);
+            b2 = Vector512.FusedMultiplyAdd(w1, x2, b2);
+            c2 = Vector512.FusedMultiplyAdd(w2, x2, c2);
+            d2 = Vector512.FusedMultiplyAdd(w3, x2, d2);
+            Vector512<float> x3 = Vector512.Create(xt[s3]);
+            a3 = Vector512.FusedMultiplyAdd(w0, x3, a3);
+            b3 = Vector512.FusedMultiplyAdd(w1, x3, b3);
+            c3 = Vector512.FusedMultiplyAdd(w2, x3, c3);
+            d3 = Vector512.FusedMultiplyAdd(w3, x3, d3);
+            Vector512<float> x4 = Vector512.Create(xt[s4]);
+            a4 = Vector512.FusedMultiplyAdd(w0, x4, a4);
+            b4 = Vector512.FusedMultiplyAdd(w1, x4, b4);
+            c4 = Vector512.FusedMultiplyAdd(w2, x4, c4);
+            d4 = Vector512.FusedMultiplyAdd(w3, x4, d4);
+            Vector512<float> x5 = Vector512.Create(xt[s5]);
+            a5 = Vector512.FusedMultiplyAdd(w0, x5, a5);
+            b5 = Vector512.FusedMultiplyAdd(w1, x5, b5);
+            c5 = Vector512.FusedMultiplyAdd(w2, x5, c5);
+            d5 = Vector512.FusedMultiplyAdd(w3, x5, d5);
+        }
+
+        Store(tile, a0, b0, c0, d0);
+        Store(tile + WideBlock, a1, b1, c1, d1);
+        Store(tile + (2 * WideBlock), a2, b2, c2, d2);
+        Store(tile + (3 * WideBlock), a3, b3, c3, d3);
+        Store(tile + (4 * WideBlock), a4, b4, c4, d4);
+        Store(tile + (5 * WideBlock), a5, b5, c5, d5);
+    }
+
+    private static void Store(float* target, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        a.Store(target);
+        b.Store(target + 16);
+        c.Store(target + 32);
+        d.Store(target + 48);
+    }
+}
