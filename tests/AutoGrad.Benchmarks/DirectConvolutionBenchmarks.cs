@@ -8,7 +8,7 @@ namespace AutoGrad.Benchmarks;
 /// The MNIST <c>cnn</c>'s convolutions at 64 images — what each core runs when the compiled step splits a batch of 128 —
 /// on one thread: the direct kernels (<see cref="DirectConvolution"/>) against the im2col path they replace for such
 /// layers. conv1: 1×28×28 → 32×26×26, 3×3 (K = 9), 389 kFLOP per image and pass; conv2: 32×13×13 → 64×11×11, 3×3
-/// (K = 288), 4.46 MFLOP per image forward. Bias included in the forwards.
+/// (K = 288), 4.46 MFLOP per image and pass. Bias included in the forwards.
 /// </summary>
 public class DirectConvolutionBenchmarks
 {
@@ -23,8 +23,8 @@ public class DirectConvolutionBenchmarks
     private float[] _dw = [];
     private int _threads;
 
-    /// <summary>"conv1-forward", "conv1-filtergrad" or "conv2-forward".</summary>
-    [Params("conv1-forward", "conv1-filtergrad", "conv2-forward")]
+    /// <summary>"conv1-forward", "conv1-filtergrad", "conv2-forward" or "conv2-filtergrad".</summary>
+    [Params("conv1-forward", "conv1-filtergrad", "conv2-forward", "conv2-filtergrad")]
     public string Case { get; set; } = "conv1-forward";
 
     /// <summary>Inputs in [0, 1) (images, or a ReLU's outputs), weights and output gradients in [-1, 1); one thread.</summary>

@@ -327,6 +327,22 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
         Span<T> target = _destination.Span.Slice(chunk * size, size);
         ReadOnlySpan<T> x = _a.Span;
+        if (DirectConvolution.AppliesWideFilterGrad<T>(g, _groups, _outChannels))
+        {
+            // Per image, summed into the chunk's transposed partial in image order, then transposed once.
+            Span<float> partialT = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Transposed(k * _outChannels));
+            partialT.Clear();
+            Span<float> dyT = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(l * 64));
+            for (int i = 0; i < images; i++)
+            {
+                DirectConvolution.AccumulateFilterGradWide(MemoryMarshal.Cast<T, float>(x.Slice((first + i) * g.ImageSize, g.ImageSize)),
+                    MemoryMarshal.Cast<T, float>(_b.Span.Slice((first + i) * _outChannels * l, _outChannels * l)), partialT, _outChannels, g, dyT);
+            }
+
+            Layout.Permute<float>(partialT, [k, _outChannels], [1, 0], MemoryMarshal.Cast<T, float>(target));
+            return;
+        }
+
         if (DirectConvolution.Applies<T>(g, _groups))
         {
             // Per image, summed into the chunk's partial in image order.

@@ -26,9 +26,13 @@ internal static unsafe partial class DirectConvolution
     /// <summary>Whether a forward of <paramref name="outChannels"/> channels over geometry <paramref name="g"/> runs in
     /// <see cref="ForwardWide"/> for element type T.</summary>
     public static bool AppliesWide<T>(in ConvGeometry g, int groups, int outChannels) =>
+        AppliesWideFilterGrad<T>(g, groups, outChannels) && g.OutWidth >= Positions;
+
+    /// <summary>Whether the filter gradient of such a layer runs in <see cref="AccumulateFilterGradWide"/> (any row width).</summary>
+    public static bool AppliesWideFilterGrad<T>(in ConvGeometry g, int groups, int outChannels) =>
         WideEnabled && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated
         && groups == 1 && g.ColumnRows > Convolution.InPlaceForwardMaxColumnRows && outChannels % WideBlock == 0
-        && g.PadHeight == 0 && g.PadWidth == 0 && g.OutWidth >= Positions;
+        && g.PadHeight == 0 && g.PadWidth == 0;
 
     /// <summary>
     /// y (outC × oH·oW) = W ⊛ x + bias for one image, from <paramref name="weightT"/> = Wᵀ (K × outC, see
@@ -99,6 +103,126 @@ internal static unsafe partial class DirectConvolution
                 epilogue?.Apply(all, l, row0 + o0, WideBlock, 0, l);
             }
         }
+    }
+
+    /// <summary>
+    /// partialT (K × outC) += Σ over one image's positions p of x[p + offset(t)]·dy[o, p]: the filter gradient, transposed,
+    /// vectorized over output channels as <see cref="ForwardWide"/> is (per position, the four vectors of dy over 64
+    /// channels and six broadcast input pixels, one per tap, feed 24 FMAs). <paramref name="dyT"/> holds oH·oW × 64
+    /// elements (the image's dy for 64 channels, transposed).
+    /// </summary>
+    public static void AccumulateFilterGradWide(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> partialT, int outChannels,
+        in ConvGeometry g, Span<float> dyT)
+    {
+        int k = g.ColumnRows, oh = g.OutHeight, ow = g.OutWidth, l = oh * ow;
+        Span<int> offsets = stackalloc int[k + Positions];
+        int t0 = 0;
+        for (int c = 0; c < g.Channels; c++)
+        {
+            for (int i = 0; i < g.KernelHeight; i++)
+            {
+                for (int j = 0; j < g.KernelWidth; j++)
+                {
+                    offsets[t0++] = (c * g.Height * g.Width) + (i * g.DilationHeight * g.Width) + (j * g.DilationWidth);
+                }
+            }
+        }
+
+        // A last block of fewer than six taps repeats its last offset; only its real taps are added to the result.
+        for (int t = k; t < offsets.Length; t++)
+        {
+            offsets[t] = offsets[k - 1];
+        }
+
+        fixed (float* px = x)
+        fixed (float* pd = dy)
+        fixed (float* pp = partialT)
+        fixed (float* pt = dyT)
+        fixed (int* off = offsets)
+        {
+            Vector512<float>* sums = stackalloc Vector512<float>[4 * Positions];
+            for (int o0 = 0; o0 < outChannels; o0 += WideBlock)
+            {
+                for (int o = 0; o < WideBlock; o++)
+                {
+                    float* plane = pd + ((o0 + o) * l);
+                    for (int q = 0; q < l; q++)
+                    {
+                        pt[(q * WideBlock) + o] = plane[q];
+                    }
+                }
+
+                for (int t = 0; t < k; t += Positions)
+                {
+                    SixTaps(px, g.StrideHeight * g.Width, g.StrideWidth, oh, ow, pt, off + t, sums);
+                    int taps = Math.Min(Positions, k - t);
+                    for (int j = 0; j < taps; j++)
+                    {
+                        float* target = pp + ((t + j) * outChannels) + o0;
+                        for (int v = 0; v < 4; v++)
+                        {
+                            (Vector512.Load(target + (16 * v)) + sums[(j * 4) + v]).Store(target + (16 * v));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Σ over positions of dyT[p] (64 channels) × x[p + off[j]] for six taps j, into sums[j·4 + v].
+    private static void SixTaps(float* x, int rowStep, int stride, int oh, int ow, float* dyT, int* off, Vector512<float>* sums)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default;
+        nint f0 = off[0], f1 = off[1], f2 = off[2], f3 = off[3], f4 = off[4], f5 = off[5];
+        float* dp = dyT;
+        for (int r = 0; r < oh; r++)
+        {
+            float* xp = x + (r * rowStep);
+            for (int q = 0; q < ow; q++, xp += stride, dp += WideBlock)
+            {
+                Vector512<float> w0 = Vector512.Load(dp), w1 = Vector512.Load(dp + 16), w2 = Vector512.Load(dp + 32), w3 = Vector512.Load(dp + 48);
+                Vector512<float> x0 = Vector512.Create(xp[f0]);
+                a0 = Vector512.FusedMultiplyAdd(w0, x0, a0);
+                b0 = Vector512.FusedMultiplyAdd(w1, x0, b0);
+                c0 = Vector512.FusedMultiplyAdd(w2, x0, c0);
+                d0 = Vector512.FusedMultiplyAdd(w3, x0, d0);
+                Vector512<float> x1 = Vector512.Create(xp[f1]);
+                a1 = Vector512.FusedMultiplyAdd(w0, x1, a1);
+                b1 = Vector512.FusedMultiplyAdd(w1, x1, b1);
+                c1 = Vector512.FusedMultiplyAdd(w2, x1, c1);
+                d1 = Vector512.FusedMultiplyAdd(w3, x1, d1);
+                Vector512<float> x2 = Vector512.Create(xp[f2]);
+                a2 = Vector512.FusedMultiplyAdd(w0, x2, a2);
+                b2 = Vector512.FusedMultiplyAdd(w1, x2, b2);
+                c2 = Vector512.FusedMultiplyAdd(w2, x2, c2);
+                d2 = Vector512.FusedMultiplyAdd(w3, x2, d2);
+                Vector512<float> x3 = Vector512.Create(xp[f3]);
+                a3 = Vector512.FusedMultiplyAdd(w0, x3, a3);
+                b3 = Vector512.FusedMultiplyAdd(w1, x3, b3);
+                c3 = Vector512.FusedMultiplyAdd(w2, x3, c3);
+                d3 = Vector512.FusedMultiplyAdd(w3, x3, d3);
+                Vector512<float> x4 = Vector512.Create(xp[f4]);
+                a4 = Vector512.FusedMultiplyAdd(w0, x4, a4);
+                b4 = Vector512.FusedMultiplyAdd(w1, x4, b4);
+                c4 = Vector512.FusedMultiplyAdd(w2, x4, c4);
+                d4 = Vector512.FusedMultiplyAdd(w3, x4, d4);
+                Vector512<float> x5 = Vector512.Create(xp[f5]);
+                a5 = Vector512.FusedMultiplyAdd(w0, x5, a5);
+                b5 = Vector512.FusedMultiplyAdd(w1, x5, b5);
+                c5 = Vector512.FusedMultiplyAdd(w2, x5, c5);
+                d5 = Vector512.FusedMultiplyAdd(w3, x5, d5);
+            }
+        }
+
+        sums[0] = a0; sums[1] = b0; sums[2] = c0; sums[3] = d0;
+        sums[4] = a1; sums[5] = b1; sums[6] = c1; sums[7] = d1;
+        sums[8] = a2; sums[9] = b2; sums[10] = c2; sums[11] = d2;
+        sums[12] = a3; sums[13] = b3; sums[14] = c3; sums[15] = d3;
+        sums[16] = a4; sums[17] = b4; sums[18] = c4; sums[19] = d4;
+        sums[20] = a5; sums[21] = b5; sums[22] = c5; sums[23] = d5;
     }
 
     /// <summary>Wᵀ: <paramref name="weight"/> (outC × K) into <paramref name="weightT"/> (K × outC).</summary>

@@ -62,8 +62,9 @@ internal static unsafe partial class Gemm
     /// pay a wake-up each, but on this project's shared 2-core machine the second core is rarely free: measured
     /// 2026-11-29 at load average ~24 (warm caches, interleaved 1- and 2-thread calls), the 13–17 MFLOP products of an
     /// MLP or LSTM step ran at a median 64 and 17 GFLOP/s on two threads against 106 and 85 on one, although their best
-    /// two-thread calls were as fast or faster (149 against 125 for 64×784·784×128). Lower it once an idle machine
-    /// shows the split paying off (docs/performance.md, "Threads").
+    /// two-thread calls were as fast or faster (149 against 125 for 64×784·784×128). On an idle machine a split pays
+    /// from a few MFLOP only when the worker is already spinning, so this cold threshold stays and
+    /// <see cref="WarmMinFlopsPerThread"/> applies inside a warm scope (docs/performance.md, "Threads").
     /// </remarks>
     internal const double MinFlopsPerThread = 32e6;
 

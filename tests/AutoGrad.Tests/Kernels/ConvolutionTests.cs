@@ -37,12 +37,14 @@ public class ConvolutionTests
         new[] { 2, 4, 17, 35, 10, 2, 2, 1, 1, 0, 0, 1, 1, 1 },  // direct: rectangular, K = 16 over 4 channels
         new[] { 2, 3, 15, 17, 128, 3, 3, 2, 1, 0, 0, 2, 1, 1 }, // wide direct forward: two blocks of 64, stride and dilation
         new[] { 3, 4, 8, 8, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // wide direct forward: rows of exactly six outputs
+        new[] { 2, 8, 6, 7, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // wide direct filter gradient only: rows of five outputs
     };
 
-    /// <summary>The cases whose forward <see cref="DirectConvolution.ForwardWide"/> runs in float32 with 512-bit vectors:
-    /// one group, K &gt; 16, output channels a multiple of 64, no padding, rows of at least six outputs.</summary>
+    /// <summary>The cases whose filter gradient <see cref="DirectConvolution.AccumulateFilterGradWide"/> runs in float32
+    /// with 512-bit vectors (one group, K &gt; 16, output channels a multiple of 64, no padding); the forward
+    /// (<see cref="DirectConvolution.ForwardWide"/>) too when rows hold at least six outputs.</summary>
     public static TheoryData<int[]> WideCases => [.. ((IEnumerable<object[]>)Cases).Select(row => (int[])row[0])
-        .Where(c => c[13] == 1 && c[1] * c[5] * c[6] > 16 && c[4] % 64 == 0 && c[9] == 0 && c[10] == 0 && Problem.From(c).Geometry.OutWidth >= 6)];
+        .Where(c => c[13] == 1 && c[1] * c[5] * c[6] > 16 && c[4] % 64 == 0 && c[9] == 0 && c[10] == 0)];
 
     /// <summary>The cases whose geometry <see cref="DirectConvolution"/> runs in float32 on machines with 512-bit vectors:
     /// one group, K ≤ 16, stride 1, no padding or dilation, rows of at least 16 outputs.</summary>
@@ -345,18 +347,20 @@ public class DirectConvolutionTests
 
     [Theory]
     [MemberData(nameof(ConvolutionTests.WideCases), MemberType = typeof(ConvolutionTests))]
-    public void WideForward_AgreesWithIm2ColToRounding_WithBiasAndEpilogue(int[] c)
+    public void WideKernels_AgreeWithIm2ColToRounding_WithBiasAndEpilogue(int[] c)
     {
         var p = ConvolutionTests.Problem.From(c);
         float[] x = ConvolutionTests.Random<float>(p.XSize, 1), w = ConvolutionTests.Random<float>(p.WSize, 2);
-        float[] bias = ConvolutionTests.Random<float>(p.OutChannels, 3);
-        (float[] Y, float[] Relu) Run()
+        float[] bias = ConvolutionTests.Random<float>(p.OutChannels, 3), dy = ConvolutionTests.Random<float>(p.YSize, 4);
+        (float[] Y, float[] Relu, float[] Dw) Run()
         {
             var y = new float[p.YSize];
             var relu = new float[p.YSize];
+            var dw = new float[p.WSize];
             Convolution.Forward<float>(x, w, bias, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
             Convolution.Forward<float>(x, w, bias, relu, p.Batch, p.OutChannels, p.Groups, p.Geometry, new Relu());
-            return (y, relu);
+            Convolution.FilterGrad<float>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+            return (y, relu, dw);
         }
 
         var direct = Run();
@@ -368,6 +372,12 @@ public class DirectConvolutionTests
             {
                 Assert.True(Math.Abs(direct.Y[i] - im2col.Y[i]) <= 1e-5 * (1 + Math.Abs(im2col.Y[i])), $"y[{i}]: {direct.Y[i]} vs {im2col.Y[i]}");
                 Assert.Equal(Math.Max(direct.Y[i], 0f), direct.Relu[i]);
+            }
+
+            double scale = Math.Sqrt(p.Batch * p.Geometry.ColumnCount);
+            for (int i = 0; i < p.WSize; i++)
+            {
+                Assert.True(Math.Abs(direct.Dw[i] - im2col.Dw[i]) <= 1e-5 * scale * (1 + Math.Abs(im2col.Dw[i])), $"dW[{i}]: {direct.Dw[i]} vs {im2col.Dw[i]}");
             }
         }
         finally
