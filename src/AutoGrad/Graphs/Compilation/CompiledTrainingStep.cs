@@ -274,7 +274,12 @@ public sealed class CompiledTrainingStep
             {
                 split ??= new DataParallelStep(blockGraph!, TraceUpdate(), rowOutputs, analysis.LossRole);
                 Optimizer.BeginStep();
-                outputs = split.Run(bound, batch, blocks);
+                // The parts' region, the sums and the update follow each other: with the workers held spinning, neither
+                // the region nor the update's split waits for a parked worker to wake.
+                using (Kernels.Parallelism.KeepWarm())
+                {
+                    outputs = split.Run(bound, batch, blocks);
+                }
             }
             else
             {
