@@ -32,7 +32,7 @@ internal static unsafe partial class DirectConvolution
     public static bool AppliesWideFilterGrad<T>(in ConvGeometry g, int groups, int outChannels) =>
         WideEnabled && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated
         && groups == 1 && g.ColumnRows > Convolution.InPlaceForwardMaxColumnRows && outChannels % WideBlock == 0
-        && g.PadHeight == 0 && g.PadWidth == 0;
+        && g.PadHeight == 0 && g.PadWidth == 0 && !g.CeilMode;
 
     /// <summary>
     /// y (outC × oH·oW) = W ⊛ x + bias for one image, from <paramref name="weightT"/> = Wᵀ (K × outC, see

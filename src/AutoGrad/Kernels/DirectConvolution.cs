@@ -33,7 +33,7 @@ internal static unsafe partial class DirectConvolution
         Enabled && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated
         && groups == 1 && g.ColumnRows <= Convolution.InPlaceForwardMaxColumnRows
         && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0
-        && g.DilationHeight == 1 && g.DilationWidth == 1 && g.OutWidth >= Vector512<float>.Count;
+        && g.DilationHeight == 1 && g.DilationWidth == 1 && !g.CeilMode && g.OutWidth >= Vector512<float>.Count;
 
     /// <summary>
     /// y (outC × oH·oW) = W (outC × K) ⊛ x (C × H × W) + bias for one image; then <paramref name="epilogue"/> on each group
