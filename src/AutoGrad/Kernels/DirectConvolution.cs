@@ -25,7 +25,7 @@ internal static unsafe partial class DirectConvolution
     private const int Group = 8;
     private const int FilterChannels = 4;
 
-    /// <summary>When false, every convolution takes the im2col path (for tests comparing the two).</summary>
+    /// <summary>When false, first layers take the im2col path (for tests and benchmarks comparing the two).</summary>
     internal static bool Enabled { get; set; } = true;
 
     /// <summary>Whether geometry <paramref name="g"/> with <paramref name="groups"/> groups runs here for element type T.</summary>
