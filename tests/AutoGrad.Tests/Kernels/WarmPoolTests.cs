@@ -105,18 +105,21 @@ public class WarmPoolTests
         }
     }
 
-    [Fact]
-    public void CompiledMlpStep_OneAndTwoWarmThreads_AreBitIdentical()
+    [Theory]
+    [InlineData(DataParallel.Off)]
+    [InlineData(DataParallel.On)]
+    public void CompiledMlpStep_OneAndTwoWarmThreads_AreBitIdentical(DataParallel mode)
     {
-        // Batch 64 through 784-128-10 with Adam: its 12.8 MFLOP products and its 100,352-element update split only while
-        // the plan holds the workers warm.
+        // Batch 64 through 784-128-10 with Adam. Whole, its 12.8 MFLOP products and its 100,352-element update split only
+        // while the plan holds the workers warm; split into row blocks, the blocks' gradient sums and the update split
+        // while the step holds them warm.
         int before = Settings.NumThreads;
         try
         {
             Settings.NumThreads = 1;
-            (float[] oneW, double[] oneLosses) = TrainMlp();
+            (float[] oneW, double[] oneLosses) = TrainMlp(mode);
             Settings.NumThreads = 2;
-            (float[] twoW, double[] twoLosses) = TrainMlp();
+            (float[] twoW, double[] twoLosses) = TrainMlp(mode);
             Assert.Equal(oneLosses, twoLosses);
             Assert.Equal(oneW, twoW);
         }
@@ -152,7 +155,7 @@ public class WarmPoolTests
         return p.ToArray<float>();
     }
 
-    private static (float[] Weights, double[] Losses) TrainMlp()
+    private static (float[] Weights, double[] Losses) TrainMlp(DataParallel mode)
     {
         Generator.ManualSeed(5);
         var model = new Sequential(new Dense(128, "relu"), new Dense(10));
@@ -161,7 +164,7 @@ public class WarmPoolTests
         model.Call(x);
         var loss = new CrossEntropy();
         var step = CompiledTrainingStep.Create((a, b) => loss.Compute(model.Call(a), b), TensorSpec.Batched(784), TensorSpec.Batched(10),
-            new Adam(model.Parameters(), 1e-3), DataParallel.Off);
+            new Adam(model.Parameters(), 1e-3), mode);
         double[] losses = [.. Enumerable.Range(0, 4).Select(_ => step.Step(x, y))];
         return ([.. model.Parameters().SelectMany(p => p.ToArray<float>())], losses);
     }

@@ -90,18 +90,27 @@ internal sealed class DataParallelStep : IParallelBody
             }
         }
 
-        // Fixed order, whichever thread ran which part.
+        // Fixed order, whichever thread ran which part: every element adds the parts in part order, so splitting a large
+        // gradient's elements over the cores (while the pool is warm) changes no bit.
         Tensor[] total = sums[0]!;
         double loss = losses[0];
         for (int p = 1; p < count; p++)
         {
-            Tensor[] part = sums[p]!;
-            for (int g = 0; g < total.Length; g++)
-            {
-                Add(total[g], part[g]);
-            }
-
             loss += losses[p];
+        }
+
+        for (int g = 0; g < total.Length; g++)
+        {
+            int size = total[g].Size;
+            int threads = count > 1 && Parallelism.IsWarm ? Parallelism.ThreadsFor(size, WarmMinSumElementsPerThread) : 1;
+            if (threads > 1)
+            {
+                summing.Run(this, g, count, threads);
+            }
+            else
+            {
+                SumParts(g, count, 0, size);
+            }
         }
 
         b.Outputs[0].SetFlat(0, loss);
@@ -173,15 +182,59 @@ internal sealed class DataParallelStep : IParallelBody
         }
     }
 
-    private void Add(Tensor destination, Tensor other)
+    /// <summary>Elements [start, start + length) of gradient <paramref name="g"/>: part 0's sum plus parts 1… in order.</summary>
+    private void SumParts(int g, int count, int start, int length)
     {
-        if (isFloat)
+        for (int p = 1; p < count; p++)
         {
-            TensorPrimitives.Add(destination.AsSpan<float>(), other.AsSpan<float>(), destination.AsSpan<float>());
+            Tensor destination = sums[0]![g], other = sums[p]![g];
+            if (isFloat)
+            {
+                Span<float> d = destination.AsSpan<float>().Slice(start, length);
+                TensorPrimitives.Add(d, other.AsSpan<float>().Slice(start, length), d);
+            }
+            else
+            {
+                Span<double> d = destination.AsSpan<double>().Slice(start, length);
+                TensorPrimitives.Add(d, other.AsSpan<double>().Slice(start, length), d);
+            }
         }
-        else
+    }
+
+    /// <summary>The fewest gradient elements per thread for which the parts' sums split while the pool is warm (a split
+    /// step holds it so): 16,384, as the optimizer updates that follow.</summary>
+    private const int WarmMinSumElementsPerThread = 16_384;
+
+    private readonly SumJob summing = new();
+
+    /// <summary>One gradient's part sums split into ranges of whole cache lines; reused, so no allocation per step.</summary>
+    private sealed class SumJob : IParallelBody
+    {
+        private DataParallelStep? step;
+        private int gradient;
+        private int count;
+        private int size;
+        private int chunk;
+
+        public void Run(DataParallelStep owner, int g, int parts, int threads)
         {
-            TensorPrimitives.Add(destination.AsSpan<double>(), other.AsSpan<double>(), destination.AsSpan<double>());
+            (step, gradient, count, size) = (owner, g, parts, owner.sums[0]![g].Size);
+            int pieces = 2 * threads;
+            chunk = ((size + pieces - 1) / pieces + 63) / 64 * 64;
+            try
+            {
+                Parallelism.For((size + chunk - 1) / chunk, this, threads);
+            }
+            finally
+            {
+                step = null;
+            }
+        }
+
+        public void Execute(int index)
+        {
+            int start = index * chunk;
+            step!.SumParts(gradient, count, start, Math.Min(chunk, size - start));
         }
     }
 
