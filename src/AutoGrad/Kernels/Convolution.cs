@@ -234,15 +234,9 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     private void Forward(int first, int images)
     {
         ConvGeometry g = _g;
-        if (DirectConvolution.Applies<T>(g, _groups))
+        if (!_weightT.IsEmpty || DirectConvolution.Applies<T>(g, _groups))
         {
-            DirectForward(first, images);
-            return;
-        }
-
-        if (!_weightT.IsEmpty)
-        {
-            WideForward(first, images);
+            DirectForward(first, images, wideLayer: !_weightT.IsEmpty);
             return;
         }
 
@@ -267,34 +261,25 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         scatter.Clear();
     }
 
-    // The first-layer case (see DirectConvolution): T is float there.
-    private void DirectForward(int first, int images)
+    // DirectConvolution's first-layer forward, or its wide one (output channels in vectors): T is float there.
+    private void DirectForward(int first, int images, bool wideLayer)
     {
         int l = _g.ColumnCount;
         Span<float> y = MemoryMarshal.Cast<T, float>(_destination.Span);
-        ReadOnlySpan<float> x = MemoryMarshal.Cast<T, float>(_a.Span);
+        ReadOnlySpan<float> x = MemoryMarshal.Cast<T, float>(_a.Span), bias = MemoryMarshal.Cast<T, float>(_bias.Span);
+        Span<float> tile = wideLayer ? MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(l * 64)) : default;
         var epilogue = (IGemmEpilogue<float>?)(object?)_epilogue;
-        for (int i = 0; i < images; i++)
+        for (int n = first; n < first + images; n++)
         {
-            int n = first + i;
-            DirectConvolution.Forward(x.Slice(n * _g.ImageSize, _g.ImageSize), MemoryMarshal.Cast<T, float>(_b.Span),
-                MemoryMarshal.Cast<T, float>(_bias.Span), y.Slice(n * _outChannels * l, _outChannels * l), _outChannels, _g, epilogue, y, n * _outChannels);
-        }
-    }
-
-    // Output channels in vectors (see DirectConvolution.ForwardWide): T is float there.
-    private void WideForward(int first, int images)
-    {
-        int l = _g.ColumnCount;
-        Span<float> y = MemoryMarshal.Cast<T, float>(_destination.Span);
-        ReadOnlySpan<float> x = MemoryMarshal.Cast<T, float>(_a.Span);
-        Span<float> tile = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(l * 64));
-        var epilogue = (IGemmEpilogue<float>?)(object?)_epilogue;
-        for (int i = 0; i < images; i++)
-        {
-            int n = first + i;
-            DirectConvolution.ForwardWide(x.Slice(n * _g.ImageSize, _g.ImageSize), MemoryMarshal.Cast<T, float>(_weightT.Span),
-                MemoryMarshal.Cast<T, float>(_bias.Span), y.Slice(n * _outChannels * l, _outChannels * l), _outChannels, _g, tile, epilogue, y, n * _outChannels);
+            ReadOnlySpan<float> image = x.Slice(n * _g.ImageSize, _g.ImageSize);
+            if (wideLayer)
+            {
+                DirectConvolution.ForwardWide(image, MemoryMarshal.Cast<T, float>(_weightT.Span), bias, y, n * _outChannels, _outChannels, _g, tile, epilogue);
+            }
+            else
+            {
+                DirectConvolution.Forward(image, MemoryMarshal.Cast<T, float>(_b.Span), bias, y, n * _outChannels, _outChannels, _g, epilogue);
+            }
         }
     }
 
@@ -324,7 +309,6 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         ConvGeometry g = _g;
         int k = g.ColumnRows, l = g.ColumnCount, wide = images * l, perGroup = _outChannels / _groups;
         int size = _outChannels * k;
-        Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
         Span<T> target = _destination.Span.Slice(chunk * size, size);
         ReadOnlySpan<T> x = _a.Span;
         if (DirectConvolution.AppliesWideFilterGrad<T>(g, _groups, _outChannels))
@@ -357,6 +341,8 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             return;
         }
 
+        // Only the im2col path needs the columns (grown on first use, so direct layers never allocate them).
+        Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
         for (int j = 0; j < _groups; j++)
         {
             for (int i = 0; i < images; i++)

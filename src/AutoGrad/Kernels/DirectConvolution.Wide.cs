@@ -36,25 +36,17 @@ internal static unsafe partial class DirectConvolution
 
     /// <summary>
     /// y (outC × oH·oW) = W ⊛ x + bias for one image, from <paramref name="weightT"/> = Wᵀ (K × outC, see
-    /// <see cref="TransposeWeights"/>); then <paramref name="epilogue"/> on each block of 64 channels' planes, addressed as
-    /// rows <paramref name="row0"/> + o of <paramref name="all"/>. <paramref name="tile"/> holds oH·oW × 64 elements.
+    /// <see cref="TransposeWeights"/>), y being rows <paramref name="row0"/> … of <paramref name="all"/> (as in
+    /// <see cref="Forward"/>); then <paramref name="epilogue"/> on each block of 64 channels' planes.
+    /// <paramref name="tile"/> holds oH·oW × 64 elements.
     /// </summary>
-    public static void ForwardWide(ReadOnlySpan<float> x, ReadOnlySpan<float> weightT, ReadOnlySpan<float> bias, Span<float> y,
-        int outChannels, in ConvGeometry g, Span<float> tile, IGemmEpilogue<float>? epilogue, Span<float> all, int row0)
+    public static void ForwardWide(ReadOnlySpan<float> x, ReadOnlySpan<float> weightT, ReadOnlySpan<float> bias, Span<float> all, int row0,
+        int outChannels, in ConvGeometry g, Span<float> tile, IGemmEpilogue<float>? epilogue)
     {
         int k = g.ColumnRows, oh = g.OutHeight, ow = g.OutWidth, l = oh * ow;
+        Span<float> y = all.Slice(row0 * l, outChannels * l);
         Span<int> offsets = stackalloc int[k];
-        int t0 = 0;
-        for (int c = 0; c < g.Channels; c++)
-        {
-            for (int i = 0; i < g.KernelHeight; i++)
-            {
-                for (int j = 0; j < g.KernelWidth; j++)
-                {
-                    offsets[t0++] = (c * g.Height * g.Width) + (i * g.DilationHeight * g.Width) + (j * g.DilationWidth);
-                }
-            }
-        }
+        Offsets(g, offsets);
 
         int sw = g.StrideWidth;
         fixed (float* px = x)
@@ -116,17 +108,7 @@ internal static unsafe partial class DirectConvolution
     {
         int k = g.ColumnRows, oh = g.OutHeight, ow = g.OutWidth, l = oh * ow;
         Span<int> offsets = stackalloc int[k + Positions];
-        int t0 = 0;
-        for (int c = 0; c < g.Channels; c++)
-        {
-            for (int i = 0; i < g.KernelHeight; i++)
-            {
-                for (int j = 0; j < g.KernelWidth; j++)
-                {
-                    offsets[t0++] = (c * g.Height * g.Width) + (i * g.DilationHeight * g.Width) + (j * g.DilationWidth);
-                }
-            }
-        }
+        Offsets(g, offsets);
 
         // A last block of fewer than six taps repeats its last offset; only its real taps are added to the result.
         for (int t = k; t < offsets.Length; t++)

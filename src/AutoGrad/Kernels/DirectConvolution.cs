@@ -36,14 +36,15 @@ internal static unsafe partial class DirectConvolution
         && g.DilationHeight == 1 && g.DilationWidth == 1 && !g.CeilMode && g.OutWidth >= Vector512<float>.Count;
 
     /// <summary>
-    /// y (outC × oH·oW) = W (outC × K) ⊛ x (C × H × W) + bias for one image; then <paramref name="epilogue"/> on each group
-    /// of channels' planes, addressed as rows <paramref name="row0"/> + o of <paramref name="all"/> (the whole output seen
-    /// as (N·outC) × oH·oW).
+    /// y (outC × oH·oW) = W (outC × K) ⊛ x (C × H × W) + bias for one image, y being rows <paramref name="row0"/> … of
+    /// <paramref name="all"/> (the whole output seen as (N·outC) × oH·oW); then <paramref name="epilogue"/> on each group of
+    /// channels' planes, addressed in <paramref name="all"/>.
     /// </summary>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
-        int outChannels, in ConvGeometry g, IGemmEpilogue<float>? epilogue, Span<float> all, int row0)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> all, int row0,
+        int outChannels, in ConvGeometry g, IGemmEpilogue<float>? epilogue)
     {
         int k = g.ColumnRows, oh = g.OutHeight, ow = g.OutWidth, l = oh * ow;
+        Span<float> y = all.Slice(row0 * l, outChannels * l);
         Span<int> offsets = stackalloc int[k];
         Offsets(g, offsets);
         int lanes = Vector512<float>.Count;
@@ -133,7 +134,8 @@ internal static unsafe partial class DirectConvolution
         }
     }
 
-    // Input offset of tap t = (c, i, j) in C·kH·kW order: the im2col row order, which is the weight's K order.
+    // Input offset of tap t = (c, i, j) in C·kH·kW order (the im2col row order, which is the weight's K order), dilation
+    // included; the first K elements of offsets.
     private static void Offsets(in ConvGeometry g, Span<int> offsets)
     {
         int t = 0;
@@ -143,7 +145,7 @@ internal static unsafe partial class DirectConvolution
             {
                 for (int j = 0; j < g.KernelWidth; j++)
                 {
-                    offsets[t++] = (c * g.Height * g.Width) + (i * g.Width) + j;
+                    offsets[t++] = (c * g.Height * g.Width) + (i * g.DilationHeight * g.Width) + (j * g.DilationWidth);
                 }
             }
         }

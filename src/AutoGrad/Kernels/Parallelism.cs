@@ -14,6 +14,15 @@ internal interface IParallelBody
     void Execute(int index);
 }
 
+/// <summary>Work over a range of elements, for <see cref="Parallelism.ForRanges"/>.</summary>
+/// <remarks>Implement it on a cached object, as <see cref="IParallelBody"/>, so a call allocates nothing.</remarks>
+internal interface IRangeBody
+{
+    /// <summary>Runs elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>); ranges may run
+    /// concurrently and in any order.</summary>
+    void Execute(int start, int length);
+}
+
 /// <summary>
 /// Splits kernel work over a small fixed pool of worker threads plus the calling thread, without oversubscribing
 /// the machine.
@@ -189,6 +198,37 @@ internal static class Parallelism
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> over elements [0, <paramref name="size"/>) on up to <paramref name="maxThreads"/> threads:
+    /// two ranges per thread (so a core held up by other load hands its second range to the other), each a whole number of
+    /// 64-element blocks (cache lines of float, whole vectors) but the last. One range on the calling thread when one thread.
+    /// </summary>
+    public static void ForRanges(int size, IRangeBody body, int maxThreads)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (maxThreads <= 1 || t_inParallelRegion || size <= 64)
+        {
+            body.Execute(0, size);
+            return;
+        }
+
+        int parts = 2 * maxThreads;
+        int chunk = ((((size + parts - 1) / parts) + 63) / 64) * 64;
+        RangeJob job = t_rangeJob ??= new RangeJob();
+        job.Set(body, size, chunk);
+        try
+        {
+            For((size + chunk - 1) / chunk, job, maxThreads);
+        }
+        finally
+        {
+            job.Set(null, 0, 0);
+        }
+    }
+
+    [ThreadStatic]
+    private static RangeJob? t_rangeJob;
+
     /// <summary>Closes one <see cref="KeepWarm"/> scope.</summary>
     internal static void EndWarm() => Interlocked.Decrement(ref s_warm);
 
@@ -245,6 +285,22 @@ internal static class Parallelism
         }
 
         s_workers = workers;
+    }
+
+    /// <summary>The ranges of one <see cref="ForRanges"/> call as parts; one per calling thread.</summary>
+    private sealed class RangeJob : IParallelBody
+    {
+        private IRangeBody? body;
+        private int size;
+        private int chunk;
+
+        public void Set(IRangeBody? rangeBody, int elements, int chunkSize) => (body, size, chunk) = (rangeBody, elements, chunkSize);
+
+        public void Execute(int index)
+        {
+            int start = index * chunk;
+            body!.Execute(start, Math.Min(chunk, size - start));
+        }
     }
 
     private sealed class Worker

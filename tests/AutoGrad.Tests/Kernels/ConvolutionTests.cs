@@ -311,43 +311,31 @@ public class DirectConvolutionTests
     [MemberData(nameof(ConvolutionTests.DirectCases), MemberType = typeof(ConvolutionTests))]
     public void Forward_IsBitIdenticalToIm2Col_FilterGradAgreesToRounding(int[] c)
     {
-        var p = ConvolutionTests.Problem.From(c);
-        float[] x = ConvolutionTests.Random<float>(p.XSize, 1), w = ConvolutionTests.Random<float>(p.WSize, 2);
-        float[] bias = ConvolutionTests.Random<float>(p.OutChannels, 3), dy = ConvolutionTests.Random<float>(p.YSize, 4);
-        (float[] Y, float[] Relu, float[] Dw) Run()
-        {
-            var y = new float[p.YSize];
-            var relu = new float[p.YSize];
-            var dw = new float[p.WSize];
-            Convolution.Forward<float>(x, w, bias, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
-            Convolution.Forward<float>(x, w, bias, relu, p.Batch, p.OutChannels, p.Groups, p.Geometry, new Relu());
-            Convolution.FilterGrad<float>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
-            return (y, relu, dw);
-        }
-
-        var direct = Run();
-        DirectConvolution.Enabled = false;
-        try
-        {
-            var im2col = Run();
-            Assert.Equal(im2col.Y, direct.Y);
-            Assert.Equal(im2col.Relu, direct.Relu);
-            Assert.Equal(direct.Y.Select(v => Math.Max(v, 0f)), direct.Relu);
-            double scale = Math.Sqrt(p.Batch * p.Geometry.ColumnCount);
-            for (int i = 0; i < p.WSize; i++)
-            {
-                Assert.True(Math.Abs(direct.Dw[i] - im2col.Dw[i]) <= 1e-5 * scale * (1 + Math.Abs(im2col.Dw[i])), $"dW[{i}]: {direct.Dw[i]} vs {im2col.Dw[i]}");
-            }
-        }
-        finally
-        {
-            DirectConvolution.Enabled = true;
-        }
+        var (p, direct, im2col) = BothPaths(c, on => DirectConvolution.Enabled = on);
+        Assert.Equal(im2col.Y, direct.Y);
+        Assert.Equal(im2col.Relu, direct.Relu);
+        Assert.Equal(direct.Y.Select(v => Math.Max(v, 0f)), direct.Relu);
+        AssertFilterGradClose(p, direct.Dw, im2col.Dw);
     }
 
     [Theory]
     [MemberData(nameof(ConvolutionTests.WideCases), MemberType = typeof(ConvolutionTests))]
     public void WideKernels_AgreeWithIm2ColToRounding_WithBiasAndEpilogue(int[] c)
+    {
+        var (p, direct, im2col) = BothPaths(c, on => DirectConvolution.WideEnabled = on);
+        for (int i = 0; i < p.YSize; i++)
+        {
+            Assert.True(Math.Abs(direct.Y[i] - im2col.Y[i]) <= 1e-5 * (1 + Math.Abs(im2col.Y[i])), $"y[{i}]: {direct.Y[i]} vs {im2col.Y[i]}");
+            Assert.Equal(Math.Max(direct.Y[i], 0f), direct.Relu[i]);
+        }
+
+        AssertFilterGradClose(p, direct.Dw, im2col.Dw);
+    }
+
+    /// <summary>The forward (with bias, and with a ReLU epilogue) and the filter gradient of case <paramref name="c"/>, with
+    /// the direct kernels on and then switched off by <paramref name="enable"/>(false) (on again afterwards).</summary>
+    private static (ConvolutionTests.Problem P, (float[] Y, float[] Relu, float[] Dw) Direct, (float[] Y, float[] Relu, float[] Dw) Im2Col)
+        BothPaths(int[] c, Action<bool> enable)
     {
         var p = ConvolutionTests.Problem.From(c);
         float[] x = ConvolutionTests.Random<float>(p.XSize, 1), w = ConvolutionTests.Random<float>(p.WSize, 2);
@@ -364,25 +352,24 @@ public class DirectConvolutionTests
         }
 
         var direct = Run();
-        DirectConvolution.WideEnabled = false;
+        enable(false);
         try
         {
-            var im2col = Run();
-            for (int i = 0; i < p.YSize; i++)
-            {
-                Assert.True(Math.Abs(direct.Y[i] - im2col.Y[i]) <= 1e-5 * (1 + Math.Abs(im2col.Y[i])), $"y[{i}]: {direct.Y[i]} vs {im2col.Y[i]}");
-                Assert.Equal(Math.Max(direct.Y[i], 0f), direct.Relu[i]);
-            }
-
-            double scale = Math.Sqrt(p.Batch * p.Geometry.ColumnCount);
-            for (int i = 0; i < p.WSize; i++)
-            {
-                Assert.True(Math.Abs(direct.Dw[i] - im2col.Dw[i]) <= 1e-5 * scale * (1 + Math.Abs(im2col.Dw[i])), $"dW[{i}]: {direct.Dw[i]} vs {im2col.Dw[i]}");
-            }
+            return (p, direct, Run());
         }
         finally
         {
-            DirectConvolution.WideEnabled = true;
+            enable(true);
+        }
+    }
+
+    // The filter gradients sum over batch × positions terms in different orders: close to float32 rounding of such a sum.
+    private static void AssertFilterGradClose(ConvolutionTests.Problem p, float[] direct, float[] im2col)
+    {
+        double scale = Math.Sqrt(p.Batch * p.Geometry.ColumnCount);
+        for (int i = 0; i < p.WSize; i++)
+        {
+            Assert.True(Math.Abs(direct[i] - im2col[i]) <= 1e-5 * scale * (1 + Math.Abs(im2col[i])), $"dW[{i}]: {direct[i]} vs {im2col[i]}");
         }
     }
 

@@ -207,23 +207,19 @@ internal sealed class DataParallelStep : IParallelBody
 
     private readonly SumJob summing = new();
 
-    /// <summary>One gradient's part sums split into ranges of whole cache lines; reused, so no allocation per step.</summary>
-    private sealed class SumJob : IParallelBody
+    /// <summary>One gradient's part sums split by element ranges; reused, so no allocation per step.</summary>
+    private sealed class SumJob : IRangeBody
     {
         private DataParallelStep? step;
         private int gradient;
         private int count;
-        private int size;
-        private int chunk;
 
         public void Run(DataParallelStep owner, int g, int parts, int threads)
         {
-            (step, gradient, count, size) = (owner, g, parts, owner.sums[0]![g].Size);
-            int pieces = 2 * threads;
-            chunk = ((size + pieces - 1) / pieces + 63) / 64 * 64;
+            (step, gradient, count) = (owner, g, parts);
             try
             {
-                Parallelism.For((size + chunk - 1) / chunk, this, threads);
+                Parallelism.ForRanges(owner.sums[0]![g].Size, this, threads);
             }
             finally
             {
@@ -231,11 +227,7 @@ internal sealed class DataParallelStep : IParallelBody
             }
         }
 
-        public void Execute(int index)
-        {
-            int start = index * chunk;
-            step!.SumParts(gradient, count, start, Math.Min(chunk, size - start));
-        }
+        public void Execute(int start, int length) => step!.SumParts(gradient, count, start, length);
     }
 
     /// <summary>The layout of one (batch size, block count): each block's rows, its views of the caller's tensors, and the

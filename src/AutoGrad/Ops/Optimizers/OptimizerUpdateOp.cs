@@ -135,8 +135,8 @@ internal abstract class OptimizerUpdateOp : Op
             where T : unmanaged => inputs[index].AsSpan<T>().Slice(start, length);
     }
 
-    /// <summary>One update split over the pool in ranges of whole cache lines; one per calling thread, so no allocation.</summary>
-    private sealed class UpdateJob : IParallelBody
+    /// <summary>One update split over the pool by element ranges; one per calling thread, so no allocation.</summary>
+    private sealed class UpdateJob : IRangeBody
     {
         [ThreadStatic]
         private static UpdateJob? t_instance;
@@ -144,8 +144,6 @@ internal abstract class OptimizerUpdateOp : Op
         private readonly Tensor[] inputs = new Tensor[16];
         private OptimizerUpdateOp? op;
         private int count;
-        private int size;
-        private int chunk;
         private long step;
         private double learningRate;
 
@@ -153,18 +151,11 @@ internal abstract class OptimizerUpdateOp : Op
 
         public void Run(OptimizerUpdateOp updateOp, ReadOnlySpan<Tensor> arguments, long stepCount, double rate, int threads)
         {
-            op = updateOp;
-            count = arguments.Length;
+            (op, count, step, learningRate) = (updateOp, arguments.Length, stepCount, rate);
             arguments.CopyTo(inputs);
-            size = arguments[0].Size;
-            step = stepCount;
-            learningRate = rate;
-            // Two parts per thread, so a core held up by other load hands its second part to the other.
-            int parts = 2 * threads;
-            chunk = ((size + parts - 1) / parts + 63) / 64 * 64;
             try
             {
-                Parallelism.For((size + chunk - 1) / chunk, this, threads);
+                Parallelism.ForRanges(arguments[0].Size, this, threads);
             }
             finally
             {
@@ -173,11 +164,7 @@ internal abstract class OptimizerUpdateOp : Op
             }
         }
 
-        public void Execute(int index)
-        {
-            int start = index * chunk;
-            op!.UpdateRange(inputs.AsSpan(0, count), start, Math.Min(chunk, size - start), step, learningRate);
-        }
+        public void Execute(int start, int length) => op!.UpdateRange(inputs.AsSpan(0, count), start, length, step, learningRate);
     }
 
     /// <summary>A fixed number of operations per element; every tensor input read and written once.</summary>
