@@ -267,7 +267,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         int l = _g.ColumnCount;
         Span<float> y = MemoryMarshal.Cast<T, float>(_destination.Span);
         ReadOnlySpan<float> x = MemoryMarshal.Cast<T, float>(_a.Span), bias = MemoryMarshal.Cast<T, float>(_bias.Span);
-        Span<float> tile = wideLayer ? MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(l * 64)) : default;
+        Span<float> tile = wideLayer ? MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(DirectConvolution.TileLength(_g))) : default;
         var epilogue = (IGemmEpilogue<float>?)(object?)_epilogue;
         for (int n = first; n < first + images; n++)
         {
@@ -316,7 +316,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             // Per image, summed into the chunk's transposed partial in image order, then transposed once.
             Span<float> partialT = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Transposed(k * _outChannels));
             partialT.Clear();
-            Span<float> dyT = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(l * 64));
+            Span<float> dyT = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(DirectConvolution.TileLength(_g)));
             for (int i = 0; i < images; i++)
             {
                 DirectConvolution.AccumulateFilterGradWide(MemoryMarshal.Cast<T, float>(x.Slice((first + i) * g.ImageSize, g.ImageSize)),

@@ -13,12 +13,19 @@ namespace AutoGrad.Kernels;
 /// <remarks>
 /// Each output is summed over the taps in order from zero, then gets its bias; the im2col GEMM sums in two halves of k,
 /// so the two paths agree to rounding, not bit for bit. The six outputs land in a positions × 64 tile, transposed into
-/// the image's channel planes afterwards (a row's last six overlap the ones before them rather than being masked).
+/// the image's channel planes afterwards (a row's last six overlap the ones before them rather than being masked). The
+/// forward takes the taps in chunks of <see cref="TapChunk"/>: the whole Wᵀ of the <c>cnn</c>'s second layer (288 × 64
+/// floats, 72 KB) does not fit a 48 KB L1, so without chunks every block of six outputs streamed it from L2 again; the
+/// conv2 forward over 64 images took 2.5–2.6 ms against 2.7–4.0 (minimum of 30 calls, three alternating rounds,
+/// 2026-11-29 23:15 UTC, load 1.7).
 /// </remarks>
 internal static unsafe partial class DirectConvolution
 {
     private const int WideBlock = 64;
     private const int Positions = 6;
+
+    /// <summary>Taps per pass over an image's positions in <see cref="ForwardWide"/>: 72 × 64 floats of weights (18 KB) stay in L1.</summary>
+    internal static int TapChunk { get; set; } = 72;
 
     /// <summary>When false, wide layers take the im2col path (for tests and benchmarks comparing the two).</summary>
     internal static bool WideEnabled { get; set; } = true;
@@ -34,11 +41,18 @@ internal static unsafe partial class DirectConvolution
         && groups == 1 && g.ColumnRows > Convolution.InPlaceForwardMaxColumnRows && outChannels % WideBlock == 0
         && g.PadHeight == 0 && g.PadWidth == 0 && !g.CeilMode;
 
+    /// <summary>Elements of the tile <see cref="ForwardWide"/> needs: each row's outputs in blocks of six slots × 64 channels.</summary>
+    public static int TileLength(in ConvGeometry g) => g.OutHeight * TileSlots(g.OutWidth) * WideBlock;
+
+    // A row's slots: its blocks of six, the last one moved left to end at the row's end but given slots of its own, so
+    // an overlapped output's partial sums are never added to twice when the taps come in chunks.
+    private static int TileSlots(int ow) => (ow + Positions - 1) / Positions * Positions;
+
     /// <summary>
     /// y (outC × oH·oW) = W ⊛ x + bias for one image, from <paramref name="weightT"/> = Wᵀ (K × outC, see
     /// <see cref="TransposeWeights"/>), y being rows <paramref name="row0"/> … of <paramref name="all"/> (as in
     /// <see cref="Forward"/>); then <paramref name="epilogue"/> on each block of 64 channels' planes.
-    /// <paramref name="tile"/> holds oH·oW × 64 elements.
+    /// <paramref name="tile"/> holds <see cref="TileLength"/> elements.
     /// </summary>
     public static void ForwardWide(ReadOnlySpan<float> x, ReadOnlySpan<float> weightT, ReadOnlySpan<float> bias, Span<float> all, int row0,
         int outChannels, in ConvGeometry g, Span<float> tile, IGemmEpilogue<float>? epilogue)
@@ -49,45 +63,53 @@ internal static unsafe partial class DirectConvolution
         Offsets(g, offsets);
 
         int sw = g.StrideWidth;
+        int slots = TileSlots(ow), lastStart = ow - Positions;
         fixed (float* px = x)
         fixed (float* pw = weightT)
         fixed (float* pt = tile)
+        fixed (float* py = y)
         fixed (int* off = offsets)
         {
             for (int o0 = 0; o0 < outChannels; o0 += WideBlock)
             {
-                for (int r = 0; r < oh; r++)
+                // Taps in chunks whose weights (TapChunk × 64 floats) stay in L1 across the image's positions; each
+                // output carries on from its partial sum in the tile, so the order of the additions is unchanged.
+                for (int t0 = 0; t0 < k; t0 += TapChunk)
                 {
-                    float* row = px + (r * g.StrideHeight * g.Width);
-                    for (int p0 = 0; ; p0 += Positions)
+                    int t1 = Math.Min(k, t0 + TapChunk);
+                    for (int r = 0; r < oh; r++)
                     {
-                        int start = Math.Min(p0, ow - Positions);
-                        SixPositions(row + (start * sw), sw, pw + o0, outChannels, k, off, pt + (((r * ow) + start) * WideBlock));
-                        if (start == ow - Positions)
+                        float* row = px + (r * g.StrideHeight * g.Width);
+                        for (int p0 = 0; ; p0 += Positions)
                         {
-                            break;
+                            int start = Math.Min(p0, ow - Positions);
+                            SixPositions(row + (start * sw), sw, pw + o0, outChannels, t0, t1, off, pt + (((r * slots) + p0) * WideBlock));
+                            if (start == ow - Positions)
+                            {
+                                break;
+                            }
                         }
                     }
                 }
 
-                // The tile's positions × 64 into the 64 channel planes, with the bias.
+                // The tile's positions × 64 into the 64 channel planes, with the bias (zero when there is none).
                 for (int o = 0; o < WideBlock; o++)
                 {
                     float b = bias.IsEmpty ? 0f : bias[o0 + o];
-                    Span<float> plane = y.Slice((o0 + o) * l, l);
-                    float* column = pt + o;
-                    if (bias.IsEmpty)
+                    float* plane = py + ((o0 + o) * l);
+                    for (int r = 0; r < oh; r++)
                     {
-                        for (int q = 0; q < l; q++)
+                        float* column = pt + (r * slots * WideBlock) + o;
+                        for (int q = 0; q < lastStart; q++)
                         {
-                            plane[q] = column[q * WideBlock];
+                            plane[(r * ow) + q] = column[q * WideBlock] + b;
                         }
-                    }
-                    else
-                    {
-                        for (int q = 0; q < l; q++)
+
+                        // The row's last six outputs sit in the last slot block, also when it overlaps the one before.
+                        float* last = column + ((slots - Positions - lastStart) * WideBlock);
+                        for (int q = lastStart; q < ow; q++)
                         {
-                            plane[q] = column[q * WideBlock] + b;
+                            plane[(r * ow) + q] = last[q * WideBlock] + b;
                         }
                     }
                 }
@@ -220,14 +242,24 @@ internal static unsafe partial class DirectConvolution
     }
 
     // Six outputs (input pixels at in + p·stride for tap offsets off[t]) × 64 channels (w + t·ldw); the tile row is 64 wide.
-    private static void SixPositions(float* input, int stride, float* w, int ldw, int k, int* off, float* tile)
+    private static void SixPositions(float* input, int stride, float* w, int ldw, int t0, int t1, int* off, float* tile)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default;
+        if (t0 > 0)
+        {
+            Load(tile, out a0, out b0, out c0, out d0);
+            Load(tile + WideBlock, out a1, out b1, out c1, out d1);
+            Load(tile + (2 * WideBlock), out a2, out b2, out c2, out d2);
+            Load(tile + (3 * WideBlock), out a3, out b3, out c3, out d3);
+            Load(tile + (4 * WideBlock), out a4, out b4, out c4, out d4);
+            Load(tile + (5 * WideBlock), out a5, out b5, out c5, out d5);
+        }
+
         nint s1 = stride, s2 = 2 * stride, s3 = 3 * stride, s4 = 4 * stride, s5 = 5 * stride;
-        for (int t = 0; t < k; t++)
+        for (int t = t0; t < t1; t++)
         {
             float* wt = w + ((nint)t * ldw);
             Vector512<float> w0 = Vector512.Load(wt), w1 = Vector512.Load(wt + 16), w2 = Vector512.Load(wt + 32), w3 = Vector512.Load(wt + 48);
@@ -270,6 +302,14 @@ internal static unsafe partial class DirectConvolution
         Store(tile + (3 * WideBlock), a3, b3, c3, d3);
         Store(tile + (4 * WideBlock), a4, b4, c4, d4);
         Store(tile + (5 * WideBlock), a5, b5, c5, d5);
+    }
+
+    private static void Load(float* source, out Vector512<float> a, out Vector512<float> b, out Vector512<float> c, out Vector512<float> d)
+    {
+        a = Vector512.Load(source);
+        b = Vector512.Load(source + 16);
+        c = Vector512.Load(source + 32);
+        d = Vector512.Load(source + 48);
     }
 
     private static void Store(float* target, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)

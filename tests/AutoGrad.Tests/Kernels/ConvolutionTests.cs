@@ -332,6 +332,27 @@ public class DirectConvolutionTests
         AssertFilterGradClose(p, direct.Dw, im2col.Dw);
     }
 
+    [Theory]
+    [InlineData(7)]  // chunks that split a channel's taps, 288 = 41·7 + 1
+    [InlineData(72)] // the default: eight channels' taps
+    public void WideForward_InTapChunks_IsBitIdenticalToOnePass(int chunk)
+    {
+        // The cnn's second layer: rows of 11 outputs, so each row's last block of six overlaps the one before.
+        int before = DirectConvolution.TapChunk;
+        try
+        {
+            var (p, chunked, onePass) = BothPaths([3, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1], on => DirectConvolution.TapChunk = on ? chunk : 1 << 20);
+            Assert.True(p.Geometry.ColumnRows > chunk);
+            Assert.Equal(onePass.Y, chunked.Y);
+            Assert.Equal(onePass.Relu, chunked.Relu);
+            Assert.Contains(chunked.Y, v => v != 0f);
+        }
+        finally
+        {
+            DirectConvolution.TapChunk = before;
+        }
+    }
+
     /// <summary>The forward (with bias, and with a ReLU epilogue) and the filter gradient of case <paramref name="c"/>, with
     /// the direct kernels on and then switched off by <paramref name="enable"/>(false) (on again afterwards).</summary>
     private static (ConvolutionTests.Problem P, (float[] Y, float[] Relu, float[] Dw) Direct, (float[] Y, float[] Relu, float[] Dw) Im2Col)
