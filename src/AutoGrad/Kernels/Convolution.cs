@@ -316,7 +316,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             // Per image, summed into the chunk's transposed partial in image order, then transposed once.
             Span<float> partialT = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Transposed(k * _outChannels));
             partialT.Clear();
-            Span<float> dyT = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(DirectConvolution.TileLength(_g)));
+            Span<float> dyT = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(l * 64));
             for (int i = 0; i < images; i++)
             {
                 DirectConvolution.AccumulateFilterGradWide(MemoryMarshal.Cast<T, float>(x.Slice((first + i) * g.ImageSize, g.ImageSize)),
