@@ -23,8 +23,8 @@ public class DirectConvolutionBenchmarks
     private float[] _dw = [];
     private int _threads;
 
-    /// <summary>"conv1-forward", "conv1-filtergrad", "conv2-forward" or "conv2-filtergrad".</summary>
-    [Params("conv1-forward", "conv1-filtergrad", "conv2-forward", "conv2-filtergrad")]
+    /// <summary>"conv1-forward", "conv1-filtergrad", "conv2-forward", "conv2-filtergrad" or "conv2-inputgrad".</summary>
+    [Params("conv1-forward", "conv1-filtergrad", "conv2-forward", "conv2-filtergrad", "conv2-inputgrad")]
     public string Case { get; set; } = "conv1-forward";
 
     /// <summary>Inputs in [0, 1) (images, or a ReLU's outputs), weights and output gradients in [-1, 1); one thread.</summary>
@@ -54,7 +54,7 @@ public class DirectConvolutionBenchmarks
         DirectConvolution.WideEnabled = true;
     }
 
-    /// <summary>im2col and a packed GEMM (the path for every other layer).</summary>
+    /// <summary>im2col and a packed GEMM (the path for every other layer; for the input gradient, a GEMM and col2im).</summary>
     [Benchmark(Baseline = true)]
     public void Im2Col()
     {
@@ -77,6 +77,10 @@ public class DirectConvolutionBenchmarks
         if (Case.EndsWith("forward", StringComparison.Ordinal))
         {
             Convolution.Forward<float>(_x, _w, _bias, _y, Images, _outChannels, 1, _g);
+        }
+        else if (Case.EndsWith("inputgrad", StringComparison.Ordinal))
+        {
+            Convolution.InputGrad<float>(_dy, _w, _x, Images, _outChannels, 1, _g);
         }
         else
         {

@@ -206,6 +206,11 @@ internal sealed class ConvolutionJob<T> : IParallelBody
             _weightT = ConvolutionScratch<T>.TransposedWeights(outChannels * g.ColumnRows);
             DirectConvolution.TransposeWeights(MemoryMarshal.Cast<T, float>(b.Span), MemoryMarshal.Cast<T, float>(_weightT.Span), outChannels, g.ColumnRows);
         }
+        else if (mode == Mode.InputGrad && DirectConvolution.AppliesWideInputGrad<T>(g, groups))
+        {
+            _weightT = ConvolutionScratch<T>.TransposedWeights(outChannels * g.ColumnRows);
+            DirectConvolution.TransposeWeightsForInputGrad(MemoryMarshal.Cast<T, float>(b.Span), MemoryMarshal.Cast<T, float>(_weightT.Span), outChannels, g);
+        }
     }
 
     /// <summary>Drops the references to the call's buffers, so a finished call keeps nothing alive.</summary>
@@ -287,6 +292,23 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     private void InputGrad(int first, int images)
     {
         ConvGeometry g = _g;
+        if (!_weightT.IsEmpty)
+        {
+            // DirectConvolution's wide input gradient, per image (T is float there).
+            Span<float> padded = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Columns(DirectConvolution.PaddedLength(g, _outChannels)));
+            padded.Clear();
+            Span<float> tile = MemoryMarshal.Cast<T, float>(ConvolutionScratch<T>.Staging(DirectConvolution.InputTileLength(g)));
+            ReadOnlySpan<float> dyAll = MemoryMarshal.Cast<T, float>(_a.Span), weightT = MemoryMarshal.Cast<T, float>(_weightT.Span);
+            Span<float> dxAll = MemoryMarshal.Cast<T, float>(_destination.Span);
+            for (int n = first; n < first + images; n++)
+            {
+                DirectConvolution.InputGradWide(dyAll.Slice(n * _outChannels * g.ColumnCount, _outChannels * g.ColumnCount), weightT,
+                    dxAll.Slice(n * g.ImageSize, g.ImageSize), _outChannels, g, padded, tile);
+            }
+
+            return;
+        }
+
         int k = g.ColumnRows, l = g.ColumnCount, wide = images * l, perGroup = _outChannels / _groups;
         Span<T> columns = ConvolutionScratch<T>.Columns(k * wide);
         Span<T> dx = _destination.Span;

@@ -38,6 +38,10 @@ public class ConvolutionTests
         new[] { 2, 3, 15, 17, 128, 3, 3, 2, 1, 0, 0, 2, 1, 1 }, // wide direct forward: two blocks of 64, stride and dilation
         new[] { 3, 4, 8, 8, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // wide direct forward: rows of exactly six outputs
         new[] { 2, 8, 6, 7, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // wide direct filter gradient only: rows of five outputs
+        new[] { 2, 64, 9, 12, 30, 2, 3, 1, 1, 0, 0, 2, 1, 1 },  // wide direct input gradient: two blocks of 32 input channels,
+                                                                // dilation, output channels in chunks of 24 and 6
+        new[] { 2, 32, 5, 7, 3, 3, 3, 1, 1, 0, 0, 2, 1, 1 },    // wide direct input gradient: rows of exactly seven, and rows
+                                                                // no tap reaches (oH = 1, dilation 2)
     };
 
     /// <summary>The cases whose filter gradient <see cref="DirectConvolution.AccumulateFilterGradWide"/> runs in float32
@@ -350,6 +354,57 @@ public class DirectConvolutionTests
         finally
         {
             DirectConvolution.TapChunk = before;
+        }
+    }
+
+    [Fact]
+    public void WideInputGrad_AppliesToUnpaddedStrideOneLayersOf32InputChannels()
+    {
+        bool wide = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        Assert.Equal(wide, DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+        Assert.Equal(wide, DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(64, 9, 12, 2, 3, 1, 1, 0, 0, 2, 1), 1));
+        Assert.False(DirectConvolution.AppliesWideInputGrad<double>(new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+        Assert.False(DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(16, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+        Assert.False(DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(32, 13, 13, 3, 3, 2, 2, 0, 0, 1, 1), 1));
+        Assert.False(DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 1, 1, 1, 1), 1));
+        Assert.False(DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1), 2));
+        Assert.False(DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(32, 13, 6, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+    }
+
+    [Theory]
+    [InlineData(9)]   // one output channel per chunk
+    [InlineData(144)] // the default: 16 output channels of 3 × 3 taps
+    public void WideInputGrad_InChannelChunks_IsBitIdenticalToOneChunk_AndAgreesWithIm2Col(int chunk)
+    {
+        var p = ConvolutionTests.Problem.From([3, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1]);
+        float[] dy = ConvolutionTests.Random<float>(p.YSize, 4), w = ConvolutionTests.Random<float>(p.WSize, 5);
+        float[] Run()
+        {
+            float[] dx = Enumerable.Repeat(float.NaN, p.XSize).ToArray();
+            Convolution.InputGrad<float>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+            return dx;
+        }
+
+        int before = DirectConvolution.InputGradTapChunk;
+        try
+        {
+            DirectConvolution.InputGradTapChunk = chunk;
+            float[] chunked = Run();
+            DirectConvolution.InputGradTapChunk = 1 << 20;
+            Assert.Equal(Run(), chunked);
+
+            DirectConvolution.WideEnabled = false;
+            float[] im2col = Run();
+            double scale = Math.Sqrt(p.OutChannels * 9);
+            for (int i = 0; i < p.XSize; i++)
+            {
+                Assert.True(Math.Abs(chunked[i] - im2col[i]) <= 1e-5 * scale * (1 + Math.Abs(im2col[i])), $"dx[{i}]: {chunked[i]} vs {im2col[i]}");
+            }
+        }
+        finally
+        {
+            DirectConvolution.InputGradTapChunk = before;
+            DirectConvolution.WideEnabled = true;
         }
     }
 
