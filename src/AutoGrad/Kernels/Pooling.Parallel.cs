@@ -17,7 +17,7 @@ internal static unsafe partial class Pooling
     /// the planes are dealt.
     /// </summary>
     private static void TwoByTwoOverPlanes<T>(bool backward, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, int h, int w,
-        int oH, int oW, Span<T> destination)
+        int oH, int oW, Span<T> destination, IGemmEpilogue<T>? epilogue = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int threads = Parallelism.ThreadsFor((double)planes * h * w, MinElementsPerThread);
@@ -25,7 +25,7 @@ internal static unsafe partial class Pooling
         {
             if (backward)
             {
-                MaxBackwardTwoByTwo(dy, x, planes, h, w, oH, oW, destination);
+                MaxBackwardTwoByTwo(dy, x, planes, h, w, oH, oW, destination, new EpilogueRuns<T>(epilogue, destination, h * w, 0));
             }
             else
             {
@@ -41,7 +41,7 @@ internal static unsafe partial class Pooling
         {
             PoolingJob<T> job = PoolingJob<T>.ForCurrentThread();
             int parts = Math.Min(planes, 4 * threads);
-            job.Set(backward, px, pdy, pd, planes, h, w, oH, oW, parts);
+            job.Set(backward, px, pdy, pd, planes, h, w, oH, oW, parts, epilogue);
             try
             {
                 Parallelism.For(parts, job, threads);
@@ -74,13 +74,15 @@ internal sealed unsafe class PoolingJob<T> : IParallelBody
     private int _oH;
     private int _oW;
     private int _parts;
+    private IGemmEpilogue<T>? _epilogue;
 
     /// <summary>This thread's reusable job.</summary>
     public static PoolingJob<T> ForCurrentThread() => t_instance ??= new PoolingJob<T>();
 
-    public void Set(bool backward, T* x, T* dy, T* destination, int planes, int h, int w, int oH, int oW, int parts)
+    public void Set(bool backward, T* x, T* dy, T* destination, int planes, int h, int w, int oH, int oW, int parts, IGemmEpilogue<T>? epilogue)
     {
         _backward = backward;
+        _epilogue = epilogue;
         _x = x;
         _dy = dy;
         _destination = destination;
@@ -93,6 +95,7 @@ internal sealed unsafe class PoolingJob<T> : IParallelBody
         _x = null;
         _dy = null;
         _destination = null;
+        _epilogue = null;
     }
 
     public void Execute(int index)
@@ -105,7 +108,8 @@ internal sealed unsafe class PoolingJob<T> : IParallelBody
         {
             var dy = new ReadOnlySpan<T>(_dy + ((long)first * outPlane), count * outPlane);
             var dx = new Span<T>(_destination + ((long)first * plane), count * plane);
-            Pooling.MaxBackwardTwoByTwo(dy, x, count, _h, _w, _oH, _oW, dx);
+            var all = new Span<T>(_destination, _planes * plane);
+            Pooling.MaxBackwardTwoByTwo(dy, x, count, _h, _w, _oH, _oW, dx, new EpilogueRuns<T>(_epilogue, all, plane, first));
         }
         else
         {

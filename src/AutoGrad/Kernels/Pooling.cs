@@ -70,27 +70,31 @@ internal static partial class Pooling
     /// <summary>
     /// The gradient of <see cref="MaxForward{T}"/> in one pass: clears <paramref name="dx"/> (planes × H × W), then adds
     /// each window's incoming gradient <paramref name="dy"/> onto the element the forward picked (overlapping windows
-    /// that pick the same element add up).
+    /// that pick the same element add up); then <paramref name="epilogue"/>, if any, on each finished run of planes
+    /// (dx seen as the planes × H·W matrix), while they are still in cache.
     /// </summary>
-    public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx)
+    public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx,
+        IGemmEpilogue<T>? epilogue = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (IsPlainTwoByTwo(g))
         {
-            TwoByTwoOverPlanes(backward: true, dy, x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, dx);
+            TwoByTwoOverPlanes(backward: true, dy, x, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, dx, epilogue);
             return;
         }
 
-        MaxBackwardAnyWindow(dy, x, planes, g, dx);
+        MaxBackwardAnyWindow(dy, x, planes, g, dx, epilogue);
     }
 
     /// <summary><see cref="MaxBackward{T}"/> by clearing dx and adding at each window's search result, for any window (the baseline in benchmarks).</summary>
-    internal static void MaxBackwardAnyWindow<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx)
+    internal static void MaxBackwardAnyWindow<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, in ConvGeometry g, Span<T> dx,
+        IGemmEpilogue<T>? epilogue = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int h = g.Height, w = g.Width, oH = g.OutHeight, oW = g.OutWidth;
         dx.Clear();
         int o = 0;
+        var runs = new EpilogueRuns<T>(epilogue, dx, h * w, 0);
         for (int p = 0; p < planes; p++)
         {
             ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
@@ -102,7 +106,11 @@ internal static partial class Pooling
                     target[ArgMax(plane, g, oh, ow)] += dy[o];
                 }
             }
+
+            runs.Finished(p);
         }
+
+        runs.Flush(planes);
     }
 
     /// <summary>
@@ -158,6 +166,15 @@ internal static partial class Pooling
     // Every element of dx is written once (the windows do not overlap), so no clearing pass: the rows and columns beyond
     // the last window (odd sizes) get zeros.
     internal static void MaxBackwardTwoByTwo<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> dx)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        MaxBackwardTwoByTwo(dy, x, planes, h, w, oH, oW, dx, new EpilogueRuns<T>(null, default, 0, 0));
+
+    /// <summary>
+    /// <see cref="MaxBackwardTwoByTwo{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, int, int, int, int, Span{T})"/>, handing
+    /// each finished run of planes to <paramref name="runs"/>.
+    /// </summary>
+    internal static void MaxBackwardTwoByTwo<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> dx,
+        EpilogueRuns<T> runs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         for (int p = 0; p < planes; p++)
@@ -177,6 +194,53 @@ internal static partial class Pooling
             }
 
             target[(2 * oH * w)..].Clear();
+            runs.Finished(p);
+        }
+
+        runs.Flush(planes);
+    }
+}
+
+/// <summary>
+/// Hands finished planes of a pooling gradient to an epilogue in runs of at least <see cref="MinElements"/> elements
+/// (planes × H·W matrix rows from <c>row0</c>), so a small plane's epilogue call costs little and a run is still in L1.
+/// </summary>
+internal ref struct EpilogueRuns<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Elements per run (16 KB of float32).</summary>
+    public const int MinElements = 4096;
+
+    private readonly IGemmEpilogue<T>? _epilogue;
+    private readonly Span<T> _all;
+    private readonly int _plane;
+    private readonly int _row0;
+    private int _start;
+
+    /// <summary>Runs for the planes of <paramref name="all"/> (plane elements each) that a kernel writes as its planes 0, 1, …,
+    /// which are matrix rows <paramref name="row0"/>, <paramref name="row0"/> + 1, … of the whole output.</summary>
+    public EpilogueRuns(IGemmEpilogue<T>? epilogue, Span<T> all, int plane, int row0)
+    {
+        _all = all;
+        (_epilogue, _plane, _row0, _start) = (epilogue, plane, row0, 0);
+    }
+
+    /// <summary>Plane <paramref name="p"/> (counted from the kernel's first) is final.</summary>
+    public void Finished(int p)
+    {
+        if (_epilogue is not null && (long)(p + 1 - _start) * _plane >= MinElements)
+        {
+            Flush(p + 1);
+        }
+    }
+
+    /// <summary>Runs the epilogue on the planes finished before <paramref name="end"/> not yet handed over.</summary>
+    public void Flush(int end)
+    {
+        if (_epilogue is not null && end > _start)
+        {
+            _epilogue.Apply(_all, _plane, _row0 + _start, end - _start, 0, _plane);
+            _start = end;
         }
     }
 }

@@ -30,7 +30,7 @@ internal sealed class TestModel
     /// <summary>A random input batch of the given size.</summary>
     public Func<int, Generator, Tensor[]> Batch { get; }
 
-    public static readonly string[] Names = ["dense_relu", "softmax_cross_entropy", "xor", "mnist_mlp", "custom_layer"];
+    public static readonly string[] Names = ["dense_relu", "softmax_cross_entropy", "xor", "mnist_mlp", "custom_layer", "small_cnn"];
 
     public Graph Trace() => Graph.Trace(x => [Forward(x)], Inputs);
 
@@ -41,6 +41,7 @@ internal sealed class TestModel
         "xor" => Xor(dtype),
         "mnist_mlp" => MnistMlp(dtype),
         "custom_layer" => CustomLayer(dtype),
+        "small_cnn" => SmallCnn(dtype),
         _ => throw new ArgumentException(name),
     };
 
@@ -104,6 +105,20 @@ internal sealed class TestModel
         return new TestModel("custom_layer", [TensorSpec.Batched(dtype, 8)], [gain],
             x => RmsNorm(x[0], gain).Sum(),
             (n, gen) => [Tensor.RandN([n, 8], gen, dtype)]);
+    }
+
+    /// <summary>
+    /// The MNIST <c>cnn</c>'s pattern at toy size: conv 3×3 (1 → 4 channels, with bias) + ReLU, 2×2 max pooling, a dense
+    /// layer to 3 classes, softmax cross-entropy against one-hot targets; x: [B,1,6,6].
+    /// </summary>
+    public static TestModel SmallCnn(DType dtype = DType.Float32)
+    {
+        var g = new Generator(6);
+        Tensor w = Parameter("conv1.kernel", [4, 1, 3, 3], g, dtype), b = Parameter("conv1.bias", [4], g, dtype);
+        Tensor w2 = Parameter("dense1.kernel", [16, 3], g, dtype), b2 = Parameter("dense1.bias", [3], g, dtype);
+        return new TestModel("small_cnn", [TensorSpec.Batched(dtype, 1, 6, 6), TensorSpec.Batched(dtype, 3)], [w, b, w2, b2],
+            x => CrossEntropy(x[0].Conv2D(w, b).Relu().MaxPool2D(2).Reshape(-1, 16).MatMul(w2).Add(b2), x[1]),
+            (n, gen) => [Tensor.RandN([n, 1, 6, 6], gen, dtype), OneHot(n, 3, gen, dtype)]);
     }
 
     public static Tensor RmsNorm(Tensor x, Tensor gain) => x.Mul(gain).Div(x.Mul(x).Mean(-1, keepDims: true).Add(1e-5).Sqrt());

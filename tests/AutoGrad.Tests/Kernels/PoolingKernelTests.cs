@@ -192,6 +192,55 @@ public class PoolingThreadCountTests
         }
     }
 
+    [Theory]
+    [InlineData(128 * 32, 26, 26, 2, 2, 1)] // the cnn's first pooling layer on one thread: runs of seven planes
+    [InlineData(128 * 32, 26, 26, 2, 2, 2)] // the same split over two threads
+    [InlineData(37, 9, 11, 3, 2, 1)]        // any window (3×3, stride 2): one run at the end, rows of 99
+    public void MaxBackward_WithEpilogue_EqualsTheMaskAppliedAfterwards_EveryPlaneOnce(int planes, int h, int w, int kernel, int stride, int threads)
+    {
+        var g = new ConvGeometry(1, h, w, kernel, kernel, stride, stride, 0, 0, 1, 1);
+        var random = new Random(planes + kernel);
+        float[] x = [.. Enumerable.Range(0, planes * h * w).Select(_ => (float)random.NextDouble() - 0.3f)];
+        float[] dy = [.. Enumerable.Range(0, planes * g.OutHeight * g.OutWidth).Select(_ => (float)random.NextDouble())];
+        int before = Settings.NumThreads;
+        try
+        {
+            Settings.NumThreads = threads;
+            var plain = new float[x.Length];
+            Pooling.MaxBackward<float>(dy, x, planes, g, plain);
+            var masked = new float[x.Length];
+            var mask = new PositiveMask(x, planes);
+            Pooling.MaxBackward<float>(dy, x, planes, g, masked, mask);
+            Assert.All(mask.Visits, v => Assert.Equal(1, v));
+            Assert.Equal(plain.Select((v, i) => x[i] > 0 ? v : 0f), masked);
+            Assert.Contains(masked, v => v != 0f);
+        }
+        finally
+        {
+            Settings.NumThreads = before;
+        }
+    }
+
+    // dx ← dx where x > 0, else 0 (a ReLU's mask, x standing for the ReLU's output), counting the visits of each plane.
+    private sealed class PositiveMask(float[] x, int planes) : IGemmEpilogue<float>
+    {
+        public int[] Visits { get; } = new int[planes];
+
+        public void Apply(Span<float> c, int ldc, int row0, int rows, int col0, int cols)
+        {
+            Assert.Equal(0, col0);
+            Assert.Equal(ldc, cols);
+            for (int r = row0; r < row0 + rows; r++)
+            {
+                Visits[r]++;
+                for (int i = r * ldc; i < (r + 1) * ldc; i++)
+                {
+                    c[i] = x[i] > 0 ? c[i] : 0f;
+                }
+            }
+        }
+    }
+
     private static (float[] Y, float[] Dx) Run(float[] x, float[] dy, int planes, ConvGeometry g)
     {
         var y = new float[dy.Length];

@@ -1,3 +1,4 @@
+using System.Numerics;
 using AutoGrad.Kernels;
 using AutoGrad.Tensors;
 
@@ -8,8 +9,10 @@ namespace AutoGrad.Ops.Conv;
 /// added onto the element of x the window picked, in one pass (<see cref="Pooling.MaxBackward{T}"/>). It is linear in g,
 /// whose gradient is therefore the incoming h read at the same elements — a gather at <c>max_pool2d_indices</c>(x) — and
 /// piecewise constant in x, which gets none (the picked elements do not move under a small change of x).
+/// It takes an epilogue (<see cref="IEpilogueProducer"/>): the ReLU mask of the layer below, which would otherwise read
+/// and write the whole [N, C, H, W] gradient again, runs on each run of finished planes while they are in cache.
 /// </summary>
-internal sealed class MaxPool2dGradOp(PoolSettings settings) : Op
+internal sealed class MaxPool2dGradOp(PoolSettings settings) : Op, IEpilogueProducer
 {
     public override string Name => "max_pool2d_grad";
 
@@ -42,16 +45,32 @@ internal sealed class MaxPool2dGradOp(PoolSettings settings) : Op
 
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
     {
-        Shape x = inputs[1].Shape;
-        ConvGeometry g = Settings.Geometry(Name, x);
         if (output.DType == DType.Float32)
         {
-            Pooling.MaxBackward(inputs[0].AsSpan<float>(), inputs[1].AsSpan<float>(), x[0] * x[1], g, output.AsSpan<float>());
+            Run<float>(inputs, output, null);
         }
         else
         {
-            Pooling.MaxBackward(inputs[0].AsSpan<double>(), inputs[1].AsSpan<double>(), x[0] * x[1], g, output.AsSpan<double>());
+            Run<double>(inputs, output, null);
         }
+    }
+
+    /// <summary>Every application: its output is a plain [N, C, H, W] array written plane by plane.</summary>
+    public bool AcceptsEpilogue(ReadOnlySpan<int> inputRanks) => inputRanks is [4, 4];
+
+    /// <summary>The output [N, C, H, W] as the (N·C) × (H·W) matrix of its planes.</summary>
+    public (int Rows, int Columns) EpilogueMatrix(Shape output) => (output[0] * output[1], output[2] * output[3]);
+
+    /// <summary>The gradient with <paramref name="epilogue"/> run on each run of finished planes.</summary>
+    public void Forward<T>(ReadOnlySpan<Tensor> inputs, Tensor output, IGemmEpilogue<T> epilogue)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => Run(inputs, output, epilogue);
+
+    private void Run<T>(ReadOnlySpan<Tensor> inputs, Tensor output, IGemmEpilogue<T>? epilogue)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Shape x = inputs[1].Shape;
+        ConvGeometry g = Settings.Geometry(Name, x);
+        Pooling.MaxBackward(inputs[0].AsSpan<T>(), inputs[1].AsSpan<T>(), x[0] * x[1], g, output.AsSpan<T>(), epilogue);
     }
 
     public override Tensor?[] Backward(GradientContext context)
