@@ -152,6 +152,24 @@ internal static partial class Pooling
     internal static void MaxForwardTwoByTwo<T>(ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            unsafe
+            {
+                CheckLengths(x.Length, destination.Length, planes * h * w, planes * oH * oW);
+                fixed (T* px = x)
+                fixed (T* py = destination)
+                {
+                    for (int p = 0; p < planes; p++)
+                    {
+                        MaxPoolTwoByTwo.ForwardPlane((float*)px + (p * h * w), w, oH, oW, (float*)py + (p * oH * oW));
+                    }
+                }
+            }
+
+            return;
+        }
+
         for (int p = 0; p < planes; p++)
         {
             ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
@@ -160,6 +178,15 @@ internal static partial class Pooling
                 MaxPoolTwoByTwo.ForwardRow(plane.Slice(2 * oh * w, w), plane.Slice(((2 * oh) + 1) * w, w),
                     destination.Slice(((p * oH) + oh) * oW, oW));
             }
+        }
+    }
+
+    // The pointer kernels read and write whole planes: the spans must hold them.
+    private static void CheckLengths(int input, int output, int inputNeeded, int outputNeeded)
+    {
+        if (input < inputNeeded || output < outputNeeded)
+        {
+            throw new ArgumentException($"2×2 max pooling: buffers of {input} and {output} elements, planes need {inputNeeded} and {outputNeeded}.");
         }
     }
 
@@ -177,6 +204,27 @@ internal static partial class Pooling
         EpilogueRuns<T> runs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            unsafe
+            {
+                CheckLengths(Math.Min(x.Length, dx.Length), dy.Length, planes * h * w, planes * oH * oW);
+                fixed (T* px = x)
+                fixed (T* pdy = dy)
+                fixed (T* pdx = dx)
+                {
+                    for (int p = 0; p < planes; p++)
+                    {
+                        MaxPoolTwoByTwo.BackwardPlane((float*)px + (p * h * w), (float*)pdy + (p * oH * oW), (float*)pdx + (p * h * w), h, w, oH, oW);
+                        runs.Finished(p);
+                    }
+                }
+            }
+
+            runs.Flush(planes);
+            return;
+        }
+
         for (int p = 0; p < planes; p++)
         {
             ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);

@@ -20,7 +20,7 @@ public class PoolingKernelTests
         new[] { 1, 5, 6, 2, 3, 1, 2, 1, 1, 1 },    // rectangular, ceil mode
         new[] { 4, 1, 1, 1, 1, 1, 1, 0, 0, 0 },
         new[] { 2, 4, 8, 2, 2, 2, 2, 0, 0, 0 },    // fast path: exactly one vector of four windows per row pair
-        new[] { 2, 5, 19, 2, 2, 2, 2, 0, 0, 0 },   // fast path: two vectors and a scalar tail, odd height and width
+        new[] { 2, 5, 19, 2, 2, 2, 2, 0, 0, 0 },   // fast path: two vectors and an overlapping third, odd height and width
         new[] { 1, 2, 2, 2, 2, 2, 2, 0, 0, 0 },    // fast path: a single window, scalar only
     };
 
