@@ -15,7 +15,9 @@ namespace AutoGrad.Kernels;
 /// <remarks>
 /// float32 runs four windows per 256-bit vector: a row's eight elements hold windows' (0,0), (0,1) pairs at even and odd
 /// lanes; swapping neighbours puts (0,1) beside (0,0) at the even lanes, so the chain of picks runs on whole vectors and
-/// its result is read at the even lanes. A scalar loop takes float64 and the windows left over at the end of a row.
+/// its result is read at the even lanes. A scalar loop takes float64 and, in the row methods, the windows left over at
+/// the end of a row; the float32 plane methods (what the pooling ops run) end a row of at least four windows with a
+/// vector step overlapping the one before instead.
 /// </remarks>
 internal static class MaxPoolTwoByTwo
 {
