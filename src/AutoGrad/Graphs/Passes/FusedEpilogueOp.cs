@@ -7,7 +7,7 @@ using AutoGrad.Tensors;
 namespace AutoGrad.Graphs.Passes;
 
 /// <summary>
-/// A producer whose output is written by an epilogue-capable kernel (a matrix product or a convolution, see
+/// A producer whose output is written by an epilogue-capable kernel (a matrix product, a convolution or a max-pooling gradient, see
 /// <see cref="IEpilogueProducer"/>) fused with the elementwise program that consumes it: the program runs as the kernel's
 /// epilogue (<see cref="EpilogueLoop{T}"/>) on each finished block of the product, so a bias add, an activation or a
 /// gradient's mask costs no sweep of its own over the result. Inputs: the producer's, then the program's other operands.

@@ -7,9 +7,10 @@ namespace AutoGrad.Graphs.Passes;
 
 /// <summary>
 /// Fuses a product (an op with the <see cref="IEpilogueProducer"/> trait whose inputs it accepts: a 2-D matrix product,
-/// a convolution) with the elementwise node that consumes it — a <c>fused_elementwise</c> program or a single lane op —
-/// into one <see cref="FusedEpilogueOp"/>, so the bias add and activation of a dense layer, the ReLU after a
-/// convolution, or the ReLU mask on the gradient dY·W2ᵀ, run on each block of the product as the kernel finishes it.
+/// a convolution, a max-pooling gradient) with the elementwise node that consumes it — a <c>fused_elementwise</c>
+/// program or a single lane op — into one <see cref="FusedEpilogueOp"/>, so the bias add and activation of a dense
+/// layer, the ReLU after a convolution, or the ReLU mask on the gradient dY·W2ᵀ or under a max pooling, run on each
+/// block of the product as the kernel finishes it.
 /// Runs after <see cref="ElementwiseFusion"/>.
 /// </summary>
 /// <remarks>
