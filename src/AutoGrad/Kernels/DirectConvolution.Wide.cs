@@ -92,29 +92,65 @@ internal static unsafe partial class DirectConvolution
                     }
                 }
 
-                // The tile's positions × 64 into the 64 channel planes, with the bias (zero when there is none).
-                for (int o = 0; o < WideBlock; o++)
+                // The tile's positions × 64 into the 64 channel planes, with the bias (zero when there is none): in 16 × 16
+                // blocks transposed in registers (the last block of a plane overlapping the one before), or one by one
+                // for planes of fewer than 16 positions.
+                if (l >= 16)
                 {
-                    float b = bias.IsEmpty ? 0f : bias[o0 + o];
-                    float* plane = py + ((o0 + o) * l);
-                    for (int r = 0; r < oh; r++)
+                    ToPlanes(pt, slots, ow, l, bias, o0, py);
+                }
+                else
+                {
+                    for (int o = 0; o < WideBlock; o++)
                     {
-                        float* column = pt + (r * slots * WideBlock) + o;
-                        for (int q = 0; q < lastStart; q++)
+                        float b = bias.IsEmpty ? 0f : bias[o0 + o];
+                        float* plane = py + ((o0 + o) * l);
+                        for (int r = 0; r < oh; r++)
                         {
-                            plane[(r * ow) + q] = column[q * WideBlock] + b;
-                        }
+                            float* column = pt + (r * slots * WideBlock) + o;
+                            for (int q = 0; q < lastStart; q++)
+                            {
+                                plane[(r * ow) + q] = column[q * WideBlock] + b;
+                            }
 
-                        // The row's last six outputs sit in the last slot block, also when it overlaps the one before.
-                        float* last = column + ((slots - Positions - lastStart) * WideBlock);
-                        for (int q = lastStart; q < ow; q++)
-                        {
-                            plane[(r * ow) + q] = last[q * WideBlock] + b;
+                            // The row's last six outputs sit in the last slot block, also when it overlaps the one before.
+                            float* last = column + ((slots - Positions - lastStart) * WideBlock);
+                            for (int q = lastStart; q < ow; q++)
+                            {
+                                plane[(r * ow) + q] = last[q * WideBlock] + b;
+                            }
                         }
                     }
                 }
 
                 epilogue?.Apply(all, l, row0 + o0, WideBlock, 0, l);
+            }
+        }
+    }
+
+    // The forward's tile (rows of slots × 64 channels, see TileSlots) into channel planes o0 … o0 + 63 of y with the bias.
+    private static void ToPlanes(float* tile, int slots, int ow, int l, ReadOnlySpan<float> bias, int o0, float* y)
+    {
+        int* rows = stackalloc int[16];
+        int lastStart = ow - Positions;
+        for (int c16 = 0; c16 < WideBlock; c16 += 16)
+        {
+            Vector512<float> add = bias.IsEmpty ? Vector512<float>.Zero : Vector512.Create(bias.Slice(o0 + c16, 16));
+            for (int q0 = 0; ; q0 += 16)
+            {
+                int start = Math.Min(q0, l - 16);
+                for (int i = 0; i < 16; i++)
+                {
+                    int q = start + i, r = q / ow, c = q - (r * ow);
+                    int slot = c < lastStart ? c : c - lastStart + slots - Positions;
+                    rows[i] = (((r * slots) + slot) * WideBlock) + c16;
+                }
+
+                Transpose16.Run(tile, rows, add, y + ((o0 + c16) * l) + start, l);
+                if (start == l - 16)
+                {
+                    break;
+                }
             }
         }
     }
