@@ -125,7 +125,14 @@ internal static unsafe partial class DirectConvolution
                     }
                 }
 
-                // The tile's positions × 32 into the 32 channel planes of dx.
+                // The tile's positions × 32 into the 32 channel planes of dx: 16 × 16 blocks transposed in registers (as
+                // the forward's), one by one for planes of fewer than 16 positions.
+                if (h * w >= 16)
+                {
+                    ToInputPlanes(pt, slots, w, h * w, px + (c0 * h * w));
+                    continue;
+                }
+
                 for (int ch = 0; ch < InputBlock; ch++)
                 {
                     float* target = px + ((c0 + ch) * h * w);
@@ -144,6 +151,32 @@ internal static unsafe partial class DirectConvolution
                             target[(y * w) + q] = last[q * InputBlock];
                         }
                     }
+                }
+            }
+        }
+    }
+
+    // The input gradient's tile (rows of slots × 32 channels) into 32 channel planes of l = H·W positions at dx.
+    private static void ToInputPlanes(float* tile, int slots, int w, int l, float* dx)
+    {
+        int* rows = stackalloc int[16];
+        int lastStart = w - RowPositions;
+        for (int c16 = 0; c16 < InputBlock; c16 += 16)
+        {
+            for (int q0 = 0; ; q0 += 16)
+            {
+                int start = Math.Min(q0, l - 16);
+                for (int i = 0; i < 16; i++)
+                {
+                    int q = start + i, r = q / w, c = q - (r * w);
+                    int slot = c < lastStart ? c : c - lastStart + slots - RowPositions;
+                    rows[i] = (((r * slots) + slot) * InputBlock) + c16;
+                }
+
+                Transpose16.Run(tile, rows, Vector512<float>.Zero, dx + (c16 * l) + start, l);
+                if (start == l - 16)
+                {
+                    break;
                 }
             }
         }

@@ -183,14 +183,7 @@ internal static unsafe partial class DirectConvolution
             Vector512<float>* sums = stackalloc Vector512<float>[4 * Positions];
             for (int o0 = 0; o0 < outChannels; o0 += WideBlock)
             {
-                for (int o = 0; o < WideBlock; o++)
-                {
-                    float* plane = pd + ((o0 + o) * l);
-                    for (int q = 0; q < l; q++)
-                    {
-                        pt[(q * WideBlock) + o] = plane[q];
-                    }
-                }
+                TransposeDy(pd + (o0 * l), l, pt);
 
                 for (int t = 0; t < k; t += Positions)
                 {
@@ -204,6 +197,43 @@ internal static unsafe partial class DirectConvolution
                             (Vector512.Load(target + (16 * v)) + sums[(j * 4) + v]).Store(target + (16 * v));
                         }
                     }
+                }
+            }
+        }
+    }
+
+    // dyT (l positions × 64) from 64 channel planes of dy (l positions each): 16 × 16 blocks transposed in registers, the
+    // last block of positions overlapping the one before; one by one below 16 positions.
+    private static void TransposeDy(float* dy, int l, float* dyT)
+    {
+        if (l < 16)
+        {
+            for (int o = 0; o < WideBlock; o++)
+            {
+                for (int q = 0; q < l; q++)
+                {
+                    dyT[(q * WideBlock) + o] = dy[(o * l) + q];
+                }
+            }
+
+            return;
+        }
+
+        int* rows = stackalloc int[16];
+        for (int c16 = 0; c16 < WideBlock; c16 += 16)
+        {
+            for (int q0 = 0; ; q0 += 16)
+            {
+                int start = Math.Min(q0, l - 16);
+                for (int i = 0; i < 16; i++)
+                {
+                    rows[i] = ((c16 + i) * l) + start;
+                }
+
+                Transpose16.Run(dy, rows, Vector512<float>.Zero, dyT + (start * WideBlock) + c16, WideBlock);
+                if (start == l - 16)
+                {
+                    break;
                 }
             }
         }
