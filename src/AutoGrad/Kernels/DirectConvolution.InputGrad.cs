@@ -6,7 +6,9 @@ namespace AutoGrad.Kernels;
 /// The input gradient of wider layers (input channels a multiple of 32, stride 1, no padding, one group, float32,
 /// 512-bit vectors) without im2col: dx[c, h, w] = Σ over output channels o and taps (i, j) of W[o, c, i, j] ·
 /// dy[o, h − i·dH, w − j·dW], vectorized over 32 input channels. For seven neighbouring positions of a row, each
-/// (o, i, j) loads the two weight vectors once and broadcasts the seven dy values it meets, 14 FMAs for 9 loads.
+/// (o, i, j) loads the two weight vectors once and broadcasts the seven dy values it meets, 14 FMAs for 9 loads. A row
+/// that ends in six positions (13 = 7 + 6, the MNIST <c>cnn</c>'s) takes a six-position kernel there; other remainders
+/// recompute the positions a last block of seven overlaps.
 /// </summary>
 /// <remarks>
 /// The im2col path computes the K × positions column gradient with a GEMM, writes it out (the MNIST <c>cnn</c>'s second
@@ -68,7 +70,7 @@ internal static unsafe partial class DirectConvolution
         int c = g.Channels, h = g.Height, w = g.Width, oh = g.OutHeight, ow = g.OutWidth;
         int kh = g.KernelHeight, kw = g.KernelWidth, dh = g.DilationHeight, dw = g.DilationWidth, taps = kh * kw;
         int left = (kw - 1) * dw, pw = ow + (2 * left), plane = oh * pw;
-        int slots = InputSlots(w), lastStart = w - RowPositions;
+        int slots = InputSlots(w), lastStart = OverlapStart(w);
         int chunk = Math.Max(1, InputGradTapChunk / taps);
         Span<int> dyOffsets = stackalloc int[taps];
         Span<int> wOffsets = stackalloc int[taps];
@@ -112,14 +114,17 @@ internal static unsafe partial class DirectConvolution
 
                         float* dyBase = pd + (o0 * plane) + left;
                         float* wBase = pw0 + ((nint)o0 * taps * c) + c0;
-                        for (int p0 = 0; ; p0 += RowPositions)
+                        for (int p0 = 0; p0 < w; p0 += RowPositions)
                         {
-                            int start = Math.Min(p0, lastStart);
-                            SevenPositions(dyBase + start, plane, wBase, taps * c, channels, dyOff, wOff, n,
-                                pt + (((y * slots) + p0) * InputBlock), carry: o0 > 0);
-                            if (start == lastStart)
+                            float* tileAt = pt + (((y * slots) + p0) * InputBlock);
+                            if (w - p0 == RowPositions - 1)
                             {
-                                break;
+                                RowBlock<Six>(dyBase + p0, plane, wBase, taps * c, channels, dyOff, wOff, n, tileAt, carry: o0 > 0);
+                            }
+                            else
+                            {
+                                RowBlock<Seven>(dyBase + Math.Min(p0, w - RowPositions), plane, wBase, taps * c, channels, dyOff, wOff, n,
+                                    tileAt, carry: o0 > 0);
                             }
                         }
                     }
@@ -160,7 +165,7 @@ internal static unsafe partial class DirectConvolution
     private static void ToInputPlanes(float* tile, int slots, int w, int l, float* dx)
     {
         int* rows = stackalloc int[16];
-        int lastStart = w - RowPositions;
+        int lastStart = OverlapStart(w);
         for (int c16 = 0; c16 < InputBlock; c16 += 16)
         {
             for (int q0 = 0; ; q0 += 16)
@@ -185,11 +190,34 @@ internal static unsafe partial class DirectConvolution
     // A row's slots: blocks of seven, the last one moved left to end at the row's end but with slots of its own (as TileSlots).
     private static int InputSlots(int w) => (w + RowPositions - 1) / RowPositions * RowPositions;
 
-    // Seven positions (dy + p for p < 7, per tap at dyOff[t]) × 32 input channels (weights at w + wOff[t]) over output
-    // channels o < channels (dy planes dyPlane apart, weights wPlane apart), from the tile's partial sums when carrying.
-    private static void SevenPositions(float* dy, nint dyPlane, float* w, nint wPlane, int channels, int* dyOff, int* wOff, int taps,
-        float* tile, bool carry)
+    // Where a row's last block of seven starts when it overlaps the one before (its positions then sit in the last seven
+    // slots); w when no block overlaps: a row of whole blocks, or one ending in a block of six (13 = 7 + 6), which runs
+    // the six-position kernel instead of recomputing a position.
+    private static int OverlapStart(int w) => w % RowPositions is 0 or RowPositions - 1 ? w : w - RowPositions;
+
+    private interface IPositionCount
     {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct Seven : IPositionCount
+    {
+        public static int Count => 7;
+    }
+
+    private readonly struct Six : IPositionCount
+    {
+        public static int Count => 6;
+    }
+
+    // TCount.Count (seven or six) positions (dy + p, per tap at dyOff[t]) × 32 input channels (weights at w + wOff[t]) over
+    // output channels o < channels (dy planes dyPlane apart, weights wPlane apart), from the tile's partial sums when
+    // carrying. The count is a type parameter, so the JIT drops the seventh position's code from the six-position kernel.
+    private static void RowBlock<TCount>(float* dy, nint dyPlane, float* w, nint wPlane, int channels, int* dyOff, int* wOff, int taps,
+        float* tile, bool carry)
+        where TCount : struct, IPositionCount
+    {
+        bool seventh = TCount.Count > 6;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;
         if (carry)
@@ -200,7 +228,10 @@ internal static unsafe partial class DirectConvolution
             (a3, b3) = (Vector512.Load(tile + 96), Vector512.Load(tile + 112));
             (a4, b4) = (Vector512.Load(tile + 128), Vector512.Load(tile + 144));
             (a5, b5) = (Vector512.Load(tile + 160), Vector512.Load(tile + 176));
-            (a6, b6) = (Vector512.Load(tile + 192), Vector512.Load(tile + 208));
+            if (seventh)
+            {
+                (a6, b6) = (Vector512.Load(tile + 192), Vector512.Load(tile + 208));
+            }
         }
 
         for (int o = 0; o < channels; o++, dy += dyPlane, w += wPlane)
@@ -228,9 +259,12 @@ internal static unsafe partial class DirectConvolution
                 Vector512<float> x5 = Vector512.Create(d[5]);
                 a5 = Vector512.FusedMultiplyAdd(w0, x5, a5);
                 b5 = Vector512.FusedMultiplyAdd(w1, x5, b5);
-                Vector512<float> x6 = Vector512.Create(d[6]);
-                a6 = Vector512.FusedMultiplyAdd(w0, x6, a6);
-                b6 = Vector512.FusedMultiplyAdd(w1, x6, b6);
+                if (seventh)
+                {
+                    Vector512<float> x6 = Vector512.Create(d[6]);
+                    a6 = Vector512.FusedMultiplyAdd(w0, x6, a6);
+                    b6 = Vector512.FusedMultiplyAdd(w1, x6, b6);
+                }
             }
         }
 
@@ -240,6 +274,9 @@ internal static unsafe partial class DirectConvolution
         a3.Store(tile + 96); b3.Store(tile + 112);
         a4.Store(tile + 128); b4.Store(tile + 144);
         a5.Store(tile + 160); b5.Store(tile + 176);
-        a6.Store(tile + 192); b6.Store(tile + 208);
+        if (seventh)
+        {
+            a6.Store(tile + 192); b6.Store(tile + 208);
+        }
     }
 }
