@@ -13,7 +13,8 @@ namespace AutoGrad.Kernels;
 /// <remarks>
 /// Each output is summed over the taps in order from zero, then gets its bias; the im2col GEMM sums in two halves of k,
 /// so the two paths agree to rounding, not bit for bit. The six outputs land in a positions × 64 tile, transposed into
-/// the image's channel planes afterwards (a row's last six overlap the ones before them rather than being masked). The
+/// the image's channel planes afterwards (a row ending in five outputs takes a five-output kernel there; other
+/// remainders recompute the outputs a last block of six overlaps, rather than masking). The
 /// forward takes the taps in chunks of <see cref="TapChunk"/>: the whole Wᵀ of the <c>cnn</c>'s second layer (288 × 64
 /// floats, 72 KB) does not fit a 48 KB L1, so without chunks every block of six outputs streamed it from L2 again; the
 /// conv2 forward over 64 images took 2.5–2.6 ms against 2.7–4.0 (minimum of 30 calls, three alternating rounds,
@@ -63,7 +64,7 @@ internal static unsafe partial class DirectConvolution
         Offsets(g, offsets);
 
         int sw = g.StrideWidth;
-        int slots = TileSlots(ow), lastStart = ow - Positions;
+        int slots = TileSlots(ow), lastStart = WideOverlapStart(ow);
         fixed (float* px = x)
         fixed (float* pw = weightT)
         fixed (float* pt = tile)
@@ -80,13 +81,16 @@ internal static unsafe partial class DirectConvolution
                     for (int r = 0; r < oh; r++)
                     {
                         float* row = px + (r * g.StrideHeight * g.Width);
-                        for (int p0 = 0; ; p0 += Positions)
+                        for (int p0 = 0; p0 < ow; p0 += Positions)
                         {
-                            int start = Math.Min(p0, ow - Positions);
-                            SixPositions(row + (start * sw), sw, pw + o0, outChannels, t0, t1, off, pt + (((r * slots) + p0) * WideBlock));
-                            if (start == ow - Positions)
+                            float* tileAt = pt + (((r * slots) + p0) * WideBlock);
+                            if (ow - p0 == Positions - 1)
                             {
-                                break;
+                                OutputBlock<Five>(row + (p0 * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
+                            }
+                            else
+                            {
+                                OutputBlock<Six>(row + (Math.Min(p0, ow - Positions) * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
                             }
                         }
                     }
@@ -132,7 +136,7 @@ internal static unsafe partial class DirectConvolution
     private static void ToPlanes(float* tile, int slots, int ow, int l, ReadOnlySpan<float> bias, int o0, float* y)
     {
         int* rows = stackalloc int[16];
-        int lastStart = ow - Positions;
+        int lastStart = WideOverlapStart(ow);
         for (int c16 = 0; c16 < WideBlock; c16 += 16)
         {
             Vector512<float> add = bias.IsEmpty ? Vector512<float>.Zero : Vector512.Create(bias.Slice(o0 + c16, 16));
@@ -307,9 +311,22 @@ internal static unsafe partial class DirectConvolution
         }
     }
 
-    // Six outputs (input pixels at in + p·stride for tap offsets off[t]) × 64 channels (w + t·ldw); the tile row is 64 wide.
-    private static void SixPositions(float* input, int stride, float* w, int ldw, int t0, int t1, int* off, float* tile)
+    // Where a row's last block of six starts when it overlaps the one before (its outputs then sit in the last six slots);
+    // ow when no block overlaps: a row of whole blocks, or one ending in five outputs (11 = 6 + 5), which runs the
+    // five-output kernel instead of recomputing an output.
+    private static int WideOverlapStart(int ow) => ow % Positions is 0 or Positions - 1 ? ow : ow - Positions;
+
+    private readonly struct Five : IPositionCount
     {
+        public static int Count => 5;
+    }
+
+    // TCount.Count (six or five) outputs (input pixels at in + p·stride for tap offsets off[t]) × 64 channels (w + t·ldw);
+    // the tile row is 64 wide. The count is a type parameter, so the JIT drops the sixth output's code from the five.
+    private static void OutputBlock<TCount>(float* input, int stride, float* w, int ldw, int t0, int t1, int* off, float* tile)
+        where TCount : struct, IPositionCount
+    {
+        bool sixth = TCount.Count > 5;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
@@ -321,7 +338,10 @@ internal static unsafe partial class DirectConvolution
             Load(tile + (2 * WideBlock), out a2, out b2, out c2, out d2);
             Load(tile + (3 * WideBlock), out a3, out b3, out c3, out d3);
             Load(tile + (4 * WideBlock), out a4, out b4, out c4, out d4);
-            Load(tile + (5 * WideBlock), out a5, out b5, out c5, out d5);
+            if (sixth)
+            {
+                Load(tile + (5 * WideBlock), out a5, out b5, out c5, out d5);
+            }
         }
 
         nint s1 = stride, s2 = 2 * stride, s3 = 3 * stride, s4 = 4 * stride, s5 = 5 * stride;
@@ -355,11 +375,14 @@ internal static unsafe partial class DirectConvolution
             b4 = Vector512.FusedMultiplyAdd(w1, x4, b4);
             c4 = Vector512.FusedMultiplyAdd(w2, x4, c4);
             d4 = Vector512.FusedMultiplyAdd(w3, x4, d4);
-            Vector512<float> x5 = Vector512.Create(xt[s5]);
-            a5 = Vector512.FusedMultiplyAdd(w0, x5, a5);
-            b5 = Vector512.FusedMultiplyAdd(w1, x5, b5);
-            c5 = Vector512.FusedMultiplyAdd(w2, x5, c5);
-            d5 = Vector512.FusedMultiplyAdd(w3, x5, d5);
+            if (sixth)
+            {
+                Vector512<float> x5 = Vector512.Create(xt[s5]);
+                a5 = Vector512.FusedMultiplyAdd(w0, x5, a5);
+                b5 = Vector512.FusedMultiplyAdd(w1, x5, b5);
+                c5 = Vector512.FusedMultiplyAdd(w2, x5, c5);
+                d5 = Vector512.FusedMultiplyAdd(w3, x5, d5);
+            }
         }
 
         Store(tile, a0, b0, c0, d0);
@@ -367,7 +390,10 @@ internal static unsafe partial class DirectConvolution
         Store(tile + (2 * WideBlock), a2, b2, c2, d2);
         Store(tile + (3 * WideBlock), a3, b3, c3, d3);
         Store(tile + (4 * WideBlock), a4, b4, c4, d4);
-        Store(tile + (5 * WideBlock), a5, b5, c5, d5);
+        if (sixth)
+        {
+            Store(tile + (5 * WideBlock), a5, b5, c5, d5);
+        }
     }
 
     private static void Load(float* source, out Vector512<float> a, out Vector512<float> b, out Vector512<float> c, out Vector512<float> d)
