@@ -61,8 +61,9 @@ internal static unsafe partial class DirectConvolution
 
     /// <summary>
     /// dx (C × H × W) of one image from its dy (outC × oH × oW) and <paramref name="weightT"/> (see
-    /// <see cref="TransposeWeightsForInputGrad"/>); <paramref name="padded"/> holds <see cref="PaddedLength"/> elements
-    /// and <paramref name="tile"/> <see cref="InputTileLength"/>. Every element of dx is written.
+    /// <see cref="TransposeWeightsForInputGrad"/>); <paramref name="padded"/> holds <see cref="PaddedLength"/> elements,
+    /// zero before the first image (only the rows' interiors are written here, so their margins stay zero for the next
+    /// images), and <paramref name="tile"/> <see cref="InputTileLength"/>. Every element of dx is written.
     /// </summary>
     public static void InputGradWide(ReadOnlySpan<float> dy, ReadOnlySpan<float> weightT, Span<float> dx, int outChannels, in ConvGeometry g,
         Span<float> padded, Span<float> tile)
