@@ -152,31 +152,16 @@ internal static partial class Pooling
     internal static void MaxForwardTwoByTwo<T>(ReadOnlySpan<T> x, int planes, int h, int w, int oH, int oW, Span<T> destination)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float))
+        CheckLengths(x.Length, destination.Length, planes * h * w, planes * oH * oW);
+        unsafe
         {
-            unsafe
+            fixed (T* px = x)
+            fixed (T* py = destination)
             {
-                CheckLengths(x.Length, destination.Length, planes * h * w, planes * oH * oW);
-                fixed (T* px = x)
-                fixed (T* py = destination)
+                for (int p = 0; p < planes; p++)
                 {
-                    for (int p = 0; p < planes; p++)
-                    {
-                        MaxPoolTwoByTwo.ForwardPlane((float*)px + (p * h * w), w, oH, oW, (float*)py + (p * oH * oW));
-                    }
+                    MaxPoolTwoByTwo.ForwardPlane(px + (p * h * w), w, oH, oW, py + (p * oH * oW));
                 }
-            }
-
-            return;
-        }
-
-        for (int p = 0; p < planes; p++)
-        {
-            ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
-            for (int oh = 0; oh < oH; oh++)
-            {
-                MaxPoolTwoByTwo.ForwardRow(plane.Slice(2 * oh * w, w), plane.Slice(((2 * oh) + 1) * w, w),
-                    destination.Slice(((p * oH) + oh) * oW, oW));
             }
         }
     }
@@ -204,45 +189,19 @@ internal static partial class Pooling
         EpilogueRuns<T> runs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float))
+        CheckLengths(Math.Min(x.Length, dx.Length), dy.Length, planes * h * w, planes * oH * oW);
+        unsafe
         {
-            unsafe
+            fixed (T* px = x)
+            fixed (T* pdy = dy)
+            fixed (T* pdx = dx)
             {
-                CheckLengths(Math.Min(x.Length, dx.Length), dy.Length, planes * h * w, planes * oH * oW);
-                fixed (T* px = x)
-                fixed (T* pdy = dy)
-                fixed (T* pdx = dx)
+                for (int p = 0; p < planes; p++)
                 {
-                    for (int p = 0; p < planes; p++)
-                    {
-                        MaxPoolTwoByTwo.BackwardPlane((float*)px + (p * h * w), (float*)pdy + (p * oH * oW), (float*)pdx + (p * h * w), h, w, oH, oW);
-                        runs.Finished(p);
-                    }
+                    MaxPoolTwoByTwo.BackwardPlane(px + (p * h * w), pdy + (p * oH * oW), pdx + (p * h * w), h, w, oH, oW);
+                    runs.Finished(p);
                 }
             }
-
-            runs.Flush(planes);
-            return;
-        }
-
-        for (int p = 0; p < planes; p++)
-        {
-            ReadOnlySpan<T> plane = x.Slice(p * h * w, h * w);
-            Span<T> target = dx.Slice(p * h * w, h * w);
-            for (int oh = 0; oh < oH; oh++)
-            {
-                Span<T> upper = target.Slice(2 * oh * w, w), lower = target.Slice(((2 * oh) + 1) * w, w);
-                MaxPoolTwoByTwo.BackwardRow(plane.Slice(2 * oh * w, w), plane.Slice(((2 * oh) + 1) * w, w),
-                    dy.Slice(((p * oH) + oh) * oW, oW), upper, lower);
-                if (2 * oW < w)
-                {
-                    upper[(2 * oW)..].Clear();
-                    lower[(2 * oW)..].Clear();
-                }
-            }
-
-            target[(2 * oH * w)..].Clear();
-            runs.Finished(p);
         }
 
         runs.Flush(planes);
