@@ -38,7 +38,7 @@ internal static unsafe partial class DirectConvolution
         outChannels * g.OutHeight * (g.OutWidth + (2 * (g.KernelWidth - 1) * g.DilationWidth));
 
     /// <summary>Elements of the tile <see cref="InputGradWide"/> needs: each row's positions in blocks of seven slots × 32 channels.</summary>
-    public static int InputTileLength(in ConvGeometry g) => g.Height * InputSlots(g.Width) * InputBlock;
+    public static int InputTileLength(in ConvGeometry g) => g.Height * Slots(g.Width, RowPositions) * InputBlock;
 
     /// <summary>
     /// Wᵀ for <see cref="InputGradWide"/>: <paramref name="weight"/> (outC × C × kH × kW) into <paramref name="weightT"/>
@@ -71,7 +71,7 @@ internal static unsafe partial class DirectConvolution
         int c = g.Channels, h = g.Height, w = g.Width, oh = g.OutHeight, ow = g.OutWidth;
         int kh = g.KernelHeight, kw = g.KernelWidth, dh = g.DilationHeight, dw = g.DilationWidth, taps = kh * kw;
         int left = (kw - 1) * dw, pw = ow + (2 * left), plane = oh * pw;
-        int slots = InputSlots(w), lastStart = OverlapStart(w);
+        int slots = Slots(w, RowPositions);
         int chunk = Math.Max(1, InputGradTapChunk / taps);
         Span<int> dyOffsets = stackalloc int[taps];
         Span<int> wOffsets = stackalloc int[taps];
@@ -131,70 +131,11 @@ internal static unsafe partial class DirectConvolution
                     }
                 }
 
-                // The tile's positions × 32 into the 32 channel planes of dx: 16 × 16 blocks transposed in registers (as
-                // the forward's), one by one for planes of fewer than 16 positions.
-                if (h * w >= 16)
-                {
-                    ToInputPlanes(pt, slots, w, h * w, px + (c0 * h * w));
-                    continue;
-                }
-
-                for (int ch = 0; ch < InputBlock; ch++)
-                {
-                    float* target = px + ((c0 + ch) * h * w);
-                    for (int y = 0; y < h; y++)
-                    {
-                        float* column = pt + (y * slots * InputBlock) + ch;
-                        for (int q = 0; q < lastStart; q++)
-                        {
-                            target[(y * w) + q] = column[q * InputBlock];
-                        }
-
-                        // The row's last seven positions sit in the last slot block, also when it overlaps the one before.
-                        float* last = column + ((slots - RowPositions - lastStart) * InputBlock);
-                        for (int q = lastStart; q < w; q++)
-                        {
-                            target[(y * w) + q] = last[q * InputBlock];
-                        }
-                    }
-                }
+                // The tile's positions × 32 into the 32 channel planes of dx.
+                TileToPlanes(pt, InputBlock, RowPositions, w, h * w, default, px + (c0 * h * w));
             }
         }
     }
-
-    // The input gradient's tile (rows of slots × 32 channels) into 32 channel planes of l = H·W positions at dx.
-    private static void ToInputPlanes(float* tile, int slots, int w, int l, float* dx)
-    {
-        int* rows = stackalloc int[16];
-        int lastStart = OverlapStart(w);
-        for (int c16 = 0; c16 < InputBlock; c16 += 16)
-        {
-            for (int q0 = 0; ; q0 += 16)
-            {
-                int start = Math.Min(q0, l - 16);
-                for (int i = 0; i < 16; i++)
-                {
-                    int q = start + i, r = q / w, c = q - (r * w);
-                    int slot = c < lastStart ? c : c - lastStart + slots - RowPositions;
-                    rows[i] = (((r * slots) + slot) * InputBlock) + c16;
-                }
-
-                Transpose16.Run(tile, rows, Vector512<float>.Zero, dx + (c16 * l) + start, l);
-                if (start == l - 16)
-                {
-                    break;
-                }
-            }
-        }
-    }
-
-    // A row's slots: blocks of seven, the last one moved left to end at the row's end but with slots of its own (as TileSlots).
-    private static int InputSlots(int w) => (w + RowPositions - 1) / RowPositions * RowPositions;
-
-    // Where a row's last block of seven starts when it overlaps the one before (its positions then sit in the last seven
-    // slots); w when no block overlaps: a row of whole blocks, or one ending in a block of six (13 = 7 + 6), which runs
-    // the six-position kernel instead of recomputing a position.
-    private static int OverlapStart(int w) => w % RowPositions is 0 or RowPositions - 1 ? w : w - RowPositions;
 
     private interface IPositionCount
     {

@@ -43,11 +43,7 @@ internal static unsafe partial class DirectConvolution
         && g.PadHeight == 0 && g.PadWidth == 0 && !g.CeilMode;
 
     /// <summary>Elements of the tile <see cref="ForwardWide"/> needs: each row's outputs in blocks of six slots × 64 channels.</summary>
-    public static int TileLength(in ConvGeometry g) => g.OutHeight * TileSlots(g.OutWidth) * WideBlock;
-
-    // A row's slots: its blocks of six, the last one moved left to end at the row's end but given slots of its own, so
-    // an overlapped output's partial sums are never added to twice when the taps come in chunks.
-    private static int TileSlots(int ow) => (ow + Positions - 1) / Positions * Positions;
+    public static int TileLength(in ConvGeometry g) => g.OutHeight * Slots(g.OutWidth, Positions) * WideBlock;
 
     /// <summary>
     /// y (outC × oH·oW) = W ⊛ x + bias for one image, from <paramref name="weightT"/> = Wᵀ (K × outC, see
@@ -64,7 +60,7 @@ internal static unsafe partial class DirectConvolution
         Offsets(g, offsets);
 
         int sw = g.StrideWidth;
-        int slots = TileSlots(ow), lastStart = WideOverlapStart(ow);
+        int slots = Slots(ow, Positions);
         fixed (float* px = x)
         fixed (float* pw = weightT)
         fixed (float* pt = tile)
@@ -96,65 +92,9 @@ internal static unsafe partial class DirectConvolution
                     }
                 }
 
-                // The tile's positions × 64 into the 64 channel planes, with the bias (zero when there is none): in 16 × 16
-                // blocks transposed in registers (the last block of a plane overlapping the one before), or one by one
-                // for planes of fewer than 16 positions.
-                if (l >= 16)
-                {
-                    ToPlanes(pt, slots, ow, l, bias, o0, py);
-                }
-                else
-                {
-                    for (int o = 0; o < WideBlock; o++)
-                    {
-                        float b = bias.IsEmpty ? 0f : bias[o0 + o];
-                        float* plane = py + ((o0 + o) * l);
-                        for (int r = 0; r < oh; r++)
-                        {
-                            float* column = pt + (r * slots * WideBlock) + o;
-                            for (int q = 0; q < lastStart; q++)
-                            {
-                                plane[(r * ow) + q] = column[q * WideBlock] + b;
-                            }
-
-                            // The row's last six outputs sit in the last slot block, also when it overlaps the one before.
-                            float* last = column + ((slots - Positions - lastStart) * WideBlock);
-                            for (int q = lastStart; q < ow; q++)
-                            {
-                                plane[(r * ow) + q] = last[q * WideBlock] + b;
-                            }
-                        }
-                    }
-                }
-
+                // The tile's positions × 64 into the 64 channel planes, with the bias.
+                TileToPlanes(pt, WideBlock, Positions, ow, l, bias.IsEmpty ? default : bias.Slice(o0, WideBlock), py + (o0 * l));
                 epilogue?.Apply(all, l, row0 + o0, WideBlock, 0, l);
-            }
-        }
-    }
-
-    // The forward's tile (rows of slots × 64 channels, see TileSlots) into channel planes o0 … o0 + 63 of y with the bias.
-    private static void ToPlanes(float* tile, int slots, int ow, int l, ReadOnlySpan<float> bias, int o0, float* y)
-    {
-        int* rows = stackalloc int[16];
-        int lastStart = WideOverlapStart(ow);
-        for (int c16 = 0; c16 < WideBlock; c16 += 16)
-        {
-            Vector512<float> add = bias.IsEmpty ? Vector512<float>.Zero : Vector512.Create(bias.Slice(o0 + c16, 16));
-            for (int q0 = 0; ; q0 += 16)
-            {
-                int start = Math.Min(q0, l - 16);
-                for (int i = 0; i < 16; i++)
-                {
-                    int q = start + i, r = q / ow, c = q - (r * ow);
-                    int slot = c < lastStart ? c : c - lastStart + slots - Positions;
-                    rows[i] = (((r * slots) + slot) * WideBlock) + c16;
-                }
-
-                Transpose16.Run(tile, rows, add, y + ((o0 + c16) * l) + start, l);
-                if (start == l - 16)
-                {
-                    break;
-                }
             }
         }
     }
@@ -234,7 +174,7 @@ internal static unsafe partial class DirectConvolution
                     rows[i] = ((c16 + i) * l) + start;
                 }
 
-                Transpose16.Run(dy, rows, Vector512<float>.Zero, dyT + (start * WideBlock) + c16, WideBlock);
+                Transpose16.Run(dy, rows, Vector512.Create(-0f), dyT + (start * WideBlock) + c16, WideBlock);
                 if (start == l - 16)
                 {
                     break;
@@ -310,11 +250,6 @@ internal static unsafe partial class DirectConvolution
             }
         }
     }
-
-    // Where a row's last block of six starts when it overlaps the one before (its outputs then sit in the last six slots);
-    // ow when no block overlaps: a row of whole blocks, or one ending in five outputs (11 = 6 + 5), which runs the
-    // five-output kernel instead of recomputing an output.
-    private static int WideOverlapStart(int ow) => ow % Positions is 0 or Positions - 1 ? ow : ow - Positions;
 
     private readonly struct Five : IPositionCount
     {
