@@ -204,12 +204,13 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         {
             // Transposed once per call, on the calling thread, for every chunk to read.
             _weightT = ConvolutionScratch<T>.TransposedWeights(outChannels * g.ColumnRows);
-            DirectConvolution.TransposeWeights(MemoryMarshal.Cast<T, float>(b.Span), MemoryMarshal.Cast<T, float>(_weightT.Span), outChannels, g.ColumnRows);
+            Layout.Permute<T>(b.Span, [outChannels, g.ColumnRows], [1, 0], _weightT.Span);
         }
         else if (mode == Mode.InputGrad && DirectConvolution.AppliesWideInputGrad<T>(g, groups))
         {
             _weightT = ConvolutionScratch<T>.TransposedWeights(outChannels * g.ColumnRows);
-            DirectConvolution.TransposeWeightsForInputGrad(MemoryMarshal.Cast<T, float>(b.Span), MemoryMarshal.Cast<T, float>(_weightT.Span), outChannels, g);
+            // outC × C × (kH·kW) → outC × (kH·kW) × C: the input channels of one (o, i, j) side by side.
+            Layout.Permute<T>(b.Span, [outChannels, g.Channels, g.KernelHeight * g.KernelWidth], [0, 2, 1], _weightT.Span);
         }
     }
 

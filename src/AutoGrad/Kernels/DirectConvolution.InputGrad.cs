@@ -41,27 +41,8 @@ internal static unsafe partial class DirectConvolution
     public static int InputTileLength(in ConvGeometry g) => g.Height * Slots(g.Width, RowPositions) * InputBlock;
 
     /// <summary>
-    /// Wᵀ for <see cref="InputGradWide"/>: <paramref name="weight"/> (outC × C × kH × kW) into <paramref name="weightT"/>
-    /// (outC × kH × kW × C), so the input channels of one (o, i, j) are contiguous.
-    /// </summary>
-    public static void TransposeWeightsForInputGrad(ReadOnlySpan<float> weight, Span<float> weightT, int outChannels, in ConvGeometry g)
-    {
-        int c = g.Channels, taps = g.KernelHeight * g.KernelWidth;
-        for (int o = 0; o < outChannels; o++)
-        {
-            for (int ch = 0; ch < c; ch++)
-            {
-                for (int t = 0; t < taps; t++)
-                {
-                    weightT[(((o * taps) + t) * c) + ch] = weight[(((o * c) + ch) * taps) + t];
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// dx (C × H × W) of one image from its dy (outC × oH × oW) and <paramref name="weightT"/> (see
-    /// <see cref="TransposeWeightsForInputGrad"/>); <paramref name="padded"/> holds <see cref="PaddedLength"/> elements,
+    /// dx (C × H × W) of one image from its dy (outC × oH × oW) and <paramref name="weightT"/>, the weights laid out
+    /// outC × kH × kW × C (the input channels of one (o, i, j) side by side); <paramref name="padded"/> holds <see cref="PaddedLength"/> elements,
     /// zero before the first image (only the rows' interiors are written here, so their margins stay zero for the next
     /// images), and <paramref name="tile"/> <see cref="InputTileLength"/>. Every element of dx is written.
     /// </summary>

@@ -46,8 +46,8 @@ internal static unsafe partial class DirectConvolution
     public static int TileLength(in ConvGeometry g) => g.OutHeight * Slots(g.OutWidth, Positions) * WideBlock;
 
     /// <summary>
-    /// y (outC × oH·oW) = W ⊛ x + bias for one image, from <paramref name="weightT"/> = Wᵀ (K × outC, see
-    /// <see cref="TransposeWeights"/>), y being rows <paramref name="row0"/> … of <paramref name="all"/> (as in
+    /// y (outC × oH·oW) = W ⊛ x + bias for one image, from <paramref name="weightT"/> = Wᵀ (K × outC,
+    /// made once per call with <see cref="Layout.Permute"/>), y being rows <paramref name="row0"/> … of <paramref name="all"/> (as in
     /// <see cref="Forward"/>); then <paramref name="epilogue"/> on each block of 64 channels' planes.
     /// <paramref name="tile"/> holds <see cref="TileLength"/> elements.
     /// </summary>
@@ -237,18 +237,6 @@ internal static unsafe partial class DirectConvolution
         sums[12] = a3; sums[13] = b3; sums[14] = c3; sums[15] = d3;
         sums[16] = a4; sums[17] = b4; sums[18] = c4; sums[19] = d4;
         sums[20] = a5; sums[21] = b5; sums[22] = c5; sums[23] = d5;
-    }
-
-    /// <summary>Wᵀ: <paramref name="weight"/> (outC × K) into <paramref name="weightT"/> (K × outC).</summary>
-    public static void TransposeWeights(ReadOnlySpan<float> weight, Span<float> weightT, int outChannels, int k)
-    {
-        for (int o = 0; o < outChannels; o++)
-        {
-            for (int t = 0; t < k; t++)
-            {
-                weightT[(t * outChannels) + o] = weight[(o * k) + t];
-            }
-        }
     }
 
     private readonly struct Five : IPositionCount
