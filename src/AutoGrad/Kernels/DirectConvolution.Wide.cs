@@ -147,19 +147,12 @@ internal static unsafe partial class DirectConvolution
     }
 
     // dyT (l positions × 64) from 64 channel planes of dy (l positions each): 16 × 16 blocks transposed in registers, the
-    // last block of positions overlapping the one before; one by one below 16 positions.
+    // last block of positions overlapping the one before; Layout.Permute below 16 positions.
     private static void TransposeDy(float* dy, int l, float* dyT)
     {
         if (l < 16)
         {
-            for (int o = 0; o < WideBlock; o++)
-            {
-                for (int q = 0; q < l; q++)
-                {
-                    dyT[(q * WideBlock) + o] = dy[(o * l) + q];
-                }
-            }
-
+            Layout.Permute<float>(new ReadOnlySpan<float>(dy, WideBlock * l), [WideBlock, l], [1, 0], new Span<float>(dyT, l * WideBlock));
             return;
         }
 

@@ -42,8 +42,8 @@ public class ConvolutionTests
                                                                 // dilation, output channels in chunks of 24 and 6
         new[] { 2, 32, 5, 7, 3, 3, 3, 1, 1, 0, 0, 2, 1, 1 },    // wide direct input gradient: rows of exactly seven, and rows
                                                                 // no tap reaches (oH = 1, dilation 2)
-        new[] { 2, 4, 4, 8, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // wide direct forward: a plane of 12 outputs (fewer than 16:
-                                                                // moved out of the tile one element at a time)
+        new[] { 2, 4, 4, 8, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // wide direct forward and filter gradient: a plane of 12 outputs
+                                                                // (fewer than 16: moved to and from tiles element by element)
         new[] { 2, 32, 2, 7, 5, 2, 2, 1, 1, 0, 0, 1, 1, 1 },    // wide direct input gradient: a plane of 14 positions, likewise
     };
 
