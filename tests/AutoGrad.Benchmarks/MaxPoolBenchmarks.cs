@@ -5,7 +5,7 @@ using BenchmarkDotNet.Attributes;
 namespace AutoGrad.Benchmarks;
 
 /// <summary>
-/// Max pooling's 2×2/stride-2 fast path (<see cref="MaxPoolTwoByTwo"/>: four windows per vector, the gradient written
+/// Max pooling's 2×2/stride-2 fast path (<see cref="MaxPoolTwoByTwo"/>: four or eight windows per vector, the gradient written
 /// without a clearing pass) against the window search it replaced for that case (<see cref="Pooling.MaxForwardAnyWindow{T}"/>,
 /// <see cref="Pooling.MaxBackwardAnyWindow{T}"/>), on the MNIST <c>cnn</c>'s pooling layers at 64 images (what each core
 /// runs when the compiled step splits a batch of 128): 32 planes of 26×26 and 64 planes of 11×11, float32. Outside such
