@@ -39,7 +39,8 @@ internal enum GemmPath
 /// The sum over k for one element of C is always formed in the same order (by KC blocks, p ascending), whatever
 /// the thread count or tile position, so results do not depend on <see cref="Settings.NumThreads"/>.
 /// Large products are split over threads along m or n (whichever repacks less), each thread owning its own packing
-/// buffers and a disjoint part of C.
+/// buffers and a disjoint part of C; a small C from a long depth is summed as two halves of its depth instead
+/// (<c>Gemm.Depth.cs</c>), the same way on any thread count.
 /// </remarks>
 internal static unsafe partial class Gemm
 {
@@ -103,7 +104,8 @@ internal static unsafe partial class Gemm
     /// <remarks>
     /// The kernels call the epilogue on each block of C as soon as its last k block is summed (a row panel of up to 12
     /// rows × up to <see cref="NC"/> columns on the packed paths, 16 rows on the narrow one), on the thread that computed
-    /// it, while the block is still in cache. The blocks are disjoint and cover C exactly once.
+    /// it, while the block is still in cache; on a product summed as two depth halves, once on all of C after P + Q. The
+    /// blocks are disjoint and cover C exactly once.
     /// </remarks>
     internal static void Multiply<T>(ReadOnlySpan<T> a, int lda, bool transA, ReadOnlySpan<T> b, int ldb, bool transB,
         Span<T> c, int ldc, int m, int n, int k, bool accumulate, IGemmEpilogue<T> epilogue)
@@ -180,6 +182,12 @@ internal static unsafe partial class Gemm
             var target = new EpilogueTarget<T>(epilogue, pc, c.Length, ldc);
             var problem = new Problem<T>(pa, lda, transA, pb, ldb, transB, pc, ldc, m, n, k, accumulate, path, target);
             int threads = Math.Min(maxThreads, Parallelism.ThreadsFor(2.0 * m * n * k, minFlopsPerThread > 0 ? minFlopsPerThread : SplitFlopsPerThread));
+            if (path != GemmPath.Scalar && SplitsDepth(m, n, k, accumulate))
+            {
+                RunDepthHalves(problem, threads);
+                return;
+            }
+
             if (threads <= 1 || path == GemmPath.Scalar)
             {
                 problem.Run();
@@ -262,6 +270,12 @@ internal static unsafe partial class Gemm
         public Problem<T> Rows(int i0, int rows) =>
             new(TransA ? A + i0 : A + (i0 * Lda), Lda, TransA, B, Ldb, TransB, C + (i0 * Ldc), Ldc, rows, N, K, Accumulate,
                 Path, Epilogue.Offset(i0, 0));
+
+        /// <summary>The same product over depth [p0, p0 + depth) only, into <paramref name="c"/> (row stride
+        /// <paramref name="ldc"/>) without accumulating and without the epilogue.</summary>
+        public Problem<T> Depth(int p0, int depth, T* c, nint ldc) =>
+            new(TransA ? A + (p0 * Lda) : A + p0, Lda, TransA, TransB ? B + p0 : B + (p0 * Ldb), Ldb, TransB, c, ldc, M, N, depth,
+                false, Path, default);
 
         /// <summary>The same product restricted to columns [j0, j0 + cols) of C.</summary>
         public Problem<T> Columns(int j0, int cols) =>
@@ -397,12 +411,18 @@ internal static unsafe partial class Gemm
         [ThreadStatic]
         private static T[]? t_c;
 
+        [ThreadStatic]
+        private static T[]? t_depth;
+
         public static T* A(int length) => Get(ref t_a, length);
 
         public static T* B(int length) => Get(ref t_b, length);
 
         /// <summary>A scratch result, for products computed transposed.</summary>
         public static T* C(int length) => Get(ref t_c, length);
+
+        /// <summary>The second depth half's result (<see cref="RunDepthHalves{T}"/>).</summary>
+        public static T* Depth(int length) => Get(ref t_depth, length);
 
         private static T* Get(ref T[]? buffer, int length)
         {

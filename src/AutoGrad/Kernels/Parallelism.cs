@@ -37,9 +37,14 @@ internal interface IRangeBody
 /// <item>Callers decide the thread count from the size of the work (see <see cref="ThreadsFor"/>), so small work
 /// runs on the caller's thread without touching the pool.</item>
 /// </list>
-/// Parts are handed out dynamically through one shared counter, so a thread slowed by other load on the machine
-/// simply takes fewer parts. The first exception thrown by a part is rethrown on the caller after all threads stop;
-/// parts not yet started are skipped.
+/// Parts are dealt by affinity: of T threads, thread t (the caller is 0, worker w is w + 1) first runs its own contiguous
+/// group, parts [t·count/T, (t+1)·count/T), in order, then takes the parts left unstarted in the other groups, last
+/// first. Each part is claimed once, so a thread slowed by other load on the machine simply runs fewer parts; in the usual
+/// case the same thread runs the same share of a region every time. That keeps data where it was written: a compiled
+/// step's gradient product writes the first half of a weight gradient on the caller, the optimizer's update of the first
+/// half of that weight runs there too, and the next step's product reads that half of the weight there again (measured
+/// in docs/performance.md, "Affinity"). The first exception thrown by a part is rethrown on the caller after all threads
+/// stop; parts not yet started are skipped.
 /// </remarks>
 internal static class Parallelism
 {
@@ -58,7 +63,8 @@ internal static class Parallelism
     // The region in progress; written by the caller holding s_gate before it wakes the workers.
     private static IParallelBody? s_body;
     private static int s_count;
-    private static int s_next;
+    private static int s_threads;
+    private static int[] s_claimed = new int[64];
     private static int s_running;
     private static ExceptionDispatchInfo? s_error;
 
@@ -111,7 +117,7 @@ internal static class Parallelism
 
     /// <summary>
     /// When set, every region started on this thread runs all its parts on this thread, split exactly as it would be
-    /// split over the pool. Which parts the calling thread takes otherwise depends on when the workers come free, so an
+    /// split over the pool. Which parts the calling thread takes otherwise depends on when the workers finish theirs, so an
     /// allocation test sets this for one warm-up run: the calling thread then grows every per-thread buffer any part
     /// needs, and later runs allocate nothing whichever parts it takes.
     /// </summary>
@@ -160,10 +166,16 @@ internal static class Parallelism
         try
         {
             EnsureWorkers(threads - 1);
+            if (s_claimed.Length < count)
+            {
+                s_claimed = new int[Math.Max(count, 2 * s_claimed.Length)];
+            }
+
+            Array.Clear(s_claimed, 0, count);
             s_body = body;
             s_count = count;
+            s_threads = threads;
             s_error = null;
-            Volatile.Write(ref s_next, 0);
             Volatile.Write(ref s_running, threads - 1);
             for (int w = 0; w < threads - 1; w++)
             {
@@ -173,7 +185,7 @@ internal static class Parallelism
             t_inParallelRegion = true;
             try
             {
-                RunParts();
+                RunParts(0);
             }
             finally
             {
@@ -249,23 +261,46 @@ internal static class Parallelism
         }
     }
 
-    /// <summary>Takes parts from the shared counter until none are left; shared by the caller and the workers.</summary>
-    private static void RunParts()
+    /// <summary>
+    /// Thread <paramref name="thread"/>'s share of the region: its own group of parts in order, then whatever the other
+    /// groups have left unstarted, each group's last part first (see the class remarks); shared by the caller (thread 0)
+    /// and the workers.
+    /// </summary>
+    private static void RunParts(int thread)
     {
         IParallelBody body = s_body!;
-        int count = s_count;
-        int index;
-        while ((index = Interlocked.Increment(ref s_next) - 1) < count)
+        int count = s_count, threads = s_threads;
+        int[] claimed = s_claimed;
+        for (int i = thread * count / threads, end = (thread + 1) * count / threads; i < end; i++)
         {
-            try
+            TryRun(body, claimed, i);
+        }
+
+        for (int other = 1; other < threads; other++)
+        {
+            int group = (thread + other) % threads;
+            for (int i = ((group + 1) * count / threads) - 1, first = group * count / threads; i >= first; i--)
             {
-                body.Execute(index);
+                TryRun(body, claimed, i);
             }
-            catch (Exception ex)
-            {
-                Interlocked.CompareExchange(ref s_error, ExceptionDispatchInfo.Capture(ex), null);
-                Volatile.Write(ref s_next, count);
-            }
+        }
+    }
+
+    /// <summary>Runs part <paramref name="index"/> unless another thread has claimed it (or a part has failed).</summary>
+    private static void TryRun(IParallelBody body, int[] claimed, int index)
+    {
+        if (Volatile.Read(ref claimed[index]) != 0 || Interlocked.Exchange(ref claimed[index], 1) != 0 || Volatile.Read(ref s_error) is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            body.Execute(index);
+        }
+        catch (Exception ex)
+        {
+            Interlocked.CompareExchange(ref s_error, ExceptionDispatchInfo.Capture(ex), null);
         }
     }
 
@@ -314,10 +349,12 @@ internal static class Parallelism
         private const int Nudged = 3;
 
         private readonly SemaphoreSlim _wake = new(0);
+        private readonly int index;
         private int _state;
 
         public Worker(int index)
         {
+            this.index = index;
             var thread = new Thread(Loop)
             {
                 IsBackground = true,
@@ -382,7 +419,7 @@ internal static class Parallelism
                 }
 
                 Volatile.Write(ref _state, Idle);
-                RunParts();
+                RunParts(index + 1);
                 Interlocked.Decrement(ref s_running);
             }
         }

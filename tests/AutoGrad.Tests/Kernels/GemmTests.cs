@@ -141,6 +141,75 @@ public class GemmTests
     }
 
     /// <summary>
+    /// A small C from a long depth is summed as two depth halves (P + Q, the halves on two threads when two are allowed):
+    /// it must match the reference, give the same bits on one and two threads in every transpose and on both vector paths,
+    /// and equal the sum of the two halves computed as products of their own (so the order is P + Q, whatever the
+    /// threads). Shapes: the MNIST first layer (four k blocks), an odd block count (k = 600: three blocks, halves 400 +
+    /// 200), a narrow n, padded strides and m = 1.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 128, 784, false, false, 0)]
+    [InlineData(64, 128, 784, true, true, 3)]
+    [InlineData(30, 70, 600, true, false, 2)]
+    [InlineData(33, 10, 1000, false, true, 1)]
+    [InlineData(1, 128, 513, false, false, 0)]
+    public void Multiply_SmallOutputLongDepth_SumsTwoHalvesOnAnyThreadCount(int m, int n, int k, bool transA, bool transB, int pad)
+    {
+        Assert.True((long)m * n <= Gemm.DepthSplitMaxOutput && k >= Gemm.DepthSplitMinDepth);
+        foreach (GemmPath path in VectorPaths())
+        {
+            var operands = Operands<float>.Create(m, n, k, transA, transB, accumulate: false, pad, seed: m + n + k);
+            float[] oneThread = (float[])operands.C.Clone();
+            float[] twoThreads = (float[])operands.C.Clone();
+
+            Gemm.Multiply<float>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, oneThread, operands.Ldc,
+                m, n, k, accumulate: false, maxThreads: 1, path);
+            Gemm.Multiply<float>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, twoThreads, operands.Ldc,
+                m, n, k, accumulate: false, maxThreads: 2, path, epilogue: null, minFlopsPerThread: 1);
+
+            Assert.Equal(oneThread, twoThreads);
+            operands.AssertMatchesReference(oneThread, $"{path} depth halves m={m} n={n} k={k} transA={transA} transB={transB}");
+
+            // The halves as products of their own depth (below the split's minimum, so summed as one), added as P + Q.
+            int kc = (k + ((k + Gemm.KC - 1) / Gemm.KC) - 1) / ((k + Gemm.KC - 1) / Gemm.KC);
+            int k0 = ((((k + kc - 1) / kc) + 1) / 2) * kc;
+            float[] first = Half(operands, path, 0, k0), second = Half(operands, path, k0, k - k0);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    Assert.Equal(first[(i * n) + j] + second[(i * n) + j], oneThread[(i * operands.Ldc) + j]);
+                }
+            }
+        }
+
+        static float[] Half(Operands<float> o, GemmPath path, int p0, int depth)
+        {
+            // op(A)[:, p0:p0+depth] and op(B)[p0:p0+depth, :] as plain row-major copies, one product each.
+            float[] a = new float[o.M * depth], b = new float[depth * o.N], c = new float[o.M * o.N];
+            for (int i = 0; i < o.M; i++)
+            {
+                for (int p = 0; p < depth; p++)
+                {
+                    a[(i * depth) + p] = o.TransA ? o.A[((p0 + p) * o.Lda) + i] : o.A[(i * o.Lda) + p0 + p];
+                }
+            }
+
+            for (int p = 0; p < depth; p++)
+            {
+                for (int j = 0; j < o.N; j++)
+                {
+                    b[(p * o.N) + j] = o.TransB ? o.B[(j * o.Ldb) + p0 + p] : o.B[((p0 + p) * o.Ldb) + j];
+                }
+            }
+
+            Assert.True(depth < Gemm.DepthSplitMinDepth);
+            Gemm.Multiply<float>(a, depth, false, b, o.N, false, c, o.N, o.M, o.N, depth, accumulate: false, maxThreads: 1, path);
+            return c;
+        }
+    }
+
+    /// <summary>
     /// A narrow product whose transposed A is too large to read in place (stored extent past 1 MB) runs transposed on the
     /// packed path; small ones read A in place. Both must match the reference, and with the split forced the 2-thread
     /// result must equal the 1-thread one bit for bit (the path is chosen from k and lda, never from a part's m).

@@ -20,7 +20,7 @@ namespace AutoGrad.Graphs.Compilation;
 /// <para>
 /// <b>Row blocks on both cores.</b> A large enough step runs its batch as K row blocks (<see cref="RowBlocks"/>): each
 /// block runs the loss and its gradient while its rows are in cache, reading them from the caller's tensor without a
-/// copy; the blocks are dealt to P = min(8, K) parts (contiguous runs of blocks), which the cores take as they come free,
+/// copy; the blocks are dealt to P = min(8, K) parts (contiguous runs of blocks), each core starting on its own half of them,
 /// each part with its own compiled instance and its kernels kept on its core. Each part sums its blocks' gradients in
 /// block order, g_p = Σ w_k·g_k with w_k = n_k/B for a mean loss (1 for a sum), the step's gradient is g₀ + … + g_{P−1}
 /// in part order, and clipping and the update run once on it.

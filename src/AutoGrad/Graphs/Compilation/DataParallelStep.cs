@@ -11,7 +11,8 @@ namespace AutoGrad.Graphs.Compilation;
 /// row longer than the rest. Each block runs the loss and its gradient on a compiled instance of the per-block graph
 /// while its rows are still in cache, reading them straight from the caller's tensor (a view, no copy). The blocks are
 /// dealt to P = min(<see cref="MaxParts"/>, K) parts as contiguous runs (part p gets blocks [p·K/P, (p+1)·K/P)); the
-/// parts run as one parallel region, handed to the cores as they come free (a core slowed by other load takes fewer),
+/// parts run as one parallel region, dealt by affinity (each core starts on its own half of the parts and takes the
+/// other's unstarted ones when it finishes first, so a core slowed by other load runs fewer),
 /// each part with its own compiled instance (own buffers) and its kernels kept on its core. Part p sums its blocks'
 /// gradients in block order, G_p = Σ w_k·g_k (w_k = n_k/B for a mean loss, 1 for a sum), and the step's gradient is
 /// G₀ + G₁ + … + G_{P−1} in that order, on which the optimizer's compiled update (clipping included) runs once. The order
