@@ -35,6 +35,7 @@ internal readonly unsafe struct Avx2MicroKernel<T> : IGemmMicroKernel<T>
 
     public static int NR => 2 * Vector256<T>.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool add)
     {
         int v = Vector256<T>.Count;

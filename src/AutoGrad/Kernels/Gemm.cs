@@ -9,7 +9,8 @@ namespace AutoGrad.Kernels;
 /// <summary>Which GEMM implementation runs; <see cref="Auto"/> picks the fastest the hardware supports.</summary>
 internal enum GemmPath
 {
-    /// <summary>AVX-512 when supported, else AVX2 with FMA, else scalar.</summary>
+    /// <summary>Where both AVX-512 and AVX2 with FMA run, the one whose micro-kernel measured faster on this machine
+    /// (<see cref="Gemm.PreferredVectorPath"/>); else the one supported; else scalar.</summary>
     Auto,
 
     /// <summary>Packed panels with the 12×(2·Vector512) micro-kernel (float and double only).</summary>
@@ -212,9 +213,12 @@ internal static unsafe partial class Gemm
         };
     }
 
-    /// <summary>The path <see cref="GemmPath.Auto"/> selects for T on this machine.</summary>
+    /// <summary>
+    /// The path <see cref="GemmPath.Auto"/> selects for T on this machine: where both vector paths run, the one whose
+    /// micro-kernel <see cref="PreferredVectorPath"/> measured faster, else the one supported, else scalar.
+    /// </summary>
     internal static GemmPath BestPath<T>() =>
-        IsSupported<T>(GemmPath.Avx512) ? GemmPath.Avx512
+        IsSupported<T>(GemmPath.Avx512) ? (IsSupported<T>(GemmPath.Avx2) ? PreferredVectorPath : GemmPath.Avx512)
         : IsSupported<T>(GemmPath.Avx2) ? GemmPath.Avx2
         : GemmPath.Scalar;
 

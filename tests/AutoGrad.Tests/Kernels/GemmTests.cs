@@ -141,6 +141,57 @@ public class GemmTests
     }
 
     /// <summary>
+    /// <see cref="GemmPath.Auto"/> takes whichever vector path's micro-kernel measured faster when the process started, so
+    /// the two must give the same bits on every shape: random shapes up to 200 × 300 × 900 (packed and in-place A, the
+    /// narrow paths, depth halves, partial tiles), both transposes, accumulate on and off, one and two threads.
+    /// </summary>
+    [Fact]
+    public void Multiply_Avx512AndAvx2Paths_AreBitIdentical()
+    {
+        if (!Gemm.IsSupported<float>(GemmPath.Avx512) || !Gemm.IsSupported<float>(GemmPath.Avx2))
+        {
+            Assert.Equal(Gemm.IsSupported<float>(GemmPath.Avx512) ? GemmPath.Avx512 : Gemm.IsSupported<float>(GemmPath.Avx2) ? GemmPath.Avx2 : GemmPath.Scalar,
+                Gemm.BestPath<float>());
+            return;
+        }
+
+        var random = new Random(20261130);
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int m = random.Next(1, 201), n = trial % 5 == 0 ? random.Next(1, 17) : random.Next(1, 301), k = random.Next(1, 901);
+            bool transA = random.Next(2) == 1, transB = random.Next(2) == 1, accumulate = random.Next(2) == 1;
+            int threads = 1 + (trial % 2);
+            var operands = Operands<float>.Create(m, n, k, transA, transB, accumulate, pad: trial % 3, seed: trial);
+            float[] wide = (float[])operands.C.Clone(), narrow = (float[])operands.C.Clone();
+
+            Gemm.Multiply<float>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, wide, operands.Ldc,
+                m, n, k, accumulate, threads, GemmPath.Avx512, epilogue: null, minFlopsPerThread: 1);
+            Gemm.Multiply<float>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, narrow, operands.Ldc,
+                m, n, k, accumulate, threads, GemmPath.Avx2, epilogue: null, minFlopsPerThread: 1);
+
+            Assert.True(wide.AsSpan().SequenceEqual(narrow), $"m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate}");
+        }
+    }
+
+    /// <summary>Where both vector paths run, Auto is one of them, chosen once for every element type from a measurement of
+    /// both micro-kernels (which rarely ties, so the faster one is not asserted here: the host's load moves it).</summary>
+    [Fact]
+    public void BestPath_BothVectorPaths_OneMeasuredChoiceForEveryElementType()
+    {
+        if (!Gemm.IsSupported<float>(GemmPath.Avx512) || !Gemm.IsSupported<float>(GemmPath.Avx2))
+        {
+            return;
+        }
+
+        (double wide, double narrow) = Gemm.MeasureVectorPaths();
+        Assert.True(wide > 0 && narrow > 0);
+        GemmPath chosen = Gemm.BestPath<float>();
+        Assert.Contains(chosen, new[] { GemmPath.Avx512, GemmPath.Avx2 });
+        Assert.Equal(chosen, Gemm.BestPath<double>());
+        Assert.Equal(chosen, Gemm.PreferredVectorPath);
+    }
+
+    /// <summary>
     /// A small C from a long depth is summed as two depth halves (P + Q, the halves on two threads when two are allowed):
     /// it must match the reference, give the same bits on one and two threads in every transpose and on both vector paths,
     /// and equal the sum of the two halves computed as products of their own (so the order is P + Q, whatever the
