@@ -72,11 +72,12 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// <see cref="MinFlopsPerThread"/> while <see cref="Parallelism.IsWarm"/> (a compiled step is running and the workers
-    /// spin): handing a part over then costs about a microsecond, so products from 3 MFLOP split. Measured 2026-11-29 on
+    /// spin): handing a part over then costs about a microsecond, so products from 2 MFLOP split. Measured 2026-11-29 on
     /// an idle 2-core Intel Xeon (warm workers, median of 200 calls, 2 threads ÷ 1): 16×128·128×784 (3.2 MFLOP) 0.71,
-    /// the MLP's 12.8 MFLOP products 0.62–0.65, 51 MFLOP 0.58–0.68; at 0.16 MFLOP no gain.
+    /// the MLP's 12.8 MFLOP products 0.62–0.65, 51 MFLOP 0.58–0.68; at 0.16 MFLOP no gain. On 2026-11-30 (load ~2, 2,700
+    /// alternating calls each): 2.1 MFLOP products 0.65 (64×128·128×128), 0.68 (16×128·128×512) and 0.81 (32×64·64×512).
     /// </summary>
-    internal const double WarmMinFlopsPerThread = 1.5e6;
+    internal const double WarmMinFlopsPerThread = 1e6;
 
     /// <summary>The split threshold now: <see cref="WarmMinFlopsPerThread"/> while the workers spin, else <see cref="MinFlopsPerThread"/>.</summary>
     internal static double SplitFlopsPerThread => Parallelism.IsWarm ? WarmMinFlopsPerThread : MinFlopsPerThread;
