@@ -38,8 +38,10 @@ public class ParallelismAffinityTests
     [Fact]
     public void For_CallerHeldUp_WorkerTakesTheCallersUnstartedPart()
     {
-        // Part 0 (the caller's first) waits until every other part is done: the worker runs its own two, then part 1.
-        var body = new GatedBody(4, waitingParts: [0], awaitedParts: [1, 2, 3], awaitFinished: true);
+        // Part 0 (the caller's first) waits until every other part is done, and the worker's own parts wait until part 0
+        // has started (so a worker quicker off the mark than the caller cannot take part 0 itself): the worker runs its
+        // own two, then the caller's unstarted part 1.
+        var body = new GatedBody(4, waitingParts: [0], awaitedParts: [1, 2, 3], awaitFinished: true, startGate: 0, gatedParts: [2, 3]);
 
         Parallelism.For(4, body, maxThreads: 2);
 
@@ -86,9 +88,11 @@ public class ParallelismAffinityTests
         }
     }
 
-    /// <summary>Parts in <c>waitingParts</c> wait (up to <see cref="Patience"/>) until every part in <c>awaitedParts</c> has
-    /// started (or finished); each part records its thread.</summary>
-    private sealed class GatedBody(int count, int[] waitingParts, int[] awaitedParts, bool awaitFinished = false) : IParallelBody
+    /// <summary>Parts in <c>gatedParts</c> first wait until part <c>startGate</c> has started; parts in <c>waitingParts</c>
+    /// wait until every part in <c>awaitedParts</c> has started (or finished). Each wait lasts at most
+    /// <see cref="Patience"/> and only when two threads are allowed; each part records its thread.</summary>
+    private sealed class GatedBody(int count, int[] waitingParts, int[] awaitedParts, bool awaitFinished = false, int startGate = -1,
+        int[]? gatedParts = null) : IParallelBody
     {
         private readonly int[] _started = new int[count];
         private readonly int[] _finished = new int[count];
@@ -104,6 +108,11 @@ public class ParallelismAffinityTests
             Threads[index] = Environment.CurrentManagedThreadId;
             Interlocked.Increment(ref Calls[index]);
             Volatile.Write(ref _started[index], 1);
+            if (gatedParts?.Contains(index) == true && Settings.NumThreads >= 2)
+            {
+                TimedOut |= !SpinWait.SpinUntil(() => Volatile.Read(ref _started[startGate]) == 1, Patience);
+            }
+
             if (waitingParts.Contains(index) && Settings.NumThreads >= 2)
             {
                 int[] flags = awaitFinished ? _finished : _started;
