@@ -1,8 +1,10 @@
+using System.Globalization;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Mathematics;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 
@@ -88,49 +90,32 @@ public sealed class GflopsColumn : IColumn
 
 /// <summary>
 /// A benchmark's minimum time ÷ its baseline's minimum time in the same run and parameter set (BenchmarkDotNet's own
-/// Ratio column divides means). Empty for classes without a baseline.
+/// Ratio column divides means). BenchmarkDotNet's <see cref="BaselineCustomColumn"/> finds the baseline and leaves the
+/// cell empty for classes without one.
 /// </summary>
-public sealed class MinRatioColumn : IColumn
+public sealed class MinRatioColumn : BaselineCustomColumn
 {
     /// <inheritdoc/>
-    public string Id => nameof(MinRatioColumn);
+    public override string Id => nameof(MinRatioColumn);
 
     /// <inheritdoc/>
-    public string ColumnName => "Ratio(min)";
+    public override string ColumnName => "Ratio(min)";
 
     /// <inheritdoc/>
-    public bool AlwaysShow => true;
+    public override int PriorityInCategory => 1;
 
     /// <inheritdoc/>
-    public ColumnCategory Category => ColumnCategory.Baseline;
+    public override bool IsNumeric => true;
 
     /// <inheritdoc/>
-    public int PriorityInCategory => 1;
+    public override UnitType UnitType => UnitType.Dimensionless;
 
     /// <inheritdoc/>
-    public bool IsNumeric => true;
+    public override string Legend => "Minimum time / the baseline's minimum time (same run, same parameters)";
 
     /// <inheritdoc/>
-    public UnitType UnitType => UnitType.Dimensionless;
-
-    /// <inheritdoc/>
-    public string Legend => "Minimum time / the baseline's minimum time (same run, same parameters)";
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-    /// <inheritdoc/>
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-    {
-        BenchmarkCase? baseline = summary.GetBaseline(summary.GetLogicalGroupKey(benchmarkCase));
-        double? min = summary[benchmarkCase]?.ResultStatistics?.Min;
-        double? baselineMin = baseline is null ? null : summary[baseline]?.ResultStatistics?.Min;
-        return min is not > 0 || baselineMin is not > 0 ? "-" : (min.Value / baselineMin.Value).ToString("F2", style.CultureInfo);
-    }
-
-    /// <inheritdoc/>
-    public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(summary.IsBaseline);
-
-    /// <inheritdoc/>
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase, Statistics baseline,
+        IReadOnlyDictionary<string, Metric> baselineMetrics, Statistics current, IReadOnlyDictionary<string, Metric> currentMetrics,
+        bool isBaseline) =>
+        baseline.Min > 0 ? (current.Min / baseline.Min).ToString("F2", CultureInfo.InvariantCulture) : "-";
 }
