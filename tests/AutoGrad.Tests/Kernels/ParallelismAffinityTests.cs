@@ -17,7 +17,13 @@ public class ParallelismAffinityTests
     {
         // Each thread's first parts (0 and 2) wait for each other to start, and so do the second ones (1 and 3): neither
         // thread can finish its share before the other has claimed its own.
-        var body = new PairedBody(4, pairs: [(0, 2), (1, 3)]);
+        var body = new GatedBody(4, new()
+        {
+            [0] = ([2], Finished: false),
+            [2] = ([0], Finished: false),
+            [1] = ([3], Finished: false),
+            [3] = ([1], Finished: false),
+        });
 
         Parallelism.For(4, body, maxThreads: 2);
 
@@ -41,7 +47,12 @@ public class ParallelismAffinityTests
         // Part 0 (the caller's first) waits until every other part is done, and the worker's own parts wait until part 0
         // has started (so a worker quicker off the mark than the caller cannot take part 0 itself): the worker runs its
         // own two, then the caller's unstarted part 1.
-        var body = new GatedBody(4, waitingParts: [0], awaitedParts: [1, 2, 3], awaitFinished: true, startGate: 0, gatedParts: [2, 3]);
+        var body = new GatedBody(4, new()
+        {
+            [0] = ([1, 2, 3], Finished: true),
+            [2] = ([0], Finished: false),
+            [3] = ([0], Finished: false),
+        });
 
         Parallelism.For(4, body, maxThreads: 2);
 
@@ -55,44 +66,9 @@ public class ParallelismAffinityTests
         }
     }
 
-    /// <summary>Each part of a pair waits (up to <see cref="Patience"/>, and only when two threads are allowed) until the
-    /// other has started; each part records its thread.</summary>
-    private sealed class PairedBody(int count, (int First, int Second)[] pairs) : IParallelBody
-    {
-        private readonly int[] _started = new int[count];
-
-        public int[] Calls { get; } = new int[count];
-
-        public int[] Threads { get; } = new int[count];
-
-        public bool TimedOut { get; private set; }
-
-        public void Execute(int index)
-        {
-            Threads[index] = Environment.CurrentManagedThreadId;
-            Interlocked.Increment(ref Calls[index]);
-            Volatile.Write(ref _started[index], 1);
-            if (Settings.NumThreads < 2)
-            {
-                return;
-            }
-
-            foreach ((int first, int second) in pairs)
-            {
-                int other = index == first ? second : index == second ? first : -1;
-                if (other >= 0)
-                {
-                    TimedOut |= !SpinWait.SpinUntil(() => Volatile.Read(ref _started[other]) == 1, Patience);
-                }
-            }
-        }
-    }
-
-    /// <summary>Parts in <c>gatedParts</c> first wait until part <c>startGate</c> has started; parts in <c>waitingParts</c>
-    /// wait until every part in <c>awaitedParts</c> has started (or finished). Each wait lasts at most
-    /// <see cref="Patience"/> and only when two threads are allowed; each part records its thread.</summary>
-    private sealed class GatedBody(int count, int[] waitingParts, int[] awaitedParts, bool awaitFinished = false, int startGate = -1,
-        int[]? gatedParts = null) : IParallelBody
+    /// <summary>A part listed in <c>gates</c> waits until every part of its list has started (or, when Finished, finished),
+    /// at most <see cref="Patience"/> and only when two threads are allowed; each part records its thread.</summary>
+    private sealed class GatedBody(int count, Dictionary<int, (int[] Parts, bool Finished)> gates) : IParallelBody
     {
         private readonly int[] _started = new int[count];
         private readonly int[] _finished = new int[count];
@@ -108,15 +84,10 @@ public class ParallelismAffinityTests
             Threads[index] = Environment.CurrentManagedThreadId;
             Interlocked.Increment(ref Calls[index]);
             Volatile.Write(ref _started[index], 1);
-            if (gatedParts?.Contains(index) == true && Settings.NumThreads >= 2)
+            if (Settings.NumThreads >= 2 && gates.TryGetValue(index, out var gate))
             {
-                TimedOut |= !SpinWait.SpinUntil(() => Volatile.Read(ref _started[startGate]) == 1, Patience);
-            }
-
-            if (waitingParts.Contains(index) && Settings.NumThreads >= 2)
-            {
-                int[] flags = awaitFinished ? _finished : _started;
-                TimedOut |= !SpinWait.SpinUntil(() => awaitedParts.All(p => Volatile.Read(ref flags[p]) == 1), Patience);
+                int[] flags = gate.Finished ? _finished : _started;
+                TimedOut |= !SpinWait.SpinUntil(() => gate.Parts.All(p => Volatile.Read(ref flags[p]) == 1), Patience);
             }
 
             Volatile.Write(ref _finished[index], 1);
