@@ -29,13 +29,17 @@ internal static unsafe partial class Gemm
             if (path == GemmPath.Auto)
             {
                 (double wide, double narrow) = MeasureVectorPaths();
-                path = narrow > Avx2Margin * wide ? GemmPath.Avx2 : GemmPath.Avx512;
+                path = ChooseVectorPath(wide, narrow);
                 Volatile.Write(ref s_preferredVectorPath, (int)path);
             }
 
             return path;
         }
     }
+
+    /// <summary>The 256-bit path when its measured rate beats the 512-bit one's by more than <see cref="Avx2Margin"/>, else the 512-bit one.</summary>
+    internal static GemmPath ChooseVectorPath(double wideFlopsPerSecond, double narrowFlopsPerSecond) =>
+        narrowFlopsPerSecond > Avx2Margin * wideFlopsPerSecond ? GemmPath.Avx2 : GemmPath.Avx512;
 
     /// <summary>
     /// Floating-point operations per second of the 512-bit (12×32) and 256-bit (6×16) float32 micro-kernels on packed

@@ -43,7 +43,7 @@ internal interface IRangeBody
 /// case the same thread runs the same share of a region every time. That keeps data where it was written: a compiled
 /// step's gradient product writes the first half of a weight gradient on the caller, the optimizer's update of the first
 /// half of that weight runs there too, and the next step's product reads that half of the weight there again (measured
-/// in docs/performance.md, "Affinity"). The first exception thrown by a part is rethrown on the caller after all threads
+/// in docs/performance.md, "Affinity and depth halves"). The first exception thrown by a part is rethrown on the caller after all threads
 /// stop; parts not yet started are skipped.
 /// </remarks>
 internal static class Parallelism

@@ -173,6 +173,14 @@ public class GemmTests
         }
     }
 
+    /// <summary>The rule the measurement feeds: 512-bit unless 256-bit is more than 5 % faster.</summary>
+    [Theory]
+    [InlineData(170.0, 88.0, "Avx512")]
+    [InlineData(100.0, 104.0, "Avx512")]
+    [InlineData(100.0, 106.0, "Avx2")]
+    public void ChooseVectorPath_256BitMustWinByTheMargin(double wide, double narrow, string expected) =>
+        Assert.Equal(Enum.Parse<GemmPath>(expected), Gemm.ChooseVectorPath(wide * 1e9, narrow * 1e9));
+
     /// <summary>Where both vector paths run, Auto is one of them, chosen once for every element type from a measurement of
     /// both micro-kernels (which rarely ties, so the faster one is not asserted here: the host's load moves it).</summary>
     [Fact]
