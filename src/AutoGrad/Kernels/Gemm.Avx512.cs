@@ -18,12 +18,20 @@ internal static unsafe partial class Gemm
     private const int DirectAMaxN = 256;
 
     /// <summary>
+    /// Whether the packed path packs A for a product of <paramref name="wholeN"/> columns (see <see cref="DirectAMaxN"/>):
+    /// n of the whole product, not of a thread's column slice. A 1024³ product split over two threads into slices of 256
+    /// columns used to read its 4 MB A in place, eight column tiles over, from L3: medians 160 against 204 GFLOP/s
+    /// packed (2026-11-30, one process alternating, 10 rounds, load 1.6); 512³ and 2048³ within the noise.
+    /// </summary>
+    private static bool PacksA(int wholeN) => wholeN > DirectAMaxN;
+
+    /// <summary>
     /// The cache-blocked loop nest (see the class remarks) for AVX-512: tiles of up to 12 rows × 2 Vector512 columns,
     /// the last rows computed by the same kernel at 8, 4, 2 or 1 rows (no work on padding rows), the last partial
     /// column tile through a scratch tile merged under a mask.
     /// </summary>
     /// <remarks>
-    /// <para>n &gt; <see cref="DirectAMaxN"/>: A is packed per MC×KC block and B per KC×NC block; a 12-row A panel stays in
+    /// <para>n &gt; <see cref="DirectAMaxN"/> (of the whole product, see <see cref="PacksA"/>): A is packed per MC×KC block and B per KC×NC block; a 12-row A panel stays in
     /// L1 while the column tiles stream B from L2, and each row panel of the block gets its epilogue as soon as its
     /// last k block is summed.</para>
     /// <para>n ≤ <see cref="DirectAMaxN"/> (the small products of a training step): A is read in place, in either
@@ -34,14 +42,13 @@ internal static unsafe partial class Gemm
     /// or columns a thread was given.
     /// </remarks>
     private static void Blocked512<T>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue)
+        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue, bool packA)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int nr = 2 * Vector512<T>.Count;
         int mcMax = RoundUp(Balanced(m, MC), Mr512);
         int kcMax = Balanced(k, KC);
         int ncMax = RoundUp(Balanced(n, NC), nr);
-        bool packA = n > DirectAMaxN;
 
         // op(A)[i, p] read in place sits at a + rowStep·i + pStep·p.
         nint rowStep = transA ? 1 : lda;

@@ -95,7 +95,7 @@ internal static unsafe partial class Gemm
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T* transposed = PackBuffers<T>.C(n * m);
-        Blocked512(b, ldb, !transB, a, lda, false, transposed, m, n, m, k, false, default);
+        Blocked512(b, ldb, !transB, a, lda, false, transposed, m, n, m, k, false, default, PacksA(m));
         for (int i = 0; i < m; i++)
         {
             T* row = c + (i * ldc);

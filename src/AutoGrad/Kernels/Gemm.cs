@@ -261,20 +261,25 @@ internal static unsafe partial class Gemm
         public readonly GemmPath Path;
         public readonly EpilogueTarget<T> Epilogue;
 
+        /// <summary>n of the whole product this one is a column slice of (n itself when it is not one): the packed
+        /// path's choice to pack A depends on it, so a slice of a large product packs as the product would.</summary>
+        public readonly int WholeN;
+
         public Problem(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-            int m, int n, int k, bool accumulate, GemmPath path, EpilogueTarget<T> epilogue)
+            int m, int n, int k, bool accumulate, GemmPath path, EpilogueTarget<T> epilogue, int wholeN = -1)
         {
             A = a;
             B = b;
             C = c;
             (Lda, TransA, Ldb, TransB, Ldc) = (lda, transA, ldb, transB, ldc);
             (M, N, K, Accumulate, Path, Epilogue) = (m, n, k, accumulate, path, epilogue);
+            WholeN = wholeN < 0 ? n : wholeN;
         }
 
         /// <summary>The same product restricted to rows [i0, i0 + rows) of C.</summary>
         public Problem<T> Rows(int i0, int rows) =>
             new(TransA ? A + i0 : A + (i0 * Lda), Lda, TransA, B, Ldb, TransB, C + (i0 * Ldc), Ldc, rows, N, K, Accumulate,
-                Path, Epilogue.Offset(i0, 0));
+                Path, Epilogue.Offset(i0, 0), WholeN);
 
         /// <summary>The same product over depth [p0, p0 + depth) only, into <paramref name="c"/> (row stride
         /// <paramref name="ldc"/>) without accumulating and without the epilogue.</summary>
@@ -285,7 +290,7 @@ internal static unsafe partial class Gemm
         /// <summary>The same product restricted to columns [j0, j0 + cols) of C.</summary>
         public Problem<T> Columns(int j0, int cols) =>
             new(A, Lda, TransA, TransB ? B + (j0 * Ldb) : B + j0, Ldb, TransB, C + j0, Ldc, M, cols, K, Accumulate, Path,
-                Epilogue.Offset(0, j0));
+                Epilogue.Offset(0, j0), WholeN);
 
         public void Run()
         {
@@ -299,7 +304,7 @@ internal static unsafe partial class Gemm
                     Narrow(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
                     break;
                 case GemmPath.Avx512:
-                    Blocked512(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
+                    Blocked512(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN));
                     break;
                 case GemmPath.Avx2:
                     Blocked<T, Avx2MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
