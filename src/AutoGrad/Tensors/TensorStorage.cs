@@ -18,6 +18,12 @@ internal sealed class TensorStorage
 
     public TensorStorage(Array data, int offset, int length)
     {
+        // Checked once here so that reading the elements (Tensor.AsSpan) need not check the range again.
+        if ((uint)offset > (uint)data.Length || (uint)length > (uint)(data.Length - offset))
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"{length} elements from offset {offset} do not fit an array of {data.Length}.");
+        }
+
         Data = data;
         Offset = offset;
         Length = length;

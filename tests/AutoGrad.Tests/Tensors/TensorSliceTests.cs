@@ -66,6 +66,27 @@ public class TensorSliceTests
     }
 
     [Fact]
+    public void Storage_PastTheArrayEnd_IsRefused_SoReadsNeedNoRangeCheck()
+    {
+        // Tensor.AsSpan makes its span without a range check, relying on this one.
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TensorStorage(new float[4], 2, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TensorStorage(new float[4], 5, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TensorStorage(new float[4], -1, 2));
+        Assert.Equal(2, new TensorStorage(new float[4], 2, 2).Length);
+    }
+
+    [Fact]
+    public void AsSpan_OfTheWrongElementType_IsRefused()
+    {
+        var t = new Tensor(new double[6], 2, new Shape(2, 2));
+        var error = Assert.Throws<InvalidOperationException>(() => t.AsSpan<float>());
+        Assert.Contains("Float64", error.Message);
+        Assert.Contains("Single", error.Message);
+        Assert.Throws<InvalidOperationException>(() => t.AsSpan<long>());
+        Assert.Equal(4, t.AsSpan<double>().Length);
+    }
+
+    [Fact]
     public void Slice_PastTheArrayEnd_IsRefused()
     {
         Assert.Throws<ArgumentException>(() => new Tensor(new float[4], 2, new Shape(3)));

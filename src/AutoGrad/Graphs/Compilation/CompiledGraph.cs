@@ -15,6 +15,8 @@ namespace AutoGrad.Graphs.Compilation;
 public sealed class CompiledGraph
 {
     private readonly Dictionary<DimBindings, ExecutionPlan> plans = [];
+    private ExecutionPlan? lastPlan;
+    private DimBindings lastSizes;
 
     internal CompiledGraph(Graph graph) => Graph = graph;
 
@@ -28,9 +30,12 @@ public sealed class CompiledGraph
     /// compiled graph composes into other graphs and can be differentiated.
     /// </summary>
     /// <exception cref="ArgumentException">Wrong number of inputs, or an input of the wrong type; the message names the input and both types.</exception>
-    public IReadOnlyList<Tensor> Run(params ReadOnlySpan<Tensor> inputs)
+    public IReadOnlyList<Tensor> Run(params ReadOnlySpan<Tensor> inputs) =>
+        Run(inputs, Graph.InferSizes(inputs, "CompiledGraph.Run"));
+
+    /// <summary><see cref="Run(ReadOnlySpan{Tensor})"/> with the sizes the caller has already inferred from these inputs.</summary>
+    internal IReadOnlyList<Tensor> Run(ReadOnlySpan<Tensor> inputs, DimBindings batch)
     {
-        DimBindings batch = Graph.InferSizes(inputs, "CompiledGraph.Run");
         if (Graph.RecordsCalls(inputs))
         {
             // Inside a trace (or with inputs that require grad) the compiled graph's ops are recorded, so it is inlined
@@ -38,13 +43,19 @@ public sealed class CompiledGraph
             return Graph.Evaluate([.. inputs], batch, record: true);
         }
 
-        if (!plans.TryGetValue(batch, out ExecutionPlan? plan))
+        // Training calls it at one batch size nearly always: the last plan is checked before the dictionary.
+        if (lastPlan is null || !lastSizes.Equals(batch))
         {
-            plan = new ExecutionPlan(Graph, batch);
-            plans[batch] = plan;
+            if (!plans.TryGetValue(batch, out lastPlan))
+            {
+                lastPlan = new ExecutionPlan(Graph, batch);
+                plans[batch] = lastPlan;
+            }
+
+            lastSizes = batch;
         }
 
-        return plan.Execute(inputs);
+        return lastPlan.Execute(inputs);
     }
 
     /// <summary>The memory plan used at a batch size or set of sizes (building the plan if needed).</summary>

@@ -268,9 +268,10 @@ public sealed class CompiledTrainingStep
             }
 
             IReadOnlyList<Tensor> outputs;
-            int batch;
+            DimBindings sizes = Executable.Graph.InferSizes(bound, "CompiledTrainingStep.Step");
+            int batch = sizes.Batch;
             int blocks;
-            if (analysis is { IsSplittable: true } && (blocks = RowBlocks(batch = Graph.InferSizes(bound, "CompiledTrainingStep.Step").Batch)) >= 2)
+            if (analysis is { IsSplittable: true } && (blocks = RowBlocks(batch)) >= 2)
             {
                 split ??= new DataParallelStep(blockGraph!, TraceUpdate(), rowOutputs, analysis.LossRole);
                 Optimizer.BeginStep();
@@ -284,7 +285,7 @@ public sealed class CompiledTrainingStep
             else
             {
                 Optimizer.BeginStep();
-                outputs = Executable.Run(bound);
+                outputs = Executable.Run(bound, sizes);
             }
 
             Optimizer.EndStep();

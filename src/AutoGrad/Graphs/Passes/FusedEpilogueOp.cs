@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Numerics;
+using AutoGrad.Kernels;
 using AutoGrad.Ops;
 using AutoGrad.Ops.Elementwise;
 using AutoGrad.Tensors;
@@ -234,12 +235,16 @@ internal sealed class FusedEpilogueOp : Op
     private sealed class Kernel<T>(FusedEpilogueOp op, EpilogueLoop<T> loop) : OpKernel
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        private readonly IEpilogueProducer producer = (IEpilogueProducer)op.Producer;
+        // Bound once: calling the generic interface method on every run went through the runtime's virtual-method lookup.
+        private readonly EpilogueForward<T> forward = ((IEpilogueProducer)op.Producer).Forward<T>;
 
         public override void Run(ReadOnlySpan<Tensor> inputs, Tensor output)
         {
             loop.Bind(inputs[op.ProducerInputs..]);
-            producer.Forward(inputs[..op.ProducerInputs], output, loop);
+            forward(inputs[..op.ProducerInputs], output, loop);
         }
     }
+
+    private delegate void EpilogueForward<T>(ReadOnlySpan<Tensor> inputs, Tensor output, IGemmEpilogue<T> epilogue)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 }
