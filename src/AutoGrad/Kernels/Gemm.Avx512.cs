@@ -33,7 +33,8 @@ internal static unsafe partial class Gemm
     /// <remarks>
     /// <para>n &gt; <see cref="DirectAMaxN"/> (of the whole product, see <see cref="PacksA"/>): A is packed per MC×KC block and B per KC×NC block; a 12-row A panel stays in
     /// L1 while the column tiles stream B from L2, and each row panel of the block gets its epilogue as soon as its
-    /// last k block is summed.</para>
+    /// last k block is summed. A column slice of a parallel product reads its A blocks from <paramref name="sharedA"/>,
+    /// all of A packed once for every slice (<see cref="PackAllOfA{T}"/>).</para>
     /// <para>n ≤ <see cref="DirectAMaxN"/> (the small products of a training step): A is read in place, in either
     /// orientation, and each KC×NR panel of B is packed just before the row tiles that use it, so it is still in L1
     /// for all of them; the epilogue sees the whole MC×NC block once its last k block is summed.</para>
@@ -42,7 +43,7 @@ internal static unsafe partial class Gemm
     /// or columns a thread was given.
     /// </remarks>
     private static void Blocked512<T>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue, bool packA)
+        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue, bool packA, T* sharedA = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int nr = 2 * Vector512<T>.Count;
@@ -53,7 +54,7 @@ internal static unsafe partial class Gemm
         // op(A)[i, p] read in place sits at a + rowStep·i + pStep·p.
         nint rowStep = transA ? 1 : lda;
         nint pStep = transA ? lda : 1;
-        T* packedA = packA ? PackBuffers<T>.A(mcMax * kcMax) : null;
+        T* packedA = packA && sharedA == null ? PackBuffers<T>.A(mcMax * kcMax) : null;
         T* packedB = PackBuffers<T>.B(kcMax * ncMax);
         T* scratch = stackalloc T[Mr512 * nr];
 
@@ -65,7 +66,11 @@ internal static unsafe partial class Gemm
                 int kc = Math.Min(kcMax, k - p0);
                 bool add = accumulate || p0 > 0;
                 bool final = p0 + kc == k;
-                if (packA)
+                if (sharedA != null)
+                {
+                    packedA = sharedA + SharedABlock(i0, p0, mc, k);
+                }
+                else if (packA)
                 {
                     PackA(a, lda, transA, i0, p0, mc, kc, packedA, Mr512);
                 }

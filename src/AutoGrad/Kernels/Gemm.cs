@@ -265,8 +265,12 @@ internal static unsafe partial class Gemm
         /// path's choice to pack A depends on it, so a slice of a large product packs as the product would.</summary>
         public readonly int WholeN;
 
+        /// <summary>All of A already packed (<see cref="PackAllOfA{T}"/>), shared by the column slices of one product; null
+        /// when each run packs its own blocks.</summary>
+        public readonly T* PackedA;
+
         public Problem(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-            int m, int n, int k, bool accumulate, GemmPath path, EpilogueTarget<T> epilogue, int wholeN = -1)
+            int m, int n, int k, bool accumulate, GemmPath path, EpilogueTarget<T> epilogue, int wholeN = -1, T* packedA = null)
         {
             A = a;
             B = b;
@@ -274,7 +278,12 @@ internal static unsafe partial class Gemm
             (Lda, TransA, Ldb, TransB, Ldc) = (lda, transA, ldb, transB, ldc);
             (M, N, K, Accumulate, Path, Epilogue) = (m, n, k, accumulate, path, epilogue);
             WholeN = wholeN < 0 ? n : wholeN;
+            PackedA = packedA;
         }
+
+        /// <summary>The same product reading A from <paramref name="packedA"/>, all of A packed by <see cref="PackAllOfA{T}"/>.</summary>
+        public Problem<T> WithPackedA(T* packedA) =>
+            new(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Path, Epilogue, WholeN, packedA);
 
         /// <summary>The same product restricted to rows [i0, i0 + rows) of C.</summary>
         public Problem<T> Rows(int i0, int rows) =>
@@ -290,7 +299,7 @@ internal static unsafe partial class Gemm
         /// <summary>The same product restricted to columns [j0, j0 + cols) of C.</summary>
         public Problem<T> Columns(int j0, int cols) =>
             new(A, Lda, TransA, TransB ? B + (j0 * Ldb) : B + j0, Ldb, TransB, C + j0, Ldc, M, cols, K, Accumulate, Path,
-                Epilogue.Offset(0, j0), WholeN);
+                Epilogue.Offset(0, j0), WholeN, PackedA);
 
         public void Run()
         {
@@ -304,7 +313,7 @@ internal static unsafe partial class Gemm
                     Narrow(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
                     break;
                 case GemmPath.Avx512:
-                    Blocked512(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN));
+                    Blocked512(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN), PackedA);
                     break;
                 case GemmPath.Avx2:
                     Blocked<T, Avx2MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
@@ -424,9 +433,15 @@ internal static unsafe partial class Gemm
         [ThreadStatic]
         private static T[]? t_depth;
 
+        [ThreadStatic]
+        private static T[]? t_sharedA;
+
         public static T* A(int length) => Get(ref t_a, length);
 
         public static T* B(int length) => Get(ref t_b, length);
+
+        /// <summary>All of A packed once for the column slices of a parallel product (<see cref="PackAllOfA{T}"/>).</summary>
+        public static T* SharedA(int length) => Get(ref t_sharedA, length);
 
         /// <summary>A scratch result, for products computed transposed.</summary>
         public static T* C(int length) => Get(ref t_c, length);

@@ -416,6 +416,35 @@ public class GemmTests
     }
 
     /// <summary>Random operands stored as the transpose flags say, with <c>pad</c> extra elements per row.</summary>
+    /// <summary>
+    /// A wide product split over two threads by columns reads one copy of A packed up front for all its column slices
+    /// (each used to pack all of A itself): the result must have the bits of the one-thread product and match the
+    /// reference. Shapes: two row blocks (m &gt; MC), three k blocks with a short last one and a transposed A with padded
+    /// strides, and m short of a whole 12-row panel.
+    /// </summary>
+    [Theory]
+    [InlineData(1550, 1560, 40, false, false, false, 1)]
+    [InlineData(301, 700, 530, true, true, true, 2)]
+    [InlineData(97, 300, 300, true, false, false, 0)]
+    public void Multiply_ColumnSlicesSharingOnePackedA_MatchOneThread(int m, int n, int k, bool transA, bool transB, bool accumulate, int pad)
+    {
+        Assert.True(m > Gemm.MC || m % 12 != 0 || k > Gemm.KC);
+        foreach (GemmPath path in VectorPaths())
+        {
+            var operands = Operands<float>.Create(m, n, k, transA, transB, accumulate, pad, seed: m + n + k);
+            float[] oneThread = (float[])operands.C.Clone();
+            float[] twoThreads = (float[])operands.C.Clone();
+
+            Gemm.Multiply<float>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, oneThread, operands.Ldc,
+                m, n, k, accumulate, maxThreads: 1, path);
+            Gemm.Multiply<float>(operands.A, operands.Lda, transA, operands.B, operands.Ldb, transB, twoThreads, operands.Ldc,
+                m, n, k, accumulate, maxThreads: 2, path, epilogue: null, minFlopsPerThread: 1);
+
+            Assert.Equal(oneThread, twoThreads);
+            operands.AssertMatchesReference(twoThreads, $"{path} shared packed A m={m} n={n} k={k} transA={transA} transB={transB}");
+        }
+    }
+
     private sealed class Operands<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
