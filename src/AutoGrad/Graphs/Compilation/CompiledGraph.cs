@@ -58,8 +58,13 @@ public sealed class CompiledGraph
         return lastPlan.Execute(inputs);
     }
 
+    /// <summary>The number of nodes the plan at these sizes evaluated once when it was built (building the plan if needed).</summary>
+    internal int FixedNodeCount(DimBindings batch) => PlanAt(batch).FixedNodeCount;
+
     /// <summary>The memory plan used at a batch size or set of sizes (building the plan if needed).</summary>
-    internal MemoryPlan MemoryPlan(DimBindings batch)
+    internal MemoryPlan MemoryPlan(DimBindings batch) => PlanAt(batch).Memory;
+
+    private ExecutionPlan PlanAt(DimBindings batch)
     {
         if (!plans.TryGetValue(batch, out ExecutionPlan? plan))
         {
@@ -67,6 +72,6 @@ public sealed class CompiledGraph
             plans[batch] = plan;
         }
 
-        return plan.Memory;
+        return plan;
     }
 }

@@ -42,20 +42,33 @@ internal sealed class ExecutionPlan
         // Placeholders stand in for graph inputs while steps are built (kernels precompute from their types); the real
         // input tensors are bound into the argument arrays on every call.
         Tensor[] placeholders = [.. graph.Inputs.Select(i => new Tensor(i.Type.Resolve(batch)))];
+        var fixedValues = new Tensor?[values.Length];
         Tensor Read(ValueRef r) => r.Kind switch
         {
             ValueKind.Input => placeholders[r.Index],
             ValueKind.Parameter => graph.Parameters[r.Index].Value,
             ValueKind.Constant => instance.Constants[r.Index],
-            _ => values[r.Index],
+            _ => fixedValues[r.Index] ?? values[r.Index],
         };
+
+        // Values fixed once the sizes are: computed here, once, instead of on every run (a loss's 1/B and its broadcast).
+        bool[] isFixed = FixedAtThisSize(graph, instance, Memory);
+        for (int n = 0; n < values.Length; n++)
+        {
+            if (isFixed[n])
+            {
+                var value = new Tensor(instance.Types[n]);
+                instance.Ops[n].Forward([.. graph.Nodes[n].Inputs.Select(Read)], value);
+                fixedValues[n] = value;
+            }
+        }
 
         var stepList = new List<ExecutionStep>();
         var bindings = new List<(Tensor[], int, int)>();
         double flops = 0;
         for (int n = 0; n < values.Length; n++)
         {
-            if (Memory.Uses[n] == BufferUse.Alias)
+            if (isFixed[n] || Memory.Uses[n] == BufferUse.Alias)
             {
                 continue;
             }
@@ -82,6 +95,57 @@ internal sealed class ExecutionPlan
     }
 
     public MemoryPlan Memory { get; }
+
+    /// <summary>The number of nodes evaluated once when the plan was built rather than on every run.</summary>
+    internal int FixedNodeCount { get; private set; }
+
+    /// <summary>
+    /// The nodes whose values are fixed at these sizes: pure ops (by their declared effect) that read only constants —
+    /// the batch size among them, which graph-level folding cannot use — or other fixed values, and are not graph
+    /// outputs (whose buffers the caller owns until the next run).
+    /// </summary>
+    /// <remarks>
+    /// A fixed value lives in a tensor of its own, not in its planned buffer. A view that still runs as a step reads its
+    /// source's planned buffer, so a source viewed by such a step is not fixed; that can unfix the values it reads in
+    /// turn, so the marking repeats until nothing changes.
+    /// </remarks>
+    private bool[] FixedAtThisSize(Graph graph, GraphInstance instance, MemoryPlan memory)
+    {
+        int count = graph.Nodes.Length;
+        var isFixed = new bool[count];
+        var blocked = new bool[count];
+        var outputs = new HashSet<int>(graph.Outputs.Where(o => o.Kind == ValueKind.Node).Select(o => o.Index));
+        bool changed = true;
+        while (changed)
+        {
+            for (int n = 0; n < count; n++)
+            {
+                isFixed[n] = !blocked[n] && !outputs.Contains(n) && instance.Ops[n].Effect == Ops.OpEffect.Pure
+                    && graph.Nodes[n].Inputs.All(r => r.Kind == ValueKind.Constant || (r.Kind == ValueKind.Node && isFixed[r.Index]));
+            }
+
+            changed = false;
+            for (int n = 0; n < count; n++)
+            {
+                if (isFixed[n] || memory.Uses[n] != BufferUse.Alias)
+                {
+                    continue;
+                }
+
+                foreach (ValueRef r in graph.Nodes[n].Inputs)
+                {
+                    if (r.Kind == ValueKind.Node && isFixed[r.Index] && memory.BufferOfNode[r.Index] == memory.BufferOfNode[n])
+                    {
+                        blocked[r.Index] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+
+        FixedNodeCount = isFixed.Count(f => f);
+        return isFixed;
+    }
 
     /// <summary>Runs every step on the inputs; the returned array is reused by the next call.</summary>
     public Tensor[] Execute(ReadOnlySpan<Tensor> inputs)

@@ -40,6 +40,53 @@ public class CompiledGraphTests
         Assert.Equal(0, Allocations.AfterWarmUp(() => compiled.Run(x, y), runs: 20));
     }
 
+    /// <summary>
+    /// The gradient of a mean over [B, 3] is 1/(3B) everywhere: values fixed once the batch size is, which each plan
+    /// computes once when it is built. They must be those of the plan's own size, also when a size comes back, and also
+    /// where the fixed value is viewed by the graph's output (a view that stays a step: its source must then run too).
+    /// </summary>
+    [Fact]
+    public void Run_ValuesFixedByTheBatchSize_AreThoseOfEachPlansSize()
+    {
+        Graph gradient = Graph.Trace(x => x.Mean(), TensorSpec.Batched(DType.Float64, 3)).Gradient(inputs: [0]);
+        Graph gradient1D = Graph.Trace(x => x.Mean(), new TensorSpec([Dim.B], DType.Float64)).Gradient(inputs: [0]);
+        CompiledGraph compiled = gradient.Compile();
+        foreach (int batch in new[] { 2, 5, 2 })
+        {
+            IReadOnlyList<Tensor> outputs = compiled.Run(Tensor.Ones([batch, 3], DType.Float64));
+            Assert.Equal(1.0, outputs[0].ItemDouble(), 15);
+            Assert.Equal([batch, 3], outputs[1].Shape.ToArray());
+            Assert.All(outputs[1].ToArray<double>(), v => Assert.Equal(1.0 / (3 * batch), v, 15));
+        }
+
+        // The output is a view (reshape) of the fixed broadcast: the view runs no kernel, so its source must run as a step.
+        Graph viewed = Graph.Trace(x => gradient1D.Run(x)[1].Reshape(-1, 1), new TensorSpec([Dim.B], DType.Float64));
+        CompiledGraph viewedCompiled = viewed.Compile();
+        foreach (int batch in new[] { 2, 5 })
+        {
+            Tensor output = viewedCompiled.Run(Tensor.Ones([batch], DType.Float64))[0];
+            Assert.Equal([batch, 1], output.Shape.ToArray());
+            Assert.All(output.ToArray<double>(), v => Assert.Equal(1.0 / batch, v, 15));
+        }
+
+        // The XOR model's training gradient: the loss's 1/B and its reshape are fixed, and every output matches the
+        // interpreter at two sizes.
+        TestModel model = TestModel.Xor();
+        Graph xor = model.Trace().Gradient();
+        CompiledGraph xorCompiled = xor.Compile();
+        Assert.True(xorCompiled.FixedNodeCount(4) >= 2, $"{xorCompiled.FixedNodeCount(4)} fixed nodes");
+        foreach (int batch in new[] { 4, 9 })
+        {
+            Tensor[] inputs = model.Batch(batch, new Generator(batch));
+            Tensor[] expected = xor.Run(inputs);
+            IReadOnlyList<Tensor> actual = xorCompiled.Run(inputs);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(actual[i].MaxRelativeError(expected[i]) < 1e-6, $"xor output {i} at batch {batch}");
+            }
+        }
+    }
+
     [Fact]
     public void Run_SecondBatchSize_BuildsItsOwnPlanAndKeepsTheFirst()
     {
