@@ -25,6 +25,10 @@ internal static unsafe partial class Gemm
     /// </summary>
     private static bool PacksA(int wholeN) => wholeN > DirectAMaxN;
 
+    /// <summary>The row and depth block sizes of <see cref="Blocked512{T}"/> for an m×k op(A), shared with
+    /// <see cref="PackAllOfA{T}"/>, which packs A in those blocks ahead of it.</summary>
+    private static (int RowBlock, int DepthBlock) Blocks512(int m, int k) => (RoundUp(Balanced(m, MC), Mr512), Balanced(k, KC));
+
     /// <summary>
     /// The cache-blocked loop nest (see the class remarks) for AVX-512: tiles of up to 12 rows × 2 Vector512 columns,
     /// the last rows computed by the same kernel at 8, 4, 2 or 1 rows (no work on padding rows), the last partial
@@ -47,8 +51,7 @@ internal static unsafe partial class Gemm
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int nr = 2 * Vector512<T>.Count;
-        int mcMax = RoundUp(Balanced(m, MC), Mr512);
-        int kcMax = Balanced(k, KC);
+        (int mcMax, int kcMax) = Blocks512(m, k);
         int ncMax = RoundUp(Balanced(n, NC), nr);
 
         // op(A)[i, p] read in place sits at a + rowStep·i + pStep·p.

@@ -132,8 +132,7 @@ internal static unsafe partial class Gemm
         {
             int m = _problem.M;
             int k = _problem.K;
-            int mcMax = RoundUp(Balanced(m, MC), Mr512);
-            int kcMax = Balanced(k, KC);
+            (int mcMax, int kcMax) = Blocks512(m, k);
             int first = (int)((long)index * _panels / _parts);
             int last = (int)((long)(index + 1) * _panels / _parts);
             for (int q = first; q < last; q++)
