@@ -233,5 +233,4 @@ internal static unsafe class MaxPoolTwoByTwo
         Avx.IsSupported
             ? Avx.Compare(v, best, FloatComparisonMode.UnorderedNotLessThanOrEqualNonSignaling) & Avx.Compare(best, best, FloatComparisonMode.OrderedNonSignaling)
             : Vector256.GreaterThan(v, best) | Vector256.AndNot(~Vector256.Equals(v, v), ~Vector256.Equals(best, best));
-
 }

@@ -349,12 +349,12 @@ internal static class Parallelism
         private const int Nudged = 3;
 
         private readonly SemaphoreSlim _wake = new(0);
-        private readonly int index;
+        private readonly int _index;
         private int _state;
 
         public Worker(int index)
         {
-            this.index = index;
+            _index = index;
             var thread = new Thread(Loop)
             {
                 IsBackground = true,
@@ -419,7 +419,7 @@ internal static class Parallelism
                 }
 
                 Volatile.Write(ref _state, Idle);
-                RunParts(index + 1);
+                RunParts(_index + 1);
                 Interlocked.Decrement(ref s_running);
             }
         }

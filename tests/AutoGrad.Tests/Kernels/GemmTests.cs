@@ -415,7 +415,6 @@ public class GemmTests
         operands.AssertMatchesReference(c, $"{typeof(T).Name} {path} m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} pad={pad}");
     }
 
-    /// <summary>Random operands stored as the transpose flags say, with <c>pad</c> extra elements per row.</summary>
     /// <summary>
     /// A wide product split over two threads by columns reads one copy of A packed up front for all its column slices
     /// (each used to pack all of A itself): the result must have the bits of the one-thread product and match the
@@ -445,6 +444,7 @@ public class GemmTests
         }
     }
 
+    /// <summary>Random operands stored as the transpose flags say, with <c>pad</c> extra elements per row.</summary>
     private sealed class Operands<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

@@ -46,12 +46,7 @@ public sealed class CompiledGraph
         // Training calls it at one batch size nearly always: the last plan is checked before the dictionary.
         if (lastPlan is null || !lastSizes.Equals(batch))
         {
-            if (!plans.TryGetValue(batch, out lastPlan))
-            {
-                lastPlan = new ExecutionPlan(Graph, batch);
-                plans[batch] = lastPlan;
-            }
-
+            lastPlan = PlanAt(batch);
             lastSizes = batch;
         }
 

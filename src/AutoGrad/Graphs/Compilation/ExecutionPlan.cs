@@ -53,6 +53,7 @@ internal sealed class ExecutionPlan
 
         // Values fixed once the sizes are: computed here, once, instead of on every run (a loss's 1/B and its broadcast).
         bool[] isFixed = FixedAtThisSize(graph, instance, Memory);
+        FixedNodeCount = isFixed.Count(f => f);
         for (int n = 0; n < values.Length; n++)
         {
             if (isFixed[n])
@@ -97,7 +98,7 @@ internal sealed class ExecutionPlan
     public MemoryPlan Memory { get; }
 
     /// <summary>The number of nodes evaluated once when the plan was built rather than on every run.</summary>
-    internal int FixedNodeCount { get; private set; }
+    internal int FixedNodeCount { get; }
 
     /// <summary>
     /// The nodes whose values are fixed at these sizes: pure ops (by their declared effect) that read only constants —
@@ -109,7 +110,7 @@ internal sealed class ExecutionPlan
     /// source's planned buffer, so a source viewed by such a step is not fixed; that can unfix the values it reads in
     /// turn, so the marking repeats until nothing changes.
     /// </remarks>
-    private bool[] FixedAtThisSize(Graph graph, GraphInstance instance, MemoryPlan memory)
+    private static bool[] FixedAtThisSize(Graph graph, GraphInstance instance, MemoryPlan memory)
     {
         int count = graph.Nodes.Length;
         var isFixed = new bool[count];
@@ -143,7 +144,6 @@ internal sealed class ExecutionPlan
             }
         }
 
-        FixedNodeCount = isFixed.Count(f => f);
         return isFixed;
     }
 
