@@ -28,9 +28,14 @@ internal sealed class ExecutionPlan
         Memory = MemoryPlanner.Plan(graph, instance);
         // One array per dtype holds every intermediate value at its planned offset; outputs get arrays of their own, so
         // the tensors returned to the caller are never overwritten by a later step of the same run.
-        var arenas = Memory.Arenas.ToDictionary(a => a.DType, a => a.DType.Allocate(checked((int)(a.Bytes / a.DType.ElementSize()))));
+        // The arena starts on a cache line, so the planner's 64-byte offsets are 64-byte addresses.
+        var arenas = Memory.Arenas.ToDictionary(a => a.DType, a =>
+        {
+            Array data = a.DType.AllocateAligned(checked((int)(a.Bytes / a.DType.ElementSize())), out int start);
+            return (Data: data, Start: start);
+        });
         (Array Data, int Offset)[] buffers = [.. Memory.Buffers.Select(b => b.InArena
-            ? (arenas[b.Type.DType], checked((int)(b.Offset / b.Type.DType.ElementSize())))
+            ? (arenas[b.Type.DType].Data, arenas[b.Type.DType].Start + checked((int)(b.Offset / b.Type.DType.ElementSize())))
             : (b.Type.DType.Allocate(b.Type.Shape.Size), 0))];
         var values = new Tensor[graph.Nodes.Length];
         for (int n = 0; n < values.Length; n++)

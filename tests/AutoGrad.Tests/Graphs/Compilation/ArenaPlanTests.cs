@@ -5,6 +5,7 @@ using AutoGrad.NN;
 using AutoGrad.NN.Layers;
 using AutoGrad.NN.Losses;
 using AutoGrad.NN.Optimizers;
+using AutoGrad.Ops;
 using AutoGrad.Tensors;
 using CsCheck;
 
@@ -45,6 +46,31 @@ public class ArenaPlanTests
         }, iter: 40);
     }
 
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void Run_EveryPlannedValue_StartsOnA64ByteBoundary(DType dtype)
+    {
+        // Values of odd sizes (3, 5·B, 7·B elements) between the recording ops, so the planner's offsets are not all zero;
+        // a plain array starts 8-byte aligned at a place that varies, and then most of the recorded starts would miss.
+        var recorder = new RecordsStartOp();
+        Graph graph = Graph.Trace(x =>
+        {
+            Tensor a = recorder.Apply(x.Exp());
+            Tensor b = recorder.Apply(a.Sum([1], keepDims: true).Mul(a.Slice(1, 0, 3)));
+            Tensor c = recorder.Apply(Tensor.Concat([b.Tanh(), a], 1));
+            return recorder.Apply(c.Square()).Sum();
+        }, TensorSpec.Batched(dtype, 5));
+        CompiledGraph compiled = graph.Compile(optimize: false);
+        foreach (int batch in new[] { 1, 3, 7 })
+        {
+            recorder.Starts.Clear();
+            compiled.Run(Tensor.RandN([batch, 5], new Generator(batch), dtype));
+            Assert.Equal(8, recorder.Starts.Count);
+            Assert.All(recorder.Starts, s => Assert.Equal(0, s % 64));
+        }
+    }
+
     [Fact]
     public void Plan_MnistMlpAdamStep_ArenaBetweenBusiestStepAndExactSizeReuse()
     {
@@ -70,6 +96,38 @@ public class ArenaPlanTests
         Assert.True(plan.PlannedBytes <= exactSize, $"arena plan {plan} vs {exactSize} bytes with exact-size reuse");
         Console.WriteLine($"MNIST MLP Adam step, batch 64: {plan}; exact-size reuse {exactSize} bytes; busiest step {busiest} bytes");
         Assert.True(busiest > 64 * 128 * 4, "the hidden activations are live together with others");
+    }
+
+    /// <summary>Copies its input and records the byte address of the input's and the output's first elements.</summary>
+    private sealed class RecordsStartOp : Op
+    {
+        public List<long> Starts { get; } = [];
+
+        public override string Name => "records_start";
+
+        public override TensorType InferType(ReadOnlySpan<TensorType> inputs) => inputs[0];
+
+        public override unsafe void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
+        {
+            if (output.DType == DType.Float32)
+            {
+                fixed (float* x = inputs[0].AsSpan<float>(), y = output.AsSpan<float>())
+                {
+                    Starts.AddRange([(long)x, (long)y]);
+                }
+            }
+            else
+            {
+                fixed (double* x = inputs[0].AsSpan<double>(), y = output.AsSpan<double>())
+                {
+                    Starts.AddRange([(long)x, (long)y]);
+                }
+            }
+
+            inputs[0].CopyTo(output);
+        }
+
+        public override Tensor?[] Backward(GradientContext context) => [context.OutputGrad];
     }
 
     /// <summary>
