@@ -31,19 +31,11 @@ namespace AutoGrad.Ops.Random
             double scale = P >= 1 ? 0 : 1 / (1 - P);
             if (output.DType == DType.Float32)
             {
-                Span<float> mask = output.AsSpan<float>();
-                for (int i = 0; i < mask.Length; i++)
-                {
-                    mask[i] = generator.NextDouble() < P ? 0f : (float)scale;
-                }
+                generator.FillMask(output.AsSpan<float>(), P, 0f, (float)scale);
             }
             else
             {
-                Span<double> mask = output.AsSpan<double>();
-                for (int i = 0; i < mask.Length; i++)
-                {
-                    mask[i] = generator.NextDouble() < P ? 0.0 : scale;
-                }
+                generator.FillMask(output.AsSpan<double>(), P, 0.0, scale);
             }
         }
 

@@ -16,6 +16,34 @@ public class DropoutTests
     }
 
     [Theory]
+    [InlineData(1e-9)]
+    [InlineData(0.1)]
+    [InlineData(0.25)]
+    [InlineData(0.5)]
+    [InlineData(1.0 / 3.0)]
+    [InlineData(0.9999999)]
+    [InlineData(1.0)]
+    public void Dropout_Mask_IsOneNextDoublePerElementInOrder(double p)
+    {
+        // The mask's fast fill against the definition, element by element: dropped where a NextDouble() draw is below p.
+        // Then both generators must be in the same state (their next draws agree).
+        foreach (DType dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var fast = new Generator(77);
+            var reference = new Generator(77);
+            double[] mask = Tensor.Ones([37, 53], dtype).Dropout(p, true, fast).ToArray<double>();
+            double kept = p >= 1 ? 0 : 1 / (1 - p);
+            for (int i = 0; i < mask.Length; i++)
+            {
+                double expected = reference.NextDouble() < p ? 0 : dtype == DType.Float32 ? (float)kept : kept;
+                Assert.True(expected == mask[i], $"{dtype}, p = {p}, element {i}: {mask[i]} instead of {expected}");
+            }
+
+            Assert.Equal(reference.NextUInt64(), fast.NextUInt64());
+        }
+    }
+
+    [Theory]
     [InlineData(0.1)]
     [InlineData(0.5)]
     [InlineData(0.8)]
