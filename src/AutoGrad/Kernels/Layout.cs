@@ -110,19 +110,23 @@ internal static class Layout
     public static void StridedPlace<T>(ReadOnlySpan<T> x, Span<T> destination, int outer, int extent, int inner, int start, int step, int count)
         where T : unmanaged
     {
-        destination.Clear();
         if (step == 1)
         {
-            // One run per outer block, as in StridedSelect.
+            // One run per outer block, as in StridedSelect, with only the positions around it cleared: every element is
+            // written once (the op declares that it writes them all).
             int run = count * inner;
             for (int o = 0; o < outer; o++)
             {
-                x.Slice(o * run, run).CopyTo(destination.Slice(((o * extent) + start) * inner, run));
+                Span<T> block = destination.Slice(o * extent * inner, extent * inner);
+                block[..(start * inner)].Clear();
+                x.Slice(o * run, run).CopyTo(block.Slice(start * inner, run));
+                block[((start * inner) + run)..].Clear();
             }
 
             return;
         }
 
+        destination.Clear();
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < count; j++)

@@ -39,5 +39,8 @@ public static partial class OpCatalog
         yield return Row("slice_grad via slice backward",
             x => GradOf(x[0].Slice(1, 1, 6, 2).Mul(x[1]).Sum(), x[0]),
             g => N(g, [2, 7], [2, 3]));
+        yield return Row("slice_grad via contiguous slice backward (zeros before and after each row's run)",
+            x => GradOf(x[0].Slice(1, 2, 5).Mul(x[1]).Sum(), x[0]),
+            g => N(g, [2, 7], [2, 3]));
     }
 }

@@ -24,6 +24,10 @@ internal sealed class SliceGradOp(int axis, int start, int step, int extent) : O
 
     public override SavedValues Saves => SavedValues.None;
 
+    // The kernel writes zeros around the placed positions itself, so neither the eager dispatcher nor a compiled plan
+    // needs to clear the output first (a recurrent layer's four gate slices had their [B, 4H] gradients cleared twice).
+    protected internal override bool ForwardWritesEveryElement => true;
+
     public override TensorType InferType(ReadOnlySpan<TensorType> inputs)
     {
         Shape input = inputs[0].Shape;
