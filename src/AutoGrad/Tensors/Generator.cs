@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace AutoGrad.Tensors;
@@ -50,15 +51,7 @@ public sealed class Generator
             SymbolicExtents.OnRandomDraw();
         }
 
-        ulong result = RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = RotateLeft(s3, 45);
-        return result;
+        return Step(ref s0, ref s1, ref s2, ref s3);
     }
 
     /// <summary>A uniform double in [0, 1) with 53 random bits.</summary>
@@ -92,13 +85,11 @@ public sealed class Generator
         long threshold = p <= 0 ? 0 : p >= 1 ? 1L << 53 : (long)Math.Ceiling(p * TwoTo53);
         if (typeof(T) == typeof(float))
         {
-            Fill(MemoryMarshal.Cast<T, uint>(mask), threshold, BitConverter.SingleToUInt32Bits((float)(object)dropped!),
-                BitConverter.SingleToUInt32Bits((float)(object)kept!));
+            Fill(MemoryMarshal.Cast<T, uint>(mask), threshold, Unsafe.BitCast<T, uint>(dropped), Unsafe.BitCast<T, uint>(kept));
         }
         else if (typeof(T) == typeof(double))
         {
-            Fill(MemoryMarshal.Cast<T, ulong>(mask), threshold, BitConverter.DoubleToUInt64Bits((double)(object)dropped!),
-                BitConverter.DoubleToUInt64Bits((double)(object)kept!));
+            Fill(MemoryMarshal.Cast<T, ulong>(mask), threshold, Unsafe.BitCast<T, ulong>(dropped), Unsafe.BitCast<T, ulong>(kept));
         }
         else
         {
@@ -114,14 +105,7 @@ public sealed class Generator
         ulong a = s0, b = s1, c = s2, d = s3;
         for (int i = 0; i < mask.Length; i++)
         {
-            ulong result = RotateLeft(b * 5, 7) * 9;
-            ulong t = b << 17;
-            c ^= a;
-            d ^= b;
-            b ^= c;
-            a ^= d;
-            c ^= t;
-            d = RotateLeft(d, 45);
+            ulong result = Step(ref a, ref b, ref c, ref d);
 
             // All ones when the draw k = result >> 11 is below the threshold (k and the threshold are below 2⁵³).
             TBits below = TBits.CreateTruncating((long)(result >> 11) - threshold >> 63);
@@ -129,6 +113,22 @@ public sealed class Generator
         }
 
         (s0, s1, s2, s3) = (a, b, c, d);
+    }
+
+    // One xoshiro256** step: the output of state (a, b, c, d), which it then advances. Inlined, so a loop over locals
+    // keeps the state in registers.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong a, ref ulong b, ref ulong c, ref ulong d)
+    {
+        ulong result = RotateLeft(b * 5, 7) * 9;
+        ulong t = b << 17;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = RotateLeft(d, 45);
+        return result;
     }
 
     /// <summary>A uniform double in [low, high).</summary>
