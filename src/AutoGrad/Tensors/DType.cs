@@ -136,15 +136,15 @@ public static class DTypeExtensions
     internal static Array AllocateAligned(this DType dtype, int size, out int offset)
     {
         int elementSize = dtype.ElementSize();
-        int slack = 64 / elementSize;
+        int length = checked(size + (64 / elementSize));
         Array array = dtype switch
         {
-            DType.Float32 => GC.AllocateArray<float>(size + slack, pinned: true),
-            DType.Float64 => GC.AllocateArray<double>(size + slack, pinned: true),
-            DType.Int64 => GC.AllocateArray<long>(size + slack, pinned: true),
-            DType.Int32 => GC.AllocateArray<int>(size + slack, pinned: true),
-            DType.Bool => GC.AllocateArray<bool>(size + slack, pinned: true),
-            _ => GC.AllocateArray<byte>(size + slack, pinned: true),
+            DType.Float32 => GC.AllocateArray<float>(length, pinned: true),
+            DType.Float64 => GC.AllocateArray<double>(length, pinned: true),
+            DType.Int64 => GC.AllocateArray<long>(length, pinned: true),
+            DType.Int32 => GC.AllocateArray<int>(length, pinned: true),
+            DType.Bool => GC.AllocateArray<bool>(length, pinned: true),
+            _ => GC.AllocateArray<byte>(length, pinned: true),
         };
         nint start = Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
         offset = (int)((64 - (start & 63)) & 63) / elementSize;
