@@ -116,19 +116,22 @@ public static class DTypeExtensions
         : type == typeof(byte) ? DType.UInt8
         : throw new NotSupportedException($"{type.Name} is not a tensor element type (float, double, long, int, bool or byte).");
 
-    /// <summary>A zeroed (or, when <paramref name="uninitialized"/>, unspecified) element array of this dtype.</summary>
-    internal static Array Allocate(this DType dtype, int size, bool uninitialized = false) => dtype switch
+    /// <summary>
+    /// A zeroed (or, when <paramref name="uninitialized"/>, unspecified) element array of this dtype; on the pinned heap
+    /// when <paramref name="pinned"/>, where it never moves.
+    /// </summary>
+    internal static Array Allocate(this DType dtype, int size, bool uninitialized = false, bool pinned = false) => dtype switch
     {
-        DType.Float32 => uninitialized ? GC.AllocateUninitializedArray<float>(size) : new float[size],
-        DType.Float64 => uninitialized ? GC.AllocateUninitializedArray<double>(size) : new double[size],
-        DType.Int64 => uninitialized ? GC.AllocateUninitializedArray<long>(size) : new long[size],
-        DType.Int32 => uninitialized ? GC.AllocateUninitializedArray<int>(size) : new int[size],
-        DType.Bool => new bool[size],
-        _ => uninitialized ? GC.AllocateUninitializedArray<byte>(size) : new byte[size],
+        DType.Float32 => New<float>(size, uninitialized, pinned),
+        DType.Float64 => New<double>(size, uninitialized, pinned),
+        DType.Int64 => New<long>(size, uninitialized, pinned),
+        DType.Int32 => New<int>(size, uninitialized, pinned),
+        DType.Bool => GC.AllocateArray<bool>(size, pinned),
+        _ => New<byte>(size, uninitialized, pinned),
     };
 
     /// <summary>
-    /// A zeroed element array of this dtype on the pinned heap, with room for <paramref name="size"/> elements from
+    /// A zeroed, pinned element array of this dtype with room for <paramref name="size"/> elements from
     /// <paramref name="offset"/> on, where the data starts on a 64-byte boundary. A compiled plan keeps every value in one
     /// such array at 64-byte-aligned offsets, so a 512-bit load of a value's start never splits a cache line; a plain array
     /// starts 8-byte aligned, and where it landed varied from process to process. Pinned, so the boundary never moves.
@@ -136,20 +139,14 @@ public static class DTypeExtensions
     internal static Array AllocateAligned(this DType dtype, int size, out int offset)
     {
         int elementSize = dtype.ElementSize();
-        int length = checked(size + (64 / elementSize));
-        Array array = dtype switch
-        {
-            DType.Float32 => GC.AllocateArray<float>(length, pinned: true),
-            DType.Float64 => GC.AllocateArray<double>(length, pinned: true),
-            DType.Int64 => GC.AllocateArray<long>(length, pinned: true),
-            DType.Int32 => GC.AllocateArray<int>(length, pinned: true),
-            DType.Bool => GC.AllocateArray<bool>(length, pinned: true),
-            _ => GC.AllocateArray<byte>(length, pinned: true),
-        };
+        Array array = dtype.Allocate(checked(size + (64 / elementSize)), pinned: true);
         nint start = Marshal.UnsafeAddrOfPinnedArrayElement(array, 0);
         offset = (int)((64 - (start & 63)) & 63) / elementSize;
         return array;
     }
+
+    private static T[] New<T>(int size, bool uninitialized, bool pinned) =>
+        uninitialized ? GC.AllocateUninitializedArray<T>(size, pinned) : GC.AllocateArray<T>(size, pinned);
 
     private static int Kind(DType dtype) => dtype.IsFloatingPoint() ? 2 : dtype.IsInteger() ? 1 : 0;
 

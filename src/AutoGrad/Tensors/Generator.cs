@@ -71,14 +71,10 @@ public sealed class Generator
     internal void FillMask<T>(Span<T> mask, double p, T dropped, T kept)
         where T : unmanaged
     {
-        if (SymbolicExtents.AnyActive)
+        // What NextUInt64 reports to a running trace, once for the whole mask: the first draw decides.
+        if (SymbolicExtents.AnyActive && !mask.IsEmpty)
         {
-            for (int i = 0; i < mask.Length; i++)
-            {
-                mask[i] = NextDouble() < p ? dropped : kept;
-            }
-
-            return;
+            SymbolicExtents.OnRandomDraw();
         }
 
         const double TwoTo53 = 1UL << 53;
