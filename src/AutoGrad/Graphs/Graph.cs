@@ -293,7 +293,10 @@ public sealed partial class Graph
 
     /// <summary>
     /// An executable for repeated runs: the optimized graph (unless <paramref name="optimize"/> is false) with its buffers
-    /// planned and allocated once per batch size, then reused on every call.
+    /// planned and allocated once per batch size, then reused on every call. Optimizing for execution also fuses a large,
+    /// cheap per-example value with the one node reading it, a few examples at a time (<c>chunk_fused</c>, see
+    /// <see cref="Passes.ChunkFusion"/>): a choice of how to run the graph, so <see cref="Optimize"/>, which export reads,
+    /// leaves it out, and <see cref="Compilation.CompiledGraph.Graph"/> shows it.
     /// </summary>
-    public Compilation.CompiledGraph Compile(bool optimize = true) => new(optimize ? Optimize() : this);
+    public Compilation.CompiledGraph Compile(bool optimize = true) => new(optimize ? Passes.ChunkFusion.Run(Optimize()) : this);
 }

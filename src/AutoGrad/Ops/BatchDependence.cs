@@ -164,4 +164,31 @@ public readonly record struct BatchDependence(BatchRole Role, int Axis = -1, int
         int? axis = outputAxis(inputs[0].Axis);
         return axis is int a ? inputs[0].WithAxis(a) : null;
     }
+
+    /// <summary>
+    /// The rule of an op whose inputs all carry the examples along the same axis (and factor) or are shared, such as a
+    /// gradient that reads the output gradient and the input at the same positions: the output carries them along
+    /// <paramref name="outputAxis"/>(a), and mixes them where that is null or the inputs disagree.
+    /// </summary>
+    public static BatchDependence? FromAlignedInputs(ReadOnlySpan<BatchDependence> inputs, Func<int, int?> outputAxis)
+    {
+        ArgumentNullException.ThrowIfNull(outputAxis);
+        BatchDependence? rows = null;
+        foreach (BatchDependence input in inputs)
+        {
+            if (input.Role == BatchRole.Shared)
+            {
+                continue;
+            }
+
+            if (input.Role != BatchRole.Rows || (rows is { } seen && seen != input))
+            {
+                return null;
+            }
+
+            rows = input;
+        }
+
+        return rows is { } r && outputAxis(r.Axis) is int a ? r.WithAxis(a) : null;
+    }
 }

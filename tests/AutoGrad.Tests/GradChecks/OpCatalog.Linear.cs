@@ -32,6 +32,10 @@ public static partial class OpCatalog
             x => FusedEpilogueProgram.FullAndScalar.Apply(x), [Normal([3, 2]), Normal([3, 3]), Normal([2, 3]), Normal([])], MaxOrder: 2);
         yield return new("fused_epilogue", "conv2d (2,2,5,4)⋆(3,2,3,3) + bias (3,), padding 1, epilogue {mul x0 x1; tanh t0}, scalar ()",
             x => FusedEpilogueProgram.ConvScaleTanh.Apply(x), [Normal([2, 2, 5, 4]), Normal([3, 2, 3, 3]), Normal([3]), Normal([])], MaxOrder: 2);
+        yield return new("chunk_fused", "conv2d (5,1,6,6)⋆(3,1,3,3) + bias (3,), then max_pool2d 2×2, two images per chunk (the last one alone)",
+            x => ChunkFusedProgram.ConvPool.Apply(x), [Normal([5, 1, 6, 6]), Normal([3, 1, 3, 3]), Normal([3])], MaxOrder: 2);
+        yield return new("chunk_fused", "conv2d (3,2,5,4)⋆(2,2,3,3), then max_pool2d_grad of g (3,2,1,1) at it, two images per chunk",
+            x => ChunkFusedProgram.ConvPoolGrad.Apply(x), [Normal([3, 2, 5, 4]), Normal([2, 2, 3, 3]), Normal([3, 2, 1, 1])]);
         yield return new("mlp_mse", "2-layer tanh MLP, mean squared error", x => MlpLoss(x[0], x[1], x[2], x[3]),
             [Normal([3, 5]), Normal([5]), Normal([5, 2]), Normal([2])], MaxOrder: 2);
     }
@@ -77,4 +81,20 @@ internal static class FusedEpilogueProgram
             new(AutoGrad.Ops.Elementwise.SigmoidOp.Instance, [new(true, 0)]),
             new(AutoGrad.Ops.Elementwise.SubOp.Instance, [new(true, 1), new(false, 2)]),
         ]);
+}
+
+/// <summary>Chunk-fused nodes of the catalog, with chunks of two images (in float64; float32 chunks hold four).</summary>
+internal static class ChunkFusedProgram
+{
+    private static readonly AutoGrad.Ops.Conv.PoolSettings Pool = new((2, 2), (2, 2), (0, 0), false);
+
+    /// <summary>conv2d(x, w, b) read by max_pool2d; inputs x (rows), w, b.</summary>
+    public static readonly AutoGrad.Graphs.Passes.ChunkFusedOp ConvPool = new(
+        new AutoGrad.Ops.Conv.Conv2dOp(new AutoGrad.Ops.Conv.Conv2dSettings((1, 1), (0, 0), (1, 1))), 3,
+        new AutoGrad.Ops.Conv.MaxPool2dOp(Pool), [new(true, 0)], [true, false, false], chunkBytes: 2 * 3 * 4 * 4 * sizeof(double));
+
+    /// <summary>conv2d(x, w) read by max_pool2d_grad(g, ·); inputs x (rows), w, g (rows).</summary>
+    public static readonly AutoGrad.Graphs.Passes.ChunkFusedOp ConvPoolGrad = new(
+        new AutoGrad.Ops.Conv.Conv2dOp(new AutoGrad.Ops.Conv.Conv2dSettings((1, 1), (0, 0), (1, 1))), 2,
+        new AutoGrad.Ops.Conv.MaxPool2dGradOp(Pool), [new(false, 2), new(true, 0)], [true, false, true], chunkBytes: 2 * 2 * 3 * 2 * sizeof(double));
 }

@@ -101,7 +101,8 @@ internal sealed class BatchSplitAnalysis
         return flops;
     }
 
-    private static TensorType TypeAt(Graph graph, GraphInstance instance, ValueRef r, int batch) => r.Kind switch
+    /// <summary>The type of a value of <paramref name="graph"/> in <paramref name="instance"/> (made at batch size <paramref name="batch"/>).</summary>
+    internal static TensorType TypeAt(Graph graph, GraphInstance instance, ValueRef r, int batch) => r.Kind switch
     {
         ValueKind.Input => graph.Inputs[r.Index].Type.Resolve(batch),
         ValueKind.Parameter => graph.Parameters[r.Index].Value.Type,

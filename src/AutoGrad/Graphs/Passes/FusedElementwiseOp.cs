@@ -90,6 +90,45 @@ internal sealed class FusedElementwiseOp : Op
         return flops;
     }
 
+    /// <summary>
+    /// A program's batching rule: each instruction's own rule carries the inputs' dependences on (an instruction whose
+    /// operands are all shared is shared); null as soon as one of them mixes examples.
+    /// </summary>
+    internal static BatchDependence? ProgramBatchRule(ImmutableArray<FusedInstruction> program, ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes)
+    {
+        TensorType[] types = ProgramTypes(program, inputTypes, null);
+        var dependences = new BatchDependence[program.Length];
+        for (int k = 0; k < program.Length; k++)
+        {
+            var operands = program[k].Operands;
+            var operandDependences = new BatchDependence[operands.Length];
+            var operandTypes = new TensorType[operands.Length];
+            bool shared = true;
+            for (int j = 0; j < operands.Length; j++)
+            {
+                FusedOperand o = operands[j];
+                operandDependences[j] = o.IsTemporary ? dependences[o.Index] : inputs[o.Index];
+                operandTypes[j] = o.IsTemporary ? types[o.Index] : inputTypes[o.Index];
+                shared &= operandDependences[j].Role == BatchRole.Shared;
+            }
+
+            if (shared)
+            {
+                dependences[k] = BatchDependence.Shared;
+                continue;
+            }
+
+            if (program[k].Op.BatchRule(operandDependences, operandTypes, types[k]) is not { } rule)
+            {
+                return null;
+            }
+
+            dependences[k] = rule;
+        }
+
+        return dependences[^1];
+    }
+
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
     {
         var types = new TensorType[inputs.Length];

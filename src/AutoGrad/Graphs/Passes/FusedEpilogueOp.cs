@@ -163,40 +163,8 @@ internal sealed class FusedEpilogueOp : Op
     /// The producer's rule gives the product's dependence on the batch, and each instruction's rule carries it on (an
     /// instruction whose operands are all shared is shared); null as soon as one of them mixes examples.
     /// </summary>
-    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output)
-    {
-        TensorType[] types = FusedElementwiseOp.ProgramTypes(Steps, inputTypes, null);
-        var dependences = new BatchDependence[Steps.Length];
-        for (int k = 0; k < Steps.Length; k++)
-        {
-            var operands = Steps[k].Operands;
-            var operandDependences = new BatchDependence[operands.Length];
-            var operandTypes = new TensorType[operands.Length];
-            bool shared = true;
-            for (int j = 0; j < operands.Length; j++)
-            {
-                FusedOperand o = operands[j];
-                operandDependences[j] = o.IsTemporary ? dependences[o.Index] : inputs[o.Index];
-                operandTypes[j] = o.IsTemporary ? types[o.Index] : inputTypes[o.Index];
-                shared &= operandDependences[j].Role == BatchRole.Shared;
-            }
-
-            if (shared)
-            {
-                dependences[k] = BatchDependence.Shared;
-                continue;
-            }
-
-            if (Steps[k].Op.BatchRule(operandDependences, operandTypes, types[k]) is not { } rule)
-            {
-                return null;
-            }
-
-            dependences[k] = rule;
-        }
-
-        return dependences[^1];
-    }
+    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+        FusedElementwiseOp.ProgramBatchRule(Steps, inputs, inputTypes);
 
     public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
     {

@@ -21,6 +21,10 @@ internal sealed class Conv2dInputGradOp(Conv2dSettings settings, int height, int
 
     public Conv2dSettings Settings { get; } = settings;
 
+    // Each image's gradient (axis 0) comes from its own output gradient and the shared filters.
+    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+        BatchDependence.FromFirstInput(inputs, a => a == 0 ? 0 : null);
+
     // The kernel writes (or clears) every output element, so the output needs no zeroing first.
     protected internal override bool ForwardWritesEveryElement => true;
 

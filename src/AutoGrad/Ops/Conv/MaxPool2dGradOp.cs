@@ -18,6 +18,10 @@ internal sealed class MaxPool2dGradOp(PoolSettings settings) : Op, IEpilogueProd
 
     public PoolSettings Settings { get; } = settings;
 
+    // g and x carry the examples along the same axis; windows never cross images (axis 0) or channels (axis 1).
+    public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
+        BatchDependence.FromAlignedInputs(inputs, a => a <= 1 ? a : null);
+
     public override IReadOnlyList<KeyValuePair<string, object>> Attributes => Settings.Attributes;
 
     /// <summary>One comparison per window element and one add per window.</summary>
