@@ -7,8 +7,9 @@ namespace AutoGrad.Kernels;
 /// 512-bit vectors) without im2col: dx[c, h, w] = Σ over output channels o and taps (i, j) of W[o, c, i, j] ·
 /// dy[o, h − i·dH, w − j·dW], vectorized over 32 input channels. For seven neighbouring positions of a row, each
 /// (o, i, j) loads the two weight vectors once and broadcasts the seven dy values it meets, 14 FMAs for 9 loads. A row
-/// that ends in six positions (13 = 7 + 6, the MNIST <c>cnn</c>'s) takes a six-position kernel there; other remainders
-/// recompute the positions a last block of seven overlaps.
+/// that ends in six positions takes a six-position kernel there; other remainders recompute the positions a last block
+/// of seven overlaps. A row of exactly 13 (the MNIST <c>cnn</c>'s) runs as one block of 13 positions instead, 26 FMAs
+/// for 15 loads: 6–9 % faster than 7 + 6 with the same sums (docs/performance.md, "Whole rows in the input gradient").
 /// </summary>
 /// <remarks>
 /// The im2col path computes the K × positions column gradient with a GEMM, writes it out (the MNIST <c>cnn</c>'s second
@@ -96,6 +97,12 @@ internal static unsafe partial class DirectConvolution
 
                         float* dyBase = pd + (o0 * plane) + left;
                         float* wBase = pw0 + ((nint)o0 * taps * c) + c0;
+                        if (WholeRowInputGrad && w == WholeRow)
+                        {
+                            RowBlock13(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock), carry: o0 > 0);
+                            continue;
+                        }
+
                         for (int p0 = 0; p0 < w; p0 += RowPositions)
                         {
                             float* tileAt = pt + (((y * slots) + p0) * InputBlock);
@@ -116,6 +123,88 @@ internal static unsafe partial class DirectConvolution
                 TileToPlanes(pt, InputBlock, RowPositions, w, h * w, default, px + (c0 * h * w));
             }
         }
+    }
+
+    /// <summary>When false, 13-wide rows take the seven- and six-position kernels (for tests and benchmarks comparing the two).</summary>
+    internal static bool WholeRowInputGrad { get; set; } = true;
+
+    private const int WholeRow = 13;
+
+    // A whole 13-wide row × 32 channels: 26 accumulators, two weight loads and 13 broadcasts per 26 FMAs (against 14 per
+    // 9 loads in the seven-position kernel). Each output is summed in the same order as there, so the result is the same.
+    private static void RowBlock13(float* dy, nint dyPlane, float* w, nint wPlane, int channels, int* dyOff, int* wOff, int taps,
+        float* tile, bool carry)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
+        Vector512<float> a7 = default, a8 = default, a9 = default, aa = default, ab = default, ac = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;
+        Vector512<float> b7 = default, b8 = default, b9 = default, ba = default, bb = default, bc = default;
+        if (carry)
+        {
+            (a0, b0) = (Vector512.Load(tile), Vector512.Load(tile + 16));
+            (a1, b1) = (Vector512.Load(tile + 32), Vector512.Load(tile + 48));
+            (a2, b2) = (Vector512.Load(tile + 64), Vector512.Load(tile + 80));
+            (a3, b3) = (Vector512.Load(tile + 96), Vector512.Load(tile + 112));
+            (a4, b4) = (Vector512.Load(tile + 128), Vector512.Load(tile + 144));
+            (a5, b5) = (Vector512.Load(tile + 160), Vector512.Load(tile + 176));
+            (a6, b6) = (Vector512.Load(tile + 192), Vector512.Load(tile + 208));
+            (a7, b7) = (Vector512.Load(tile + 224), Vector512.Load(tile + 240));
+            (a8, b8) = (Vector512.Load(tile + 256), Vector512.Load(tile + 272));
+            (a9, b9) = (Vector512.Load(tile + 288), Vector512.Load(tile + 304));
+            (aa, ba) = (Vector512.Load(tile + 320), Vector512.Load(tile + 336));
+            (ab, bb) = (Vector512.Load(tile + 352), Vector512.Load(tile + 368));
+            (ac, bc) = (Vector512.Load(tile + 384), Vector512.Load(tile + 400));
+        }
+
+        for (int o = 0; o < channels; o++, dy += dyPlane, w += wPlane)
+        {
+            for (int t = 0; t < taps; t++)
+            {
+                float* wt = w + wOff[t];
+                Vector512<float> w0 = Vector512.Load(wt), w1 = Vector512.Load(wt + 16);
+                float* d = dy + dyOff[t];
+                Vector512<float> x = Vector512.Create(d[0]);
+                a0 = Vector512.FusedMultiplyAdd(w0, x, a0); b0 = Vector512.FusedMultiplyAdd(w1, x, b0);
+                x = Vector512.Create(d[1]);
+                a1 = Vector512.FusedMultiplyAdd(w0, x, a1); b1 = Vector512.FusedMultiplyAdd(w1, x, b1);
+                x = Vector512.Create(d[2]);
+                a2 = Vector512.FusedMultiplyAdd(w0, x, a2); b2 = Vector512.FusedMultiplyAdd(w1, x, b2);
+                x = Vector512.Create(d[3]);
+                a3 = Vector512.FusedMultiplyAdd(w0, x, a3); b3 = Vector512.FusedMultiplyAdd(w1, x, b3);
+                x = Vector512.Create(d[4]);
+                a4 = Vector512.FusedMultiplyAdd(w0, x, a4); b4 = Vector512.FusedMultiplyAdd(w1, x, b4);
+                x = Vector512.Create(d[5]);
+                a5 = Vector512.FusedMultiplyAdd(w0, x, a5); b5 = Vector512.FusedMultiplyAdd(w1, x, b5);
+                x = Vector512.Create(d[6]);
+                a6 = Vector512.FusedMultiplyAdd(w0, x, a6); b6 = Vector512.FusedMultiplyAdd(w1, x, b6);
+                x = Vector512.Create(d[7]);
+                a7 = Vector512.FusedMultiplyAdd(w0, x, a7); b7 = Vector512.FusedMultiplyAdd(w1, x, b7);
+                x = Vector512.Create(d[8]);
+                a8 = Vector512.FusedMultiplyAdd(w0, x, a8); b8 = Vector512.FusedMultiplyAdd(w1, x, b8);
+                x = Vector512.Create(d[9]);
+                a9 = Vector512.FusedMultiplyAdd(w0, x, a9); b9 = Vector512.FusedMultiplyAdd(w1, x, b9);
+                x = Vector512.Create(d[10]);
+                aa = Vector512.FusedMultiplyAdd(w0, x, aa); ba = Vector512.FusedMultiplyAdd(w1, x, ba);
+                x = Vector512.Create(d[11]);
+                ab = Vector512.FusedMultiplyAdd(w0, x, ab); bb = Vector512.FusedMultiplyAdd(w1, x, bb);
+                x = Vector512.Create(d[12]);
+                ac = Vector512.FusedMultiplyAdd(w0, x, ac); bc = Vector512.FusedMultiplyAdd(w1, x, bc);
+            }
+        }
+
+        a0.Store(tile); b0.Store(tile + 16);
+        a1.Store(tile + 32); b1.Store(tile + 48);
+        a2.Store(tile + 64); b2.Store(tile + 80);
+        a3.Store(tile + 96); b3.Store(tile + 112);
+        a4.Store(tile + 128); b4.Store(tile + 144);
+        a5.Store(tile + 160); b5.Store(tile + 176);
+        a6.Store(tile + 192); b6.Store(tile + 208);
+        a7.Store(tile + 224); b7.Store(tile + 240);
+        a8.Store(tile + 256); b8.Store(tile + 272);
+        a9.Store(tile + 288); b9.Store(tile + 304);
+        aa.Store(tile + 320); ba.Store(tile + 336);
+        ab.Store(tile + 352); bb.Store(tile + 368);
+        ac.Store(tile + 384); bc.Store(tile + 400);
     }
 
     private interface IPositionCount

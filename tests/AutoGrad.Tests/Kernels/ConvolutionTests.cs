@@ -411,6 +411,38 @@ public class DirectConvolutionTests
         }
     }
 
+    [Theory]
+    [InlineData(9)]   // one output channel per chunk: every block carries the tile's partial sums on
+    [InlineData(144)] // the default
+    public void WideInputGrad_ThirteenWideRows_WholeRowBlockIsBitIdenticalToSevenAndSix(int chunk)
+    {
+        // The cnn's second layer: dx rows of 13 positions, one 13-position block or a block of seven and one of six.
+        var p = ConvolutionTests.Problem.From([3, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1]);
+        float[] dy = ConvolutionTests.Random<float>(p.YSize, 6), w = ConvolutionTests.Random<float>(p.WSize, 7);
+        float[] Run()
+        {
+            float[] dx = Enumerable.Repeat(float.NaN, p.XSize).ToArray();
+            Convolution.InputGrad<float>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+            return dx;
+        }
+
+        int before = DirectConvolution.InputGradTapChunk;
+        try
+        {
+            DirectConvolution.InputGradTapChunk = chunk;
+            float[] whole = Run();
+            DirectConvolution.WholeRowInputGrad = false;
+            float[] split = Run();
+            Assert.Equal(split, whole);
+            Assert.DoesNotContain(whole, float.IsNaN);
+        }
+        finally
+        {
+            DirectConvolution.InputGradTapChunk = before;
+            DirectConvolution.WholeRowInputGrad = true;
+        }
+    }
+
     /// <summary>The forward (with bias, and with a ReLU epilogue) and the filter gradient of case <paramref name="c"/>, with
     /// the direct kernels on and then switched off by <paramref name="enable"/>(false) (on again afterwards).</summary>
     private static (ConvolutionTests.Problem P, (float[] Y, float[] Relu, float[] Dw) Direct, (float[] Y, float[] Relu, float[] Dw) Im2Col)
