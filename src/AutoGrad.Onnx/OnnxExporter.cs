@@ -693,7 +693,16 @@ internal sealed partial class OnnxExporter
             y = b.Add("Slice", [y, b.Int64([0, 0]), b.Int64([kernel[0], kernel[1]]), b.Int64([2, 3])]);
         }
 
-        return b.Add("Transpose", [y], Attr("perm", swap));
+        string weights = b.Add("Transpose", [y], Attr("perm", swap));
+        if (!TryGet(op, "with_bias", out bool withBias) || !withBias)
+        {
+            return weights;
+        }
+
+        // [outC, K + 1]: each output channel's weight gradient flattened, then its bias gradient Σ g over (N, oH, oW).
+        string rows = b.Add("Reshape", [weights, b.Int64([g.Dims[1].Value, -1])]);
+        string bias = b.Add("ReduceSum", [x[1], b.Int64([0, 2, 3])], Attr("keepdims", 0));
+        return b.Add("Concat", [rows, b.Add("Unsqueeze", [bias, b.Int64([1])])], Attr("axis", 1));
     }
 
     // conv2d and its gradients print groups only when it is not 1.

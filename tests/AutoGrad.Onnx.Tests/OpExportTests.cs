@@ -118,6 +118,9 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         yield return new("conv2d", d => Graph.Trace(x => x.Conv2D(w.To(d), null, (2, 1), (1, 0), (1, 2)), new TensorSpec([Dim.B, 3, 9, 8], d)), d => [Randn(1, 5, 3, 9, 8).To(d)]);
         yield return new("conv2d_grads", d => Graph.Trace((x, k) => x.Conv2D(k, null, 2, 1, 1).Square().Sum(), TensorSpec.Fixed([2, 3, 8, 7], d), TensorSpec.Fixed([4, 3, 3, 3], d)).Gradient(inputs: [0, 1]),
             d => [Randn(1, 2, 3, 8, 7).To(d), Randn(2, 4, 3, 3, 3).To(d)]);
+        // With a bias, the weight and bias gradients come from one conv2d_filter_grad[with_bias] ([outC, K + 1]).
+        yield return new("conv2d_grads_bias", d => Graph.Trace(t => [t[0].Conv2D(t[1], t[2], 1, 1, 1).Square().Sum()], TensorSpec.Fixed([2, 3, 6, 5], d), TensorSpec.Fixed([4, 3, 3, 3], d), TensorSpec.Fixed([4], d)).Gradient(inputs: [0, 1, 2]),
+            d => [Randn(1, 2, 3, 6, 5).To(d), Randn(2, 4, 3, 3, 3).To(d), Randn(3, 4).To(d)]);
         yield return new("conv2d_grads_dilated", d => Graph.Trace((x, k) => x.Conv2D(k, null, 1, 2, 2).Square().Sum(), TensorSpec.Fixed([2, 2, 7, 7], d), TensorSpec.Fixed([3, 2, 3, 3], d)).Gradient(inputs: [0, 1]),
             d => [Randn(1, 2, 2, 7, 7).To(d), Randn(2, 3, 2, 3, 3).To(d)]);
         yield return new("max_pool2d", d => Graph.Trace(x => x.MaxPool2D(2), new TensorSpec([Dim.B, 2, 6, 6], d)), d => [Randn(1, 5, 2, 6, 6).To(d)]);
@@ -173,6 +176,7 @@ public sealed class OpExportTests(Xunit.Abstractions.ITestOutputHelper output)
         ["elu"] = "Could not find an implementation for Elu(6) node",
         ["conv2d"] = "Could not find an implementation for Conv(11) node",
         ["conv2d_grads"] = "Could not find an implementation for Conv(11) node",
+        ["conv2d_grads_bias"] = "Could not find an implementation for Conv(11) node",
         ["conv2d_grads_dilated"] = "Could not find an implementation for Conv(11) node",
         ["avg_pool2d"] = "Could not find an implementation for Conv(11) node", // avg_pool2d is a depthwise conv2d
         ["conv2d_groups"] = "Could not find an implementation for Conv(11) node",

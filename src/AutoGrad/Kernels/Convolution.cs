@@ -82,32 +82,74 @@ internal static class Convolution
         Run(ConvolutionJob<T>.Mode.InputGrad, dy, weight, dx, Memory<T>.Empty, batch, outChannels, groups, g);
     }
 
-    /// <summary>dW (outC × K) = Σₙ dy[n] (outC × oH·oW) · im2col(x[n])ᵀ per group: the adjoint of the forward in W.</summary>
-    public static void FilterGrad<T>(Memory<T> x, Memory<T> dy, Memory<T> dw, int batch, int outChannels, int groups, ConvGeometry g)
+    /// <summary>
+    /// dW (outC × K) = Σₙ dy[n] (outC × oH·oW) · im2col(x[n])ᵀ per group: the adjoint of the forward in W. With
+    /// <paramref name="withBias"/>, dw is outC × (K + 1) and its last column is the bias gradient Σₙ Σₚ dy[n, o, p], summed
+    /// chunk by chunk while the chunk's dy is still in cache instead of in a pass of its own.
+    /// </summary>
+    public static void FilterGrad<T>(Memory<T> x, Memory<T> dy, Memory<T> dw, int batch, int outChannels, int groups, ConvGeometry g,
+        bool withBias = false)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         dw.Span.Clear();
-        if (g.ColumnCount == 0 || g.ColumnRows == 0 || outChannels == 0 || batch == 0)
+        int k = g.ColumnRows;
+        if (g.ColumnCount == 0 || k == 0 || outChannels == 0 || batch == 0)
         {
+            if (withBias && k == 0)
+            {
+                // No input channels: the bias column is still the sum of dy.
+                BiasSums(dy.Span, 0, batch, outChannels, g.ColumnCount, dw.Span, k + 1);
+            }
+
             return;
         }
 
-        int size = outChannels * g.ColumnRows;
+        int size = outChannels * k;
         int chunks = ChunkCount(g, outChannels / groups, batch);
-        if (chunks == 1)
+        if (chunks == 1 && !withBias)
         {
             Run(ConvolutionJob<T>.Mode.FilterGrad, x, dy, dw, Memory<T>.Empty, batch, outChannels, groups, g);
             return;
         }
 
-        // One partial per chunk, summed in chunk order afterwards: the same sums in the same order on any thread count.
-        Memory<T> partials = ConvolutionScratch<T>.Partials(chunks * size);
-        Run(ConvolutionJob<T>.Mode.FilterGrad, x, dy, partials, Memory<T>.Empty, batch, outChannels, groups, g);
-        Span<T> target = dw.Span;
-        partials.Span[..size].CopyTo(target);
+        // One partial per chunk (the outC × K products, then the outC bias sums), summed in chunk order afterwards: the
+        // same sums in the same order on any thread count.
+        int part = size + (withBias ? outChannels : 0);
+        Memory<T> partials = ConvolutionScratch<T>.Partials(chunks * part);
+        Run(ConvolutionJob<T>.Mode.FilterGrad, x, dy, partials, Memory<T>.Empty, batch, outChannels, groups, g, withBias: withBias);
+        Span<T> total = partials.Span[..part];
         for (int c = 1; c < chunks; c++)
         {
-            TensorPrimitives.Add(target, partials.Span.Slice(c * size, size), target);
+            TensorPrimitives.Add(total, partials.Span.Slice(c * part, part), total);
+        }
+
+        Span<T> target = dw.Span;
+        if (!withBias)
+        {
+            total.CopyTo(target);
+            return;
+        }
+
+        for (int o = 0; o < outChannels; o++)
+        {
+            total.Slice(o * k, k).CopyTo(target.Slice(o * (k + 1), k));
+            target[(o * (k + 1)) + k] = total[size + o];
+        }
+    }
+
+    /// <summary>
+    /// Adds Σ over images [<paramref name="first"/>, first + <paramref name="images"/>) and positions of dy[n, o, :] to
+    /// destination[o·<paramref name="stride"/>] for each output channel o, image by image in order.
+    /// </summary>
+    internal static void BiasSums<T>(ReadOnlySpan<T> dy, int first, int images, int outChannels, int positions, Span<T> destination, int stride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int n = first; n < first + images; n++)
+        {
+            for (int o = 0; o < outChannels; o++)
+            {
+                destination[o * stride] += TensorPrimitives.Sum(dy.Slice(((n * outChannels) + o) * positions, positions));
+            }
         }
     }
 
@@ -118,7 +160,7 @@ internal static class Convolution
     }
 
     private static void Run<T>(ConvolutionJob<T>.Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias,
-        int batch, int outChannels, int groups, in ConvGeometry g, IGemmEpilogue<T>? epilogue = null)
+        int batch, int outChannels, int groups, in ConvGeometry g, IGemmEpilogue<T>? epilogue = null, bool withBias = false)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // A forward with few column rows (a first layer: K = C·kH·kW = 9) is cheap per output element, so moving a
@@ -129,7 +171,7 @@ internal static class Convolution
             : ImagesPerChunk(g, outChannels / groups, batch);
         int chunks = (batch + perChunk - 1) / perChunk;
         ConvolutionJob<T> job = ConvolutionJob<T>.ForCurrentThread();
-        job.Set(mode, a, b, destination, bias, epilogue, batch, outChannels, groups, g, perChunk);
+        job.Set(mode, a, b, destination, bias, epilogue, batch, outChannels, groups, g, perChunk, withBias);
         try
         {
             double flops = 2.0 * outChannels * g.ColumnRows * g.ColumnCount * batch;
@@ -176,6 +218,7 @@ internal sealed class ConvolutionJob<T> : IParallelBody
     private int _groups;
     private ConvGeometry _g;
     private int _perChunk;
+    private bool _withBias;
 
     /// <summary>Which of the three products the job computes.</summary>
     public enum Mode
@@ -186,7 +229,8 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         /// <summary>a = dy, b = W, destination = dx.</summary>
         InputGrad,
 
-        /// <summary>a = x, b = dy, destination = one outC × K partial per chunk (or dW itself for one chunk).</summary>
+        /// <summary>a = x, b = dy, destination = one outC × K partial per chunk, followed by its outC bias sums when the
+        /// call wants them (or dW itself for one chunk without).</summary>
         FilterGrad,
     }
 
@@ -195,10 +239,10 @@ internal sealed class ConvolutionJob<T> : IParallelBody
 
     /// <summary>Sets up a call.</summary>
     public void Set(Mode mode, Memory<T> a, Memory<T> b, Memory<T> destination, Memory<T> bias, IGemmEpilogue<T>? epilogue,
-        int batch, int outChannels, int groups, in ConvGeometry g, int perChunk)
+        int batch, int outChannels, int groups, in ConvGeometry g, int perChunk, bool withBias)
     {
         (_mode, _a, _b, _destination, _bias, _epilogue) = (mode, a, b, destination, bias, epilogue);
-        (_batch, _outChannels, _groups, _g, _perChunk) = (batch, outChannels, groups, g, perChunk);
+        (_batch, _outChannels, _groups, _g, _perChunk, _withBias) = (batch, outChannels, groups, g, perChunk, withBias);
         _weightT = default;
         if (mode == Mode.Forward && DirectConvolution.AppliesWide<T>(g, groups, outChannels))
         {
@@ -326,13 +370,25 @@ internal sealed class ConvolutionJob<T> : IParallelBody
         }
     }
 
-    // partial (perGroup × K) = dY (perGroup × images·L) · columnsᵀ per group, the sum over the chunk's images inside the GEMM.
+    // The chunk's partial, then (when asked) its bias sums after it, read from dy while the chunk's share is in cache.
     private void FilterGrad(int chunk, int first, int images)
+    {
+        int size = _outChannels * _g.ColumnRows;
+        int part = size + (_withBias ? _outChannels : 0);
+        FilterGradProducts(_destination.Span.Slice(chunk * part, size), first, images);
+        if (_withBias)
+        {
+            Span<T> sums = _destination.Span.Slice((chunk * part) + size, _outChannels);
+            sums.Clear();
+            Convolution.BiasSums<T>(_b.Span, first, images, _outChannels, _g.ColumnCount, sums, 1);
+        }
+    }
+
+    // partial (perGroup × K) = dY (perGroup × images·L) · columnsᵀ per group, the sum over the chunk's images inside the GEMM.
+    private void FilterGradProducts(Span<T> target, int first, int images)
     {
         ConvGeometry g = _g;
         int k = g.ColumnRows, l = g.ColumnCount, wide = images * l, perGroup = _outChannels / _groups;
-        int size = _outChannels * k;
-        Span<T> target = _destination.Span.Slice(chunk * size, size);
         ReadOnlySpan<T> x = _a.Span;
         if (DirectConvolution.AppliesWideFilterGrad<T>(g, _groups, _outChannels))
         {

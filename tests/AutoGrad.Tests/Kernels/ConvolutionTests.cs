@@ -83,6 +83,14 @@ public class ConvolutionTests
     [MemberData(nameof(Cases))]
     public void FilterGrad_MatchesDirectLoops_Float32(int[] c) => CheckFilterGrad<float>(c, 2e-5);
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FilterGradWithBias_WeightColumnsAreTheSameBits_LastColumnSumsDy_Float64(int[] c) => CheckFilterGradWithBias<double>(c, 1e-12);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FilterGradWithBias_WeightColumnsAreTheSameBits_LastColumnSumsDy_Float32(int[] c) => CheckFilterGradWithBias<float>(c, 2e-5);
+
     [Fact]
     public void ImagesPerChunk_ColumnsAndOutputsFillAboutAQuarterMegaElement_AtLeastOneImage()
     {
@@ -202,6 +210,35 @@ public class ConvolutionTests
         AssertClose(expected, dw, tolerance * Math.Sqrt(p.Batch * p.Geometry.ColumnCount));
     }
 
+    private static void CheckFilterGradWithBias<T>(int[] c, double tolerance)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Problem p = Problem.From(c);
+        T[] x = Random<T>(p.XSize, 6), dy = Random<T>(p.YSize, 7);
+        T[] dw = Enumerable.Repeat(T.NaN, p.WSize).ToArray();
+        Convolution.FilterGrad<T>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+
+        int k = p.Geometry.ColumnRows, l = p.Geometry.ColumnCount;
+        T[] both = Enumerable.Repeat(T.NaN, p.OutChannels * (k + 1)).ToArray();
+        Convolution.FilterGrad<T>(x, dy, both, p.Batch, p.OutChannels, p.Groups, p.Geometry, withBias: true);
+        var bias = new double[p.OutChannels];
+        var sums = new T[p.OutChannels];
+        for (int o = 0; o < p.OutChannels; o++)
+        {
+            Assert.Equal(dw.AsSpan(o * k, k).ToArray(), both.AsSpan(o * (k + 1), k).ToArray());
+            sums[o] = both[(o * (k + 1)) + k];
+            for (int n = 0; n < p.Batch; n++)
+            {
+                for (int q = 0; q < l; q++)
+                {
+                    bias[o] += double.CreateTruncating(dy[(((n * p.OutChannels) + o) * l) + q]);
+                }
+            }
+        }
+
+        AssertClose(bias, sums, tolerance * Math.Sqrt(p.Batch * l));
+    }
+
     private static void AssertClose<T>(double[] expected, T[] actual, double tolerance)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -230,12 +267,13 @@ public class ConvolutionThreadCountTests
         try
         {
             Settings.NumThreads = 1;
-            (float[] y1, float[] dx1, float[] dw1) = Run(p, x, w, bias, dy);
+            (float[] y1, float[] dx1, float[] dw1, float[] both1) = Run(p, x, w, bias, dy);
             Settings.NumThreads = 2;
-            (float[] y2, float[] dx2, float[] dw2) = Run(p, x, w, bias, dy);
+            (float[] y2, float[] dx2, float[] dw2, float[] both2) = Run(p, x, w, bias, dy);
             Assert.Equal(y1, y2);
             Assert.Equal(dx1, dx2);
             Assert.Equal(dw1, dw2);
+            Assert.Equal(both1, both2);
         }
         finally
         {
@@ -243,15 +281,17 @@ public class ConvolutionThreadCountTests
         }
     }
 
-    private static (float[] Y, float[] Dx, float[] Dw) Run(ConvolutionTests.Problem p, float[] x, float[] w, float[] bias, float[] dy)
+    private static (float[] Y, float[] Dx, float[] Dw, float[] WithBias) Run(ConvolutionTests.Problem p, float[] x, float[] w, float[] bias, float[] dy)
     {
         var y = new float[p.YSize];
         var dx = new float[p.XSize];
         var dw = new float[p.WSize];
+        var both = new float[p.WSize + p.OutChannels];
         Convolution.Forward<float>(x, w, bias, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
         Convolution.InputGrad<float>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
         Convolution.FilterGrad<float>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
-        return (y, dx, dw);
+        Convolution.FilterGrad<float>(x, dy, both, p.Batch, p.OutChannels, p.Groups, p.Geometry, withBias: true);
+        return (y, dx, dw, both);
     }
 }
 

@@ -11,7 +11,8 @@ namespace AutoGrad.Ops.Conv
     /// GEMM per chunk of images (<see cref="Convolution"/>), the bias added in the pass that moves the product into NCHW
     /// order, so it costs no sweep of its own. Gradient: <c>conv2d_input_grad</c>(g, w) for the input,
     /// <c>conv2d_filter_grad</c>(x, g) for the weight and g summed over (N, H, W) for the bias; the three convolution ops
-    /// are each other's adjoints, so every derivative of any order stays within them.
+    /// are each other's adjoints, so every derivative of any order stays within them. When the weight and the bias both
+    /// need a gradient, one <c>conv2d_filter_grad[with_bias]</c> gives both (the bias as its last column).
     /// </summary>
     internal sealed class Conv2dOp(Conv2dSettings settings) : Op, IEpilogueProducer
     {
@@ -33,6 +34,9 @@ namespace AutoGrad.Ops.Conv
         public override SavedValues Saves => SavedValues.Input0 | SavedValues.Input1;
 
         public Conv2dSettings Settings { get; } = settings;
+
+        /// <summary>When false, the bias gradient is summed from g on its own (for benchmarks comparing the two in one run).</summary>
+        internal static bool FoldsBiasGradient { get; set; } = true;
 
         // The kernel writes (or clears) every output element, so the output needs no zeroing first.
         protected internal override bool ForwardWritesEveryElement => true;
@@ -104,9 +108,17 @@ namespace AutoGrad.Ops.Conv
             Tensor g = context.OutputGrad;
             Shape x = context.InputType(0).Shape, w = context.InputType(1).Shape;
             Tensor? dx = context.NeedsGrad(0) ? new Conv2dInputGradOp(Settings, x[2], x[3]).Apply(g, context.Input(1)) : null;
+            if (FoldsBiasGradient && context.InputCount > 2 && context.NeedsGrad(1) && context.NeedsGrad(2))
+            {
+                // Both from one pass over g: the filter gradient's rows with the bias gradient as a last column.
+                Tensor both = new Conv2dFilterGradOp(Settings, w[2], w[3], withBias: true).Apply(context.Input(0), g);
+                int k = w[1] * w[2] * w[3];
+                return [dx, both.Slice(1, 0, k).Reshape(w[0], w[1], w[2], w[3]), both.Slice(1, k, k + 1).Reshape(w[0])];
+            }
+
             Tensor? dw = context.NeedsGrad(1) ? new Conv2dFilterGradOp(Settings, w[2], w[3]).Apply(context.Input(0), g) : null;
-            // The bias gradient sums positions, then images: two reductions over adjacent axes, which run without the
-            // per-call scratch a sum over the non-adjacent axes (0, 2, 3) takes.
+            // The bias gradient alone sums positions, then images: two reductions over adjacent axes, which run without
+            // the per-call scratch a sum over the non-adjacent axes (0, 2, 3) takes.
             return context.InputCount > 2
                 ? [dx, dw, context.NeedsGrad(2) ? g.Sum([2, 3]).Sum([0]) : null]
                 : [dx, dw];
