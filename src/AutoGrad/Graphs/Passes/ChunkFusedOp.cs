@@ -68,7 +68,7 @@ internal sealed class ChunkFusedOp : Op
     /// <summary>For each node input, whether it carries the examples along axis 0.</summary>
     public ImmutableArray<bool> RowInputs { get; }
 
-    /// <summary>The producer then the consumer, as one program over the node's inputs (the ONNX exporter and the gradient read it).</summary>
+    /// <summary>The producer then the consumer, as one program over the node's inputs (the type rule, the cost and the gradient read it).</summary>
     internal ImmutableArray<FusedInstruction> Steps { get; }
 
     public override string Name => "chunk_fused";
