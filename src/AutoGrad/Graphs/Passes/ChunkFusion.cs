@@ -148,9 +148,7 @@ internal static class ChunkFusion
             }
 
             rewritten[q] = Fuse(producer, p, graph.Nodes[q], r => RowsOf(r) == true);
-            involved[q] = true;
-
-            involved[p] = true;
+            involved[p] = involved[q] = true;
             dropped[p] = true;
         }
 
