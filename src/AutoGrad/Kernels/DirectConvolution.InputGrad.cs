@@ -97,9 +97,9 @@ internal static unsafe partial class DirectConvolution
 
                         float* dyBase = pd + (o0 * plane) + left;
                         float* wBase = pw0 + ((nint)o0 * taps * c) + c0;
-                        if (WholeRowInputGrad && w == WholeRow)
+                        if (WholeRowInputGrad && w == Thirteen.Count)
                         {
-                            RowBlock13(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock), carry: o0 > 0);
+                            RowBlock<Thirteen>(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock), carry: o0 > 0);
                             continue;
                         }
 
@@ -128,13 +128,35 @@ internal static unsafe partial class DirectConvolution
     /// <summary>When false, 13-wide rows take the seven- and six-position kernels (for tests and benchmarks comparing the two).</summary>
     internal static bool WholeRowInputGrad { get; set; } = true;
 
-    private const int WholeRow = 13;
-
-    // A whole 13-wide row × 32 channels: 26 accumulators, two weight loads and 13 broadcasts per 26 FMAs (against 14 per
-    // 9 loads in the seven-position kernel). Each output is summed in the same order as there, so the result is the same.
-    private static void RowBlock13(float* dy, nint dyPlane, float* w, nint wPlane, int channels, int* dyOff, int* wOff, int taps,
-        float* tile, bool carry)
+    private interface IPositionCount
     {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct Seven : IPositionCount
+    {
+        public static int Count => 7;
+    }
+
+    private readonly struct Thirteen : IPositionCount
+    {
+        public static int Count => 13;
+    }
+
+    private readonly struct Six : IPositionCount
+    {
+        public static int Count => 6;
+    }
+
+    // TCount.Count (13, seven or six) positions (dy + p, per tap at dyOff[t]) × 32 input channels (weights at w + wOff[t])
+    // over output channels o < channels (dy planes dyPlane apart, weights wPlane apart), from the tile's partial sums when
+    // carrying. The count is a type parameter, so the JIT drops the code of positions past it: 13 positions keep 26
+    // accumulators, two weight loads and 13 broadcasts per 26 FMAs; seven, 14 FMAs per nine loads.
+    private static void RowBlock<TCount>(float* dy, nint dyPlane, float* w, nint wPlane, int channels, int* dyOff, int* wOff, int taps,
+        float* tile, bool carry)
+        where TCount : struct, IPositionCount
+    {
+        int count = TCount.Count;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
         Vector512<float> a7 = default, a8 = default, a9 = default, aa = default, ab = default, ac = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;
@@ -147,102 +169,39 @@ internal static unsafe partial class DirectConvolution
             (a3, b3) = (Vector512.Load(tile + 96), Vector512.Load(tile + 112));
             (a4, b4) = (Vector512.Load(tile + 128), Vector512.Load(tile + 144));
             (a5, b5) = (Vector512.Load(tile + 160), Vector512.Load(tile + 176));
-            (a6, b6) = (Vector512.Load(tile + 192), Vector512.Load(tile + 208));
-            (a7, b7) = (Vector512.Load(tile + 224), Vector512.Load(tile + 240));
-            (a8, b8) = (Vector512.Load(tile + 256), Vector512.Load(tile + 272));
-            (a9, b9) = (Vector512.Load(tile + 288), Vector512.Load(tile + 304));
-            (aa, ba) = (Vector512.Load(tile + 320), Vector512.Load(tile + 336));
-            (ab, bb) = (Vector512.Load(tile + 352), Vector512.Load(tile + 368));
-            (ac, bc) = (Vector512.Load(tile + 384), Vector512.Load(tile + 400));
-        }
-
-        for (int o = 0; o < channels; o++, dy += dyPlane, w += wPlane)
-        {
-            for (int t = 0; t < taps; t++)
-            {
-                float* wt = w + wOff[t];
-                Vector512<float> w0 = Vector512.Load(wt), w1 = Vector512.Load(wt + 16);
-                float* d = dy + dyOff[t];
-                Vector512<float> x = Vector512.Create(d[0]);
-                a0 = Vector512.FusedMultiplyAdd(w0, x, a0); b0 = Vector512.FusedMultiplyAdd(w1, x, b0);
-                x = Vector512.Create(d[1]);
-                a1 = Vector512.FusedMultiplyAdd(w0, x, a1); b1 = Vector512.FusedMultiplyAdd(w1, x, b1);
-                x = Vector512.Create(d[2]);
-                a2 = Vector512.FusedMultiplyAdd(w0, x, a2); b2 = Vector512.FusedMultiplyAdd(w1, x, b2);
-                x = Vector512.Create(d[3]);
-                a3 = Vector512.FusedMultiplyAdd(w0, x, a3); b3 = Vector512.FusedMultiplyAdd(w1, x, b3);
-                x = Vector512.Create(d[4]);
-                a4 = Vector512.FusedMultiplyAdd(w0, x, a4); b4 = Vector512.FusedMultiplyAdd(w1, x, b4);
-                x = Vector512.Create(d[5]);
-                a5 = Vector512.FusedMultiplyAdd(w0, x, a5); b5 = Vector512.FusedMultiplyAdd(w1, x, b5);
-                x = Vector512.Create(d[6]);
-                a6 = Vector512.FusedMultiplyAdd(w0, x, a6); b6 = Vector512.FusedMultiplyAdd(w1, x, b6);
-                x = Vector512.Create(d[7]);
-                a7 = Vector512.FusedMultiplyAdd(w0, x, a7); b7 = Vector512.FusedMultiplyAdd(w1, x, b7);
-                x = Vector512.Create(d[8]);
-                a8 = Vector512.FusedMultiplyAdd(w0, x, a8); b8 = Vector512.FusedMultiplyAdd(w1, x, b8);
-                x = Vector512.Create(d[9]);
-                a9 = Vector512.FusedMultiplyAdd(w0, x, a9); b9 = Vector512.FusedMultiplyAdd(w1, x, b9);
-                x = Vector512.Create(d[10]);
-                aa = Vector512.FusedMultiplyAdd(w0, x, aa); ba = Vector512.FusedMultiplyAdd(w1, x, ba);
-                x = Vector512.Create(d[11]);
-                ab = Vector512.FusedMultiplyAdd(w0, x, ab); bb = Vector512.FusedMultiplyAdd(w1, x, bb);
-                x = Vector512.Create(d[12]);
-                ac = Vector512.FusedMultiplyAdd(w0, x, ac); bc = Vector512.FusedMultiplyAdd(w1, x, bc);
-            }
-        }
-
-        a0.Store(tile); b0.Store(tile + 16);
-        a1.Store(tile + 32); b1.Store(tile + 48);
-        a2.Store(tile + 64); b2.Store(tile + 80);
-        a3.Store(tile + 96); b3.Store(tile + 112);
-        a4.Store(tile + 128); b4.Store(tile + 144);
-        a5.Store(tile + 160); b5.Store(tile + 176);
-        a6.Store(tile + 192); b6.Store(tile + 208);
-        a7.Store(tile + 224); b7.Store(tile + 240);
-        a8.Store(tile + 256); b8.Store(tile + 272);
-        a9.Store(tile + 288); b9.Store(tile + 304);
-        aa.Store(tile + 320); ba.Store(tile + 336);
-        ab.Store(tile + 352); bb.Store(tile + 368);
-        ac.Store(tile + 384); bc.Store(tile + 400);
-    }
-
-    private interface IPositionCount
-    {
-        static abstract int Count { get; }
-    }
-
-    private readonly struct Seven : IPositionCount
-    {
-        public static int Count => 7;
-    }
-
-    private readonly struct Six : IPositionCount
-    {
-        public static int Count => 6;
-    }
-
-    // TCount.Count (seven or six) positions (dy + p, per tap at dyOff[t]) × 32 input channels (weights at w + wOff[t]) over
-    // output channels o < channels (dy planes dyPlane apart, weights wPlane apart), from the tile's partial sums when
-    // carrying. The count is a type parameter, so the JIT drops the seventh position's code from the six-position kernel.
-    private static void RowBlock<TCount>(float* dy, nint dyPlane, float* w, nint wPlane, int channels, int* dyOff, int* wOff, int taps,
-        float* tile, bool carry)
-        where TCount : struct, IPositionCount
-    {
-        bool seventh = TCount.Count > 6;
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;
-        if (carry)
-        {
-            (a0, b0) = (Vector512.Load(tile), Vector512.Load(tile + 16));
-            (a1, b1) = (Vector512.Load(tile + 32), Vector512.Load(tile + 48));
-            (a2, b2) = (Vector512.Load(tile + 64), Vector512.Load(tile + 80));
-            (a3, b3) = (Vector512.Load(tile + 96), Vector512.Load(tile + 112));
-            (a4, b4) = (Vector512.Load(tile + 128), Vector512.Load(tile + 144));
-            (a5, b5) = (Vector512.Load(tile + 160), Vector512.Load(tile + 176));
-            if (seventh)
+            if (count > 6)
             {
                 (a6, b6) = (Vector512.Load(tile + 192), Vector512.Load(tile + 208));
+            }
+
+            if (count > 7)
+            {
+                (a7, b7) = (Vector512.Load(tile + 224), Vector512.Load(tile + 240));
+            }
+
+            if (count > 8)
+            {
+                (a8, b8) = (Vector512.Load(tile + 256), Vector512.Load(tile + 272));
+            }
+
+            if (count > 9)
+            {
+                (a9, b9) = (Vector512.Load(tile + 288), Vector512.Load(tile + 304));
+            }
+
+            if (count > 10)
+            {
+                (aa, ba) = (Vector512.Load(tile + 320), Vector512.Load(tile + 336));
+            }
+
+            if (count > 11)
+            {
+                (ab, bb) = (Vector512.Load(tile + 352), Vector512.Load(tile + 368));
+            }
+
+            if (count > 12)
+            {
+                (ac, bc) = (Vector512.Load(tile + 384), Vector512.Load(tile + 400));
             }
         }
 
@@ -271,11 +230,54 @@ internal static unsafe partial class DirectConvolution
                 Vector512<float> x5 = Vector512.Create(d[5]);
                 a5 = Vector512.FusedMultiplyAdd(w0, x5, a5);
                 b5 = Vector512.FusedMultiplyAdd(w1, x5, b5);
-                if (seventh)
+
+                if (count > 6)
                 {
                     Vector512<float> x6 = Vector512.Create(d[6]);
                     a6 = Vector512.FusedMultiplyAdd(w0, x6, a6);
                     b6 = Vector512.FusedMultiplyAdd(w1, x6, b6);
+                }
+
+                if (count > 7)
+                {
+                    Vector512<float> x7 = Vector512.Create(d[7]);
+                    a7 = Vector512.FusedMultiplyAdd(w0, x7, a7);
+                    b7 = Vector512.FusedMultiplyAdd(w1, x7, b7);
+                }
+
+                if (count > 8)
+                {
+                    Vector512<float> x8 = Vector512.Create(d[8]);
+                    a8 = Vector512.FusedMultiplyAdd(w0, x8, a8);
+                    b8 = Vector512.FusedMultiplyAdd(w1, x8, b8);
+                }
+
+                if (count > 9)
+                {
+                    Vector512<float> x9 = Vector512.Create(d[9]);
+                    a9 = Vector512.FusedMultiplyAdd(w0, x9, a9);
+                    b9 = Vector512.FusedMultiplyAdd(w1, x9, b9);
+                }
+
+                if (count > 10)
+                {
+                    Vector512<float> xa = Vector512.Create(d[10]);
+                    aa = Vector512.FusedMultiplyAdd(w0, xa, aa);
+                    ba = Vector512.FusedMultiplyAdd(w1, xa, ba);
+                }
+
+                if (count > 11)
+                {
+                    Vector512<float> xb = Vector512.Create(d[11]);
+                    ab = Vector512.FusedMultiplyAdd(w0, xb, ab);
+                    bb = Vector512.FusedMultiplyAdd(w1, xb, bb);
+                }
+
+                if (count > 12)
+                {
+                    Vector512<float> xc = Vector512.Create(d[12]);
+                    ac = Vector512.FusedMultiplyAdd(w0, xc, ac);
+                    bc = Vector512.FusedMultiplyAdd(w1, xc, bc);
                 }
             }
         }
@@ -286,9 +288,40 @@ internal static unsafe partial class DirectConvolution
         a3.Store(tile + 96); b3.Store(tile + 112);
         a4.Store(tile + 128); b4.Store(tile + 144);
         a5.Store(tile + 160); b5.Store(tile + 176);
-        if (seventh)
+
+        if (count > 6)
         {
             a6.Store(tile + 192); b6.Store(tile + 208);
+        }
+
+        if (count > 7)
+        {
+            a7.Store(tile + 224); b7.Store(tile + 240);
+        }
+
+        if (count > 8)
+        {
+            a8.Store(tile + 256); b8.Store(tile + 272);
+        }
+
+        if (count > 9)
+        {
+            a9.Store(tile + 288); b9.Store(tile + 304);
+        }
+
+        if (count > 10)
+        {
+            aa.Store(tile + 320); ba.Store(tile + 336);
+        }
+
+        if (count > 11)
+        {
+            ab.Store(tile + 352); bb.Store(tile + 368);
+        }
+
+        if (count > 12)
+        {
+            ac.Store(tile + 384); bc.Store(tile + 400);
         }
     }
 }

@@ -142,17 +142,10 @@ internal static unsafe class Softmax
                 float* row = px + ((nint)o * n);
                 // The maximum as TensorPrimitives.Max gives it: NaN if the row has one.
                 float max = row[0];
-                for (int j = 1; j < n; j++)
+                for (int j = 1; j < n && !float.IsNaN(max); j++)
                 {
                     float v = row[j];
-                    if (v > max || float.IsNaN(v))
-                    {
-                        max = v;
-                        if (float.IsNaN(v))
-                        {
-                            break;
-                        }
-                    }
+                    max = v > max || float.IsNaN(v) ? v : max;
                 }
 
                 Vector512<float> shifted = Avx512F.MaskLoad(row, mask, lowest) - Vector512.Create(max);

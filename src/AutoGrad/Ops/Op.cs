@@ -204,6 +204,22 @@ public abstract class Op
     /// </summary>
     public virtual OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output) => new ForwardKernel(this);
 
+    /// <summary>Prepares the kernel for these tensors' types and runs it once: the <see cref="Forward"/> of an op whose
+    /// kernel is what <see cref="Prepare"/> builds.</summary>
+    protected void RunPrepared(ReadOnlySpan<Tensor> inputs, Tensor output) => Prepare(TypesOf(inputs), output.Type).Run(inputs, output);
+
+    /// <summary>The types of <paramref name="inputs"/>.</summary>
+    protected static TensorType[] TypesOf(ReadOnlySpan<Tensor> inputs)
+    {
+        var types = new TensorType[inputs.Length];
+        for (int i = 0; i < types.Length; i++)
+        {
+            types[i] = inputs[i].Type;
+        }
+
+        return types;
+    }
+
     /// <summary>The gradient rule: the gradient of the loss with respect to each input, or null where none flows.</summary>
     public abstract Tensor?[] Backward(GradientContext context);
 

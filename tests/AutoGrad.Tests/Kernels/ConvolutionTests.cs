@@ -421,12 +421,7 @@ public class DirectConvolutionTests
     {
         var p = ConvolutionTests.Problem.From([3, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1]);
         float[] dy = ConvolutionTests.Random<float>(p.YSize, 4), w = ConvolutionTests.Random<float>(p.WSize, 5);
-        float[] Run()
-        {
-            float[] dx = Enumerable.Repeat(float.NaN, p.XSize).ToArray();
-            Convolution.InputGrad<float>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
-            return dx;
-        }
+        float[] Run() => InputGradIntoNaNs(p, dy, w);
 
         int before = DirectConvolution.InputGradTapChunk;
         try
@@ -459,12 +454,7 @@ public class DirectConvolutionTests
         // The cnn's second layer: dx rows of 13 positions, one 13-position block or a block of seven and one of six.
         var p = ConvolutionTests.Problem.From([3, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1]);
         float[] dy = ConvolutionTests.Random<float>(p.YSize, 6), w = ConvolutionTests.Random<float>(p.WSize, 7);
-        float[] Run()
-        {
-            float[] dx = Enumerable.Repeat(float.NaN, p.XSize).ToArray();
-            Convolution.InputGrad<float>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
-            return dx;
-        }
+        float[] Run() => InputGradIntoNaNs(p, dy, w);
 
         int before = DirectConvolution.InputGradTapChunk;
         try
@@ -481,6 +471,14 @@ public class DirectConvolutionTests
             DirectConvolution.InputGradTapChunk = before;
             DirectConvolution.WholeRowInputGrad = true;
         }
+    }
+
+    /// <summary>The input gradient of problem <paramref name="p"/> written over NaNs, so an element the kernel skips shows.</summary>
+    private static float[] InputGradIntoNaNs(ConvolutionTests.Problem p, float[] dy, float[] w)
+    {
+        float[] dx = Enumerable.Repeat(float.NaN, p.XSize).ToArray();
+        Convolution.InputGrad<float>(dy, w, dx, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        return dx;
     }
 
     /// <summary>The forward (with bias, and with a ReLU epilogue) and the filter gradient of case <paramref name="c"/>, with

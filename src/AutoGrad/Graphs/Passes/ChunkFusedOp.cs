@@ -114,16 +114,7 @@ internal sealed class ChunkFusedOp : Op
     public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
         FusedElementwiseOp.ProgramBatchRule(Steps, inputs, inputTypes);
 
-    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
-    {
-        var types = new TensorType[inputs.Length];
-        for (int i = 0; i < types.Length; i++)
-        {
-            types[i] = inputs[i].Type;
-        }
-
-        Prepare(types, output.Type).Run(inputs, output);
-    }
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => RunPrepared(inputs, output);
 
     /// <summary>The chunking and each chunk's kernels, prepared once for these types.</summary>
     public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output) => new Kernel(this, inputs.ToArray(), output);

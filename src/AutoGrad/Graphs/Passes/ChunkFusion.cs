@@ -152,25 +152,7 @@ internal static class ChunkFusion
             dropped[p] = true;
         }
 
-        if (!dropped.Contains(true))
-        {
-            return graph;
-        }
-
-        var builder = new GraphBuilder(graph);
-        var nodeMap = new ValueRef[count];
-        for (int n = 0; n < count; n++)
-        {
-            if (dropped[n])
-            {
-                continue;
-            }
-
-            GraphNode node = rewritten[n] ?? graph.Nodes[n];
-            nodeMap[n] = builder.Add(node.WithInputs([.. node.Inputs.Select(r => GraphBuilder.Map(r, nodeMap))]));
-        }
-
-        return builder.Build(graph.Outputs.Select(r => GraphBuilder.Map(r, nodeMap)));
+        return dropped.Contains(true) ? GraphBuilder.Replace(graph, rewritten, dropped) : graph;
     }
 
     /// <summary>The reader <paramref name="consumer"/> with <paramref name="producer"/> (node <paramref name="p"/>) computed inside it.</summary>

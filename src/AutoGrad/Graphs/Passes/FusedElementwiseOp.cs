@@ -129,16 +129,8 @@ internal sealed class FusedElementwiseOp : Op
         return dependences[^1];
     }
 
-    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
-    {
-        var types = new TensorType[inputs.Length];
-        for (int i = 0; i < types.Length; i++)
-        {
-            types[i] = inputs[i].Type;
-        }
-
-        new FusedKernel(Program, types, output.Type).Execute(inputs, output);
-    }
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) =>
+        new FusedKernel(Program, TypesOf(inputs), output.Type).Execute(inputs, output);
 
     /// <summary>
     /// Makes kernels prepared while it is set run tile by tile even where the vector loop could (a same-run baseline for

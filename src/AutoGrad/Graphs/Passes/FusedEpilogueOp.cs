@@ -166,16 +166,7 @@ internal sealed class FusedEpilogueOp : Op
     public override BatchDependence? BatchRule(ReadOnlySpan<BatchDependence> inputs, ReadOnlySpan<TensorType> inputTypes, TensorType output) =>
         FusedElementwiseOp.ProgramBatchRule(Steps, inputs, inputTypes);
 
-    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output)
-    {
-        var types = new TensorType[inputs.Length];
-        for (int i = 0; i < types.Length; i++)
-        {
-            types[i] = inputs[i].Type;
-        }
-
-        Prepare(types, output.Type).Run(inputs, output);
-    }
+    public override void Forward(ReadOnlySpan<Tensor> inputs, Tensor output) => RunPrepared(inputs, output);
 
     /// <summary>The epilogue prepared once for these types; each run binds the operands and calls the producer's kernel with it.</summary>
     public override OpKernel Prepare(ReadOnlySpan<TensorType> inputs, TensorType output)

@@ -82,20 +82,7 @@ internal static class GemmEpilogueFusion
             absorbed[producerIndex] = true;
         }
 
-        var builder = new GraphBuilder(graph);
-        var nodeMap = new ValueRef[count];
-        for (int n = 0; n < count; n++)
-        {
-            if (absorbed[n])
-            {
-                continue;
-            }
-
-            GraphNode node = fused[n] ?? graph.Nodes[n];
-            nodeMap[n] = builder.Add(node.WithInputs([.. node.Inputs.Select(r => GraphBuilder.Map(r, nodeMap))]));
-        }
-
-        return builder.Build(graph.Outputs.Select(r => GraphBuilder.Map(r, nodeMap)));
+        return GraphBuilder.Replace(graph, fused, absorbed);
     }
 
     /// <summary>The node's elementwise program over its inputs, or null when it is not one whose every op has a lane.</summary>

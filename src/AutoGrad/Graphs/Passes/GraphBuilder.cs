@@ -48,6 +48,28 @@ internal sealed class GraphBuilder
 
     public Graph Build(IEnumerable<ValueRef> outputs) => new(source.Inputs, [.. Parameters], [.. Constants], [.. Nodes], [.. outputs], source.OutputNames);
 
+    /// <summary>
+    /// A copy of <paramref name="graph"/> where node n is <paramref name="replacements"/>[n] when that is set and is left
+    /// out when <paramref name="dropped"/>[n] is (a fusion pass's result: the nodes it absorbed are read by nothing left).
+    /// </summary>
+    public static Graph Replace(Graph graph, GraphNode?[] replacements, bool[] dropped)
+    {
+        var builder = new GraphBuilder(graph);
+        var nodeMap = new ValueRef[graph.Nodes.Length];
+        for (int n = 0; n < nodeMap.Length; n++)
+        {
+            if (dropped[n])
+            {
+                continue;
+            }
+
+            GraphNode node = replacements[n] ?? graph.Nodes[n];
+            nodeMap[n] = builder.Add(node.WithInputs([.. node.Inputs.Select(r => Map(r, nodeMap))]));
+        }
+
+        return builder.Build(graph.Outputs.Select(r => Map(r, nodeMap)));
+    }
+
     /// <summary>Maps a reference to an old node through <paramref name="nodeMap"/>; other references are unchanged.</summary>
     public static ValueRef Map(ValueRef value, ValueRef[] nodeMap) => value.Kind == ValueKind.Node ? nodeMap[value.Index] : value;
 

@@ -77,9 +77,7 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
         if (WithBias)
         {
             // The weight part of h as a weight, the last column as a bias.
-            int outChannels = h.Shape[0], k = h.Shape[1] - 1;
-            hb = h.Slice(1, k, k + 1).Reshape(outChannels);
-            h = h.Slice(1, 0, k).Reshape(outChannels, x[1] / Settings.Groups, KernelHeight, KernelWidth);
+            (h, hb) = Split(h, Shape.FromOwned([h.Shape[0], x[1] / Settings.Groups, KernelHeight, KernelWidth]));
         }
 
         return
@@ -87,5 +85,12 @@ internal sealed class Conv2dFilterGradOp(Conv2dSettings settings, int kernelHeig
             context.NeedsGrad(0) ? new Conv2dInputGradOp(Settings, x[2], x[3]).Apply(context.Input(1), h) : null,
             context.NeedsGrad(1) ? (hb is null ? new Conv2dOp(Settings).Apply(context.Input(0), h) : new Conv2dOp(Settings).Apply(context.Input(0), h, hb)) : null,
         ];
+    }
+
+    /// <summary>A <c>with_bias</c> output [outC, K + 1] as the weight gradient (shaped like <paramref name="weight"/>) and the bias gradient [outC].</summary>
+    internal static (Tensor Weight, Tensor Bias) Split(Tensor both, Shape weight)
+    {
+        int k = both.Shape[1] - 1;
+        return (both.Slice(1, 0, k).Reshape(weight.ToArray()), both.Slice(1, k, k + 1).Reshape(weight[0]));
     }
 }

@@ -111,9 +111,8 @@ namespace AutoGrad.Ops.Conv
             if (FoldsBiasGradient && context.InputCount > 2 && context.NeedsGrad(1) && context.NeedsGrad(2))
             {
                 // Both from one pass over g: the filter gradient's rows with the bias gradient as a last column.
-                Tensor both = new Conv2dFilterGradOp(Settings, w[2], w[3], withBias: true).Apply(context.Input(0), g);
-                int k = w[1] * w[2] * w[3];
-                return [dx, both.Slice(1, 0, k).Reshape(w[0], w[1], w[2], w[3]), both.Slice(1, k, k + 1).Reshape(w[0])];
+                (Tensor filter, Tensor bias) = Conv2dFilterGradOp.Split(new Conv2dFilterGradOp(Settings, w[2], w[3], withBias: true).Apply(context.Input(0), g), w);
+                return [dx, filter, bias];
             }
 
             Tensor? dw = context.NeedsGrad(1) ? new Conv2dFilterGradOp(Settings, w[2], w[3]).Apply(context.Input(0), g) : null;
