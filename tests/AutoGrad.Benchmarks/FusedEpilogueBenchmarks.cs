@@ -11,8 +11,10 @@ namespace AutoGrad.Benchmarks;
 /// <summary>
 /// The MNIST MLP's fusable products as the compiled executor runs them (prepared kernels, float32, outputs preallocated):
 /// the product followed by a separate <c>fused_elementwise</c> node as the baseline, against one <c>fused_epilogue</c>
-/// node running the program as the GEMM's epilogue. Cases: the first layer's forward <c>relu(x·W1 + b1)</c>
-/// ([B,784]·[784,128]) and the ReLU gradient mask <c>(dY·W2ᵀ)·sign(h)</c> ([B,10]·[128,10]ᵀ).
+/// node running the program as the GEMM's epilogue, and that node reading its bias row by row (one call per row, as
+/// before <see cref="EpilogueLoops.RepeatRowOperands"/>). Cases: the first layer's forward <c>relu(x·W1 + b1)</c>
+/// ([B,784]·[784,128]), the classifier's <c>h·W2 + b2</c> ([B,128]·[128,10]) and the ReLU gradient mask
+/// <c>(dY·W2ᵀ)·sign(h)</c> ([B,10]·[128,10]ᵀ).
 /// </summary>
 public class FusedEpilogueBenchmarks
 {
@@ -25,13 +27,14 @@ public class FusedEpilogueBenchmarks
     private OpKernel _matmul = null!;
     private OpKernel _elementwise = null!;
     private OpKernel _fused = null!;
+    private OpKernel _fusedPerRow = null!;
 
     /// <summary>Rows of the product.</summary>
     [Params(64, 256)]
     public int Batch { get; set; }
 
     /// <summary>Which product.</summary>
-    [Params("dense_relu", "relu_mask")]
+    [Params("dense_relu", "classifier_bias", "relu_mask")]
     public string Case { get; set; } = "";
 
     /// <summary>Random operands and the three prepared kernels.</summary>
@@ -50,6 +53,13 @@ public class FusedEpilogueBenchmarks
             _epilogueInputs = [Tensor.RandN([128], generator)];
             program = [new(AddOp.Instance, [X(0), X(1)]), new(ReluOp.Instance, [T(0)])];
         }
+        else if (Case == "classifier_bias")
+        {
+            matmul = MatMulOp.Create(false, false);
+            _productInputs = [Tensor.RandN([Batch, 128], generator), Tensor.RandN([128, 10], generator)];
+            _epilogueInputs = [Tensor.RandN([10], generator)];
+            program = [new(AddOp.Instance, [X(0), X(1)])];
+        }
         else
         {
             matmul = MatMulOp.Create(false, true);
@@ -67,6 +77,9 @@ public class FusedEpilogueBenchmarks
         _elementwise = new FusedElementwiseOp(program).Prepare([.. _elementwiseInputs.Select(t => t.Type)], outputType);
         _fusedInputs = [.. _productInputs, .. _epilogueInputs];
         _fused = new FusedEpilogueOp(matmul, 2, program).Prepare([.. _fusedInputs.Select(t => t.Type)], outputType);
+        EpilogueLoops.RepeatRowOperands = false;
+        _fusedPerRow = new FusedEpilogueOp(matmul, 2, program).Prepare([.. _fusedInputs.Select(t => t.Type)], outputType);
+        EpilogueLoops.RepeatRowOperands = true;
     }
 
     /// <summary>The product, then the elementwise node over it.</summary>
@@ -80,4 +93,8 @@ public class FusedEpilogueBenchmarks
     /// <summary>One node: the program as the GEMM's epilogue.</summary>
     [Benchmark]
     public void Epilogue() => _fused.Run(_fusedInputs, _output);
+
+    /// <summary>The same node reading row operands row by row.</summary>
+    [Benchmark]
+    public void EpiloguePerRow() => _fusedPerRow.Run(_fusedInputs, _output);
 }

@@ -26,6 +26,16 @@ internal enum EpilogueRead
     Scalar,
 }
 
+/// <summary>Settings shared by every <see cref="EpilogueLoop{T}"/>.</summary>
+internal static class EpilogueLoops
+{
+    /// <summary>
+    /// When false, epilogues prepared afterwards read row operands row by row instead of from a repeated copy (for the
+    /// benchmark comparing the two; the results are the same bits).
+    /// </summary>
+    internal static bool RepeatRowOperands { get; set; } = true;
+}
+
 /// <summary>
 /// A fused elementwise program run as a GEMM's epilogue (<see cref="IGemmEpilogue{T}"/>): for each row of a finished block
 /// of C, each instruction runs its op's lane (<see cref="ILaneOp"/>) over the row's segment, reading the product in place,
@@ -54,6 +64,12 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
     private readonly int slotCount;
     private readonly bool scalarTail;
     private readonly bool readsByRow;
+
+    // Rows per flat segment when the row operands are kept repeated (see Bind); 0 when they are read row by row.
+    private readonly int repeatRows;
+
+    // Per program input: a row operand written out repeatRows times, so a segment of whole rows reads it as one span.
+    private readonly T[]?[] repeated;
 
     private EpilogueLoop(ImmutableArray<FusedInstruction> program, EpilogueRead[] reads, int rows, int columns, LaneStep<T>[] steps)
     {
@@ -88,6 +104,21 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
         int vector = Vector<T>.Count;
         int fitting = slotCount == 0 ? SegmentLength : Math.Min(SegmentLength, MaxTempBytes / (slotCount * size));
         segment = Math.Max(vector, fitting / vector * vector);
+
+        // Short rows with a bias-like row operand (n = 10: the classifier's bias) and no column operand: run whole rows
+        // as flat segments too, reading the row operand from a copy repeated over the segment's rows, instead of one
+        // call per row of 10 (measured: the epilogue cost as much as the 64×128·128×10 product it followed).
+        repeated = new T[]?[reads.Length];
+        bool columnReads = reads.Any(r => r is EpilogueRead.Column);
+        int rowsPerSegment = segment / Math.Max(1, columns);
+        if (EpilogueLoops.RepeatRowOperands && !columnReads && rowsPerSegment >= 2)
+        {
+            repeatRows = rowsPerSegment;
+            for (int j = 0; j < reads.Length; j++)
+            {
+                repeated[j] = reads[j] == EpilogueRead.Row ? new T[repeatRows * columns] : null;
+            }
+        }
     }
 
     private enum Source
@@ -133,6 +164,14 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
         for (int j = 0; j < operands.Length; j++)
         {
             bound[j + 1] = operands[j];
+            if (repeated[j + 1] is { } copies)
+            {
+                ReadOnlySpan<T> row = operands[j].AsSpan<T>()[..columns];
+                for (int start = 0; start < copies.Length; start += columns)
+                {
+                    row.CopyTo(copies.AsSpan(start));
+                }
+            }
         }
     }
 
@@ -151,6 +190,18 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
             for (int start = row0 * columns; start < flatEnd; start += segment)
             {
                 RunSegment(c.Slice(start, Math.Min(segment, flatEnd - start)), temps, values, 0, start, 0);
+            }
+
+            return;
+        }
+
+        if (repeatRows > 0 && col0 == 0 && cols == columns && ldc == columns)
+        {
+            // Whole short rows with row operands: segments of repeatRows rows, the row operands read from their copies.
+            for (int r = row0; r < row0 + rows; r += repeatRows)
+            {
+                int length = Math.Min(repeatRows, row0 + rows - r) * columns;
+                RunSegment(c.Slice(r * columns, length), temps, values, r, r * columns, 0);
             }
 
             return;
@@ -227,7 +278,7 @@ internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
         Source.Product => product,
         Source.Temp => temps.Slice(slots[operand.Index] * segment, product.Length),
         Source.Full => bound[operand.Index]!.AsSpan<T>().Slice(offset, product.Length),
-        Source.Row => bound[operand.Index]!.AsSpan<T>().Slice(column, product.Length),
+        Source.Row => (repeated[operand.Index] is { } copies ? copies.AsSpan() : bound[operand.Index]!.AsSpan<T>()).Slice(column, product.Length),
         _ => default,
     };
 
