@@ -52,6 +52,7 @@ internal static unsafe partial class Gemm
         // op(A)[i, p] sits at rowStep·i + pStep·p: rows are lda apart and p contiguous, or the reverse when transposed.
         nint rowStep = transA ? 1 : lda;
         nint pStep = transA ? lda : 1;
+        bool byRows = NarrowByRows<T>(transA);
         for (int p0 = 0; p0 < k; p0 += kcMax)
         {
             int kc = Math.Min(kcMax, k - p0);
@@ -62,7 +63,15 @@ internal static unsafe partial class Gemm
             int i = 0;
             for (; i + 16 <= m; i += 16)
             {
-                NarrowTile16(kc, block + (i * rowStep), rowStep, pStep, packedB, c + (i * ldc), ldc, columns, add);
+                if (byRows)
+                {
+                    ByRowsTile16(kc, (float*)(block + i), lda, (float*)packedB, (float*)(c + (i * ldc)), ldc, n, add);
+                }
+                else
+                {
+                    NarrowTile16(kc, block + (i * rowStep), rowStep, pStep, packedB, c + (i * ldc), ldc, columns, add);
+                }
+
                 if (final)
                 {
                     epilogue.Apply(i, 16, 0, n);

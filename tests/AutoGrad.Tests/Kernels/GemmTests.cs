@@ -294,6 +294,43 @@ public class GemmTests
     }
 
     /// <summary>
+    /// A narrow float product with a transposed A read in place runs its 16-row tiles vectorized over C's rows
+    /// (<c>ByRowsTile16</c>): for every n up to 16, short and multi-block depths, padded strides and accumulation, the
+    /// result must be the bits of the tile vectorized over C's columns, and match the reference.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 1, false)]
+    [InlineData(37, 64, true)]
+    [InlineData(70, 300, false)]
+    [InlineData(128, 600, true)]
+    public void Multiply_NarrowTransposedAByRows_BitIdenticalToTheColumnTiles(int m, int k, bool accumulate)
+    {
+        // Without AVX-512 neither tile form exists (the Avx2 and scalar paths are tested above).
+        GemmPath path = Gemm.IsSupported<float>(GemmPath.Avx512) ? GemmPath.Avx512 : Gemm.BestPath<float>();
+        for (int n = 1; n <= 16; n++)
+        {
+            var operands = Operands<float>.Create(m, n, k, transA: true, transB: n % 3 == 0, accumulate, pad: n % 4, seed: (m * 17) + n);
+            float[] byRows = (float[])operands.C.Clone();
+            float[] byColumns = (float[])operands.C.Clone();
+            try
+            {
+                Gemm.NarrowByRowsEnabled = false;
+                Gemm.Multiply<float>(operands.A, operands.Lda, true, operands.B, operands.Ldb, n % 3 == 0, byColumns, operands.Ldc,
+                    m, n, k, accumulate, maxThreads: 1, path);
+            }
+            finally
+            {
+                Gemm.NarrowByRowsEnabled = true;
+            }
+
+            Gemm.Multiply<float>(operands.A, operands.Lda, true, operands.B, operands.Ldb, n % 3 == 0, byRows, operands.Ldc,
+                m, n, k, accumulate, maxThreads: 1, path);
+            Assert.Equal(byColumns, byRows);
+            operands.AssertMatchesReference(byRows, $"narrow transA by rows m={m} n={n} k={k} accumulate={accumulate}");
+        }
+    }
+
+    /// <summary>
     /// A tiny product (at most <see cref="Gemm.TinyMultiplyAdds"/> multiply-adds) skips packing, yet sums each element as
     /// the vector kernels do: its rows must equal, bit for bit, the same rows of a product large enough for the packed path
     /// (the same A rows, more of them below).
