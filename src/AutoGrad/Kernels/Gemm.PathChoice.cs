@@ -13,7 +13,8 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// Of the two vector paths, the one whose micro-kernel ran more floating-point operations per second when this process
-    /// first asked (<see cref="MeasureVectorPaths"/>); the 512-bit one unless the 256-bit one was more than 5 % faster.
+    /// first asked (<see cref="MeasureVectorPaths"/>); the 512-bit one unless the 256-bit one was more than 5 % faster in
+    /// two measurements in a row.
     /// </summary>
     /// <remarks>
     /// Cores differ: a 512-bit FMA on Intel's server cores does twice a 256-bit one's work in the same time, while cores
@@ -30,6 +31,15 @@ internal static unsafe partial class Gemm
             {
                 (double wide, double narrow) = MeasureVectorPaths();
                 path = ChooseVectorPath(wide, narrow);
+                if (path == GemmPath.Avx2)
+                {
+                    // A busy moment can slow the 512-bit rounds alone (seen once on an Intel host where 512 bits run
+                    // twice as fast: a process then multiplied at half speed throughout), so the 256-bit path must win a
+                    // second measurement too. Where it is truly faster this costs one more 2 ms measurement per process.
+                    (wide, narrow) = MeasureVectorPaths();
+                    path = ChooseVectorPath(wide, narrow);
+                }
+
                 Volatile.Write(ref s_preferredVectorPath, (int)path);
             }
 
