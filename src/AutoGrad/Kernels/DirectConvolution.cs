@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AutoGrad.Kernels;
 
@@ -24,6 +25,11 @@ internal static unsafe partial class DirectConvolution
 {
     private const int Group = 8;
     private const int FilterChannels = 4;
+
+    /// <summary>When false, the first-layer filter gradient reduces each accumulator with its own
+    /// <see cref="Vector512.Sum{T}(Vector512{T})"/> instead of <see cref="Sum4"/> (for the benchmark comparing the two; the
+    /// same bits).</summary>
+    internal static bool FourChannelSums { get; set; } = true;
 
     /// <summary>When false, first layers take the im2col path (for tests and benchmarks comparing the two).</summary>
     internal static bool Enabled { get; set; } = true;
@@ -280,18 +286,49 @@ internal static unsafe partial class DirectConvolution
             }
         }
 
-        target[0] += Vector512.Sum(s00);
-        target[1] += Vector512.Sum(s01);
-        target[2] += Vector512.Sum(s02);
-        target[k] += Vector512.Sum(s10);
-        target[k + 1] += Vector512.Sum(s11);
-        target[k + 2] += Vector512.Sum(s12);
-        target[2 * k] += Vector512.Sum(s20);
-        target[(2 * k) + 1] += Vector512.Sum(s21);
-        target[(2 * k) + 2] += Vector512.Sum(s22);
-        target[3 * k] += Vector512.Sum(s30);
-        target[(3 * k) + 1] += Vector512.Sum(s31);
-        target[(3 * k) + 2] += Vector512.Sum(s32);
+        // Per tap, the four channels' sums at once (the bits of Vector512.Sum each, in a third of the instructions).
+        if (FourChannelSums)
+        {
+            AddChannels(target, k, Sum4(s00, s10, s20, s30));
+            AddChannels(target + 1, k, Sum4(s01, s11, s21, s31));
+            AddChannels(target + 2, k, Sum4(s02, s12, s22, s32));
+            return;
+        }
+
+        AddChannels(target, k, Vector128.Create(Vector512.Sum(s00), Vector512.Sum(s10), Vector512.Sum(s20), Vector512.Sum(s30)));
+        AddChannels(target + 1, k, Vector128.Create(Vector512.Sum(s01), Vector512.Sum(s11), Vector512.Sum(s21), Vector512.Sum(s31)));
+        AddChannels(target + 2, k, Vector128.Create(Vector512.Sum(s02), Vector512.Sum(s12), Vector512.Sum(s22), Vector512.Sum(s32)));
+    }
+
+    /// <summary>target[c·k] += sums[c] for the four channels c of a block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddChannels(float* target, int k, Vector128<float> sums)
+    {
+        target[0] += sums.GetElement(0);
+        target[k] += sums.GetElement(1);
+        target[2 * k] += sums.GetElement(2);
+        target[3 * k] += sums.GetElement(3);
+    }
+
+    /// <summary>
+    /// [Σa, Σb, Σc, Σd], each summed as <see cref="Vector512.Sum{T}(Vector512{T})"/> does (within each 128-bit lane
+    /// (x₀ + x₁) + (x₂ + x₃), then (L₀ + L₁) + (L₂ + L₃)), so the bits are the same; four transposing shuffles and
+    /// adds replace four serial reductions of about 25 instructions each, which took about a third of
+    /// <see cref="FourByThree"/>'s instructions.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        // Per 128-bit lane: [a0 + a1, a2 + a3, b0 + b1, b2 + b3] and the same for c, d.
+        Vector512<float> ab = Avx512F.Shuffle(a, b, 0b10_00_10_00) + Avx512F.Shuffle(a, b, 0b11_01_11_01);
+        Vector512<float> cd = Avx512F.Shuffle(c, d, 0b10_00_10_00) + Avx512F.Shuffle(c, d, 0b11_01_11_01);
+
+        // Per 128-bit lane: [La, Lb, Lc, Ld], each (x0 + x1) + (x2 + x3).
+        Vector512<float> lanes = Avx512F.Shuffle(ab, cd, 0b10_00_10_00) + Avx512F.Shuffle(ab, cd, 0b11_01_11_01);
+
+        // Lanes 0 and 2 now hold L0 + L1 and L2 + L3.
+        Vector512<float> pairs = lanes + Avx512F.Shuffle4x128(lanes, lanes, 0b10_11_00_01);
+        return pairs.GetLower().GetLower() + Avx512F.ExtractVector128(pairs, 2);
     }
 
     private static float OneSum(float* input, float* d, int oh, int ow, int width, int vectors, Vector512<float> lastMask)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using AutoGrad.Graphs;
 using AutoGrad.Graphs.Compilation;
 using AutoGrad.Kernels;
@@ -342,6 +343,30 @@ public class ConvolutionAllocationTests
 [Collection(nameof(SettingsCollection))]
 public class DirectConvolutionTests
 {
+    [Fact]
+    public void Sum4_GivesTheBitsOfVector512SumForEachOfItsFourVectors()
+    {
+        // The first-layer filter gradient reduces four accumulators at once and must add the same bits to the weights as
+        // four Vector512.Sum calls: values spread over 2^-20 … 2^20 with both signs, so a different pairing rounds apart.
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Assert.False(DirectConvolution.Applies<float>(new ConvGeometry(1, 28, 28, 3, 3, 1, 1, 0, 0, 1, 1), 1));
+            return;
+        }
+
+        var random = new Random(29);
+        Vector512<float> Make() => Vector512.Create(
+            [.. Enumerable.Range(0, 16).Select(_ => (float)((random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-20, 21))))]);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            var (a, b, c, d) = (Make(), Make(), Make(), Make());
+            var sums = DirectConvolution.Sum4(a, b, c, d);
+            float[] expected = [Vector512.Sum(a), Vector512.Sum(b), Vector512.Sum(c), Vector512.Sum(d)];
+            float[] actual = [sums.GetElement(0), sums.GetElement(1), sums.GetElement(2), sums.GetElement(3)];
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Fact]
     public void Applies_ToTheMnistFirstLayer_NotToPaddedStridedOrWideLayers()
     {
