@@ -21,10 +21,10 @@ internal interface IUnaryLane<T>
 }
 
 /// <summary>
-/// A unary lane that also has a span form (a TensorPrimitives routine), which its loop uses for whole blocks: for the
-/// transcendental functions TensorPrimitives runs at the widest vector the machine has (<c>Vector512</c> where
-/// accelerated, while <see cref="Vector{T}"/> stays 256 bits wide), which matters more than keeping the block in
-/// registers for a compute-bound function.
+/// A unary lane that also has a span form (a TensorPrimitives routine), which its loop uses for whole blocks:
+/// TensorPrimitives runs at the widest vector the machine has (<c>Vector512</c> where accelerated, while
+/// <see cref="Vector{T}"/> stays 256 bits wide). The transcendental functions take it because their arithmetic
+/// dominates, ReLU because a convolution's epilogue runs it over blocks already in L1.
 /// </summary>
 internal interface IUnarySpanLane<T> : IUnaryLane<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
