@@ -97,9 +97,9 @@ internal static unsafe partial class DirectConvolution
 
                         float* dyBase = pd + (o0 * plane) + left;
                         float* wBase = pw0 + ((nint)o0 * taps * c) + c0;
-                        if (WholeRowInputGrad && w == Thirteen.Count)
+                        if (WholeRowInputGrad && w == Count13.Value)
                         {
-                            RowBlock<Thirteen>(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock), carry: o0 > 0);
+                            RowBlock<Count13>(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock), carry: o0 > 0);
                             continue;
                         }
 
@@ -108,11 +108,11 @@ internal static unsafe partial class DirectConvolution
                             float* tileAt = pt + (((y * slots) + p0) * InputBlock);
                             if (w - p0 == RowPositions - 1)
                             {
-                                RowBlock<Six>(dyBase + p0, plane, wBase, taps * c, channels, dyOff, wOff, n, tileAt, carry: o0 > 0);
+                                RowBlock<Count6>(dyBase + p0, plane, wBase, taps * c, channels, dyOff, wOff, n, tileAt, carry: o0 > 0);
                             }
                             else
                             {
-                                RowBlock<Seven>(dyBase + Math.Min(p0, w - RowPositions), plane, wBase, taps * c, channels, dyOff, wOff, n,
+                                RowBlock<Count7>(dyBase + Math.Min(p0, w - RowPositions), plane, wBase, taps * c, channels, dyOff, wOff, n,
                                     tileAt, carry: o0 > 0);
                             }
                         }
@@ -128,35 +128,15 @@ internal static unsafe partial class DirectConvolution
     /// <summary>When false, 13-wide rows take the seven- and six-position kernels (for tests and benchmarks comparing the two).</summary>
     internal static bool WholeRowInputGrad { get; set; } = true;
 
-    private interface IPositionCount
-    {
-        static abstract int Count { get; }
-    }
-
-    private readonly struct Seven : IPositionCount
-    {
-        public static int Count => 7;
-    }
-
-    private readonly struct Thirteen : IPositionCount
-    {
-        public static int Count => 13;
-    }
-
-    private readonly struct Six : IPositionCount
-    {
-        public static int Count => 6;
-    }
-
-    // TCount.Count (13, seven or six) positions (dy + p, per tap at dyOff[t]) × 32 input channels (weights at w + wOff[t])
+    // TCount.Value (13, seven or six) positions (dy + p, per tap at dyOff[t]) × 32 input channels (weights at w + wOff[t])
     // over output channels o < channels (dy planes dyPlane apart, weights wPlane apart), from the tile's partial sums when
     // carrying. The count is a type parameter, so the JIT drops the code of positions past it: 13 positions keep 26
     // accumulators, two weight loads and 13 broadcasts per 26 FMAs; seven, 14 FMAs per nine loads.
     private static void RowBlock<TCount>(float* dy, nint dyPlane, float* w, nint wPlane, int channels, int* dyOff, int* wOff, int taps,
         float* tile, bool carry)
-        where TCount : struct, IPositionCount
+        where TCount : struct, IFixedCount
     {
-        int count = TCount.Count;
+        int count = TCount.Value;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
         Vector512<float> a7 = default, a8 = default, a9 = default, aa = default, ab = default, ac = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;

@@ -82,11 +82,11 @@ internal static unsafe partial class DirectConvolution
                             float* tileAt = pt + (((r * slots) + p0) * WideBlock);
                             if (ow - p0 == Positions - 1)
                             {
-                                OutputBlock<Five>(row + (p0 * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
+                                OutputBlock<Count5>(row + (p0 * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
                             }
                             else
                             {
-                                OutputBlock<Six>(row + (Math.Min(p0, ow - Positions) * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
+                                OutputBlock<Count6>(row + (Math.Min(p0, ow - Positions) * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
                             }
                         }
                     }
@@ -232,17 +232,12 @@ internal static unsafe partial class DirectConvolution
         sums[20] = a5; sums[21] = b5; sums[22] = c5; sums[23] = d5;
     }
 
-    private readonly struct Five : IPositionCount
-    {
-        public static int Count => 5;
-    }
-
-    // TCount.Count (six or five) outputs (input pixels at in + p·stride for tap offsets off[t]) × 64 channels (w + t·ldw);
+    // TCount.Value (six or five) outputs (input pixels at in + p·stride for tap offsets off[t]) × 64 channels (w + t·ldw);
     // the tile row is 64 wide. The count is a type parameter, so the JIT drops the sixth output's code from the five.
     private static void OutputBlock<TCount>(float* input, int stride, float* w, int ldw, int t0, int t1, int* off, float* tile)
-        where TCount : struct, IPositionCount
+        where TCount : struct, IFixedCount
     {
-        bool sixth = TCount.Count > 5;
+        bool sixth = TCount.Value > 5;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;

@@ -150,7 +150,7 @@ internal static unsafe partial class Gemm
 
         if (rows == Mr512)
         {
-            Tile512<T, Rows12>(kc, a, rowStep, pStep, b, c, ldc, add);
+            Tile512<T, Count12>(kc, a, rowStep, pStep, b, c, ldc, add);
             return;
         }
 
@@ -161,16 +161,16 @@ internal static unsafe partial class Gemm
             switch (step)
             {
                 case 8:
-                    Tile512<T, Rows8>(kc, a, rowStep, pStep, b, c, ldc, add);
+                    Tile512<T, Count8>(kc, a, rowStep, pStep, b, c, ldc, add);
                     break;
                 case 4:
-                    Tile512<T, Rows4>(kc, a, rowStep, pStep, b, c, ldc, add);
+                    Tile512<T, Count4>(kc, a, rowStep, pStep, b, c, ldc, add);
                     break;
                 case 2:
-                    Tile512<T, Rows2>(kc, a, rowStep, pStep, b, c, ldc, add);
+                    Tile512<T, Count2>(kc, a, rowStep, pStep, b, c, ldc, add);
                     break;
                 default:
-                    Tile512<T, Rows1>(kc, a, rowStep, pStep, b, c, ldc, add);
+                    Tile512<T, Count1>(kc, a, rowStep, pStep, b, c, ldc, add);
                     break;
             }
 
@@ -181,17 +181,17 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// C[r, :cols] (=, or += when <paramref name="add"/>) Σₚ op(A)[r, p]·B[p, :] for TRows.Rows rows: two Vector512
+    /// C[r, :cols] (=, or += when <paramref name="add"/>) Σₚ op(A)[r, p]·B[p, :] for TRows.Value rows: two Vector512
     /// accumulators per row (24 zmm registers at 12 rows), one broadcast of A and two loads of the packed B per pair
     /// of FMAs. The row count is a type parameter so the JIT removes the unused rows' code.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile512<T, TRows>(int kc, T* a, nint rowStep, nint pStep, T* b, T* c, nint ldc, bool add)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where TRows : struct, IRowCount
+        where TRows : struct, IFixedCount
     {
         int v = Vector512<T>.Count;
-        int rows = TRows.Rows;
+        int rows = TRows.Value;
 
         // Two base pointers six rows apart share five offsets, so the loop fits the general-purpose registers.
         T* a6 = a + (6 * rowStep);
@@ -364,36 +364,5 @@ internal static unsafe partial class Gemm
                 throw new NotSupportedException($"The AVX-512 GEMM path supports float and double, not {typeof(T).Name}.");
             }
         }
-    }
-
-    /// <summary>A compile-time row count for <see cref="Tile512{T, TRows}"/>.</summary>
-    private interface IRowCount
-    {
-        static abstract int Rows { get; }
-    }
-
-    private readonly struct Rows12 : IRowCount
-    {
-        public static int Rows => 12;
-    }
-
-    private readonly struct Rows8 : IRowCount
-    {
-        public static int Rows => 8;
-    }
-
-    private readonly struct Rows4 : IRowCount
-    {
-        public static int Rows => 4;
-    }
-
-    private readonly struct Rows2 : IRowCount
-    {
-        public static int Rows => 2;
-    }
-
-    private readonly struct Rows1 : IRowCount
-    {
-        public static int Rows => 1;
     }
 }

@@ -34,39 +34,39 @@ internal static unsafe partial class Gemm
         switch ((n + 1) / 2)
         {
             case 1:
-                ByRowsTile16<Columns2>(kc, a, lda, panel, c, ldc, n, add);
+                ByRowsTile16<Count2>(kc, a, lda, panel, c, ldc, n, add);
                 break;
             case 2:
-                ByRowsTile16<Columns4>(kc, a, lda, panel, c, ldc, n, add);
+                ByRowsTile16<Count4>(kc, a, lda, panel, c, ldc, n, add);
                 break;
             case 3:
-                ByRowsTile16<Columns6>(kc, a, lda, panel, c, ldc, n, add);
+                ByRowsTile16<Count6>(kc, a, lda, panel, c, ldc, n, add);
                 break;
             case 4:
-                ByRowsTile16<Columns8>(kc, a, lda, panel, c, ldc, n, add);
+                ByRowsTile16<Count8>(kc, a, lda, panel, c, ldc, n, add);
                 break;
             case 5:
-                ByRowsTile16<Columns10>(kc, a, lda, panel, c, ldc, n, add);
+                ByRowsTile16<Count10>(kc, a, lda, panel, c, ldc, n, add);
                 break;
             case 6:
-                ByRowsTile16<Columns12>(kc, a, lda, panel, c, ldc, n, add);
+                ByRowsTile16<Count12>(kc, a, lda, panel, c, ldc, n, add);
                 break;
             case 7:
-                ByRowsTile16<Columns14>(kc, a, lda, panel, c, ldc, n, add);
+                ByRowsTile16<Count14>(kc, a, lda, panel, c, ldc, n, add);
                 break;
             default:
-                ByRowsTile16<Columns16>(kc, a, lda, panel, c, ldc, n, add);
+                ByRowsTile16<Count16>(kc, a, lda, panel, c, ldc, n, add);
                 break;
         }
     }
 
-    /// <summary><see cref="ByRowsTile16"/> for TColumns.Columns ≥ n accumulators (the panel's padding columns are 0).</summary>
+    /// <summary><see cref="ByRowsTile16"/> for TColumns.Value ≥ n accumulators (the panel's padding columns are 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void ByRowsTile16<TColumns>(int kc, float* a, nint lda, float* panel, float* c, nint ldc, int n, bool add)
-        where TColumns : struct, IColumnCount
+        where TColumns : struct, IFixedCount
     {
-        int columns = TColumns.Columns;
+        int columns = TColumns.Value;
         nint prefetch = 8 * lda;
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         Vector512<float> c8 = default, c9 = default, ca = default, cb = default, cc = default, cd = default, ce = default, cf = default;
@@ -120,58 +120,31 @@ internal static unsafe partial class Gemm
             }
         }
 
-        // Column j of the tile goes to row j of a 16×16 block; rows past the accumulators read row 0 (their transposed
-        // lanes are past n and never stored).
+        // Column j of the tile goes to row j of a 16×16 block (the accumulators past TColumns.Value hold zeros; their
+        // transposed lanes are past n and never stored).
         float* block = stackalloc float[16 * 16];
         int* rows = stackalloc int[16];
         for (int j = 0; j < 16; j++)
         {
-            rows[j] = j < columns ? 16 * j : 0;
+            rows[j] = 16 * j;
         }
 
         c0.Store(block);
         c1.Store(block + 16);
-        if (columns > 2)
-        {
-            c2.Store(block + 32);
-            c3.Store(block + 48);
-        }
-
-        if (columns > 4)
-        {
-            c4.Store(block + 64);
-            c5.Store(block + 80);
-        }
-
-        if (columns > 6)
-        {
-            c6.Store(block + 96);
-            c7.Store(block + 112);
-        }
-
-        if (columns > 8)
-        {
-            c8.Store(block + 128);
-            c9.Store(block + 144);
-        }
-
-        if (columns > 10)
-        {
-            ca.Store(block + 160);
-            cb.Store(block + 176);
-        }
-
-        if (columns > 12)
-        {
-            cc.Store(block + 192);
-            cd.Store(block + 208);
-        }
-
-        if (columns > 14)
-        {
-            ce.Store(block + 224);
-            cf.Store(block + 240);
-        }
+        c2.Store(block + 32);
+        c3.Store(block + 48);
+        c4.Store(block + 64);
+        c5.Store(block + 80);
+        c6.Store(block + 96);
+        c7.Store(block + 112);
+        c8.Store(block + 128);
+        c9.Store(block + 144);
+        ca.Store(block + 160);
+        cb.Store(block + 176);
+        cc.Store(block + 192);
+        cd.Store(block + 208);
+        ce.Store(block + 224);
+        cf.Store(block + 240);
 
         float* tile = stackalloc float[16 * 16];
         Transpose16.Run(block, rows, Vector512<float>.Zero, tile, 16);
@@ -180,51 +153,5 @@ internal static unsafe partial class Gemm
         {
             store.Store(c + (r * ldc), Vector512.Load(tile + (16 * r)), add);
         }
-    }
-
-    /// <summary>A compile-time column count for <see cref="ByRowsTile16{TColumns}"/>.</summary>
-    private interface IColumnCount
-    {
-        static abstract int Columns { get; }
-    }
-
-    private readonly struct Columns2 : IColumnCount
-    {
-        public static int Columns => 2;
-    }
-
-    private readonly struct Columns4 : IColumnCount
-    {
-        public static int Columns => 4;
-    }
-
-    private readonly struct Columns6 : IColumnCount
-    {
-        public static int Columns => 6;
-    }
-
-    private readonly struct Columns8 : IColumnCount
-    {
-        public static int Columns => 8;
-    }
-
-    private readonly struct Columns10 : IColumnCount
-    {
-        public static int Columns => 10;
-    }
-
-    private readonly struct Columns12 : IColumnCount
-    {
-        public static int Columns => 12;
-    }
-
-    private readonly struct Columns14 : IColumnCount
-    {
-        public static int Columns => 14;
-    }
-
-    private readonly struct Columns16 : IColumnCount
-    {
-        public static int Columns => 16;
     }
 }

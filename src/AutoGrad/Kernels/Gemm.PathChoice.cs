@@ -79,7 +79,7 @@ internal static unsafe partial class Gemm
             long start = Stopwatch.GetTimestamp();
             for (int t = 0; t < tiles; t++)
             {
-                Tile512<float, Rows12>(kc, a, 1, wideRows, b, c, wideCols, add: false);
+                Tile512<float, Count12>(kc, a, 1, wideRows, b, c, wideCols, add: false);
             }
 
             long middle = Stopwatch.GetTimestamp();

@@ -264,22 +264,11 @@ public class ConvolutionThreadCountTests
         var p = ConvolutionTests.Problem.From(c);
         float[] x = ConvolutionTests.Random<float>(p.XSize, 1), w = ConvolutionTests.Random<float>(p.WSize, 2);
         float[] bias = ConvolutionTests.Random<float>(p.OutChannels, 3), dy = ConvolutionTests.Random<float>(p.YSize, 4);
-        int before = Settings.NumThreads;
-        try
-        {
-            Settings.NumThreads = 1;
-            (float[] y1, float[] dx1, float[] dw1, float[] both1) = Run(p, x, w, bias, dy);
-            Settings.NumThreads = 2;
-            (float[] y2, float[] dx2, float[] dw2, float[] both2) = Run(p, x, w, bias, dy);
-            Assert.Equal(y1, y2);
-            Assert.Equal(dx1, dx2);
-            Assert.Equal(dw1, dw2);
-            Assert.Equal(both1, both2);
-        }
-        finally
-        {
-            Settings.NumThreads = before;
-        }
+        var (one, two) = ThreadCounts.OneAndTwo(() => Run(p, x, w, bias, dy));
+        Assert.Equal(one.Y, two.Y);
+        Assert.Equal(one.Dx, two.Dx);
+        Assert.Equal(one.Dw, two.Dw);
+        Assert.Equal(one.WithBias, two.WithBias);
     }
 
     private static (float[] Y, float[] Dx, float[] Dw, float[] WithBias) Run(ConvolutionTests.Problem p, float[] x, float[] w, float[] bias, float[] dy)

@@ -169,27 +169,16 @@ public class PoolingThreadCountTests
         var random = new Random(planes);
         float[] x = [.. Enumerable.Range(0, planes * h * w).Select(_ => (float)random.NextDouble())];
         float[] dy = [.. Enumerable.Range(0, planes * g.OutHeight * g.OutWidth).Select(_ => (float)random.NextDouble())];
-        int before = Settings.NumThreads;
-        try
-        {
-            Settings.NumThreads = 1;
-            (float[] y1, float[] dx1) = Run(x, dy, planes, g);
-            Settings.NumThreads = 2;
-            (float[] y2, float[] dx2) = Run(x, dy, planes, g);
-            Assert.Equal(y1, y2);
-            Assert.Equal(dx1, dx2);
+        var ((y1, dx1), (y2, dx2)) = ThreadCounts.OneAndTwo(() => Run(x, dy, planes, g));
+        Assert.Equal(y1, y2);
+        Assert.Equal(dx1, dx2);
 
-            var y = new float[y1.Length];
-            var dx = new float[dx1.Length];
-            Pooling.MaxForwardAnyWindow<float>(x, planes, g, y);
-            Pooling.MaxBackwardAnyWindow<float>(dy, x, planes, g, dx);
-            Assert.Equal(y, y2);
-            Assert.Equal(dx, dx2);
-        }
-        finally
-        {
-            Settings.NumThreads = before;
-        }
+        var y = new float[y1.Length];
+        var dx = new float[dx1.Length];
+        Pooling.MaxForwardAnyWindow<float>(x, planes, g, y);
+        Pooling.MaxBackwardAnyWindow<float>(dy, x, planes, g, dx);
+        Assert.Equal(y, y2);
+        Assert.Equal(dx, dx2);
     }
 
     [Theory]

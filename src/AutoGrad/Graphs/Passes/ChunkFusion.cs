@@ -59,25 +59,9 @@ internal static class ChunkFusion
         }
 
         int count = graph.Nodes.Length;
-        var readers = new List<int>[count];
-        for (int n = 0; n < count; n++)
-        {
-            readers[n] = [];
-        }
-
-        for (int n = 0; n < count; n++)
-        {
-            foreach (ValueRef r in graph.Nodes[n].Inputs.Distinct())
-            {
-                if (r.Kind == ValueKind.Node)
-                {
-                    readers[r.Index].Add(n);
-                }
-            }
-        }
-
+        // A value read once and not an output (FusionCounts counts an output twice) has exactly one reader node.
+        int[] uses = FusionCounts.Uses(graph);
         int[] stateWritesBefore = FusionCounts.StateWritesBefore(graph);
-        var outputs = new HashSet<int>(graph.Outputs.Where(r => r.Kind == ValueKind.Node).Select(r => r.Index));
         // Whether node n computes row j of its output from row j of each input whose first extent is the batch size (and
         // from the whole of each input with fixed extents), as its op's batching rule states: then any run of rows can be
         // computed on its own. Only the op's rule is asked, so a gradient node qualifies as well as a forward one.
@@ -129,8 +113,7 @@ internal static class ChunkFusion
         for (int p = 0; p < count; p++)
         {
             GraphNode producer = graph.Nodes[p];
-            if (involved[p] || outputs.Contains(p) || readers[p].Count != 1 || !PerExample(p)
-                || !producer.Type.DType.IsFloatingPoint())
+            if (involved[p] || uses[p] != 1 || !PerExample(p) || !producer.Type.DType.IsFloatingPoint())
             {
                 continue;
             }
@@ -139,7 +122,7 @@ internal static class ChunkFusion
             TensorType[] types = [.. producer.Inputs.Select(r => BatchSplitAnalysis.TypeAt(graph, instance, r, ProbeBatch))];
             TensorType valueType = instance.Types[p];
             double flopsPerElement = instance.Ops[p].Cost(types, valueType).Flops / (double)Math.Max(1, valueType.Shape.Size);
-            int q = readers[p][0];
+            int q = Reader(graph, p);
             // A state write between the two would let the fused producer read a parameter after its update.
             if (bytes < MinBytesPerExample || flopsPerElement > MaxFlopsPerElement || involved[q] || !PerExample(q)
                 || stateWritesBefore[p] != stateWritesBefore[q])
@@ -153,6 +136,18 @@ internal static class ChunkFusion
         }
 
         return dropped.Contains(true) ? GraphBuilder.Replace(graph, rewritten, dropped) : graph;
+    }
+
+    /// <summary>The first node after <paramref name="p"/> that reads it (nodes are in order, readers after producers).</summary>
+    private static int Reader(Graph graph, int p)
+    {
+        int q = p + 1;
+        while (!graph.Nodes[q].Inputs.Contains(ValueRef.Node(p)))
+        {
+            q++;
+        }
+
+        return q;
     }
 
     /// <summary>The reader <paramref name="consumer"/> with <paramref name="producer"/> (node <paramref name="p"/>) computed inside it.</summary>

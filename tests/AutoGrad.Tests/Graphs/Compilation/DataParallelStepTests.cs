@@ -336,22 +336,11 @@ public class DataParallelThreadCountTests
     [InlineData("conv2d")]
     public void SplitStep_OneAndTwoThreads_AreBitIdentical(string layer)
     {
-        int before = Settings.NumThreads;
-        try
+        var ((one, oneLosses, _), (two, twoLosses, _)) = ThreadCounts.OneAndTwo(() => DataParallelStepTests.Train(layer, "adam_clip", DataParallel.On));
+        Assert.Equal(oneLosses, twoLosses);
+        foreach (var (name, value) in one.StateDict())
         {
-            Settings.NumThreads = 1;
-            var (one, oneLosses, _) = DataParallelStepTests.Train(layer, "adam_clip", DataParallel.On);
-            Settings.NumThreads = 2;
-            var (two, twoLosses, _) = DataParallelStepTests.Train(layer, "adam_clip", DataParallel.On);
-            Assert.Equal(oneLosses, twoLosses);
-            foreach (var (name, value) in one.StateDict())
-            {
-                Assert.Equal(value.ToArray<double>(), two.StateDict()[name].ToArray<double>());
-            }
-        }
-        finally
-        {
-            Settings.NumThreads = before;
+            Assert.Equal(value.ToArray<double>(), two.StateDict()[name].ToArray<double>());
         }
     }
 }

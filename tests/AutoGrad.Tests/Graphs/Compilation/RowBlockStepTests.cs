@@ -116,22 +116,11 @@ public class RowBlockThreadCountTests
     [InlineData("adam")]
     public void BlockedStep_OneAndTwoThreads_AreBitIdentical(string optimizer)
     {
-        int before = Settings.NumThreads;
-        try
+        var ((one, oneLosses, _), (two, twoLosses, _)) = ThreadCounts.OneAndTwo(() => RowBlockStepTests.TrainTutorial(optimizer, 53, 10, DataParallel.On));
+        Assert.Equal(oneLosses, twoLosses);
+        for (int p = 0; p < one.Length; p++)
         {
-            Settings.NumThreads = 1;
-            var (one, oneLosses, _) = RowBlockStepTests.TrainTutorial(optimizer, 53, 10, DataParallel.On);
-            Settings.NumThreads = 2;
-            var (two, twoLosses, _) = RowBlockStepTests.TrainTutorial(optimizer, 53, 10, DataParallel.On);
-            Assert.Equal(oneLosses, twoLosses);
-            for (int p = 0; p < one.Length; p++)
-            {
-                Assert.Equal(one[p].ToArray<double>(), two[p].ToArray<double>());
-            }
-        }
-        finally
-        {
-            Settings.NumThreads = before;
+            Assert.Equal(one[p].ToArray<double>(), two[p].ToArray<double>());
         }
     }
 

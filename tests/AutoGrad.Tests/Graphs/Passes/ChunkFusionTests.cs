@@ -136,18 +136,7 @@ public class ChunkFusionThreadCountTests
         CompiledGraph compiled = ChunkFusionTests.ConvReluPool(DType.Float32).Compile();
         Assert.Equal(1, PassAssert.Count(compiled.Graph, "chunk_fused"));
         Tensor x = Tensor.RandN([batch, 1, 28, 28], new Generator(5));
-        int before = Settings.NumThreads;
-        try
-        {
-            Settings.NumThreads = 1;
-            float[] one = compiled.Run(x)[0].ToArray<float>();
-            Settings.NumThreads = 2;
-            float[] two = compiled.Run(x)[0].ToArray<float>();
-            Assert.Equal(one, two);
-        }
-        finally
-        {
-            Settings.NumThreads = before;
-        }
+        (float[] one, float[] two) = ThreadCounts.OneAndTwo(() => compiled.Run(x)[0].ToArray<float>());
+        Assert.Equal(one, two);
     }
 }

@@ -97,18 +97,7 @@ public class ConvEpilogueThreadCountTests
         (Graph graph, Func<int, Tensor[]> inputs) = ConvEpilogueFusionTests.Problem(c, DType.Float32);
         CompiledGraph compiled = graph.Compile();
         Tensor[] x = inputs(c[0]);
-        int before = Settings.NumThreads;
-        try
-        {
-            Settings.NumThreads = 1;
-            float[] one = compiled.Run(x)[0].ToArray<float>();
-            Settings.NumThreads = 2;
-            float[] two = compiled.Run(x)[0].ToArray<float>();
-            Assert.Equal(one, two);
-        }
-        finally
-        {
-            Settings.NumThreads = before;
-        }
+        (float[] one, float[] two) = ThreadCounts.OneAndTwo(() => compiled.Run(x)[0].ToArray<float>());
+        Assert.Equal(one, two);
     }
 }
