@@ -29,102 +29,23 @@ internal static unsafe partial class Gemm
     /// <see cref="PackAllOfA{T}"/>, which packs A in those blocks ahead of it.</summary>
     private static (int RowBlock, int DepthBlock) Blocks512(int m, int k) => (RoundUp(Balanced(m, MC), Mr512), Balanced(k, KC));
 
-    /// <summary>
-    /// The cache-blocked loop nest (see the class remarks) for AVX-512: tiles of up to 12 rows × 2 Vector512 columns,
-    /// the last rows computed by the same kernel at 8, 4, 2 or 1 rows (no work on padding rows), the last partial
-    /// column tile through a scratch tile merged under a mask.
-    /// </summary>
-    /// <remarks>
-    /// <para>n &gt; <see cref="DirectAMaxN"/> (of the whole product, see <see cref="PacksA"/>): A is packed per MC×KC block and B per KC×NC block; a 12-row A panel stays in
-    /// L1 while the column tiles stream B from L2, and each row panel of the block gets its epilogue as soon as its
-    /// last k block is summed. A column slice of a parallel product reads its A blocks from <paramref name="sharedA"/>,
-    /// all of A packed once for every slice (<see cref="PackAllOfA{T}"/>).</para>
-    /// <para>n ≤ <see cref="DirectAMaxN"/> (the small products of a training step): A is read in place, in either
-    /// orientation, and each KC×NR panel of B is packed just before the row tiles that use it, so it is still in L1
-    /// for all of them; the epilogue sees the whole MC×NC block once its last k block is summed.</para>
-    /// Either way every element of C is summed the same way: each KC block from a zero accumulator, p ascending, then
-    /// added to C (or stored, for the first block without accumulation), so the result does not depend on which rows
-    /// or columns a thread was given.
-    /// </remarks>
+    /// <summary>The cache-blocked loop nest (<see cref="Blocked{T, TTiles}"/>) with AVX-512 tiles of up to 12 rows × 2
+    /// Vector512 columns.</summary>
     private static void Blocked512<T>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
         int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue, bool packA, T* sharedA = null)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Blocked<T, Tiles512<T>>(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, accumulate, epilogue, packA, sharedA);
+
+    /// <summary>The AVX-512 tiles for <see cref="Blocked{T, TTiles}"/>.</summary>
+    private readonly struct Tiles512<T> : IGemmTiles<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int nr = 2 * Vector512<T>.Count;
-        (int mcMax, int kcMax) = Blocks512(m, k);
-        int ncMax = RoundUp(Balanced(n, NC), nr);
+        public static int Mr => Mr512;
 
-        // op(A)[i, p] read in place sits at a + rowStep·i + pStep·p.
-        nint rowStep = transA ? 1 : lda;
-        nint pStep = transA ? lda : 1;
-        T* packedA = packA && sharedA == null ? PackBuffers<T>.A(mcMax * kcMax) : null;
-        T* packedB = PackBuffers<T>.B(kcMax * ncMax);
-        T* scratch = stackalloc T[Mr512 * nr];
+        public static int Nr => 2 * Vector512<T>.Count;
 
-        for (int i0 = 0; i0 < m; i0 += mcMax)
-        {
-            int mc = Math.Min(mcMax, m - i0);
-            for (int p0 = 0; p0 < k; p0 += kcMax)
-            {
-                int kc = Math.Min(kcMax, k - p0);
-                bool add = accumulate || p0 > 0;
-                bool final = p0 + kc == k;
-                if (sharedA != null)
-                {
-                    packedA = sharedA + SharedABlock(i0, p0, mc, k);
-                }
-                else if (packA)
-                {
-                    PackA(a, lda, transA, i0, p0, mc, kc, packedA, Mr512);
-                }
-
-                for (int j0 = 0; j0 < n; j0 += ncMax)
-                {
-                    int nc = Math.Min(ncMax, n - j0);
-                    T* blockC = c + (i0 * ldc) + j0;
-                    if (packA)
-                    {
-                        // A block in L2, its 12-row panel in L1 across the column tiles; B's block packed up front.
-                        PackB(b, ldb, transB, p0, j0, kc, nc, packedB, nr);
-                        for (int ir = 0; ir < mc; ir += Mr512)
-                        {
-                            int rows = Math.Min(Mr512, mc - ir);
-                            for (int jr = 0; jr < nc; jr += nr)
-                            {
-                                Tile512(rows, Math.Min(nr, nc - jr), kc, packedA + (ir * kc), 1, Mr512, packedB + (jr * kc),
-                                    blockC + (ir * ldc) + jr, ldc, add, scratch);
-                            }
-
-                            if (final)
-                            {
-                                epilogue.Apply(i0 + ir, rows, j0, nc);
-                            }
-                        }
-                    }
-                    else
-                    {
-                        // A read in place (few column tiles): each B panel is packed just before the row tiles that use
-                        // it, so it is still in L1 for all of them.
-                        T* blockA = a + (i0 * rowStep) + (p0 * pStep);
-                        for (int jr = 0; jr < nc; jr += nr)
-                        {
-                            int cols = Math.Min(nr, nc - jr);
-                            PackB(b, ldb, transB, p0, j0 + jr, kc, cols, packedB, nr);
-                            for (int ir = 0; ir < mc; ir += Mr512)
-                            {
-                                Tile512(Math.Min(Mr512, mc - ir), cols, kc, blockA + (ir * rowStep), rowStep, pStep, packedB,
-                                    blockC + (ir * ldc) + jr, ldc, add, scratch);
-                            }
-                        }
-
-                        if (final)
-                        {
-                            epilogue.Apply(i0, mc, j0, nc);
-                        }
-                    }
-                }
-            }
-        }
+        public static void Run(int rows, int cols, int kc, T* a, nint rowStep, nint pStep, T* b, T* c, nint ldc, bool add,
+            T* scratch) => Tile512(rows, cols, kc, a, rowStep, pStep, b, c, ldc, add, scratch);
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ internal static unsafe partial class Gemm
     /// <remarks>
     /// Tiles of 16 rows keep 16 FMA chains in flight (twice the 4-cycle latency × 2 ports) and, for a transposed A,
     /// use each 64-byte line of A whole. The k blocks and the order of the FMAs within one (p ascending from a zero
-    /// accumulator, the block's sum then added to C) are those of <see cref="Blocked{T, TKernel}"/>, so the result is
+    /// accumulator, the block's sum then added to C) are those of <see cref="Blocked512{T}"/>, so the result is
     /// bit-identical to the packed path and does not depend on how the product is split over threads.
     /// </remarks>
     private static void Narrow<T>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,

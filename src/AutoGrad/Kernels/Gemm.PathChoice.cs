@@ -59,7 +59,7 @@ internal static unsafe partial class Gemm
     {
         const int kc = 256, rounds = 5, tiles = 64;
         int wideRows = Mr512, wideCols = 2 * Vector512<float>.Count;
-        int narrowRows = Avx2MicroKernel<float>.MR, narrowCols = Avx2MicroKernel<float>.NR;
+        int narrowRows = Mr256, narrowCols = 2 * Vector256<float>.Count;
         float* a = PackBuffers<float>.A(kc * wideRows);
         float* b = PackBuffers<float>.B(kc * wideCols);
         float* c = PackBuffers<float>.C(wideRows * wideCols);
@@ -85,7 +85,7 @@ internal static unsafe partial class Gemm
             long middle = Stopwatch.GetTimestamp();
             for (int t = 0; t < tiles; t++)
             {
-                Avx2MicroKernel<float>.Run(kc, a, b, c, narrowCols, add: false);
+                Tile256<float, Count6>(kc, a, 1, narrowRows, b, c, narrowCols, add: false);
             }
 
             long end = Stopwatch.GetTimestamp();

@@ -316,93 +316,12 @@ internal static unsafe partial class Gemm
                     Blocked512(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN), PackedA);
                     break;
                 case GemmPath.Avx2:
-                    Blocked<T, Avx2MicroKernel<T>>(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
+                    Blocked256(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN));
                     break;
                 default:
                     Scalar(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
                     Epilogue.Apply(0, M, 0, N);
                     break;
-            }
-        }
-    }
-
-    /// <summary>The cache-blocked loop nest described on the class, for one thread.</summary>
-    private static void Blocked<T, TKernel>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where TKernel : struct, IGemmMicroKernel<T>
-    {
-        int mr = TKernel.MR;
-        int nr = TKernel.NR;
-
-        // Blocks are balanced (784 = 4 × 196 rather than 256 + 256 + 256 + 16) so no block is a thin remainder whose
-        // per-tile overhead (loading and storing C) is spread over only a few steps of k.
-        int mcMax = RoundUp(Balanced(m, MC), mr);
-        int kcMax = Balanced(k, KC);
-        int ncMax = RoundUp(Balanced(n, NC), nr);
-        T* packedA = PackBuffers<T>.A(mcMax * kcMax);
-        T* packedB = PackBuffers<T>.B(kcMax * ncMax);
-        T* edge = stackalloc T[mr * nr];
-
-        for (int i0 = 0; i0 < m; i0 += mcMax)
-        {
-            int mc = Math.Min(mcMax, m - i0);
-            for (int p0 = 0; p0 < k; p0 += kcMax)
-            {
-                int kc = Math.Min(kcMax, k - p0);
-                bool add = accumulate || p0 > 0;
-                PackA(a, lda, transA, i0, p0, mc, kc, packedA, mr);
-                for (int j0 = 0; j0 < n; j0 += ncMax)
-                {
-                    int nc = Math.Min(ncMax, n - j0);
-                    PackB(b, ldb, transB, p0, j0, kc, nc, packedB, nr);
-                    for (int ir = 0; ir < mc; ir += mr)
-                    {
-                        int rows = Math.Min(mr, mc - ir);
-                        T* panelA = packedA + (ir * kc);
-                        T* rowC = c + ((i0 + ir) * ldc) + j0;
-                        for (int jr = 0; jr < nc; jr += nr)
-                        {
-                            int cols = Math.Min(nr, nc - jr);
-                            T* panelB = packedB + (jr * kc);
-                            if (rows == mr && cols == nr)
-                            {
-                                TKernel.Run(kc, panelA, panelB, rowC + jr, ldc, add);
-                            }
-                            else
-                            {
-                                TKernel.Run(kc, panelA, panelB, edge, nr, add: false);
-                                MergeEdge(edge, nr, rowC + jr, ldc, rows, cols, add);
-                            }
-                        }
-
-                        if (p0 + kc == k)
-                        {
-                            epilogue.Apply(i0 + ir, rows, j0, nc);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static void MergeEdge<T>(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool add)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < rows; i++)
-        {
-            var source = new ReadOnlySpan<T>(tile + (i * nr), cols);
-            var target = new Span<T>(c + (i * ldc), cols);
-            if (add)
-            {
-                for (int j = 0; j < cols; j++)
-                {
-                    target[j] += source[j];
-                }
-            }
-            else
-            {
-                source.CopyTo(target);
             }
         }
     }
