@@ -100,11 +100,19 @@ internal static unsafe partial class Gemm
     /// Each element is summed in the packed path's order (KC blocks, p ascending), whatever the thread split.
     /// </remarks>
     private static void NarrowTransposed<T>(T* a, nint lda, T* b, nint ldb, bool transB, T* c, nint ldc,
-        int m, int n, int k, bool accumulate)
+        int m, int n, int k, bool accumulate, GemmPath path)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T* transposed = PackBuffers<T>.C(n * m);
-        Blocked512(b, ldb, !transB, a, lda, false, transposed, m, n, m, k, false, default, PacksA(m));
+        if (path == GemmPath.Avx2)
+        {
+            Blocked256(b, ldb, !transB, a, lda, false, transposed, m, n, m, k, false, default, PacksA(m));
+        }
+        else
+        {
+            Blocked512(b, ldb, !transB, a, lda, false, transposed, m, n, m, k, false, default, PacksA(m));
+        }
+
         for (int i = 0; i < m; i++)
         {
             T* row = c + (i * ldc);

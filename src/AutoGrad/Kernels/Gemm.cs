@@ -305,8 +305,8 @@ internal static unsafe partial class Gemm
         {
             switch (Path)
             {
-                case GemmPath.Avx512 when IsNarrow<T>(N) && TransA && !NarrowInPlace<T>(K, Lda):
-                    NarrowTransposed(A, Lda, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
+                case GemmPath.Avx512 or GemmPath.Avx2 when IsNarrow<T>(N) && TransA && !NarrowInPlace<T>(K, Lda):
+                    NarrowTransposed(A, Lda, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Path);
                     Epilogue.Apply(0, M, 0, N);
                     break;
                 case GemmPath.Avx512 when IsNarrow<T>(N):
