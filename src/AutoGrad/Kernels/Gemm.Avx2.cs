@@ -15,9 +15,9 @@ internal static unsafe partial class Gemm
     /// columns: the path of cores without AVX-512, and of those whose 512-bit operations run as two 256-bit halves.
     /// </summary>
     private static void Blocked256<T>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,
-        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue, bool packA)
+        int m, int n, int k, bool accumulate, in EpilogueTarget<T> epilogue, bool packA, T* sharedA = null)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        Blocked<T, Tiles256<T>>(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, accumulate, epilogue, packA, sharedA: null);
+        Blocked<T, Tiles256<T>>(a, lda, transA, b, ldb, transB, c, ldc, m, n, k, accumulate, epilogue, packA, sharedA);
 
     /// <summary>The AVX2 tiles for <see cref="Blocked{T, TTiles}"/>.</summary>
     private readonly struct Tiles256<T> : IGemmTiles<T>

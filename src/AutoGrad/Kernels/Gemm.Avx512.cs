@@ -25,9 +25,6 @@ internal static unsafe partial class Gemm
     /// </summary>
     private static bool PacksA(int wholeN) => wholeN > DirectAMaxN;
 
-    /// <summary>The row and depth block sizes of <see cref="Blocked512{T}"/> for an m×k op(A), shared with
-    /// <see cref="PackAllOfA{T}"/>, which packs A in those blocks ahead of it.</summary>
-    private static (int RowBlock, int DepthBlock) Blocks512(int m, int k) => (RoundUp(Balanced(m, MC), Mr512), Balanced(k, KC));
 
     /// <summary>The cache-blocked loop nest (<see cref="Blocked{T, TTiles}"/>) with AVX-512 tiles of up to 12 rows × 2
     /// Vector512 columns.</summary>

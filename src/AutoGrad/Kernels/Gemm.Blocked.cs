@@ -27,8 +27,9 @@ internal unsafe interface IGemmTiles<T>
 
 internal static unsafe partial class Gemm
 {
-    /// <summary>Values a packed A block is allocated beyond its panels: <see cref="PackRows6"/> writes two past a panel.</summary>
-    private const int PackASlack = 8;
+    /// <summary>The row and depth block sizes of <see cref="Blocked{T, TTiles}"/> for an m×k op(A) in panels of
+    /// <paramref name="mr"/> rows, shared with <see cref="PackAllOfA{T}"/>, which packs A in those blocks ahead of it.</summary>
+    private static (int RowBlock, int DepthBlock) Blocks(int m, int k, int mr) => (RoundUp(Balanced(m, MC), mr), Balanced(k, KC));
 
     /// <summary>
     /// The cache-blocked loop nest (see the class remarks) for one vector width: tiles of up to TTiles.Mr rows ×
@@ -54,14 +55,13 @@ internal static unsafe partial class Gemm
     {
         int mr = TTiles.Mr;
         int nr = TTiles.Nr;
-        int mcMax = RoundUp(Balanced(m, MC), mr);
-        int kcMax = Balanced(k, KC);
+        (int mcMax, int kcMax) = Blocks(m, k, mr);
         int ncMax = RoundUp(Balanced(n, NC), nr);
 
         // op(A)[i, p] read in place sits at a + rowStep·i + pStep·p.
         nint rowStep = transA ? 1 : lda;
         nint pStep = transA ? lda : 1;
-        T* packedA = packA && sharedA == null ? PackBuffers<T>.A((mcMax * kcMax) + PackASlack) : null;
+        T* packedA = packA && sharedA == null ? PackBuffers<T>.A(mcMax * kcMax) : null;
         T* packedB = PackBuffers<T>.B(kcMax * ncMax);
         T* scratch = stackalloc T[mr * nr];
 
@@ -75,7 +75,7 @@ internal static unsafe partial class Gemm
                 bool final = p0 + kc == k;
                 if (sharedA != null)
                 {
-                    packedA = sharedA + SharedABlock(i0, p0, mc, k);
+                    packedA = sharedA + SharedABlock(i0, p0, mc, k, mr);
                 }
                 else if (packA)
                 {

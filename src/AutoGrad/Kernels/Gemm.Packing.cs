@@ -103,12 +103,12 @@ internal static unsafe partial class Gemm
     /// (two zero rows) transposed in registers; the scalar loop's strided stores cost 16 % of the AVX2 kernel's time at 512³.
     /// </summary>
     /// <remarks>Each block's eight 8-value rows are stored 6 apart in ascending order, so each overwrites the previous
-    /// one's two padding values; the last one's land past the block, where the next block, the scalar tail or the next
-    /// panel overwrites them, or, after the last panel, in the <see cref="PackASlack"/> values past the block.</remarks>
+    /// one's two padding values; the last one's land in the next block of the same panel, which is stored after it. The
+    /// panel's last 1–8 values of p go through the scalar loop, so nothing is written past the panel.</remarks>
     private static void PackRows6(float* a, nint lda, int kc, float* panel)
     {
         int p = 0;
-        for (; p + 8 <= kc; p += 8)
+        for (; p + 8 < kc; p += 8)
         {
             float* source = a + p;
             StoreTransposed8x8(Avx.LoadVector256(source), Avx.LoadVector256(source + lda),

@@ -316,7 +316,7 @@ internal static unsafe partial class Gemm
                     Blocked512(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN), PackedA);
                     break;
                 case GemmPath.Avx2:
-                    Blocked256(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN));
+                    Blocked256(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN), PackedA);
                     break;
                 default:
                     Scalar(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate);
