@@ -221,6 +221,21 @@ internal static unsafe partial class Gemm
                     continue;
                 }
 
+                if (typeof(T) == typeof(float) && Avx.IsSupported && nr % 8 == 0)
+                {
+                    // The same with AVX2's masked loads, 8 lanes at a time (masked-off lanes cannot fault either).
+                    for (int p = 0; p < kc; p++, source += ldb, panel += nr)
+                    {
+                        for (int j = 0; j < nr; j += 8)
+                        {
+                            Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(cols - j)).AsSingle();
+                            Avx.MaskLoad((float*)source + j, mask).Store((float*)panel + j);
+                        }
+                    }
+
+                    continue;
+                }
+
                 uint bytes = (uint)(cols * sizeof(T));
                 for (int p = 0; p < kc; p++, source += ldb, panel += nr)
                 {

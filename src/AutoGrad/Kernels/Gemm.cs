@@ -315,6 +315,9 @@ internal static unsafe partial class Gemm
                 case GemmPath.Avx512:
                     Blocked512(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN), PackedA);
                     break;
+                case GemmPath.Avx2 when RunsByRows256<T>(TransA, N, K, Lda):
+                    NarrowByRows256(A, Lda, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue);
+                    break;
                 case GemmPath.Avx2:
                     Blocked256(A, Lda, TransA, B, Ldb, TransB, C, Ldc, M, N, K, Accumulate, Epilogue, PacksA(WholeN), PackedA);
                     break;
