@@ -6,8 +6,9 @@ namespace AutoGrad.Kernels;
 
 internal static unsafe partial class Gemm
 {
-    /// <summary>When false, narrow float products with a transposed A use <see cref="NarrowTile16{T}"/> (for the benchmark
-    /// comparing the two; the results are the same bits).</summary>
+    /// <summary>When false, narrow float products with a transposed A use <see cref="NarrowTile16{T}"/> with AVX-512 and
+    /// the 6×16 tile with AVX2 instead of the row tiles (<see cref="ByRowsTile16"/>, <see cref="ByRowsTile8"/>), for the
+    /// benchmark comparing them; the results are the same bits.</summary>
     internal static bool NarrowByRowsEnabled { get; set; } = true;
 
     /// <summary>
