@@ -97,6 +97,7 @@ internal static unsafe partial class Gemm
         nint r1 = rowStep, r2 = 2 * rowStep, r3 = 3 * rowStep, r4 = 4 * rowStep, r5 = 5 * rowStep;
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+
         // C's rows are far apart and only needed after the loop: start their loads now, as the AVX-512 tile does.
         for (int r = 0; r < rows; r++)
         {
