@@ -100,7 +100,8 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// Packs 6 stored rows of A (kc values each) into a 6-row micro-panel, panel[p·6 + i] = a[i·lda + p], as 8×8 blocks
-    /// (two zero rows) transposed in registers; the scalar loop's strided stores took 7 % of a 512³ profile against the AVX2 kernel's 40 %.
+    /// (two zero rows) transposed in registers; the scalar loop's strided stores took 7 % of a 512³ profile against the
+    /// AVX2 kernel's 40 %.
     /// </summary>
     /// <remarks>Each block's eight 8-value rows are stored 6 apart in ascending order, so each overwrites the previous
     /// one's two padding values; the last one's land in the next block of the same panel, which is stored after it. The
