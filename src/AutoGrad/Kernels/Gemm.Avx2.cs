@@ -8,7 +8,7 @@ namespace AutoGrad.Kernels;
 internal static unsafe partial class Gemm
 {
     /// <summary>Rows of C per AVX2 tile: 6 rows × 2 Vector256 use 12 of the 16 ymm registers as accumulators.</summary>
-    internal const int Mr256 = 6;
+    private const int Mr256 = 6;
 
     /// <summary>
     /// The cache-blocked loop nest (<see cref="Blocked{T, TTiles}"/>) with AVX2 tiles of up to 6 rows × 2 Vector256

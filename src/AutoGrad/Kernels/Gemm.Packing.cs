@@ -206,25 +206,11 @@ internal static unsafe partial class Gemm
                     continue;
                 }
 
-                if (typeof(T) == typeof(float) && Avx512F.IsSupported && nr % 16 == 0)
-                {
-                    // A partial panel (n = 10 for an MLP's output layer): one masked load per 16 lanes, zeros past
-                    // the last column; a block-copy call and a zeroing loop per p cost more than the product's FMAs.
-                    for (int p = 0; p < kc; p++, source += ldb, panel += nr)
-                    {
-                        for (int j = 0; j < nr; j += 16)
-                        {
-                            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - j)).AsSingle();
-                            Avx512F.MaskLoad((float*)source + j, mask, Vector512<float>.Zero).Store((float*)panel + j);
-                        }
-                    }
-
-                    continue;
-                }
-
                 if (typeof(T) == typeof(float) && Avx.IsSupported && nr % 8 == 0)
                 {
-                    // The same with AVX2's masked loads, 8 lanes at a time (masked-off lanes cannot fault either).
+                    // A partial panel (n = 10 for an MLP's output layer): one masked load per 8 lanes, zeros past the
+                    // last column (masked-off lanes cannot fault); a block-copy call and a zeroing loop per p cost more
+                    // than the product's FMAs. Both vector widths' panels are multiples of 8.
                     for (int p = 0; p < kc; p++, source += ldb, panel += nr)
                     {
                         for (int j = 0; j < nr; j += 8)

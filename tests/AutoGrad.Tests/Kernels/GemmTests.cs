@@ -294,9 +294,10 @@ public class GemmTests
     }
 
     /// <summary>
-    /// A narrow float product with a transposed A read in place runs its 16-row tiles vectorized over C's rows
-    /// (<c>ByRowsTile16</c>): for every n up to 16, short and multi-block depths, padded strides and accumulation, the
-    /// result must be the bits of the tile vectorized over C's columns, and match the reference.
+    /// A narrow float product with a transposed A read in place runs its tiles vectorized over C's rows (<c>ByRowsTile16</c>
+    /// with AVX-512, <c>ByRowsTile8</c> for n ≤ 12 with AVX2 only): for every n up to 16, short and multi-block depths,
+    /// padded strides and accumulation, the result must be the bits of the tiles vectorized over C's columns, and match
+    /// the reference.
     /// </summary>
     [Theory]
     [InlineData(16, 1, false)]
@@ -305,7 +306,7 @@ public class GemmTests
     [InlineData(128, 600, true)]
     public void Multiply_NarrowTransposedAByRows_BitIdenticalToTheColumnTiles(int m, int k, bool accumulate)
     {
-        // Without AVX-512 neither tile form exists (the Avx2 and scalar paths are tested above).
+        // The path Auto takes where AVX-512 is missing: AVX2's row tile, or the scalar loops (where the switch does nothing).
         GemmPath path = Gemm.IsSupported<float>(GemmPath.Avx512) ? GemmPath.Avx512 : Gemm.BestPath<float>();
         for (int n = 1; n <= 16; n++)
         {

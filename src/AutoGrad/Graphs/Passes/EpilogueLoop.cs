@@ -41,9 +41,10 @@ internal static class EpilogueLoops
 /// of C, each instruction runs its op's lane (<see cref="ILaneOp"/>) over the row's segment, reading the product in place,
 /// full-size operands and broadcast rows as slices, and broadcast columns and scalars as one value per row; the last
 /// instruction writes back into C. A block of whole rows with no column operand is run as flat segments of whole rows
-/// instead (a row operand read from a copy repeated over the segment's rows), so short rows (n = 10) cost no call each. Every element goes through the same lane arithmetic as the fused loop of
-/// <see cref="FusedLoop{T}"/> over the whole result, so exact ops give the same bits. Intermediates live in a small
-/// stack buffer per call, so blocks may run on several threads at once, and nothing is allocated per product.
+/// instead (a row operand read from a copy repeated over the segment's rows), so short rows (n = 10) cost no call each.
+/// Every element goes through the same lane arithmetic as the fused loop of <see cref="FusedLoop{T}"/> over the whole
+/// result, so exact ops give the same bits. Intermediates live in a small stack buffer per call, so blocks may run on
+/// several threads at once, and nothing is allocated per product.
 /// </summary>
 internal sealed class EpilogueLoop<T> : IGemmEpilogue<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
