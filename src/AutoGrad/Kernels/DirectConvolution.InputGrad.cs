@@ -4,7 +4,7 @@ namespace AutoGrad.Kernels;
 
 /// <summary>
 /// The input gradient of wider layers (input channels a multiple of 32, stride 1, no padding, one group, float32,
-/// 512-bit vectors) without im2col: dx[c, h, w] = Σ over output channels o and taps (i, j) of W[o, c, i, j] ·
+/// 512-bit vectors, or 256-bit ones in the blocks of <c>DirectConvolution.InputGrad256.cs</c>) without im2col: dx[c, h, w] = Σ over output channels o and taps (i, j) of W[o, c, i, j] ·
 /// dy[o, h − i·dH, w − j·dW], vectorized over 32 input channels. For seven neighbouring positions of a row, each
 /// (o, i, j) loads the two weight vectors once and broadcasts the seven dy values it meets, 14 FMAs for 9 loads. A row
 /// that ends in six positions takes a six-position kernel there; other remainders recompute the positions a last block
@@ -30,7 +30,7 @@ internal static unsafe partial class DirectConvolution
 
     /// <summary>Whether the input gradient over geometry <paramref name="g"/> runs in <see cref="InputGradWide"/> for element type T.</summary>
     public static bool AppliesWideInputGrad<T>(in ConvGeometry g, int groups) =>
-        WideEnabled && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated
+        WideEnabled && typeof(T) == typeof(float) && VectorBits != 0
         && groups == 1 && g.Channels % InputBlock == 0 && g.StrideHeight == 1 && g.StrideWidth == 1
         && g.PadHeight == 0 && g.PadWidth == 0 && !g.CeilMode && g.Width >= RowPositions && g.ColumnCount > 0;
 
@@ -99,7 +99,7 @@ internal static unsafe partial class DirectConvolution
                         float* wBase = pw0 + ((nint)o0 * taps * c) + c0;
                         if (WholeRowInputGrad && w == Count13.Value)
                         {
-                            RowBlock<Count13>(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock), carry: o0 > 0);
+                            RowBlockOfWidth<Count13>(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock), carry: o0 > 0);
                             continue;
                         }
 
@@ -108,11 +108,11 @@ internal static unsafe partial class DirectConvolution
                             float* tileAt = pt + (((y * slots) + p0) * InputBlock);
                             if (w - p0 == RowPositions - 1)
                             {
-                                RowBlock<Count6>(dyBase + p0, plane, wBase, taps * c, channels, dyOff, wOff, n, tileAt, carry: o0 > 0);
+                                RowBlockOfWidth<Count6>(dyBase + p0, plane, wBase, taps * c, channels, dyOff, wOff, n, tileAt, carry: o0 > 0);
                             }
                             else
                             {
-                                RowBlock<Count7>(dyBase + Math.Min(p0, w - RowPositions), plane, wBase, taps * c, channels, dyOff, wOff, n,
+                                RowBlockOfWidth<Count7>(dyBase + Math.Min(p0, w - RowPositions), plane, wBase, taps * c, channels, dyOff, wOff, n,
                                     tileAt, carry: o0 > 0);
                             }
                         }

@@ -23,9 +23,9 @@ internal static unsafe partial class DirectConvolution
     /// <summary>
     /// The tile's l = rows × <paramref name="rowLength"/> positions × <paramref name="width"/> channels into
     /// <paramref name="width"/> channel planes of l positions at <paramref name="planes"/>, plus <paramref name="addend"/>[c]
-    /// for channel c when given: 16 × 16 blocks transposed in registers (<see cref="Transpose16"/>; the last block of a
-    /// plane overlapping the one before), one element at a time for planes of fewer than 16 positions. Where no addend is
-    /// given −0 is added, which leaves every value as it is.
+    /// for channel c when given: square blocks of one vector's width transposed in registers (<see cref="Transpose16"/>
+    /// or <see cref="Transpose8"/>; the last block of a plane overlapping the one before), one element at a time for
+    /// planes shorter than a block. Where no addend is given −0 is added, which leaves every value as it is.
     /// </summary>
     private static void TileToPlanes(float* tile, int width, int block, int rowLength, int l, ReadOnlySpan<float> addend, float* planes)
     {
@@ -36,7 +36,8 @@ internal static unsafe partial class DirectConvolution
             return (r * slots) + (c < overlapStart ? c : c - overlapStart + slots - block);
         }
 
-        if (l < 16)
+        int side = TransposeBlock;
+        if (l < side)
         {
             for (int c = 0; c < width; c++)
             {
@@ -51,23 +52,42 @@ internal static unsafe partial class DirectConvolution
         }
 
         int* rows = stackalloc int[16];
-        for (int c16 = 0; c16 < width; c16 += 16)
+        fixed (float* add = addend)
         {
-            Vector512<float> add = addend.IsEmpty ? Vector512.Create(-0f) : Vector512.Create(addend.Slice(c16, 16));
-            for (int q0 = 0; ; q0 += 16)
+            for (int c0 = 0; c0 < width; c0 += side)
             {
-                int start = Math.Min(q0, l - 16);
-                for (int i = 0; i < 16; i++)
+                for (int q0 = 0; ; q0 += side)
                 {
-                    rows[i] = (SlotOf(start + i) * width) + c16;
-                }
+                    int start = Math.Min(q0, l - side);
+                    for (int i = 0; i < side; i++)
+                    {
+                        rows[i] = (SlotOf(start + i) * width) + c0;
+                    }
 
-                Transpose16.Run(tile, rows, add, planes + (c16 * l) + start, l);
-                if (start == l - 16)
-                {
-                    break;
+                    TransposeBlockOf(tile, rows, add == null ? null : add + c0, planes + (c0 * l) + start, l);
+                    if (start == l - side)
+                    {
+                        break;
+                    }
                 }
             }
+        }
+    }
+
+    // The side of the square blocks the tiles are transposed in: one vector of the direct kernels' width.
+    private static int TransposeBlock => VectorBits == 512 ? 16 : 8;
+
+    // The TransposeBlock-square block whose row i is at source + rows[i], plus add[c] in column c (−0 without add, which
+    // leaves every value as it is), transposed: column c to destination + c·stride.
+    private static void TransposeBlockOf(float* source, int* rows, float* add, float* destination, nint stride)
+    {
+        if (VectorBits == 512)
+        {
+            Transpose16.Run(source, rows, add == null ? Vector512.Create(-0f) : Vector512.Load(add), destination, stride);
+        }
+        else
+        {
+            Transpose8.Run(source, rows, add == null ? Vector256.Create(-0f) : Vector256.Load(add), destination, stride);
         }
     }
 }

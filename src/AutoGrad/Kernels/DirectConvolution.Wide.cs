@@ -4,7 +4,8 @@ namespace AutoGrad.Kernels;
 
 /// <summary>
 /// The forward of wider layers (K = C·kH·kW above <see cref="Convolution.InPlaceForwardMaxColumnRows"/>, output channels a
-/// multiple of 64, no padding, one group, float32, 512-bit vectors), vectorized over output channels instead of
+/// multiple of 64, no padding, one group, float32; 512-bit vectors here, 256-bit ones in the blocks of
+/// <c>DirectConvolution.Wide256.cs</c>), vectorized over output channels instead of
 /// positions: for six neighbouring outputs of a row and 64 channels, each tap (c, i, j) loads the four weight vectors
 /// W[c, i, j][o…o+63] once and broadcasts the six input pixels it meets, 24 FMAs for 10 loads, straight from the image.
 /// The im2col path first writes K copies of every position (the MNIST <c>cnn</c>'s second layer: 288 × 121 per image)
@@ -38,7 +39,7 @@ internal static unsafe partial class DirectConvolution
 
     /// <summary>Whether the filter gradient of such a layer runs in <see cref="AccumulateFilterGradWide"/> (any row width).</summary>
     public static bool AppliesWideFilterGrad<T>(in ConvGeometry g, int groups, int outChannels) =>
-        WideEnabled && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated
+        WideEnabled && typeof(T) == typeof(float) && VectorBits != 0
         && groups == 1 && g.ColumnRows > Convolution.InPlaceForwardMaxColumnRows && outChannels % WideBlock == 0
         && g.PadHeight == 0 && g.PadWidth == 0 && !g.CeilMode;
 
@@ -61,6 +62,7 @@ internal static unsafe partial class DirectConvolution
 
         int sw = g.StrideWidth;
         int slots = Slots(ow, Positions);
+        bool wide512 = VectorBits == 512;
         fixed (float* px = x)
         fixed (float* pw = weightT)
         fixed (float* pt = tile)
@@ -80,13 +82,32 @@ internal static unsafe partial class DirectConvolution
                         for (int p0 = 0; p0 < ow; p0 += Positions)
                         {
                             float* tileAt = pt + (((r * slots) + p0) * WideBlock);
-                            if (ow - p0 == Positions - 1)
+                            bool five = ow - p0 == Positions - 1;
+                            float* input = row + ((five ? p0 : Math.Min(p0, ow - Positions)) * sw);
+                            if (wide512)
                             {
-                                OutputBlock<Count5>(row + (p0 * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
+                                if (five)
+                                {
+                                    OutputBlock<Count5>(input, sw, pw + o0, outChannels, t0, t1, off, tileAt);
+                                }
+                                else
+                                {
+                                    OutputBlock<Count6>(input, sw, pw + o0, outChannels, t0, t1, off, tileAt);
+                                }
+
+                                continue;
                             }
-                            else
+
+                            for (int s = 0; s < WideBlock; s += Channels256)
                             {
-                                OutputBlock<Count6>(row + (Math.Min(p0, ow - Positions) * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
+                                if (five)
+                                {
+                                    OutputBlock256<Count5>(input, sw, pw + o0 + s, outChannels, t0, t1, off, tileAt + s);
+                                }
+                                else
+                                {
+                                    OutputBlock256<Count6>(input, sw, pw + o0 + s, outChannels, t0, t1, off, tileAt + s);
+                                }
                             }
                         }
                     }
@@ -124,21 +145,36 @@ internal static unsafe partial class DirectConvolution
         fixed (float* pt = dyT)
         fixed (int* off = offsets)
         {
-            Vector512<float>* sums = stackalloc Vector512<float>[4 * Positions];
+            // Per tap, the 64 channels' sums of one block, tap after tap.
+            float* sums = stackalloc float[Positions * WideBlock];
+            bool wide512 = VectorBits == 512;
+            int rowStep = g.StrideHeight * g.Width;
             for (int o0 = 0; o0 < outChannels; o0 += WideBlock)
             {
                 TransposeDy(pd + (o0 * l), l, pt);
 
                 for (int t = 0; t < k; t += Positions)
                 {
-                    SixTaps(px, g.StrideHeight * g.Width, g.StrideWidth, oh, ow, pt, off + t, sums);
+                    if (wide512)
+                    {
+                        SixTaps(px, rowStep, g.StrideWidth, oh, ow, pt, off + t, (Vector512<float>*)sums);
+                    }
+                    else
+                    {
+                        for (int s = 0; s < WideBlock; s += Channels256)
+                        {
+                            SixTaps256(px, rowStep, g.StrideWidth, oh, ow, pt + s, off + t, sums + s);
+                        }
+                    }
+
                     int taps = Math.Min(Positions, k - t);
                     for (int j = 0; j < taps; j++)
                     {
-                        float* target = pp + ((t + j) * outChannels) + o0;
-                        for (int v = 0; v < 4; v++)
+                        // Elementwise, so any vector width adds the same bits.
+                        float* target = pp + ((t + j) * outChannels) + o0, sum = sums + (j * WideBlock);
+                        for (int v = 0; v < WideBlock; v += 8)
                         {
-                            (Vector512.Load(target + (16 * v)) + sums[(j * 4) + v]).Store(target + (16 * v));
+                            (Vector256.Load(target + v) + Vector256.Load(sum + v)).Store(target + v);
                         }
                     }
                 }
@@ -146,29 +182,30 @@ internal static unsafe partial class DirectConvolution
         }
     }
 
-    // dyT (l positions × 64) from 64 channel planes of dy (l positions each): 16 × 16 blocks transposed in registers, the
-    // last block of positions overlapping the one before; Layout.Permute below 16 positions.
+    // dyT (l positions × 64) from 64 channel planes of dy (l positions each): square blocks transposed in registers
+    // (TransposeBlock wide), the last block of positions overlapping the one before; Layout.Permute below one block.
     private static void TransposeDy(float* dy, int l, float* dyT)
     {
-        if (l < 16)
+        int block = TransposeBlock;
+        if (l < block)
         {
             Layout.Permute<float>(new ReadOnlySpan<float>(dy, WideBlock * l), [WideBlock, l], [1, 0], new Span<float>(dyT, l * WideBlock));
             return;
         }
 
         int* rows = stackalloc int[16];
-        for (int c16 = 0; c16 < WideBlock; c16 += 16)
+        for (int c0 = 0; c0 < WideBlock; c0 += block)
         {
-            for (int q0 = 0; ; q0 += 16)
+            for (int q0 = 0; ; q0 += block)
             {
-                int start = Math.Min(q0, l - 16);
-                for (int i = 0; i < 16; i++)
+                int start = Math.Min(q0, l - block);
+                for (int i = 0; i < block; i++)
                 {
-                    rows[i] = ((c16 + i) * l) + start;
+                    rows[i] = ((c0 + i) * l) + start;
                 }
 
-                Transpose16.Run(dy, rows, Vector512.Create(-0f), dyT + (start * WideBlock) + c16, WideBlock);
-                if (start == l - 16)
+                TransposeBlockOf(dy, rows, null, dyT + (start * WideBlock) + c0, WideBlock);
+                if (start == l - block)
                 {
                     break;
                 }

@@ -34,9 +34,19 @@ internal static unsafe partial class DirectConvolution
     /// <summary>When false, first layers take the im2col path (for tests and benchmarks comparing the two).</summary>
     internal static bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// The vector width the direct kernels run at: 512 where 512-bit vectors are accelerated, 256 with AVX2 and FMA, 0
+    /// where neither is (every layer then takes the im2col path). Tests set 256 on machines with 512-bit vectors to run
+    /// the 256-bit kernels there and compare their bits.
+    /// </summary>
+    internal static int VectorBits { get; set; } = NativeVectorBits;
+
+    /// <summary>The widest vectors the direct kernels can use on this machine (see <see cref="VectorBits"/>).</summary>
+    internal static int NativeVectorBits => Vector512.IsHardwareAccelerated ? 512 : Avx2.IsSupported && Fma.IsSupported ? 256 : 0;
+
     /// <summary>Whether geometry <paramref name="g"/> with <paramref name="groups"/> groups runs here for element type T.</summary>
     public static bool Applies<T>(in ConvGeometry g, int groups) =>
-        Enabled && typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated
+        Enabled && typeof(T) == typeof(float) && VectorBits == 512
         && groups == 1 && g.ColumnRows <= Convolution.InPlaceForwardMaxColumnRows
         && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0
         && g.DilationHeight == 1 && g.DilationWidth == 1 && !g.CeilMode && g.OutWidth >= Vector512<float>.Count;

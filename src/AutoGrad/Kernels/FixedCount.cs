@@ -21,6 +21,11 @@ internal readonly struct Count2 : IFixedCount
     public static int Value => 2;
 }
 
+internal readonly struct Count3 : IFixedCount
+{
+    public static int Value => 3;
+}
+
 internal readonly struct Count4 : IFixedCount
 {
     public static int Value => 4;

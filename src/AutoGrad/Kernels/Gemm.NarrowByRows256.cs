@@ -146,10 +146,10 @@ internal static unsafe partial class Gemm
         // Row r of the tile gets columns 0–7 at tile[16·r] and 8–15 at tile[16·r + 8] (unused accumulators hold zeros,
         // and their lanes are past n, never stored).
         float* tile = stackalloc float[8 * 16];
-        StoreTransposed8x8(c0, c1, c2, c3, c4, c5, c6, c7, tile, 16);
+        Transpose8.Store(c0, c1, c2, c3, c4, c5, c6, c7, tile, 16);
         if (n > 8)
         {
-            StoreTransposed8x8(c8, c9, ca, cb, default, default, default, default, tile + 8, 16);
+            Transpose8.Store(c8, c9, ca, cb, default, default, default, default, tile + 8, 16);
         }
 
         Vector256<float> low = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(n)).AsSingle();

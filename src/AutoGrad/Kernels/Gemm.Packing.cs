@@ -85,7 +85,7 @@ internal static unsafe partial class Gemm
         int p = 0;
         for (; p + 8 <= kc; p += 8)
         {
-            Transpose8x8(a + p, lda, panel + (p * 12), 12);
+            Transpose8.Copy(a + p, lda, panel + (p * 12), 12);
             Transpose4x8(a + (8 * lda) + p, lda, panel + (p * 12) + 8, 12);
         }
 
@@ -112,7 +112,7 @@ internal static unsafe partial class Gemm
         for (; p + 8 < kc; p += 8)
         {
             float* source = a + p;
-            StoreTransposed8x8(Avx.LoadVector256(source), Avx.LoadVector256(source + lda),
+            Transpose8.Store(Avx.LoadVector256(source), Avx.LoadVector256(source + lda),
                 Avx.LoadVector256(source + (2 * lda)), Avx.LoadVector256(source + (3 * lda)),
                 Avx.LoadVector256(source + (4 * lda)), Avx.LoadVector256(source + (5 * lda)),
                 Vector256<float>.Zero, Vector256<float>.Zero, panel + (p * 6), 6);
@@ -287,7 +287,7 @@ internal static unsafe partial class Gemm
                 int p = 0;
                 for (; p + 8 <= kc; p += 8)
                 {
-                    Transpose8x8((float*)rows + p, ldb, (float*)target + (p * nr), nr);
+                    Transpose8.Copy((float*)rows + p, ldb, (float*)target + (p * nr), nr);
                 }
 
                 for (; p < kc; p++)
@@ -310,42 +310,5 @@ internal static unsafe partial class Gemm
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Copies an 8×8 block of floats transposed: <paramref name="target"/>[q·targetStride + r] =
-    /// <paramref name="source"/>[r·sourceStride + q]. Eight row loads and 24 in-register shuffles replace eight gathers,
-    /// which cost about one load per element.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* source, nint sourceStride, float* target, nint targetStride) =>
-        StoreTransposed8x8(Avx.LoadVector256(source), Avx.LoadVector256(source + sourceStride),
-            Avx.LoadVector256(source + (2 * sourceStride)), Avx.LoadVector256(source + (3 * sourceStride)),
-            Avx.LoadVector256(source + (4 * sourceStride)), Avx.LoadVector256(source + (5 * sourceStride)),
-            Avx.LoadVector256(source + (6 * sourceStride)), Avx.LoadVector256(source + (7 * sourceStride)), target, targetStride);
-
-    /// <summary>Stores the 8×8 block whose rows are <paramref name="r0"/>…<paramref name="r7"/> transposed: row q of the
-    /// result (lane q of every input row) at <paramref name="target"/> + q·<paramref name="targetStride"/>, q ascending.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreTransposed8x8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
-        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* target, nint targetStride)
-    {
-        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves swapped across.
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
-        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
-        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
-        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
-        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(target, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(target + targetStride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(target + (2 * targetStride), Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(target + (3 * targetStride), Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(target + (4 * targetStride), Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(target + (5 * targetStride), Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(target + (6 * targetStride), Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(target + (7 * targetStride), Avx.Permute2x128(u3, u7, 0x31));
     }
 }

@@ -394,6 +394,38 @@ public class DirectConvolutionTests
     }
 
     [Theory]
+    [MemberData(nameof(ConvolutionTests.Cases), MemberType = typeof(ConvolutionTests))]
+    public void Kernels_256And512BitVectors_AreBitIdentical(int[] c)
+    {
+        // The 256-bit register blocks sum every output and weight gradient in the 512-bit blocks' order, so a model gives
+        // the same numbers on machines with and without AVX-512. Only a machine with both can compare them.
+        if (DirectConvolution.NativeVectorBits != 512)
+        {
+            Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported ? 256 : 0,
+                DirectConvolution.VectorBits);
+            return;
+        }
+
+        var p = ConvolutionTests.Problem.From(c);
+        float[] dy = ConvolutionTests.Random<float>(p.YSize, 4), w = ConvolutionTests.Random<float>(p.WSize, 2);
+        try
+        {
+            var wide = Outputs(p);
+            float[] wideDx = InputGradIntoNaNs(p, dy, w);
+            DirectConvolution.VectorBits = 256;
+            var narrow = Outputs(p);
+            Assert.Equal(wide.Y, narrow.Y);
+            Assert.Equal(wide.Relu, narrow.Relu);
+            Assert.Equal(wide.Dw, narrow.Dw);
+            Assert.Equal(wideDx, InputGradIntoNaNs(p, dy, w));
+        }
+        finally
+        {
+            DirectConvolution.VectorBits = DirectConvolution.NativeVectorBits;
+        }
+    }
+
+    [Theory]
     [InlineData(7)]  // chunks that split a channel's taps, 288 = 41·7 + 1
     [InlineData(72)] // the default: eight channels' taps
     public void WideForward_InTapChunks_IsBitIdenticalToOnePass(int chunk)
@@ -417,7 +449,7 @@ public class DirectConvolutionTests
     [Fact]
     public void WideInputGrad_AppliesToUnpaddedStrideOneLayersOf32InputChannels()
     {
-        bool wide = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        bool wide = DirectConvolution.VectorBits != 0;
         Assert.Equal(wide, DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1), 1));
         Assert.Equal(wide, DirectConvolution.AppliesWideInputGrad<float>(new ConvGeometry(64, 9, 12, 2, 3, 1, 1, 0, 0, 2, 1), 1));
         Assert.False(DirectConvolution.AppliesWideInputGrad<double>(new ConvGeometry(32, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1), 1));
@@ -501,29 +533,31 @@ public class DirectConvolutionTests
         BothPaths(int[] c, Action<bool> enable)
     {
         var p = ConvolutionTests.Problem.From(c);
-        float[] x = ConvolutionTests.Random<float>(p.XSize, 1), w = ConvolutionTests.Random<float>(p.WSize, 2);
-        float[] bias = ConvolutionTests.Random<float>(p.OutChannels, 3), dy = ConvolutionTests.Random<float>(p.YSize, 4);
-        (float[] Y, float[] Relu, float[] Dw) Run()
-        {
-            var y = new float[p.YSize];
-            var relu = new float[p.YSize];
-            var dw = new float[p.WSize];
-            Convolution.Forward<float>(x, w, bias, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
-            Convolution.Forward<float>(x, w, bias, relu, p.Batch, p.OutChannels, p.Groups, p.Geometry, new Relu());
-            Convolution.FilterGrad<float>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
-            return (y, relu, dw);
-        }
-
-        var direct = Run();
+        var direct = Outputs(p);
         enable(false);
         try
         {
-            return (p, direct, Run());
+            return (p, direct, Outputs(p));
         }
         finally
         {
             enable(true);
         }
+    }
+
+    /// <summary>The forward (with bias, and with a ReLU epilogue) and the filter gradient of problem <paramref name="p"/>
+    /// on seeded data, with the kernels as they are set.</summary>
+    private static (float[] Y, float[] Relu, float[] Dw) Outputs(ConvolutionTests.Problem p)
+    {
+        float[] x = ConvolutionTests.Random<float>(p.XSize, 1), w = ConvolutionTests.Random<float>(p.WSize, 2);
+        float[] bias = ConvolutionTests.Random<float>(p.OutChannels, 3), dy = ConvolutionTests.Random<float>(p.YSize, 4);
+        var y = new float[p.YSize];
+        var relu = new float[p.YSize];
+        var dw = new float[p.WSize];
+        Convolution.Forward<float>(x, w, bias, y, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        Convolution.Forward<float>(x, w, bias, relu, p.Batch, p.OutChannels, p.Groups, p.Geometry, new Relu());
+        Convolution.FilterGrad<float>(x, dy, dw, p.Batch, p.OutChannels, p.Groups, p.Geometry);
+        return (y, relu, dw);
     }
 
     // The filter gradients sum over batch × positions terms in different orders: close to float32 rounding of such a sum.
