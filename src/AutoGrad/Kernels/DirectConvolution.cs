@@ -7,7 +7,8 @@ namespace AutoGrad.Kernels;
 /// <summary>
 /// Convolution computed straight from the image, without im2col, for the layers where the GEMM formulation is weakest: a
 /// first layer with few column rows (K = C·kH·kW ≤ <see cref="Convolution.InPlaceForwardMaxColumnRows"/>, e.g. 1×3×3),
-/// stride 1, no padding or dilation, one group, float32, on 512-bit vectors. With K = 9 the GEMM sums only nine products
+/// stride 1, no padding or dilation, one group, float32, on 512-bit vectors (or 256-bit ones:
+/// <c>DirectConvolution.FirstLayer256.cs</c>). With K = 9 the GEMM sums only nine products
 /// per output before storing its tile, and unfolding the image writes nine copies of it, so the MNIST <c>cnn</c>'s first
 /// layer ran at about 25 GFLOP/s there (docs/performance.md, Convolution).
 /// </summary>
@@ -46,7 +47,7 @@ internal static unsafe partial class DirectConvolution
 
     /// <summary>Whether geometry <paramref name="g"/> with <paramref name="groups"/> groups runs here for element type T.</summary>
     public static bool Applies<T>(in ConvGeometry g, int groups) =>
-        Enabled && typeof(T) == typeof(float) && VectorBits == 512
+        Enabled && typeof(T) == typeof(float) && VectorBits != 0
         && groups == 1 && g.ColumnRows <= Convolution.InPlaceForwardMaxColumnRows
         && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0
         && g.DilationHeight == 1 && g.DilationWidth == 1 && !g.CeilMode && g.OutWidth >= Vector512<float>.Count;
@@ -78,6 +79,12 @@ internal static unsafe partial class DirectConvolution
                 {
                     float* row = px + (r * g.Width);
                     float* target = py + (o0 * l) + (r * ow);
+                    if (VectorBits != 512)
+                    {
+                        ForwardRow256(row, pw + (o0 * k), k, off, target, l, ow, channels, pb == null ? null : pb + o0);
+                        continue;
+                    }
+
                     for (int v = 0; v < vectors; v += 2)
                     {
                         int first = Start(v, vectors, ow);
@@ -118,6 +125,16 @@ internal static unsafe partial class DirectConvolution
         fixed (float* pd = dy)
         fixed (float* pp = partial)
         {
+            if (VectorBits != 512)
+            {
+                fixed (int* off = offsets)
+                {
+                    FilterGradImage256(px, pd, pp, outChannels, k, off, oh, ow, g.Width, l, lastMask);
+                }
+
+                return;
+            }
+
             // Four channels by three taps at a time: per vector of positions, four output-gradient loads and three
             // input loads feed twelve FMAs (one channel and tap at a time would be two loads per FMA, and load-bound).
             int o0 = 0;
