@@ -95,10 +95,14 @@ internal static unsafe partial class DirectConvolution
                         }
                         else
                         {
+                            // The channels of a short last group, rarely met: each 16-wide vector as two 8-wide halves
+                            // (the same sums).
                             for (int c = 0; c < channels; c++)
                             {
-                                One(row + first, row + second, pw + ((o0 + c) * k), k, off, target + (c * l) + first, target + (c * l) + second,
-                                    pb == null ? null : pb + o0 + c);
+                                float* ya = target + (c * l) + first, yb = target + (c * l) + second;
+                                float* wc = pw + ((o0 + c) * k), bc = pb == null ? null : pb + o0 + c;
+                                OneChannel256(row + first, row + second, wc, k, off, ya, yb, bc);
+                                OneChannel256(row + first + 8, row + second + 8, wc, k, off, ya + 8, yb + 8, bc);
                             }
                         }
                     }
@@ -137,6 +141,8 @@ internal static unsafe partial class DirectConvolution
 
             // Four channels by three taps at a time: per vector of positions, four output-gradient loads and three
             // input loads feed twelve FMAs (one channel and tap at a time would be two loads per FMA, and load-bound).
+            // The rest, rarely met, one at a time as the 256-bit kernel's sums (the same bits).
+            Vector256<float> loMask = lastMask.GetLower(), hiMask = lastMask.GetUpper();
             int o0 = 0;
             for (; o0 + FilterChannels <= outChannels; o0 += FilterChannels)
             {
@@ -152,7 +158,7 @@ internal static unsafe partial class DirectConvolution
                 {
                     for (int c = 0; c < FilterChannels; c++)
                     {
-                        target[(c * k) + t] += OneSum(px + offsets[t], d + (c * l), oh, ow, g.Width, vectors, lastMask);
+                        target[(c * k) + t] += OneSum256(px + offsets[t], d + (c * l), oh, ow, g.Width, vectors, loMask, hiMask);
                     }
                 }
             }
@@ -161,7 +167,7 @@ internal static unsafe partial class DirectConvolution
             {
                 for (int t = 0; t < k; t++)
                 {
-                    pp[(o0 * k) + t] += OneSum(px + offsets[t], pd + (o0 * l), oh, ow, g.Width, vectors, lastMask);
+                    pp[(o0 * k) + t] += OneSum256(px + offsets[t], pd + (o0 * l), oh, ow, g.Width, vectors, loMask, hiMask);
                 }
             }
         }
@@ -252,25 +258,6 @@ internal static unsafe partial class DirectConvolution
         b += v;
     }
 
-    private static void One(float* a, float* b, float* w, int k, int* off, float* ya, float* yb, float* bias)
-    {
-        Vector512<float> sa = default, sb = default;
-        for (int t = 0; t < k; t++)
-        {
-            Vector512<float> wt = Vector512.Create(w[t]);
-            sa = Vector512.FusedMultiplyAdd(wt, Vector512.Load(a + off[t]), sa);
-            sb = Vector512.FusedMultiplyAdd(wt, Vector512.Load(b + off[t]), sb);
-        }
-
-        if (bias != null)
-        {
-            AddBias(ref sa, ref sb, *bias);
-        }
-
-        sa.Store(ya);
-        sb.Store(yb);
-    }
-
     private static void FourByThree(float* x0, float* x1, float* x2, float* d, int l, int oh, int ow, int width, int vectors,
         Vector512<float> lastMask, float* target, int k)
     {
@@ -356,26 +343,5 @@ internal static unsafe partial class DirectConvolution
         // Lanes 0 and 2 now hold L0 + L1 and L2 + L3.
         Vector512<float> pairs = lanes + Avx512F.Shuffle4x128(lanes, lanes, 0b10_11_00_01);
         return pairs.GetLower().GetLower() + Avx512F.ExtractVector128(pairs, 2);
-    }
-
-    private static float OneSum(float* input, float* d, int oh, int ow, int width, int vectors, Vector512<float> lastMask)
-    {
-        Vector512<float> s = default;
-        for (int r = 0; r < oh; r++)
-        {
-            for (int v = 0; v < vectors; v++)
-            {
-                int start = Start(v, vectors, ow);
-                Vector512<float> xv = Vector512.Load(input + (r * width) + start);
-                if (v == vectors - 1)
-                {
-                    xv &= lastMask;
-                }
-
-                s = Vector512.FusedMultiplyAdd(Vector512.Load(d + (r * ow) + start), xv, s);
-            }
-        }
-
-        return Vector512.Sum(s);
     }
 }
