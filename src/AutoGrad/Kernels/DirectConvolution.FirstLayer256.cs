@@ -12,7 +12,7 @@ namespace AutoGrad.Kernels;
 /// the taps in order and then gets its bias, as in the 512-bit kernel and the im2col GEMM, so all three give the same
 /// bits.</para>
 /// <para>Filter gradient: the 512-bit kernel's 16-lane accumulators, each as two 8-lane halves over the same 16-wide
-/// steps and masks, reduced by <see cref="Sum16"/> in <see cref="Vector512.Sum{T}(Vector512{T})"/>'s order, so the two
+/// steps and masks, reduced by <see cref="LaneSums.Sum16"/> in <see cref="Vector512.Sum{T}(Vector512{T})"/>'s order, so the two
 /// widths add the same bits to the weights. Two channels by two taps at a time: eight accumulators, and per step four
 /// output-gradient loads and four input loads feed eight FMAs (two by three would need eighteen registers, and spilled).</para>
 /// </remarks>
@@ -177,12 +177,12 @@ internal static unsafe partial class DirectConvolution
             }
         }
 
-        target[0] += Sum16(s00l, s00h);
-        target[k] += Sum16(s10l, s10h);
+        target[0] += LaneSums.Sum16(s00l, s00h);
+        target[k] += LaneSums.Sum16(s10l, s10h);
         if (second)
         {
-            target[1] += Sum16(s01l, s01h);
-            target[k + 1] += Sum16(s11l, s11h);
+            target[1] += LaneSums.Sum16(s01l, s01h);
+            target[k + 1] += LaneSums.Sum16(s11l, s11h);
         }
     }
 
@@ -207,18 +207,6 @@ internal static unsafe partial class DirectConvolution
             }
         }
 
-        return Sum16(lo, hi);
+        return LaneSums.Sum16(lo, hi);
     }
-
-    /// <summary>
-    /// The sum of the 16 lanes <paramref name="lo"/>:<paramref name="hi"/> in <see cref="Vector512.Sum{T}(Vector512{T})"/>'s
-    /// order: within each 128-bit lane (x₀ + x₁) + (x₂ + x₃), then (L₀ + L₁) + (L₂ + L₃) (see <see cref="Sum4"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Sum16(Vector256<float> lo, Vector256<float> hi) =>
-        (Sum4Lanes(lo.GetLower()) + Sum4Lanes(lo.GetUpper())) + (Sum4Lanes(hi.GetLower()) + Sum4Lanes(hi.GetUpper()));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Sum4Lanes(Vector128<float> v) =>
-        (v.GetElement(0) + v.GetElement(1)) + (v.GetElement(2) + v.GetElement(3));
 }
