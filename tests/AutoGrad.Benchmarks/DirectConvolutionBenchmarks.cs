@@ -7,8 +7,9 @@ namespace AutoGrad.Benchmarks;
 /// <summary>
 /// The MNIST <c>cnn</c>'s convolutions at 64 images — what each core runs when the compiled step splits a batch of 128 —
 /// on one thread: the direct kernels (<see cref="DirectConvolution"/>) against the im2col path they replace for such
-/// layers, and their 256-bit register blocks against the 512-bit ones where a machine has both. conv1: 1×28×28 → 32×26×26, 3×3 (K = 9), 389 kFLOP per image and pass; conv2: 32×13×13 → 64×11×11, 3×3
-/// (K = 288), 4.46 MFLOP per image and pass. Bias included in the forwards.
+/// layers, and their 256-bit register blocks against the 512-bit ones where a machine has both. conv1: 1×28×28 →
+/// 32×26×26, 3×3 (K = 9), 389 kFLOP per image and pass; conv2: 32×13×13 → 64×11×11, 3×3 (K = 288), 4.46 MFLOP per image
+/// and pass. Bias included in the forwards.
 /// </summary>
 public class DirectConvolutionBenchmarks
 {

@@ -12,9 +12,10 @@ namespace AutoGrad.Kernels;
 /// the taps in order and then gets its bias, as in the 512-bit kernel and the im2col GEMM, so all three give the same
 /// bits.</para>
 /// <para>Filter gradient: the 512-bit kernel's 16-lane accumulators, each as two 8-lane halves over the same 16-wide
-/// steps and masks, reduced by <see cref="LaneSums.Sum16"/> in <see cref="Vector512.Sum{T}(Vector512{T})"/>'s order, so the two
-/// widths add the same bits to the weights. Two channels by two taps at a time: eight accumulators, and per step four
-/// output-gradient loads and four input loads feed eight FMAs (two by three would need eighteen registers, and spilled).</para>
+/// steps and masks, reduced by <see cref="LaneSums.Sum16"/> in <see cref="Vector512.Sum{T}(Vector512{T})"/>'s order, so
+/// the two widths add the same bits to the weights. Two channels by two taps at a time: eight accumulators, and per step
+/// four output-gradient loads and four input loads feed eight FMAs (two by three would need eighteen registers, and
+/// spilled).</para>
 /// </remarks>
 internal static unsafe partial class DirectConvolution
 {

@@ -4,12 +4,13 @@ namespace AutoGrad.Kernels;
 
 /// <summary>
 /// The input gradient of wider layers (input channels a multiple of 32, stride 1, no padding, one group, float32,
-/// 512-bit vectors, or 256-bit ones in the blocks of <c>DirectConvolution.InputGrad256.cs</c>) without im2col: dx[c, h, w] = Σ over output channels o and taps (i, j) of W[o, c, i, j] ·
-/// dy[o, h − i·dH, w − j·dW], vectorized over 32 input channels. For seven neighbouring positions of a row, each
-/// (o, i, j) loads the two weight vectors once and broadcasts the seven dy values it meets, 14 FMAs for 9 loads. A row
-/// that ends in six positions takes a six-position kernel there; other remainders recompute the positions a last block
-/// of seven overlaps. A row of exactly 13 (the MNIST <c>cnn</c>'s) runs as one block of 13 positions instead, 26 FMAs
-/// for 15 loads: 6–9 % faster than 7 + 6 with the same sums (docs/performance.md, "Whole rows in the input gradient").
+/// 512-bit vectors, or 256-bit ones in the blocks of <c>DirectConvolution.InputGrad256.cs</c>) without im2col:
+/// dx[c, h, w] = Σ over output channels o and taps (i, j) of W[o, c, i, j] · dy[o, h − i·dH, w − j·dW], vectorized over
+/// 32 input channels. For seven neighbouring positions of a row, each (o, i, j) loads the two weight vectors once and
+/// broadcasts the seven dy values it meets, 14 FMAs for 9 loads. A row that ends in six positions takes a six-position
+/// kernel there; other remainders recompute the positions a last block of seven overlaps. A row of exactly 13 (the MNIST
+/// <c>cnn</c>'s) runs as one block of 13 positions instead, 26 FMAs for 15 loads: 6–9 % faster than 7 + 6 with the same
+/// sums (docs/performance.md, "Whole rows in the input gradient").
 /// </summary>
 /// <remarks>
 /// The im2col path computes the K × positions column gradient with a GEMM, writes it out (the MNIST <c>cnn</c>'s second
@@ -99,7 +100,8 @@ internal static unsafe partial class DirectConvolution
                         float* wBase = pw0 + ((nint)o0 * taps * c) + c0;
                         if (WholeRowInputGrad && w == Count13.Value)
                         {
-                            RowBlockOfWidth<Count13>(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock), carry: o0 > 0);
+                            RowBlockOfWidth<Count13>(dyBase, plane, wBase, taps * c, channels, dyOff, wOff, n, pt + (y * slots * InputBlock),
+                                carry: o0 > 0);
                             continue;
                         }
 
