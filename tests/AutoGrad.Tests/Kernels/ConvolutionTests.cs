@@ -49,13 +49,13 @@ public class ConvolutionTests
     };
 
     /// <summary>The cases whose filter gradient <see cref="DirectConvolution.AccumulateFilterGradWide"/> runs in float32
-    /// with 512-bit vectors (one group, K &gt; 16, output channels a multiple of 64, no padding); the forward
+    /// with 512- or 256-bit vectors (one group, K &gt; 16, output channels a multiple of 64, no padding); the forward
     /// (<see cref="DirectConvolution.ForwardWide"/>) too when rows hold at least six outputs.</summary>
     public static TheoryData<int[]> WideCases => [.. ((IEnumerable<object[]>)Cases).Select(row => (int[])row[0])
         .Where(c => c[13] == 1 && c[1] * c[5] * c[6] > 16 && c[4] % 64 == 0 && c[9] == 0 && c[10] == 0)];
 
-    /// <summary>The cases whose geometry <see cref="DirectConvolution"/> runs in float32 on machines with 512-bit vectors:
-    /// one group, K ≤ 16, stride 1, no padding or dilation, rows of at least 16 outputs.</summary>
+    /// <summary>The cases whose geometry <see cref="DirectConvolution"/> runs in float32 on machines with 512- or 256-bit
+    /// vectors: one group, K ≤ 16, stride 1, no padding or dilation, rows of at least 16 outputs.</summary>
     public static TheoryData<int[]> DirectCases => [.. ((IEnumerable<object[]>)Cases).Select(row => (int[])row[0])
         .Where(c => c[13] == 1 && c[1] * c[5] * c[6] <= 16 && c[7] == 1 && c[8] == 1 && c[9] == 0 && c[10] == 0 && c[11] == 1 && c[12] == 1
             && Problem.From(c).Geometry.OutWidth >= 16)];
