@@ -46,6 +46,9 @@ public class ConvolutionTests
         new[] { 2, 4, 4, 8, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // wide direct forward and filter gradient: a plane of 12 outputs
                                                                 // (fewer than 16: moved to and from tiles element by element)
         new[] { 2, 32, 2, 7, 5, 2, 2, 1, 1, 0, 0, 1, 1, 1 },    // wide direct input gradient: a plane of 14 positions, likewise
+        new[] { 2, 4, 3, 9, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1 },    // wide direct forward and filter gradient: a plane of 7 outputs
+                                                                // (fewer than 8: element by element on 256-bit vectors too)
+        new[] { 2, 32, 1, 7, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1 },    // wide direct input gradient: a plane of 7 positions, likewise
     };
 
     /// <summary>The cases whose filter gradient <see cref="DirectConvolution.AccumulateFilterGradWide"/> runs in float32
