@@ -62,7 +62,6 @@ internal static unsafe partial class DirectConvolution
 
         int sw = g.StrideWidth;
         int slots = Slots(ow, Positions);
-        bool wide512 = VectorBits == 512;
         fixed (float* px = x)
         fixed (float* pw = weightT)
         fixed (float* pt = tile)
@@ -82,32 +81,14 @@ internal static unsafe partial class DirectConvolution
                         for (int p0 = 0; p0 < ow; p0 += Positions)
                         {
                             float* tileAt = pt + (((r * slots) + p0) * WideBlock);
-                            bool five = ow - p0 == Positions - 1;
-                            float* input = row + ((five ? p0 : Math.Min(p0, ow - Positions)) * sw);
-                            if (wide512)
+                            if (ow - p0 == Positions - 1)
                             {
-                                if (five)
-                                {
-                                    OutputBlock<Count5>(input, sw, pw + o0, outChannels, t0, t1, off, tileAt);
-                                }
-                                else
-                                {
-                                    OutputBlock<Count6>(input, sw, pw + o0, outChannels, t0, t1, off, tileAt);
-                                }
-
-                                continue;
+                                OutputBlockOfWidth<Count5>(row + (p0 * sw), sw, pw + o0, outChannels, t0, t1, off, tileAt);
                             }
-
-                            for (int s = 0; s < WideBlock; s += Channels256)
+                            else
                             {
-                                if (five)
-                                {
-                                    OutputBlock256<Count5>(input, sw, pw + o0 + s, outChannels, t0, t1, off, tileAt + s);
-                                }
-                                else
-                                {
-                                    OutputBlock256<Count6>(input, sw, pw + o0 + s, outChannels, t0, t1, off, tileAt + s);
-                                }
+                                OutputBlockOfWidth<Count6>(row + (Math.Min(p0, ow - Positions) * sw), sw, pw + o0, outChannels, t0, t1, off,
+                                    tileAt);
                             }
                         }
                     }
@@ -147,7 +128,6 @@ internal static unsafe partial class DirectConvolution
         {
             // Per tap, the 64 channels' sums of one block, tap after tap.
             float* sums = stackalloc float[Positions * WideBlock];
-            bool wide512 = VectorBits == 512;
             int rowStep = g.StrideHeight * g.Width;
             for (int o0 = 0; o0 < outChannels; o0 += WideBlock)
             {
@@ -155,18 +135,7 @@ internal static unsafe partial class DirectConvolution
 
                 for (int t = 0; t < k; t += Positions)
                 {
-                    if (wide512)
-                    {
-                        SixTaps(px, rowStep, g.StrideWidth, oh, ow, pt, off + t, (Vector512<float>*)sums);
-                    }
-                    else
-                    {
-                        for (int s = 0; s < WideBlock; s += Channels256)
-                        {
-                            SixTaps256(px, rowStep, g.StrideWidth, oh, ow, pt + s, off + t, sums + s);
-                        }
-                    }
-
+                    SixTapsOfWidth(px, rowStep, g.StrideWidth, oh, ow, pt, off + t, sums);
                     int taps = Math.Min(Positions, k - t);
                     for (int j = 0; j < taps; j++)
                     {

@@ -14,6 +14,37 @@ internal static unsafe partial class DirectConvolution
     // Channels per 256-bit block: two vectors.
     private const int Channels256 = 16;
 
+    // A block of TCount.Value outputs × 64 channels at the direct kernels' vector width (arguments as for OutputBlock).
+    private static void OutputBlockOfWidth<TCount>(float* input, int stride, float* w, int ldw, int t0, int t1, int* off, float* tile)
+        where TCount : struct, IFixedCount
+    {
+        if (VectorBits == 512)
+        {
+            OutputBlock<TCount>(input, stride, w, ldw, t0, t1, off, tile);
+            return;
+        }
+
+        for (int s = 0; s < WideBlock; s += Channels256)
+        {
+            OutputBlock256<TCount>(input, stride, w + s, ldw, t0, t1, off, tile + s);
+        }
+    }
+
+    // Six taps' sums over 64 channels at the direct kernels' vector width, into sums[j·64 + c] (arguments as for SixTaps).
+    private static void SixTapsOfWidth(float* x, int rowStep, int stride, int oh, int ow, float* dyT, int* off, float* sums)
+    {
+        if (VectorBits == 512)
+        {
+            SixTaps(x, rowStep, stride, oh, ow, dyT, off, (Vector512<float>*)sums);
+            return;
+        }
+
+        for (int s = 0; s < WideBlock; s += Channels256)
+        {
+            SixTaps256(x, rowStep, stride, oh, ow, dyT + s, off, sums + s);
+        }
+    }
+
     // TCount.Value (six or five) outputs (input pixels at input + p·stride for tap offsets off[t]) × 16 channels
     // (w + t·ldw); the tile row is 64 wide. Per tap, two weight loads and six broadcasts feed 12 FMAs.
     private static void OutputBlock256<TCount>(float* input, int stride, float* w, int ldw, int t0, int t1, int* off, float* tile)

@@ -8,9 +8,9 @@ namespace AutoGrad.Kernels;
 /// Convolution computed straight from the image, without im2col, for the layers where the GEMM formulation is weakest: a
 /// first layer with few column rows (K = C·kH·kW ≤ <see cref="Convolution.InPlaceForwardMaxColumnRows"/>, e.g. 1×3×3),
 /// stride 1, no padding or dilation, one group, float32, on 512-bit vectors (or 256-bit ones:
-/// <c>DirectConvolution.FirstLayer256.cs</c>). With K = 9 the GEMM sums only nine products
-/// per output before storing its tile, and unfolding the image writes nine copies of it, so the MNIST <c>cnn</c>'s first
-/// layer ran at about 25 GFLOP/s there (docs/performance.md, Convolution).
+/// <c>DirectConvolution.FirstLayer256.cs</c>). With K = 9 the GEMM sums only nine products per output before storing its
+/// tile, and unfolding the image writes nine copies of it, so the MNIST <c>cnn</c>'s first layer ran at about 25 GFLOP/s
+/// there (docs/performance.md, Convolution).
 /// </summary>
 /// <remarks>
 /// <para>Forward: each output row is covered by 16-wide vectors starting at 0, 16, … and a last one ending at the row's end

@@ -25,7 +25,6 @@ internal static unsafe partial class Gemm
     /// </summary>
     private static bool PacksA(int wholeN) => wholeN > DirectAMaxN;
 
-
     /// <summary>The cache-blocked loop nest (<see cref="Blocked{T, TTiles}"/>) with AVX-512 tiles of up to 12 rows × 2
     /// Vector512 columns.</summary>
     private static void Blocked512<T>(T* a, nint lda, bool transA, T* b, nint ldb, bool transB, T* c, nint ldc,

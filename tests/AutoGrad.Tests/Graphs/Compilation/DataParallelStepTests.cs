@@ -336,7 +336,8 @@ public class DataParallelThreadCountTests
     [InlineData("conv2d")]
     public void SplitStep_OneAndTwoThreads_AreBitIdentical(string layer)
     {
-        var ((one, oneLosses, _), (two, twoLosses, _)) = ThreadCounts.OneAndTwo(() => DataParallelStepTests.Train(layer, "adam_clip", DataParallel.On));
+        var ((one, oneLosses, _), (two, twoLosses, _)) =
+            ThreadCounts.OneAndTwo(() => DataParallelStepTests.Train(layer, "adam_clip", DataParallel.On));
         Assert.Equal(oneLosses, twoLosses);
         foreach (var (name, value) in one.StateDict())
         {

@@ -116,7 +116,8 @@ public class RowBlockThreadCountTests
     [InlineData("adam")]
     public void BlockedStep_OneAndTwoThreads_AreBitIdentical(string optimizer)
     {
-        var ((one, oneLosses, _), (two, twoLosses, _)) = ThreadCounts.OneAndTwo(() => RowBlockStepTests.TrainTutorial(optimizer, 53, 10, DataParallel.On));
+        var ((one, oneLosses, _), (two, twoLosses, _)) =
+            ThreadCounts.OneAndTwo(() => RowBlockStepTests.TrainTutorial(optimizer, 53, 10, DataParallel.On));
         Assert.Equal(oneLosses, twoLosses);
         for (int p = 0; p < one.Length; p++)
         {
