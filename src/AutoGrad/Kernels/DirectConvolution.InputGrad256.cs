@@ -134,30 +134,6 @@ internal static unsafe partial class DirectConvolution
             }
         }
 
-        a0.Store(tile); b0.Store(tile + 8);
-        if (count > 1)
-        {
-            a1.Store(tile + 32); b1.Store(tile + 40);
-        }
-
-        if (count > 2)
-        {
-            a2.Store(tile + 64); b2.Store(tile + 72);
-        }
-
-        if (count > 3)
-        {
-            a3.Store(tile + 96); b3.Store(tile + 104);
-        }
-
-        if (count > 4)
-        {
-            a4.Store(tile + 128); b4.Store(tile + 136);
-        }
-
-        if (count > 5)
-        {
-            a5.Store(tile + 160); b5.Store(tile + 168);
-        }
+        StoreRows256(tile, InputBlock, count, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5);
     }
 }

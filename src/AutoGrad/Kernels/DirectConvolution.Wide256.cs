@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace AutoGrad.Kernels;
@@ -95,15 +96,7 @@ internal static unsafe partial class DirectConvolution
             }
         }
 
-        a0.Store(tile); b0.Store(tile + 8);
-        a1.Store(tile + WideBlock); b1.Store(tile + WideBlock + 8);
-        a2.Store(tile + (2 * WideBlock)); b2.Store(tile + (2 * WideBlock) + 8);
-        a3.Store(tile + (3 * WideBlock)); b3.Store(tile + (3 * WideBlock) + 8);
-        a4.Store(tile + (4 * WideBlock)); b4.Store(tile + (4 * WideBlock) + 8);
-        if (sixth)
-        {
-            a5.Store(tile + (5 * WideBlock)); b5.Store(tile + (5 * WideBlock) + 8);
-        }
+        StoreRows256(tile, WideBlock, TCount.Value, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5);
     }
 
     // Σ over positions of dyT[p] (16 channels of a 64-wide row) × x[p + off[j]] for six taps j, into sums[j·64 + c]
@@ -141,11 +134,40 @@ internal static unsafe partial class DirectConvolution
             }
         }
 
-        a0.Store(sums); b0.Store(sums + 8);
-        a1.Store(sums + WideBlock); b1.Store(sums + WideBlock + 8);
-        a2.Store(sums + (2 * WideBlock)); b2.Store(sums + (2 * WideBlock) + 8);
-        a3.Store(sums + (3 * WideBlock)); b3.Store(sums + (3 * WideBlock) + 8);
-        a4.Store(sums + (4 * WideBlock)); b4.Store(sums + (4 * WideBlock) + 8);
-        a5.Store(sums + (5 * WideBlock)); b5.Store(sums + (5 * WideBlock) + 8);
+        StoreRows256(sums, WideBlock, Positions, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5);
+    }
+
+    // Rows 0 … count − 1 (at most six) of a 256-bit register block, row r's 16 channels as a{r} (0–7) and b{r} (8–15),
+    // into a tile whose rows are rowWidth floats apart. Every caller passes a constant count, so the branches fold away.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows256(float* tile, int rowWidth, int count, Vector256<float> a0, Vector256<float> b0,
+        Vector256<float> a1, Vector256<float> b1, Vector256<float> a2, Vector256<float> b2, Vector256<float> a3,
+        Vector256<float> b3, Vector256<float> a4, Vector256<float> b4, Vector256<float> a5, Vector256<float> b5)
+    {
+        a0.Store(tile); b0.Store(tile + 8);
+        if (count > 1)
+        {
+            a1.Store(tile + rowWidth); b1.Store(tile + rowWidth + 8);
+        }
+
+        if (count > 2)
+        {
+            a2.Store(tile + (2 * rowWidth)); b2.Store(tile + (2 * rowWidth) + 8);
+        }
+
+        if (count > 3)
+        {
+            a3.Store(tile + (3 * rowWidth)); b3.Store(tile + (3 * rowWidth) + 8);
+        }
+
+        if (count > 4)
+        {
+            a4.Store(tile + (4 * rowWidth)); b4.Store(tile + (4 * rowWidth) + 8);
+        }
+
+        if (count > 5)
+        {
+            a5.Store(tile + (5 * rowWidth)); b5.Store(tile + (5 * rowWidth) + 8);
+        }
     }
 }
